@@ -1,0 +1,164 @@
+/**
+ * The shapes the rest of nodewarden sees once configuration is loaded,
+ * validated, merged, interpolated and frozen. Produced only by `config/`.
+ */
+
+export type RestartPolicy = 'always' | 'on-failure' | 'never';
+
+/** One probe of a node (DESIGN §1 `probes.<name>`, §3). */
+export interface ProbeSpec {
+  readonly type: 'http' | 'jsonrpc' | 'prometheus' | 'command' | 'tcp';
+  readonly url?: string;
+  readonly method?: string;
+  readonly params?: unknown;
+  readonly auth?: { readonly user: string; readonly pass: string };
+  readonly command?: readonly string[];
+  readonly path?: string;
+  readonly metric?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  /** For prometheus probes: read this label's value instead of the sample value. */
+  readonly label?: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+}
+
+export interface RenderedFile {
+  /** Absolute path. */
+  readonly path: string;
+  /** Final file contents. */
+  readonly content: string;
+}
+
+/** A node's fully resolved configuration. Deep-frozen. */
+export interface NodeSpec {
+  readonly name: string;
+  readonly index: number;
+  /** The node file it came from (absolute path). */
+  readonly file: string;
+  /** Absolute path of the executable. */
+  readonly binary: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  /** Absolute working directory (defaults to dataDir). */
+  readonly cwd: string;
+  /** Absolute data directory, created if missing. */
+  readonly dataDir: string;
+  readonly user: string | number | null;
+  readonly group: string | number | null;
+  readonly autostart: boolean;
+  readonly priority: number;
+  readonly restart: {
+    readonly policy: RestartPolicy;
+    readonly startSeconds: number;
+    readonly maxRetries: number;
+    readonly fatalRetryMs: number;
+    readonly backoffMs: number;
+    readonly backoffMaxMs: number;
+    readonly stableSeconds: number;
+    /** Exit codes that mean "do not retry": straight to fatal. */
+    readonly permanentExitCodes: readonly number[];
+  };
+  readonly stop: { readonly signal: NodeJS.Signals; readonly graceMs: number };
+  readonly limits: {
+    readonly nofile: number | null;
+    readonly maxRssMb: number | null;
+    readonly maxCpuPercent: number | null;
+    readonly forSamples: number;
+  };
+  readonly logs: { readonly maxBytes: number; readonly backups: number; readonly compress: boolean };
+  readonly probes: Readonly<Record<string, ProbeSpec>>;
+  readonly sync: {
+    readonly group: string;
+    readonly minHealthy: number;
+    readonly reference: readonly ProbeSpec[];
+    readonly maxLag: number;
+    readonly windowMs: number;
+    readonly stallMs: number;
+    readonly startupGraceMs: number;
+  };
+  /** Profile names available to this node (e.g. `fallback`). */
+  readonly profileNames: readonly string[];
+  /** Name of the profile this spec was resolved with, or null for the normal one. */
+  readonly profile: string | null;
+  readonly files: readonly RenderedFile[];
+  /**
+   * Stable hash of everything that affects the running process
+   * (binary, args, env, cwd, user, group, limits.nofile, files).
+   * Reload restarts a node only when this changes.
+   */
+  readonly runHash: string;
+}
+
+export interface SmtpConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly secure: boolean;
+  readonly auth: { readonly user: string; readonly pass: string } | null;
+}
+
+export interface WebhookConfig {
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly timeoutMs: number;
+}
+
+/** nodewarden.json, validated, with paths made absolute. Deep-frozen. */
+export interface ManagerConfig {
+  /** The config directory (absolute). */
+  readonly configDir: string;
+  readonly stateDir: string;
+  readonly logDir: string;
+  readonly templatesDir: string;
+  readonly log: { readonly level: string; readonly maxBytes: number; readonly backups: number };
+  readonly control: {
+    /** Absolute socket path (default `<stateDir>/nodewarden.sock`). */
+    readonly socket: string;
+    readonly http: { readonly host: string; readonly port: number | null; readonly token: string | null };
+  };
+  readonly sampling: { readonly intervalMs: number };
+  readonly startup: { readonly concurrency: number; readonly intervalMs: number };
+  readonly pressure: {
+    readonly memoryHighPercent: number;
+    readonly memoryLowPercent: number;
+    readonly cpuHighPercent: number;
+    readonly cpuLowPercent: number;
+    readonly samples: number;
+    readonly diskLowPercent: number;
+  };
+  readonly alerts: {
+    readonly on: readonly string[];
+    readonly throttleSeconds: number;
+    readonly email: {
+      readonly from: string;
+      readonly to: readonly string[];
+      readonly smtp: SmtpConfig | null;
+    };
+    readonly webhooks: readonly WebhookConfig[];
+  };
+  readonly retention: { readonly eventsDays: number; readonly samplesDays: number };
+}
+
+/** Everything `loadConfig` produces. */
+export interface LoadedConfig {
+  readonly manager: ManagerConfig;
+  /** Nodes in a stable order (by file name, then index). */
+  readonly nodes: readonly NodeSpec[];
+}
+
+/** One problem found while loading configuration. */
+export interface ConfigIssue {
+  /** The file the problem is in (absolute path), when known. */
+  readonly file: string | null;
+  /** Dotted key path inside that file, e.g. `restart.backoffMs`; '' for the whole file. */
+  readonly key: string;
+  readonly message: string;
+  /** The offending value, when there is one (already masked when sensitive). */
+  readonly value?: unknown;
+}
+
+/** Supplies the `secret "key"` helper's values: generated once per node and key, persisted. */
+export interface SecretSource {
+  get(node: string, key: string): string;
+}

@@ -1,0 +1,103 @@
+import { DEFAULT_SEVERITY, type EventInput, type NodewardenEvent, type StateChange } from './types.js';
+
+type Channels = {
+  event: NodewardenEvent;
+  state: StateChange;
+};
+type Channel = keyof Channels;
+type Listener<C extends Channel> = (payload: Channels[C]) => void;
+
+/**
+ * The one path by which supervisor and policy tell everyone else what happened.
+ * Delivery is synchronous and in order; each subscriber is isolated: a throwing
+ * subscriber is counted and reported, and never reaches the emitter.
+ */
+export class EventBus {
+  private readonly listeners: { [C in Channel]: Set<Listener<C>> } = {
+    event: new Set(),
+    state: new Set(),
+  };
+  /** Subscriber exceptions caught so far (exported as a metric). */
+  consumerErrors = 0;
+
+  constructor(
+    private readonly wallNow: () => number = Date.now,
+    private readonly onConsumerError: (err: unknown) => void = () => {},
+  ) {}
+
+  /** Stamp, freeze and deliver a contract event. Returns the frozen event. */
+  emit(input: EventInput): NodewardenEvent {
+    const event: NodewardenEvent = Object.freeze({
+      ts: this.wallNow(),
+      node: input.node,
+      type: input.type,
+      severity: input.severity ?? DEFAULT_SEVERITY[input.type],
+      reason: input.reason ?? null,
+      details: Object.freeze({ ...(input.details ?? {}) }),
+    });
+    this.deliver('event', event);
+    return event;
+  }
+
+  emitState(change: Omit<StateChange, 'ts'>): void {
+    this.deliver('state', Object.freeze({ ts: this.wallNow(), ...change }));
+  }
+
+  /** Subscribe; returns the unsubscribe function. */
+  on<C extends Channel>(channel: C, fn: Listener<C>): () => void {
+    const set = this.listeners[channel] as Set<Listener<C>>;
+    set.add(fn);
+    return () => set.delete(fn);
+  }
+
+  /**
+   * Resolve with the first payload on `channel` matching `predicate`
+   * ("subscribe, then act, then wait"): call it before the action it awaits.
+   */
+  waitFor<C extends Channel>(
+    channel: C,
+    predicate: (payload: Channels[C]) => boolean,
+    opts: { timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<Channels[C]> {
+    return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = (): void => {
+        off();
+        if (timer) clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
+      };
+      const off = this.on(channel, (p) => {
+        if (predicate(p)) {
+          done();
+          resolve(p);
+        }
+      });
+      const onAbort = (): void => {
+        done();
+        reject(new Error('waitFor aborted'));
+      };
+      opts.signal?.addEventListener('abort', onAbort);
+      if (opts.timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          done();
+          reject(new Error(`waitFor(${channel}) timed out after ${opts.timeoutMs} ms`));
+        }, opts.timeoutMs);
+      }
+    });
+  }
+
+  private deliver<C extends Channel>(channel: C, payload: Channels[C]): void {
+    for (const fn of [...(this.listeners[channel] as Set<Listener<C>>)]) {
+      try {
+        fn(payload);
+      } catch (err) {
+        this.consumerErrors++;
+        try {
+          this.onConsumerError(err);
+        } catch {
+          // a failing error reporter must not reach the emitter either
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Event vocabulary. The stored and shown event types are fixed by the contract
+ * (DESIGN §4); the bus also carries state changes that live views (status page,
+ * metrics) follow but that are not stored as events of their own.
+ */
+
+export const EVENT_TYPES = [
+  'manager_started',
+  'manager_stopped',
+  'started',
+  'exited',
+  'crashed',
+  'restarting',
+  'backoff',
+  'fatal',
+  'stopped',
+  'paused',
+  'resumed',
+  'out_of_sync',
+  'in_sync',
+  'unreachable',
+  'resource_limit',
+  'config_reloaded',
+  'config_error',
+  'adopted',
+  'orphan_reaped',
+  'held',
+  'released',
+  'alert_failed',
+  'low_disk',
+] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export type Severity = 'info' | 'warning' | 'critical';
+
+/** Why a node is being restarted (the `reason` of a `restarting` event). */
+export type RestartReason =
+  | 'crash'
+  | 'out_of_sync'
+  | 'unreachable'
+  | 'resource'
+  | 'manual'
+  | 'config'
+  | 'upgrade';
+
+/** An event as stored, alerted on and shown: `{id, ts, node, type, severity, reason, details}`. */
+export interface NodewardenEvent {
+  /** Assigned by the store; absent until stored. */
+  readonly id?: number;
+  /** Wall-clock epoch milliseconds at emission. */
+  readonly ts: number;
+  /** Node name, or null for manager-wide events. */
+  readonly node: string | null;
+  readonly type: EventType;
+  readonly severity: Severity;
+  readonly reason: string | null;
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
+/** What emitters supply; the bus stamps `ts` and fills defaults. */
+export interface EventInput {
+  node: string | null;
+  type: EventType;
+  severity?: Severity;
+  reason?: string | null;
+  details?: Record<string, unknown>;
+}
+
+/** Default severity per event type, used when an emitter does not say. */
+export const DEFAULT_SEVERITY: Readonly<Record<EventType, Severity>> = {
+  manager_started: 'info',
+  manager_stopped: 'info',
+  started: 'info',
+  exited: 'warning',
+  crashed: 'warning',
+  restarting: 'info',
+  backoff: 'warning',
+  fatal: 'critical',
+  stopped: 'info',
+  paused: 'warning',
+  resumed: 'info',
+  out_of_sync: 'warning',
+  in_sync: 'info',
+  unreachable: 'warning',
+  resource_limit: 'warning',
+  config_reloaded: 'info',
+  config_error: 'critical',
+  adopted: 'info',
+  orphan_reaped: 'warning',
+  held: 'info',
+  released: 'info',
+  alert_failed: 'critical',
+  low_disk: 'critical',
+};
+
+/** A node's lifecycle state changed (not stored as an event; live views follow it). */
+export interface StateChange {
+  readonly ts: number;
+  readonly node: string;
+  readonly from: string;
+  readonly to: string;
+  readonly pid: number | null;
+}

@@ -1,0 +1,53 @@
+import type { NodeSpec } from '../config/types.js';
+
+/**
+ * The seam between the lifecycle and the operating system. The runner calls
+ * only these; tests substitute a fake that records calls and lets the test
+ * decide when a process "exits", so the lifecycle is tested without forking.
+ */
+
+/** How a process ended. `code` and `signal` are null when unknown (an adopted process). */
+export interface ExitInfo {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/** Identity of a live node process, as recorded for re-adoption after a manager restart. */
+export interface ProcessIdentity {
+  readonly pid: number;
+  /** Process group id (== pid: every node leads its own group). */
+  readonly pgid: number;
+  /** Start time in clock ticks since boot, field 22 of /proc/<pid>/stat. */
+  readonly startTime: string;
+  /** argv as the kernel reports it (/proc/<pid>/cmdline). */
+  readonly argv: readonly string[];
+}
+
+export interface SpawnedProcess extends ProcessIdentity {
+  /** Resolves once when the process has ended (never rejects). */
+  readonly exited: Promise<ExitInfo>;
+}
+
+export interface SpawnOptions {
+  readonly spec: NodeSpec;
+  /** File descriptor the node's stdout and stderr go to (its log FIFO, opened read-write). */
+  readonly outputFd: number;
+}
+
+export interface ProcessDriver {
+  /**
+   * Render the node's files, create its dataDir and spawn it in its own
+   * process group, no shell, stdin ignored. Rejects with a NodewardenError
+   * (E_SPAWN_FAILED) when it cannot run (missing binary, bad cwd, bad user).
+   */
+  spawn(opts: SpawnOptions): Promise<SpawnedProcess>;
+  /**
+   * Watch a process that this manager did not spawn (re-adopted after a restart).
+   * The returned promise resolves when it is gone; exit code and signal are unknown.
+   */
+  watch(identity: ProcessIdentity): Promise<ExitInfo>;
+  /** Send a signal to the whole process group; ESRCH is ignored. */
+  signalGroup(pgid: number, signal: NodeJS.Signals): void;
+  /** SIGKILL the process group and every descendant of pid (also those that left the group). */
+  killTree(pid: number, pgid: number): Promise<void>;
+}
