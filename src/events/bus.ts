@@ -1,8 +1,17 @@
-import { DEFAULT_SEVERITY, type EventInput, type NodewardenEvent, type StateChange } from './types.js';
+import {
+  DEFAULT_SEVERITY,
+  type EventInput,
+  type IntentChange,
+  type NodewardenEvent,
+  type ProcessRecord,
+  type StateChange,
+} from './types.js';
 
 type Channels = {
   event: NodewardenEvent;
   state: StateChange;
+  process: ProcessRecord;
+  intent: IntentChange;
 };
 type Channel = keyof Channels;
 type Listener<C extends Channel> = (payload: Channels[C]) => void;
@@ -16,6 +25,8 @@ export class EventBus {
   private readonly listeners: { [C in Channel]: Set<Listener<C>> } = {
     event: new Set(),
     state: new Set(),
+    process: new Set(),
+    intent: new Set(),
   };
   /** Subscriber exceptions caught so far (exported as a metric). */
   consumerErrors = 0;
@@ -41,6 +52,16 @@ export class EventBus {
 
   emitState(change: Omit<StateChange, 'ts'>): void {
     this.deliver('state', Object.freeze({ ts: this.wallNow(), ...change }));
+  }
+
+  /** A node's process identity appeared or went away (crash-safety record). */
+  emitProcess(record: ProcessRecord): void {
+    this.deliver('process', Object.freeze({ ...record }));
+  }
+
+  /** The operator's intent for a node changed (desired state, hold). */
+  emitIntent(change: IntentChange): void {
+    this.deliver('intent', Object.freeze({ ...change }));
   }
 
   /** Subscribe; returns the unsubscribe function. */

@@ -102,3 +102,25 @@ export interface StateChange {
   readonly to: string;
   readonly pid: number | null;
 }
+
+/**
+ * A node's live process, recorded so a later manager can re-adopt it
+ * (DESIGN §2 crash safety); `identity` null = no process any more.
+ */
+export interface ProcessRecord {
+  readonly node: string;
+  readonly identity: {
+    readonly pid: number;
+    readonly pgid: number;
+    readonly startTime: string;
+    readonly argv: readonly string[];
+  } | null;
+  readonly runHash: string | null;
+}
+
+/** What the operator wants of a node; persisted so it survives a manager restart. */
+export interface IntentChange {
+  readonly node: string;
+  readonly desired: 'running' | 'stopped';
+  readonly held: boolean;
+}

@@ -1,0 +1,71 @@
+import type { Clock, TimerHandle } from './clock.js';
+
+/**
+ * Startup pacing (DESIGN §2): so 200 nodes do not boot at once and starve the
+ * host, at most `concurrency` paced launches are in flight (launched and not yet
+ * settled: running, failed or stopped), and two launches are at least
+ * `intervalMs` apart. `concurrency` 0 means unlimited, `intervalMs` 0 no spacing.
+ */
+export class StartPacer {
+  private readonly queue: string[] = [];
+  private readonly inFlight = new Set<string>();
+  private lastLaunch = Number.NEGATIVE_INFINITY;
+  private timer: TimerHandle | null = null;
+
+  constructor(
+    private readonly opts: { concurrency: number; intervalMs: number },
+    private readonly clock: Clock,
+    private readonly launch: (name: string) => void,
+  ) {}
+
+  /** Queue nodes for a paced start (a node already queued or in flight is not queued twice). */
+  enqueue(names: readonly string[]): void {
+    for (const n of names) {
+      if (!this.queue.includes(n) && !this.inFlight.has(n)) this.queue.push(n);
+    }
+    this.pump();
+  }
+
+  /** A launched node reached a settled state; frees its slot. */
+  settled(name: string): void {
+    if (this.inFlight.delete(name)) this.pump();
+  }
+
+  /** Drop a node from the queue (stopped or removed before its turn). */
+  cancel(name: string): void {
+    const i = this.queue.indexOf(name);
+    if (i >= 0) this.queue.splice(i, 1);
+    this.settled(name);
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Forget everything queued (shutdown). */
+  clear(): void {
+    this.queue.length = 0;
+    this.inFlight.clear();
+    if (this.timer) this.clock.clearTimer(this.timer);
+    this.timer = null;
+  }
+
+  private pump(): void {
+    if (this.timer) return; // a spacing timer is already due to pump
+    while (this.queue.length > 0) {
+      if (this.opts.concurrency > 0 && this.inFlight.size >= this.opts.concurrency) return;
+      const wait = this.lastLaunch + this.opts.intervalMs - this.clock.now();
+      if (this.opts.intervalMs > 0 && wait > 0) {
+        this.timer = this.clock.setTimer(wait, () => {
+          this.timer = null;
+          this.pump();
+        });
+        return;
+      }
+      const name = this.queue.shift()!;
+      this.inFlight.add(name);
+      this.lastLaunch = this.clock.now();
+      this.launch(name);
+    }
+  }
+}
