@@ -1,0 +1,29 @@
+import type { EventBus } from '../events/bus.js';
+import type { Store } from './store.js';
+
+/**
+ * Connect the store to the bus (the daemon does this once, at startup, before
+ * anything of this run is emitted or sampled): close intervals a killed
+ * predecessor left open, then record every contract event and every state
+ * change, every process identity (for re-adoption) and every operator intent
+ * (desired state, hold). `manager_stopped` closes all open intervals; `adopted` must carry
+ * `details.pid` for the adopted node's uptime to be bridged across the
+ * manager's absence. The store never throws from a subscriber.
+ * Returns the unsubscribe function.
+ */
+export function attachStore(bus: EventBus, store: Store): () => void {
+  store.closeStaleIntervals();
+  const offEvent = bus.on('event', (e) => store.append(e));
+  const offState = bus.on('state', (s) => store.recordState(s));
+  const offProcess = bus.on('process', (p) => store.recordProcess(p.node, p.identity, p.runHash));
+  const offIntent = bus.on('intent', (i) => {
+    store.setDesired(i.node, i.desired);
+    store.setHeld(i.node, i.held);
+  });
+  return () => {
+    offEvent();
+    offState();
+    offProcess();
+    offIntent();
+  };
+}

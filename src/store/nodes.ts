@@ -1,0 +1,123 @@
+import type Database from 'better-sqlite3';
+import type { Logger } from '../logger.js';
+import type { ProcessIdentity } from '../supervisor/driver.js';
+import type { WriteQueue } from './write-queue.js';
+import type { DesiredState, NodeRecord } from './types.js';
+
+interface NodeRow {
+  name: string;
+  desired: DesiredState | null;
+  held: number;
+  pid: number | null;
+  pgid: number | null;
+  start_time: string | null;
+  argv: string | null;
+  run_hash: string | null;
+  updated_ts: number;
+}
+
+/**
+ * The `nodes` table, what a new manager needs to re-adopt survivors and
+ * honour operator intent: desired state, hold flag and the identity of the
+ * running process. Each write goes to disk at once (not batched); a refused
+ * write is kept and retried in order like any other.
+ */
+export class NodeStore {
+  private readonly upsertProcess: Database.Statement;
+  private readonly upsertDesired: Database.Statement;
+  private readonly upsertHeld: Database.Statement;
+  private readonly remove: Database.Statement;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly queue: WriteQueue,
+    private readonly wallNow: () => number,
+    private readonly logger: Logger,
+  ) {
+    this.upsertProcess = db.prepare(
+      `INSERT INTO nodes (name, pid, pgid, start_time, argv, run_hash, updated_ts)
+       VALUES (@name, @pid, @pgid, @startTime, @argv, @runHash, @ts)
+       ON CONFLICT (name) DO UPDATE SET pid = excluded.pid, pgid = excluded.pgid, start_time = excluded.start_time,
+         argv = excluded.argv, run_hash = excluded.run_hash, updated_ts = excluded.updated_ts`,
+    );
+    this.upsertDesired = db.prepare(
+      `INSERT INTO nodes (name, desired, updated_ts) VALUES (?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET desired = excluded.desired, updated_ts = excluded.updated_ts`,
+    );
+    this.upsertHeld = db.prepare(
+      `INSERT INTO nodes (name, held, updated_ts) VALUES (?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET held = excluded.held, updated_ts = excluded.updated_ts`,
+    );
+    this.remove = db.prepare('DELETE FROM nodes WHERE name = ?');
+  }
+
+  /** The node's process (or none, once it is gone) and the run hash it was started with. True if written. */
+  recordProcess(name: string, identity: ProcessIdentity | null, runHash: string | null): boolean {
+    const row = {
+      name,
+      pid: identity?.pid ?? null,
+      pgid: identity?.pgid ?? null,
+      startTime: identity?.startTime ?? null,
+      argv: identity ? JSON.stringify(identity.argv) : null,
+      runHash,
+      ts: this.wallNow(),
+    };
+    return this.write(`process ${name}`, () => this.upsertProcess.run(row));
+  }
+
+  /** What the operator asked for (`start` / `stop`), kept across restarts. True if written. */
+  setDesired(name: string, desired: DesiredState): boolean {
+    const ts = this.wallNow();
+    return this.write(`desired ${name}`, () => this.upsertDesired.run(name, desired, ts));
+  }
+
+  /** `hold` / `release`. True if written. */
+  setHeld(name: string, held: boolean): boolean {
+    const ts = this.wallNow();
+    return this.write(`held ${name}`, () => this.upsertHeld.run(name, held ? 1 : 0, ts));
+  }
+
+  /** Forget a node removed from the configuration. True if written. */
+  forget(name: string): boolean {
+    return this.write(`forget ${name}`, () => this.remove.run(name));
+  }
+
+  /** Every node row, by name. */
+  load(): Map<string, NodeRecord> {
+    const out = new Map<string, NodeRecord>();
+    for (const r of this.db.prepare('SELECT * FROM nodes ORDER BY name').all() as NodeRow[]) {
+      out.set(r.name, {
+        name: r.name,
+        desired: r.desired,
+        held: r.held !== 0,
+        process: this.identity(r),
+        runHash: r.run_hash,
+        updatedTs: r.updated_ts,
+      });
+    }
+    return out;
+  }
+
+  private identity(r: NodeRow): ProcessIdentity | null {
+    if (r.pid === null || r.pgid === null || r.start_time === null || r.argv === null) return null;
+    try {
+      const argv = JSON.parse(r.argv) as unknown;
+      if (Array.isArray(argv) && argv.every((a) => typeof a === 'string')) {
+        return { pid: r.pid, pgid: r.pgid, startTime: r.start_time, argv };
+      }
+    } catch {
+      // fall through: an unreadable identity is no identity (the process is not re-adopted)
+    }
+    this.logger.warn(
+      `store: node ${r.name} has an unreadable argv in the database; its process will not be re-adopted`,
+      {
+        argv: r.argv,
+      },
+    );
+    return null;
+  }
+
+  private write(what: string, run: () => unknown): boolean {
+    return this.queue.writeNow({ what, important: true, run: () => void run() });
+  }
+}

@@ -1,0 +1,189 @@
+import type Database from 'better-sqlite3';
+import type { NodewardenEvent, StateChange } from '../events/types.js';
+import type { Logger } from '../logger.js';
+import type { Clock } from '../supervisor/clock.js';
+import type { ProcessIdentity } from '../supervisor/driver.js';
+import { EventStore } from './event-store.js';
+import { IntervalStore } from './intervals.js';
+import { NodeStore } from './nodes.js';
+import { SampleStore } from './samples.js';
+import { SqliteSecrets } from './secrets.js';
+import { queryUptime } from './uptime.js';
+import { WriteQueue } from './write-queue.js';
+import type {
+  DesiredState,
+  EventQuery,
+  MinuteSample,
+  NodeRecord,
+  PruneResult,
+  RawSample,
+  Retention,
+  SampleInput,
+  SampleQuery,
+  StoredEvent,
+  StoreStats,
+  UptimeQuery,
+  UptimeRow,
+} from './types.js';
+
+const DAY = 86_400_000;
+
+export interface StoreOptions {
+  logger: Logger;
+  clock: Clock;
+  maxBacklog?: number;
+  retryMs?: number;
+  onCorruption?: () => void;
+}
+
+/**
+ * nodewarden's memory (DESIGN §2, §4): events, state intervals, samples,
+ * node rows and secrets in one SQLite database. Writes never throw: they are
+ * batched per tick (node rows: at once) and, when SQLite refuses them, kept
+ * in a bounded backlog and retried (see `stats()`). Reads flush what is
+ * pending first (unless writes are failing) and throw on a database error. Built by `openStore`.
+ */
+export class Store {
+  /** `secret "key"` values for config interpolation. */
+  readonly secrets: SqliteSecrets;
+  private readonly queue: WriteQueue;
+  private readonly events: EventStore;
+  private readonly intervals: IntervalStore;
+  private readonly samples: SampleStore;
+  private readonly nodes: NodeStore;
+  private closed = false;
+
+  constructor(
+    /** The connection (for diagnostics and tests; other modules use the methods). */
+    readonly db: Database.Database,
+    private readonly opts: StoreOptions,
+  ) {
+    this.queue = new WriteQueue(db, opts);
+    const wallNow = (): number => opts.clock.wallNow();
+    this.events = new EventStore(db, this.queue);
+    this.intervals = new IntervalStore(db, this.queue);
+    this.samples = new SampleStore(db, this.queue);
+    this.nodes = new NodeStore(db, this.queue, wallNow, opts.logger);
+    this.secrets = new SqliteSecrets(db, this.queue, wallNow);
+  }
+
+  /**
+   * Record a contract event. `manager_stopped` also closes every open state
+   * interval; `adopted` (with `details.pid`) bridges the node's interval
+   * across the manager's absence.
+   */
+  append(event: NodewardenEvent): void {
+    this.events.append(event);
+    if (event.type === 'manager_stopped') this.intervals.managerStopped(event.ts);
+    const pid = event.details['pid'];
+    if (event.type === 'adopted' && event.node !== null && typeof pid === 'number') {
+      this.intervals.adopted(event.node, pid, event.ts);
+    }
+  }
+
+  /** Record a lifecycle state change (an uptime interval boundary). */
+  recordState(change: StateChange): void {
+    this.intervals.record(change);
+  }
+
+  /** Close intervals left open by a previous manager that was killed. Returns how many. */
+  closeStaleIntervals(): number {
+    return this.intervals.closeStale(this.opts.clock.wallNow());
+  }
+
+  recordSample(sample: SampleInput): void {
+    this.samples.record(sample);
+  }
+
+  /** See `NodeStore.recordProcess`. Written at once; true if it reached the database. */
+  recordProcess(name: string, identity: ProcessIdentity | null, runHash: string | null): boolean {
+    return this.nodes.recordProcess(name, identity, runHash);
+  }
+
+  setDesired(name: string, desired: DesiredState): boolean {
+    return this.nodes.setDesired(name, desired);
+  }
+
+  setHeld(name: string, held: boolean): boolean {
+    return this.nodes.setHeld(name, held);
+  }
+
+  forgetNode(name: string): boolean {
+    return this.nodes.forget(name);
+  }
+
+  loadNodes(): Map<string, NodeRecord> {
+    return this.nodes.load();
+  }
+
+  /** Events matching `q`, newest first (default limit 100). */
+  queryEvents(q: EventQuery = {}): StoredEvent[] {
+    this.queue.flushForRead();
+    return this.events.query(q);
+  }
+
+  /** Per-node uptime over a window, worst first (see `computeUptime`). */
+  uptime(q: UptimeQuery): UptimeRow[] {
+    this.queue.flushForRead();
+    return queryUptime(this.db, q, this.opts.clock.wallNow());
+  }
+
+  querySamples(q: SampleQuery & { resolution: 'raw' }): RawSample[];
+  querySamples(q: SampleQuery & { resolution: 'minute' }): MinuteSample[];
+  querySamples(q: SampleQuery): RawSample[] | MinuteSample[];
+  querySamples(q: SampleQuery): RawSample[] | MinuteSample[] {
+    this.queue.flushForRead();
+    return this.samples.query(q);
+  }
+
+  /**
+   * Delete what retention no longer keeps: events and closed intervals older
+   * than `eventsDays`, raw samples older than one day, minute samples older
+   * than `samplesDays`. Returns the rows removed, or null if the database
+   * refused (counted and logged; nothing thrown).
+   */
+  prune(retention: Retention, now: number = this.opts.clock.wallNow()): PruneResult | null {
+    this.queue.flushForRead();
+    const eventsCut = now - retention.eventsDays * DAY;
+    try {
+      return this.db
+        .transaction(() => ({
+          events: this.db.prepare('DELETE FROM events WHERE ts < ?').run(eventsCut).changes,
+          intervals: this.db
+            .prepare('DELETE FROM state_intervals WHERE end_ts IS NOT NULL AND end_ts < ?')
+            .run(eventsCut).changes,
+          rawSamples: this.db.prepare('DELETE FROM samples_raw WHERE ts < ?').run(now - DAY).changes,
+          minuteSamples: this.db
+            .prepare('DELETE FROM samples_minute WHERE minute_ts < ?')
+            .run(now - retention.samplesDays * DAY).changes,
+        }))
+        .immediate();
+    } catch (err) {
+      this.queue.reportError(err, 'prune');
+      return null;
+    }
+  }
+
+  /** Write everything pending now. True when nothing is left pending. */
+  flush(): boolean {
+    return this.queue.flush();
+  }
+
+  /** Counters for metrics: write errors, backlog, dropped writes. */
+  stats(): StoreStats {
+    return this.queue.stats();
+  }
+
+  /** Failed write attempts so far (the `writeErrors` metric). */
+  get writeErrors(): number {
+    return this.queue.stats().writeErrors;
+  }
+
+  /** Flush and close. Later writes are dropped and counted. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.close();
+    this.db.close();
+  }
+}

@@ -1,0 +1,135 @@
+import type { EventType, Severity } from '../events/types.js';
+import type { ProcessIdentity } from '../supervisor/driver.js';
+
+/**
+ * Shapes the store hands to its readers (API, CLI, metrics, exports).
+ * Times are wall-clock epoch milliseconds unless a name says seconds.
+ */
+
+/** Filter for `queryEvents`. Everything is optional; results are newest first by default. */
+export interface EventQuery {
+  node?: string;
+  /** One type or several. */
+  type?: EventType | readonly EventType[];
+  /** Only events at or after this time. */
+  sinceMs?: number;
+  /** Only events strictly before this time. */
+  untilMs?: number;
+  /** At most this many rows (default 100). */
+  limit?: number;
+  /** `desc` (newest first, the default) or `asc` (oldest first, for exports). */
+  order?: 'asc' | 'desc';
+}
+
+/** A stored event, as read back. */
+export interface StoredEvent {
+  readonly id: number;
+  readonly ts: number;
+  readonly node: string | null;
+  readonly type: EventType;
+  readonly severity: Severity;
+  readonly reason: string | null;
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
+export interface UptimeQuery {
+  sinceMs: number;
+  /** Defaults to now; time after now is never counted. */
+  untilMs?: number;
+  /** Restrict to these nodes (a named node never seen is reported with no data). */
+  nodes?: readonly string[];
+}
+
+/** One node's uptime over a window. */
+export interface UptimeRow {
+  readonly node: string;
+  /** Seconds spent `running` inside the window. */
+  readonly upSeconds: number;
+  /** Length of the window the node existed in: [max(since, first seen), min(until, now)]. */
+  readonly observedSeconds: number;
+  /** 100 · up / observed, within [0, 100]; null when nothing was observed. */
+  readonly uptimePercent: number | null;
+  /** Effective window start (epoch ms). */
+  readonly fromMs: number;
+  /** Effective window end (epoch ms). */
+  readonly toMs: number;
+}
+
+/** One resource/height observation of a node (from the sampler and the height probe). */
+export interface SampleInput {
+  node: string;
+  ts: number;
+  cpuPercent: number | null;
+  rssBytes: number | null;
+  height: number | null;
+  lag: number | null;
+  health: string | null;
+}
+
+export interface SampleQuery {
+  node?: string;
+  sinceMs: number;
+  untilMs?: number;
+  /** `raw` rows are kept one day; `minute` aggregates for `retention.samplesDays`. */
+  resolution: 'raw' | 'minute';
+  /** At most this many rows (default: all). */
+  limit?: number;
+}
+
+/** A raw sample as read back (same fields as `SampleInput`). */
+export type RawSample = Readonly<SampleInput>;
+
+/** One node-minute of samples. `ts` is the minute's start. */
+export interface MinuteSample {
+  readonly node: string;
+  readonly ts: number;
+  /** How many raw samples went into this minute. */
+  readonly samples: number;
+  readonly cpuAvg: number | null;
+  readonly cpuMax: number | null;
+  readonly rssMax: number | null;
+  /** Last known height in the minute. */
+  readonly height: number | null;
+  readonly lagMax: number | null;
+  /** Last known health in the minute. */
+  readonly health: string | null;
+}
+
+export interface Retention {
+  eventsDays: number;
+  samplesDays: number;
+}
+
+/** Rows removed by one `prune`. */
+export interface PruneResult {
+  readonly events: number;
+  readonly intervals: number;
+  readonly rawSamples: number;
+  readonly minuteSamples: number;
+}
+
+/** What an operator asked a node to be; null = never said, follow `autostart`. */
+export type DesiredState = 'running' | 'stopped';
+
+/** A node's crash-safety row: what it should be and which process it was. */
+export interface NodeRecord {
+  readonly name: string;
+  readonly desired: DesiredState | null;
+  readonly held: boolean;
+  /** The process last recorded as running, or null. */
+  readonly process: ProcessIdentity | null;
+  readonly runHash: string | null;
+  readonly updatedTs: number;
+}
+
+/** Health counters of the store, exported as metrics. */
+export interface StoreStats {
+  /** Failed write attempts (one per failed transaction) since open. */
+  readonly writeErrors: number;
+  /** Writes waiting in memory for the database to accept them. */
+  readonly backlog: number;
+  /** Writes given up: backlog overflow, writes after close, or rows SQLite refused for good. */
+  readonly dropped: number;
+  /** SQLite code of the last failure, or null. */
+  readonly lastErrorCode: string | null;
+}
