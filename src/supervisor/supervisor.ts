@@ -27,7 +27,8 @@ export interface SupervisorDeps {
   clock: Clock;
   bus: EventBus;
   logger: Logger;
-  openLog(spec: NodeSpec): NodeLog;
+  /** Open a node's log pipeline (its FIFO must exist). */
+  openLog(spec: NodeSpec): Promise<NodeLog>;
   /** Is this exact process (pid + start time) still alive, and what is its argv? */
   inspect(identity: ProcessIdentity): { alive: boolean; argv: readonly string[] | null };
   random?: () => number;
@@ -62,7 +63,14 @@ export class Supervisor {
   private readonly offState: () => void;
   private shuttingDown = false;
 
-  constructor(
+  /** Build a supervisor for a loaded configuration, opening every node's log. */
+  static async create(config: LoadedConfig, deps: SupervisorDeps): Promise<Supervisor> {
+    const sup = new Supervisor(config, deps);
+    for (const spec of config.nodes) await sup.add(spec);
+    return sup;
+  }
+
+  private constructor(
     config: LoadedConfig,
     private readonly deps: SupervisorDeps,
   ) {
@@ -73,12 +81,9 @@ export class Supervisor {
       else this.pacer.settled(name);
     });
     // A paced launch frees its slot once the node settles one way or another.
-    // It also records each node's process identity for re-adoption by a later manager.
     this.offState = deps.bus.on('state', (s) => {
       if (s.to !== 'starting') this.pacer.settled(s.node);
-      this.recordProcess(s.node, s.to);
     });
-    for (const spec of config.nodes) this.add(spec);
   }
 
   /** Node names in config order. */
@@ -218,7 +223,7 @@ export class Supervisor {
       const e = this.entries.get(spec.name);
       if (!e) {
         diff.added.push(spec.name);
-        this.add(spec);
+        await this.add(spec);
         if (spec.autostart) toStart.push(spec.name);
         continue;
       }
@@ -262,9 +267,10 @@ export class Supervisor {
     return this.shuttingDown;
   }
 
-  private add(spec: NodeSpec): void {
-    const log = this.deps.openLog(spec);
-    const runner = new NodeRunner({
+  private async add(spec: NodeSpec): Promise<void> {
+    const log = await this.deps.openLog(spec);
+    const entry = { spec, log } as Entry;
+    entry.runner = new NodeRunner({
       spec,
       driver: this.deps.driver,
       clock: this.deps.clock,
@@ -272,8 +278,15 @@ export class Supervisor {
       outputFd: () => log.outputFd(),
       logger: this.deps.logger,
       ...(this.deps.random ? { random: this.deps.random } : {}),
+      // Recorded so that a later manager can re-adopt the process (DESIGN §2 crash safety).
+      onProcess: (identity) =>
+        this.deps.bus.emitProcess({
+          node: spec.name,
+          identity,
+          runHash: identity ? entry.spec.runHash : null,
+        }),
     });
-    this.entries.set(spec.name, { spec, runner, log });
+    this.entries.set(spec.name, entry);
   }
 
   /** Stop a survivor that no longer matches its config, gracefully, then by force. */
@@ -303,17 +316,6 @@ export class Supervisor {
       details: { pid: identity.pid, argv: identity.argv, escalated },
     });
     this.deps.bus.emitProcess({ node: name, identity: null, runHash: null });
-  }
-
-  private recordProcess(name: string, state: string): void {
-    const e = this.entries.get(name);
-    if (!e) return;
-    if (state === 'starting' || (state === 'running' && e.runner.processIdentity())) {
-      const identity = e.runner.processIdentity();
-      if (identity) this.deps.bus.emitProcess({ node: name, identity, runHash: e.spec.runHash });
-    } else if (state !== 'stopping') {
-      this.deps.bus.emitProcess({ node: name, identity: null, runHash: null });
-    }
   }
 
   private intent(name: string, desired: 'running' | 'stopped'): void {

@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/issues.js';
+import { VERSION } from '../version.js';
+import { configCheck, configShow } from './commands/config.js';
+import { runCommand } from './commands/run.js';
+import { resolveConfigDir } from './config-dir.js';
+import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { reportError } from './report.js';
+
+/** Build the command tree; every action resolves to an exit code. */
+export function buildProgram(setExit: (code: ExitCodeValue) => void): Command {
+  const program = new Command('nodewarden')
+    .description('Runs and watches your blockchain and peer-to-peer nodes')
+    .version(VERSION)
+    .option('-c, --config <dir>', 'config directory (default $NODEWARDEN_CONFIG or ./configs)')
+    .exitOverride()
+    .showHelpAfterError();
+  const dir = (): string => resolveConfigDir(program.opts<{ config?: string }>().config);
+  const wrap =
+    <A extends unknown[]>(fn: (...a: A) => ExitCodeValue | Promise<ExitCodeValue>) =>
+    async (...a: A): Promise<void> => {
+      try {
+        setExit(await fn(...a));
+      } catch (err) {
+        setExit(reportError(err));
+      }
+    };
+
+  program
+    .command('run')
+    .description('run the manager in the foreground')
+    .action(wrap(() => runCommand(dir())));
+
+  const config = program.command('config').description('check or show the configuration (offline)');
+  config
+    .command('check')
+    .description('validate every config file; list every problem; exit 2 if any')
+    .option('--json', 'machine-readable output')
+    .action(
+      wrap((o: { json?: boolean }) => {
+        try {
+          return configCheck(dir(), Boolean(o.json));
+        } catch (err) {
+          if (err instanceof ConfigError && o.json) {
+            process.stdout.write(JSON.stringify({ ok: false, issues: err.issues }) + '\n');
+            return ExitCode.USAGE;
+          }
+          throw err;
+        }
+      }),
+    );
+  config
+    .command('show <node>')
+    .description("print a node's merged, interpolated config (secrets masked)")
+    .action(wrap((name: string) => configShow(dir(), name)));
+  return program;
+}
+
+/** Parse argv, run the verb, exit with its code. */
+export async function main(argv: string[]): Promise<ExitCodeValue> {
+  let code: ExitCodeValue = ExitCode.OK;
+  const program = buildProgram((c) => (code = c));
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+    }
+    return reportError(err);
+  }
+  return code;
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.exitCode = reportError(err);
+  },
+);

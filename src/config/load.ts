@@ -1,0 +1,144 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { BinaryResult } from './binary.js';
+import { deepFreeze } from './freeze.js';
+import { ConfigError, issue } from './issues.js';
+import { readJsonFile } from './json-file.js';
+import { loadManagerConfig } from './manager.js';
+import { deepMerge, isPlainObject } from './merge.js';
+import { originOf, resolveNode, type LoadContext, type NodeSource } from './resolve-node.js';
+import type { ConfigIssue, LoadedConfig, NodeSpec, SecretSource } from './types.js';
+
+export { ConfigError } from './issues.js';
+
+/** How the caller shapes a load: where secrets come from, which profile each node runs, whose env. */
+export interface LoadOptions {
+  readonly secrets: SecretSource;
+  /** The active profile of a node (e.g. `fallback` during a group fallback), or null for none. */
+  readonly profileFor?: (node: string) => string | null;
+  /** The manager's environment: `{{env.X}}` and the PATH lookup of binaries. Default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** Node names (DESIGN §1), compared case-insensitively. */
+export const NODE_NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/i;
+
+function readObject(file: string, issues: ConfigIssue[], missingOk: boolean): Record<string, unknown> | null {
+  const r = readJsonFile(file);
+  if (!r.ok) {
+    if (r.missing && missingOk) return {};
+    issues.push(r.issue);
+    return null;
+  }
+  if (!isPlainObject(r.value)) {
+    issues.push(issue(file, '', 'must be a JSON object', r.value));
+    return null;
+  }
+  return r.value;
+}
+
+function nodeFiles(dir: string, issues: ConfigIssue[]): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      issues.push(issue(dir, '', `cannot read directory: ${(err as NodeJS.ErrnoException).code}`));
+    return [];
+  }
+  const bases = names.filter((n) => n.endsWith('.json') && !n.startsWith('.')).map((n) => n.slice(0, -5));
+  return bases.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((b) => path.join(dir, `${b}.json`));
+}
+
+function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const id = JSON.stringify([i.file, i.key, i.message, i.value]);
+    return seen.has(id) ? false : (seen.add(id), true);
+  });
+}
+
+/**
+ * Loads a config directory: nodewarden.json, template.json and nodes/*.json,
+ * merged, expanded into instances, interpolated, validated and deep-frozen.
+ * Every problem in every file is gathered into one ConfigError; a bad config
+ * yields nothing, so a reload can keep the old one running.
+ */
+export function loadConfig(configDir: string, opts: LoadOptions): LoadedConfig {
+  const dir = path.resolve(configDir);
+  const issues: ConfigIssue[] = [];
+  if (!fs.existsSync(dir)) throw new ConfigError(dir, [issue(dir, '', 'config directory does not exist')]);
+  const { manager, issues: managerIssues } = loadManagerConfig(dir);
+  issues.push(...managerIssues);
+
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(opts.env ?? process.env)) if (typeof v === 'string') env[k] = v;
+  const lc: LoadContext = {
+    configDir: dir,
+    templatesDir: manager.templatesDir,
+    env,
+    secrets: opts.secrets,
+    binaries: new Map<string, BinaryResult>(),
+    templateFiles: new Map<string, string | Error>(),
+  };
+  const templateFile = path.join(dir, 'template.json');
+  const templateRaw = readObject(templateFile, issues, true);
+
+  const resolved: { spec: NodeSpec | null; src: NodeSource; dataDir: string | null; generated: boolean }[] =
+    [];
+  for (const file of nodeFiles(path.join(dir, 'nodes'), issues)) {
+    const nodeRaw = readObject(file, issues, false);
+    // With a broken template every node would repeat its fallout; its own issue says enough.
+    if (nodeRaw === null || templateRaw === null) continue;
+    const merged = deepMerge(templateRaw, nodeRaw) as Record<string, unknown>;
+    const base = path.basename(file, '.json');
+    const n = merged.instances;
+    const generated = 'instances' in merged;
+    const count = Number.isInteger(n) && (n as number) > 0 && (n as number) <= 10_000 ? (n as number) : 1;
+    for (let index = 1; index <= count; index++) {
+      const name = generated ? `${base}-${index}` : base;
+      const profile = opts.profileFor?.(name) ?? null;
+      const src: NodeSource = { name, index, file, templateFile, templateRaw, nodeRaw, merged, profile };
+      const r = resolveNode(src, lc);
+      issues.push(...r.issues);
+      resolved.push({ spec: r.spec, src, dataDir: r.dataDir, generated });
+    }
+  }
+
+  const byName = new Map<string, NodeSource>();
+  const byDataDir = new Map<string, NodeSource>();
+  for (const { src, dataDir, generated } of resolved) {
+    const key = generated ? 'instances' : '';
+    const rel = (f: string): string => path.relative(dir, f);
+    if (!NODE_NAME.test(src.name)) {
+      issues.push(
+        issue(
+          src.file,
+          key,
+          `invalid node name "${src.name}": must match ${NODE_NAME.source} (case-insensitive)`,
+        ),
+      );
+    }
+    const first = byName.get(src.name.toLowerCase());
+    if (first)
+      issues.push(issue(src.file, key, `node name "${src.name}" is also produced by ${rel(first.file)}`));
+    else byName.set(src.name.toLowerCase(), src);
+    // Same name usually means same dataDir too; one issue is enough.
+    if (dataDir !== null && !first) {
+      const owner = byDataDir.get(dataDir);
+      if (owner)
+        issues.push(
+          issue(
+            originOf(src, 'dataDir'),
+            'dataDir',
+            `is also the dataDir of node "${owner.name}" (${rel(owner.file)})`,
+            dataDir,
+          ),
+        );
+      else byDataDir.set(dataDir, src);
+    }
+  }
+
+  if (issues.length > 0) throw new ConfigError(dir, dedupe(issues));
+  return deepFreeze({ manager, nodes: resolved.map((r) => r.spec!) });
+}

@@ -1,0 +1,231 @@
+import path from 'node:path';
+import { issue } from './issues.js';
+import { readJsonFile } from './json-file.js';
+import { isPlainObject } from './merge.js';
+import {
+  createManagerConvict,
+  FORMAT_CHECKS,
+  isSchemaBranch,
+  isSchemaKey,
+  managerSchema,
+  SETTING_KEYS,
+  webhookProblems,
+} from './schema.js';
+import type { ConfigIssue, ManagerConfig, SmtpConfig, WebhookConfig } from './types.js';
+
+/**
+ * Loads nodewarden.json through the convict schema and turns it into the
+ * frozen-ready ManagerConfig: paths absolute, derived defaults filled, and
+ * convict's one-string error split back into one issue per key.
+ */
+
+function valueAt(obj: unknown, key: string): unknown {
+  let v: unknown = obj;
+  for (const k of key.split('.')) {
+    if (!isPlainObject(v)) return undefined;
+    v = v[k];
+  }
+  return v;
+}
+
+/**
+ * Readies raw JSON for convict: `null` for a group (e.g. `"smtp": null`) means
+ * "not set", and an object where a single setting belongs is reported here
+ * because convict's overlay would crash on it.
+ */
+function prepare(
+  raw: Record<string, unknown>,
+  schema: Record<string, unknown>,
+  prefix: string,
+  file: string,
+  issues: ConfigIssue[],
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (k === '__proto__') continue;
+    const key = prefix === '' ? k : `${prefix}.${k}`;
+    const node = Object.prototype.hasOwnProperty.call(schema, k) ? schema[k] : undefined;
+    if (isPlainObject(node) && !('default' in node)) {
+      if (v === null) continue;
+      out[k] = isPlainObject(v) ? prepare(v, node, key, file, issues) : v;
+    } else if (isPlainObject(node) && isPlainObject(v)) {
+      const check = FORMAT_CHECKS[node.format as string];
+      issues.push(issue(file, key, check?.(v) ?? 'must not be an object', v));
+    } else out[k] = v;
+  }
+  return out;
+}
+
+/** Splits convict's `validate()` message into issues (its lines: `key: message: value was X`). */
+function convictIssues(message: string, instance: unknown, file: string): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  const seen = new Set<string>();
+  const add = (i: ConfigIssue): void => {
+    const id = `${i.key}\u0000${i.message}`;
+    if (!seen.has(id)) {
+      seen.add(id);
+      out.push(i);
+    }
+  };
+  for (const line of message.split('\n')) {
+    const undeclared = /^configuration param '(.+)' not declared in the schema$/.exec(line);
+    const missing = /^configuration param '(.+)' missing from config/.exec(line);
+    if (undeclared) {
+      const parts = undeclared[1]!.split('.');
+      let n = 1;
+      while (n < parts.length && isSchemaKey(parts.slice(0, n).join('.'))) n++;
+      const key = parts.slice(0, n).join('.');
+      // A group given a non-object value is reported once, as "must be an object".
+      if (!isSchemaBranch(key)) add(issue(file, key, 'unknown key'));
+      continue;
+    }
+    if (missing) {
+      const parts = missing[1]!.split('.');
+      let n = 1;
+      while (n < parts.length && isPlainObject(valueAt(instance, parts.slice(0, n).join('.')))) n++;
+      const key = parts.slice(0, n).join('.');
+      add(issue(file, key, 'must be an object', valueAt(instance, key)));
+      continue;
+    }
+    const key = SETTING_KEYS.find((k) => line.startsWith(`${k}: `));
+    if (key === undefined) {
+      add(issue(file, '', line));
+      continue;
+    }
+    const value = valueAt(instance, key);
+    if (key === 'alerts.webhooks') {
+      for (const p of webhookProblems(value))
+        add(issue(file, p.key === '' ? key : `${key}.${p.key}`, p.message, p.value));
+      continue;
+    }
+    add(issue(file, key, line.slice(key.length + 2).replace(/: value was [\s\S]*$/, ''), value));
+  }
+  return out;
+}
+
+function lowBelowHigh(p: Record<string, number>, what: 'memory' | 'cpu', file: string): ConfigIssue[] {
+  const low = p[`${what}LowPercent`]!;
+  const high = p[`${what}HighPercent`]!;
+  if (typeof low !== 'number' || typeof high !== 'number' || low < high) return [];
+  return [
+    issue(
+      file,
+      `pressure.${what}LowPercent`,
+      `must be lower than pressure.${what}HighPercent, which is ${high}`,
+      low,
+    ),
+  ];
+}
+
+/** `alerts.email.smtp`: null unless a host is set; port defaults by `secure`. */
+function smtpConfig(
+  v: unknown,
+  given: unknown,
+  file: string,
+): { smtp: SmtpConfig | null; issues: ConfigIssue[] } {
+  const s = isPlainObject(v) ? v : {};
+  if (s.host == null) {
+    const partial = isPlainObject(given) && Object.keys(given).length > 0;
+    return {
+      smtp: null,
+      issues: partial ? [issue(file, 'alerts.email.smtp.host', 'is required when smtp is set')] : [],
+    };
+  }
+  const a = isPlainObject(s.auth) ? s.auth : {};
+  const issues =
+    (a.user == null) !== (a.pass == null)
+      ? [issue(file, 'alerts.email.smtp.auth', 'needs both user and pass')]
+      : [];
+  const secure = s.secure === true;
+  return {
+    smtp: {
+      host: String(s.host),
+      port: typeof s.port === 'number' ? s.port : secure ? 465 : 587,
+      secure,
+      auth: a.user != null && a.pass != null ? { user: String(a.user), pass: String(a.pass) } : null,
+    },
+    issues,
+  };
+}
+
+/** Reads `<configDir>/nodewarden.json` (absent = all defaults) and validates it. */
+export function loadManagerConfig(configDir: string): { manager: ManagerConfig; issues: ConfigIssue[] } {
+  const file = path.join(configDir, 'nodewarden.json');
+  const issues: ConfigIssue[] = [];
+  let raw: Record<string, unknown> = {};
+  const read = readJsonFile(file);
+  if (read.ok && isPlainObject(read.value)) raw = read.value;
+  else if (read.ok) issues.push(issue(file, '', 'must be a JSON object', read.value));
+  else if (!read.missing) issues.push(read.issue);
+
+  const conf = createManagerConvict();
+  const prepared = prepare(raw, managerSchema, '', file, issues);
+  conf.load(prepared);
+  try {
+    conf.validate({ allowed: 'strict' });
+  } catch (err) {
+    issues.push(...convictIssues((err as Error).message, conf.getProperties(), file));
+  }
+  const p = conf.getProperties();
+  // After a failed validation values may be of any type; `get` never throws and the issues decide.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- shapes are checked by the schema above
+  const get = (key: string): any => valueAt(p, key);
+  const abs = (key: string, def: string): string => {
+    const v = get(key);
+    return path.resolve(configDir, typeof v === 'string' && v !== '' ? v : def);
+  };
+  if (isPlainObject(get('pressure'))) {
+    const pr = get('pressure') as Record<string, number>;
+    issues.push(...lowBelowHigh(pr, 'memory', file), ...lowBelowHigh(pr, 'cpu', file));
+  }
+  const { smtp, issues: smtpIssues } = smtpConfig(
+    get('alerts.email.smtp'),
+    valueAt(prepared, 'alerts.email.smtp'),
+    file,
+  );
+  issues.push(...smtpIssues);
+  const hooks = get('alerts.webhooks');
+  const webhooks: WebhookConfig[] = (Array.isArray(hooks) ? hooks : []).filter(isPlainObject).map((w) => ({
+    url: String(w.url),
+    headers: isPlainObject(w.headers) ? { ...(w.headers as Record<string, string>) } : {},
+    timeoutMs: typeof w.timeoutMs === 'number' ? w.timeoutMs : 10_000,
+  }));
+  const list = (key: string): string[] => (Array.isArray(get(key)) ? [...(get(key) as string[])] : []);
+
+  const stateDir = abs('stateDir', 'state');
+  const socket = get('control.socket');
+  const manager: ManagerConfig = {
+    configDir,
+    stateDir,
+    logDir: abs('logDir', 'logs'),
+    templatesDir: abs('templatesDir', 'templates'),
+    log: { level: get('log.level'), maxBytes: get('log.maxBytes'), backups: get('log.backups') },
+    control: {
+      socket:
+        typeof socket === 'string' ? path.resolve(configDir, socket) : path.join(stateDir, 'nodewarden.sock'),
+      http: {
+        host: get('control.http.host'),
+        port: get('control.http.port'),
+        token: get('control.http.token'),
+      },
+    },
+    sampling: { intervalMs: get('sampling.intervalMs') },
+    startup: { concurrency: get('startup.concurrency'), intervalMs: get('startup.intervalMs') },
+    pressure: {
+      memoryHighPercent: get('pressure.memoryHighPercent'),
+      memoryLowPercent: get('pressure.memoryLowPercent'),
+      cpuHighPercent: get('pressure.cpuHighPercent'),
+      cpuLowPercent: get('pressure.cpuLowPercent'),
+      samples: get('pressure.samples'),
+      diskLowPercent: get('pressure.diskLowPercent'),
+    },
+    alerts: {
+      on: list('alerts.on'),
+      throttleSeconds: get('alerts.throttleSeconds'),
+      email: { from: get('alerts.email.from'), to: list('alerts.email.to'), smtp },
+      webhooks,
+    },
+    retention: { eventsDays: get('retention.eventsDays'), samplesDays: get('retention.samplesDays') },
+  };
+  return { manager, issues };
+}

@@ -1,0 +1,198 @@
+import path from 'node:path';
+import { resolveBinary, type BinaryResult } from './binary.js';
+import { interpolateTree, renderString, TemplateError, type TemplateContext } from './interpolate.js';
+import { issue } from './issues.js';
+import { deepMerge, isPlainObject } from './merge.js';
+import { renderNodeFiles, type FileEntry } from './node-files.js';
+import { nodeShape } from './node-schema.js';
+import { runHash } from './run-hash.js';
+import { applyShape, type Problem } from './shape.js';
+import type { ConfigIssue, NodeSpec, ProbeSpec, SecretSource } from './types.js';
+
+/**
+ * Turns one node (one instance of one node file) into its NodeSpec: apply the
+ * profile, interpolate (dataDir first), validate, resolve paths and the binary,
+ * render files[] and hash what the process runs with. Problems become issues
+ * attributed to the file that set the offending key.
+ */
+
+/** One node to resolve: its name, index and the layers its config is made of. */
+export interface NodeSource {
+  readonly name: string;
+  readonly index: number;
+  /** The node file (absolute). */
+  readonly file: string;
+  readonly templateFile: string;
+  readonly templateRaw: Readonly<Record<string, unknown>>;
+  readonly nodeRaw: Readonly<Record<string, unknown>>;
+  /** template.json merged with the node file. */
+  readonly merged: Readonly<Record<string, unknown>>;
+  readonly profile: string | null;
+}
+
+/** What every node of one load shares. */
+export interface LoadContext {
+  readonly configDir: string;
+  readonly templatesDir: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly secrets: SecretSource;
+  readonly binaries: Map<string, BinaryResult>;
+  readonly templateFiles: Map<string, string | Error>;
+}
+
+function has(obj: unknown, parts: readonly string[]): boolean {
+  let v = obj;
+  for (const k of parts) {
+    if (typeof v !== 'object' || v === null || !Object.prototype.hasOwnProperty.call(v, k)) return false;
+    v = (v as Record<string, unknown>)[k];
+  }
+  return true;
+}
+
+/** The file that set `key` (the deepest layer that has it, or its nearest parent); else the node file. */
+export function originOf(src: NodeSource, key: string): string {
+  const layers: [string, unknown, string[]][] = [
+    [src.templateFile, src.templateRaw, []],
+    [src.file, src.nodeRaw, []],
+  ];
+  if (src.profile !== null) {
+    layers.push([src.templateFile, src.templateRaw, ['profiles', src.profile]]);
+    layers.push([src.file, src.nodeRaw, ['profiles', src.profile]]);
+  }
+  const parts = key === '' ? [] : key.split('.');
+  for (let n = parts.length; n >= 1; n--) {
+    for (let i = layers.length - 1; i >= 0; i--) {
+      const [file, obj, prefix] = layers[i]!;
+      if (has(obj, [...prefix, ...parts.slice(0, n)])) return file;
+    }
+  }
+  return src.file;
+}
+
+/** A node config as the schema returns it: defaults filled, paths and node-derived values not yet resolved. */
+type ShapedNode = Omit<NodeSpec, 'name' | 'index' | 'file' | 'binary' | 'cwd' | 'dataDir' | 'sync' | 'profileNames' | 'profile' | 'files' | 'runHash'> & {
+  readonly binary?: string;
+  readonly cwd?: string;
+  readonly dataDir?: string;
+  readonly sync: Omit<NodeSpec['sync'], 'group'> & { readonly group?: string };
+  readonly files: readonly FileEntry[];
+  readonly instances: number;
+  readonly profiles: Readonly<Record<string, unknown>>;
+};
+
+/** Resolves one node; `spec` is null when it has issues. `dataDir` is returned for the duplicate check. */
+export function resolveNode(
+  src: NodeSource,
+  lc: LoadContext,
+): { spec: NodeSpec | null; issues: ConfigIssue[]; dataDir: string | null } {
+  const problems: Problem[] = [];
+  const direct: ConfigIssue[] = [];
+  const profiles = isPlainObject(src.merged.profiles) ? src.merged.profiles : {};
+  let effective: Record<string, unknown> = src.merged as Record<string, unknown>;
+  if (src.profile !== null) {
+    const over = profiles[src.profile];
+    if (isPlainObject(over)) effective = deepMerge(src.merged, over) as Record<string, unknown>;
+    else {
+      const known = Object.keys(profiles).join(', ') || 'none';
+      // The profile name comes from the manager (e.g. a fallback), not from a file: blame the node's file.
+      direct.push(
+        issue(
+          src.file,
+          `profiles.${src.profile}`,
+          `profile "${src.profile}" is not defined (defined: ${known})`,
+        ),
+      );
+    }
+  }
+
+  const base = { name: src.name, index: src.index, configDir: lc.configDir, env: lc.env };
+  const { dataDir: rawDataDir, profiles: _profiles, ...rest } = effective;
+  let dataDir: unknown = rawDataDir;
+  if (typeof rawDataDir === 'string') {
+    try {
+      dataDir = renderString(rawDataDir, base, lc.secrets);
+    } catch (err) {
+      problems.push({
+        key: 'dataDir',
+        message: `template error: ${(err as TemplateError).message}`,
+        value: rawDataDir,
+      });
+    }
+  }
+  const absDataDir =
+    typeof dataDir === 'string' && dataDir !== '' ? path.resolve(lc.configDir, dataDir) : null;
+  const ctx: TemplateContext = { ...base, dataDir: absDataDir ?? '' };
+  const tree = interpolateTree(rest, ctx, lc.secrets);
+  for (const p of tree.problems) problems.push({ key: p.key, message: p.message, value: p.source });
+  const templated = tree.templated;
+  if (typeof rawDataDir === 'string' && rawDataDir.includes('{{')) templated.set('dataDir', rawDataDir);
+
+  const value = { ...(tree.value as Record<string, unknown>), profiles: effective.profiles };
+  if (dataDir !== undefined) (value as Record<string, unknown>).dataDir = dataDir;
+  const cfg = applyShape(nodeShape, value, '', { problems, templated }) as ShapedNode;
+
+  let binary: string | null = null;
+  if (typeof cfg.binary === 'string' && cfg.binary !== '') {
+    const r = resolveBinary(cfg.binary, lc.configDir, lc.env.PATH, lc.binaries);
+    if ('error' in r) problems.push({ key: 'binary', message: r.error, value: cfg.binary });
+    else binary = r.path;
+  }
+  const cwd = typeof cfg.cwd === 'string' ? path.resolve(lc.configDir, cfg.cwd) : absDataDir;
+  const sync = { group: cfg.sync.group ?? src.name, ...cfg.sync };
+  const { files: _files, profiles: _p, instances: _i, ...viewed } = cfg;
+  const nodeView = { ...viewed, binary, cwd, dataDir: absDataDir, sync, name: src.name, index: src.index };
+  const rendered = renderNodeFiles(cfg.files as FileEntry[], {
+    configDir: lc.configDir,
+    templatesDir: lc.templatesDir,
+    ctx: { ...ctx, node: nodeView },
+    secrets: lc.secrets,
+    readCache: lc.templateFiles,
+  });
+  problems.push(...rendered.problems);
+
+  const shown = (p: Problem): unknown => {
+    // A rendered value may hold a secret: show the template it came from instead.
+    const source = templated.get(p.key);
+    return source !== undefined && source.includes('secret') ? source : p.value;
+  };
+  const issues = [...direct, ...problems.map((p) => issue(originOf(src, p.key), p.key, p.message, shown(p)))];
+  if (issues.length > 0 || binary === null || absDataDir === null || cwd === null)
+    return { spec: null, issues, dataDir: absDataDir };
+
+  const limits = cfg.limits as NodeSpec['limits'];
+  const spec: NodeSpec = {
+    name: src.name,
+    index: src.index,
+    file: src.file,
+    binary,
+    args: cfg.args,
+    env: cfg.env,
+    cwd,
+    dataDir: absDataDir,
+    user: cfg.user,
+    group: cfg.group,
+    autostart: cfg.autostart,
+    priority: cfg.priority,
+    restart: cfg.restart,
+    stop: cfg.stop,
+    limits,
+    logs: cfg.logs,
+    probes: cfg.probes as Record<string, ProbeSpec>,
+    sync,
+    profileNames: Object.keys(profiles).sort(),
+    profile: src.profile,
+    files: rendered.files,
+    runHash: runHash({
+      binary,
+      args: cfg.args,
+      env: cfg.env,
+      cwd,
+      dataDir: absDataDir,
+      user: cfg.user,
+      group: cfg.group,
+      nofile: limits.nofile,
+      files: rendered.files,
+    }),
+  };
+  return { spec, issues, dataDir: absDataDir };
+}

@@ -1,0 +1,211 @@
+import convict from 'convict';
+import { EVENT_TYPES } from '../events/types.js';
+import {
+  isBoolean,
+  isString,
+  nonEmptyString,
+  nonNegativeInt,
+  orNull,
+  percent,
+  port,
+  positiveInt,
+} from './checks.js';
+import { isPlainObject } from './merge.js';
+import type { Check, Problem } from './shape.js';
+
+/**
+ * The convict schema of nodewarden.json (DESIGN §1 manager keys). Formats are
+ * registered by name (`nw-…`): a named format keeps convict from coercing a
+ * JSON string into a number behind the user's back, so a wrong type is reported.
+ */
+
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+
+/** Events that become alerts unless `alerts.on` says otherwise. */
+export const DEFAULT_ALERT_EVENTS = [
+  'crashed',
+  'fatal',
+  'out_of_sync',
+  'in_sync',
+  'unreachable',
+  'resource_limit',
+  'config_error',
+  'orphan_reaped',
+  'alert_failed',
+  'low_disk',
+] as const;
+
+/** Per-entry problems of `alerts.webhooks` (convict cannot describe arrays of objects). */
+export function webhookProblems(v: unknown): Problem[] {
+  if (!Array.isArray(v))
+    return [{ key: '', message: 'must be an array of {url, headers, timeoutMs}', value: v }];
+  const out: Problem[] = [];
+  v.forEach((w, i) => {
+    if (!isPlainObject(w))
+      return void out.push({ key: `${i}`, message: 'must be an object {url, headers, timeoutMs}', value: w });
+    for (const k of Object.keys(w))
+      if (!['url', 'headers', 'timeoutMs'].includes(k))
+        out.push({ key: `${i}.${k}`, message: 'unknown key' });
+    let url: URL | null = null;
+    try {
+      url = typeof w.url === 'string' ? new URL(w.url) : null;
+    } catch {
+      url = null;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      out.push({
+        key: `${i}.url`,
+        message: w.url === undefined ? 'is required' : 'must be an http:// or https:// URL',
+        value: w.url,
+      });
+    }
+    const h = w.headers;
+    if (h !== undefined && !(isPlainObject(h) && Object.values(h).every((x) => typeof x === 'string'))) {
+      out.push({ key: `${i}.headers`, message: 'must be an object of strings', value: h });
+    }
+    if (w.timeoutMs !== undefined && positiveInt(w.timeoutMs) !== null) {
+      out.push({ key: `${i}.timeoutMs`, message: 'must be a positive integer', value: w.timeoutMs });
+    }
+  });
+  return out;
+}
+
+const eventList: Check = (v) => {
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) return 'must be an array of event types';
+  const bad = v.filter((x) => !(EVENT_TYPES as readonly string[]).includes(x));
+  return bad.length === 0 ? null : `unknown event type ${bad.map((x) => `"${x}"`).join(', ')}`;
+};
+
+/** The check behind each `nw-…` convict format. */
+export const FORMAT_CHECKS: Readonly<Record<string, Check>> = {
+  'nw-string': nonEmptyString,
+  'nw-string-or-null': orNull(nonEmptyString),
+  'nw-any-string-or-null': orNull(isString),
+  'nw-bool': isBoolean,
+  'nw-positive-int': positiveInt,
+  'nw-nat': nonNegativeInt,
+  'nw-percent': percent,
+  'nw-port-or-null': orNull(port),
+  'nw-log-level': (v) => (LOG_LEVELS.includes(v as never) ? null : `must be one of ${LOG_LEVELS.join(', ')}`),
+  'nw-event-list': eventList,
+  'nw-string-list': (v) =>
+    Array.isArray(v) && v.every((x) => typeof x === 'string' && x !== '')
+      ? null
+      : 'must be an array of non-empty strings',
+  'nw-webhooks': (v) => {
+    const p = webhookProblems(v);
+    return p.length === 0 ? null : `${p[0]!.key === '' ? '' : `entry ${p[0]!.key}: `}${p[0]!.message}`;
+  },
+};
+for (const [name, check] of Object.entries(FORMAT_CHECKS)) {
+  convict.addFormat({
+    name,
+    validate: (v: unknown) => {
+      const msg = check(v);
+      if (msg !== null) throw new Error(msg);
+    },
+  });
+}
+
+const MiB = 1024 * 1024;
+const f = (format: string, def: unknown, doc: string, sensitive = false) => ({
+  format,
+  default: def,
+  doc,
+  sensitive,
+});
+
+/** The nodewarden.json schema definition handed to convict. */
+export const managerSchema = {
+  stateDir: f('nw-string', 'state', 'SQLite DB, control socket, lock, log FIFOs'),
+  logDir: f('nw-string', 'logs', 'node logs and nodewarden.log'),
+  templatesDir: f('nw-string', 'templates', 'Handlebars alert mails and node file templates'),
+  log: {
+    level: f('nw-log-level', 'info', 'manager log level'),
+    maxBytes: f('nw-positive-int', 20 * MiB, 'rotate nodewarden.log at this size'),
+    backups: f('nw-nat', 5, 'rotated nodewarden.log files kept'),
+  },
+  control: {
+    socket: f('nw-string-or-null', null, 'control socket path (default <stateDir>/nodewarden.sock)'),
+    http: {
+      host: f('nw-string', '127.0.0.1', 'control HTTP host'),
+      port: f('nw-port-or-null', null, 'control HTTP port; null = no TCP listener'),
+      token: f('nw-string-or-null', null, 'bearer token for the control HTTP API', true),
+    },
+  },
+  sampling: { intervalMs: f('nw-positive-int', 5000, 'resource sampling interval') },
+  startup: {
+    concurrency: f('nw-nat', 8, 'nodes starting at once (0 = unlimited)'),
+    intervalMs: f('nw-positive-int', 250, 'pause between two node starts'),
+  },
+  pressure: {
+    memoryHighPercent: f('nw-percent', 90, 'host memory use that starts shedding'),
+    memoryLowPercent: f('nw-percent', 80, 'host memory use below which paused nodes resume'),
+    cpuHighPercent: f('nw-percent', 95, 'host CPU use that starts shedding'),
+    cpuLowPercent: f('nw-percent', 80, 'host CPU use below which paused nodes resume'),
+    samples: f('nw-positive-int', 3, 'samples in a row before acting'),
+    diskLowPercent: f('nw-percent', 5, 'free disk below which low_disk is raised'),
+  },
+  alerts: {
+    on: f('nw-event-list', [...DEFAULT_ALERT_EVENTS], 'event types that become alerts'),
+    throttleSeconds: f('nw-nat', 900, 'one alert per node and type in this window'),
+    email: {
+      from: f('nw-string', 'nodewarden@localhost', 'sender address'),
+      to: f('nw-string-list', [], 'recipients'),
+      smtp: {
+        host: f('nw-string-or-null', null, 'SMTP host; none = write .eml files to <stateDir>/outbox'),
+        port: f('nw-port-or-null', null, 'SMTP port (default 465 when secure, else 587)'),
+        secure: f('nw-bool', false, 'TLS from the start'),
+        auth: {
+          user: f('nw-any-string-or-null', null, 'SMTP user'),
+          pass: f('nw-any-string-or-null', null, 'SMTP password', true),
+        },
+      },
+    },
+    webhooks: f('nw-webhooks', [], 'JSON POST targets [{url, headers, timeoutMs}]'),
+  },
+  retention: {
+    eventsDays: f('nw-positive-int', 90, 'days of events kept'),
+    samplesDays: f('nw-positive-int', 30, 'days of samples kept'),
+  },
+};
+
+/** Creates a fresh convict instance of the schema, deaf to process.env and argv. */
+export function createManagerConvict(): convict.Config<Record<string, unknown>> {
+  return convict<Record<string, unknown>>(managerSchema as never, { env: {}, args: [] });
+}
+
+/** True when `key` names a group of keys (an object in the schema), not a single setting. */
+export function isSchemaBranch(key: string): boolean {
+  let node: unknown = managerSchema;
+  for (const k of key.split('.')) {
+    if (!isPlainObject(node) || 'default' in node || !(k in node)) return false;
+    node = node[k];
+  }
+  return isPlainObject(node) && !('default' in node);
+}
+
+/** True when `key` is declared by the schema (a setting or a group). */
+export function isSchemaKey(key: string): boolean {
+  let node: unknown = managerSchema;
+  for (const k of key.split('.')) {
+    if (!isPlainObject(node) || 'default' in node || !Object.prototype.hasOwnProperty.call(node, k))
+      return false;
+    node = node[k];
+  }
+  return true;
+}
+
+/** Every setting's dotted key, longest first (to match convict's `key: message` lines). */
+export const SETTING_KEYS: readonly string[] = (() => {
+  const out: string[] = [];
+  const walk = (node: Record<string, unknown>, prefix: string): void => {
+    for (const [k, v] of Object.entries(node)) {
+      const key = prefix === '' ? k : `${prefix}.${k}`;
+      if (isPlainObject(v) && !('default' in v)) walk(v, key);
+      else out.push(key);
+    }
+  };
+  walk(managerSchema, '');
+  return out.sort((a, b) => b.length - a.length);
+})();

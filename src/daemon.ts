@@ -1,0 +1,204 @@
+import fs from 'node:fs';
+import { loadConfig, ConfigError } from './config/load.js';
+import { loadManagerConfig } from './config/manager.js';
+import { formatIssues } from './config/issues.js';
+import type { LoadedConfig, ManagerConfig } from './config/types.js';
+import { EventBus } from './events/bus.js';
+import { createLogger, type Logger } from './logger.js';
+import { ensureFifos, fifoPath } from './logs/fifo.js';
+import { NodeLog } from './logs/node-log.js';
+import { attachStore, openStore, type Store } from './store/index.js';
+import { systemClock, type Clock } from './supervisor/clock.js';
+import type { ProcessDriver } from './supervisor/driver.js';
+import { ExecDriver } from './supervisor/exec-driver.js';
+import { acquireManagerLock, type HeldLock } from './supervisor/lock.js';
+import { isAlive, readCmdline } from './supervisor/proc.js';
+import { Supervisor, type PersistedNode, type ReloadDiff } from './supervisor/supervisor.js';
+import { VERSION } from './version.js';
+
+export interface DaemonOptions {
+  configDir: string;
+  clock?: Clock;
+  driver?: ProcessDriver;
+  /** Manager log on the console (default true); tests turn it off. */
+  consoleLog?: boolean;
+}
+
+export type ReloadOutcome =
+  | { ok: true; diff: ReloadDiff }
+  | { ok: false; problems: string[] };
+
+/** A running nodewarden: the object graph of DESIGN §7, assembled. */
+export interface Daemon {
+  readonly manager: ManagerConfig;
+  readonly bus: EventBus;
+  readonly store: Store;
+  readonly supervisor: Supervisor;
+  readonly logger: Logger;
+  readonly configDir: string;
+  /** Re-read and validate every config file; apply only if all of it is valid. */
+  reload(): Promise<ReloadOutcome>;
+  /** Stop every node (unless keepNodes) and release everything; idempotent. */
+  stop(opts?: { keepNodes?: boolean }): Promise<void>;
+  /** A second shutdown signal: kill every node's tree now. */
+  kill(): void;
+  /** Resolves once stop() has finished. */
+  readonly stopped: Promise<void>;
+}
+
+/**
+ * Assemble and start nodewarden: config → lock → logger → store → bus →
+ * supervisor, then re-adopt survivors and start what should run. Throws
+ * ConfigError (nothing started) or a NodewardenError (E_LOCKED …).
+ */
+export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
+  const clock = opts.clock ?? systemClock;
+  const { manager, issues } = loadManagerConfig(opts.configDir);
+  if (issues.length > 0) throw new ConfigError(opts.configDir, issues);
+  fs.mkdirSync(manager.stateDir, { recursive: true, mode: 0o700 });
+  fs.mkdirSync(manager.logDir, { recursive: true });
+
+  const lock: HeldLock = acquireManagerLock(manager.stateDir);
+  const logger = createLogger({
+    level: manager.log.level,
+    logDir: manager.logDir,
+    maxBytes: manager.log.maxBytes,
+    backups: manager.log.backups,
+    silentConsole: opts.consoleLog === false,
+  });
+  let store: Store | null = null;
+  try {
+    if (lock.takenOver) logger.warn(`took over the stale lock of pid ${lock.takenOver.pid}`);
+    store = openStore(manager.stateDir, { logger, clock });
+    const config = loadConfig(opts.configDir, { secrets: store.secrets });
+    const bus = new EventBus(
+      () => clock.wallNow(),
+      (err) => logger.error('event consumer failed', { error: String(err) }),
+    );
+    attachStore(bus, store);
+    bus.on('event', (e) => {
+      const level = e.severity === 'info' ? 'info' : e.severity === 'warning' ? 'warn' : 'error';
+      logger[level](`${e.node ?? 'nodewarden'}: ${e.type}${e.reason ? ` (${e.reason})` : ''}`, { ...e.details });
+    });
+    const supervisor = await buildSupervisor(config, { clock, bus, logger, driver: opts.driver ?? new ExecDriver() });
+    return await boot({ configDir: opts.configDir, manager, config, bus, store, supervisor, logger, lock, clock });
+  } catch (err) {
+    store?.close();
+    lock.release();
+    await logger.close();
+    throw err;
+  }
+}
+
+async function buildSupervisor(
+  config: LoadedConfig,
+  deps: { clock: Clock; bus: EventBus; logger: Logger; driver: ProcessDriver },
+): Promise<Supervisor> {
+  const { stateDir, logDir } = config.manager;
+  await ensureFifos(config.nodes.map((n) => fifoPath(stateDir, n.name)));
+  return Supervisor.create(config, {
+    ...deps,
+    openLog: (spec) =>
+      NodeLog.open({
+        fifoPath: fifoPath(stateDir, spec.name),
+        logDir,
+        name: spec.name,
+        logs: spec.logs,
+        logger: deps.logger,
+        clock: deps.clock,
+      }),
+    inspect: (id) => {
+      const alive = isAlive(id.pid, id.startTime);
+      return { alive, argv: alive ? readCmdline(id.pid) : null };
+    },
+  });
+}
+
+interface Parts {
+  configDir: string;
+  manager: ManagerConfig;
+  config: LoadedConfig;
+  bus: EventBus;
+  store: Store;
+  supervisor: Supervisor;
+  logger: Logger & { close(): Promise<void> };
+  lock: HeldLock;
+  clock: Clock;
+}
+
+async function boot(p: Parts): Promise<Daemon> {
+  const { bus, store, supervisor, logger, config } = p;
+  bus.emit({
+    node: null,
+    type: 'manager_started',
+    details: { pid: process.pid, version: VERSION, nodes: config.nodes.length, configDir: p.configDir },
+  });
+  const persisted = new Map<string, PersistedNode>();
+  for (const [name, rec] of store.loadNodes()) {
+    const spec = supervisor.spec(name);
+    persisted.set(name, {
+      desired: rec.desired ?? (spec && !spec.autostart ? 'stopped' : 'running'),
+      held: rec.held,
+      identity: rec.process,
+      runHash: rec.runHash,
+    });
+  }
+  await supervisor.boot(persisted);
+
+  const pruneEvery = 3_600_000;
+  const prune = (): void => {
+    store.prune(supervisor.managerConfig().retention);
+    pruneTimer = p.clock.setTimer(pruneEvery, prune);
+  };
+  let pruneTimer = p.clock.setTimer(60_000, prune);
+
+  let stopping: Promise<void> | null = null;
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((r) => (resolveStopped = r));
+
+  const daemon: Daemon = {
+    manager: p.manager,
+    bus,
+    store,
+    supervisor,
+    logger,
+    configDir: p.configDir,
+    stopped,
+    async reload() {
+      let next: LoadedConfig;
+      try {
+        next = loadConfig(p.configDir, { secrets: store.secrets });
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        const problems = formatIssues(err.issues, p.configDir).split('\n').filter(Boolean);
+        bus.emit({ node: null, type: 'config_error', details: { problems } });
+        return { ok: false, problems };
+      }
+      await ensureFifos(next.nodes.map((n) => fifoPath(next.manager.stateDir, n.name)));
+      const diff = await supervisor.reload(next);
+      bus.emit({ node: null, type: 'config_reloaded', details: { ...diff } });
+      return { ok: true, diff };
+    },
+    stop(opts = {}) {
+      stopping ??= (async () => {
+        p.clock.clearTimer(pruneTimer);
+        await supervisor.shutdown(opts);
+        bus.emit({
+          node: null,
+          type: 'manager_stopped',
+          details: { pid: process.pid, keepNodes: Boolean(opts.keepNodes) },
+        });
+        store.flush();
+        store.close();
+        p.lock.release();
+        await logger.close();
+        resolveStopped();
+      })();
+      return stopping;
+    },
+    kill() {
+      supervisor.killAll();
+    },
+  };
+  return daemon;
+}

@@ -1,0 +1,123 @@
+import fs from 'node:fs';
+
+/**
+ * Thin, synchronous readers of /proc (Linux). They identify a node process
+ * across manager restarts (pid + start time + argv) and find a node's whole
+ * process tree. procfs reads never touch a disk, so sync calls are cheap here
+ * and, unlike async ones, cannot interleave with a reaping of the child.
+ */
+
+/** One process as seen in /proc/<pid>/stat. */
+export interface ProcInfo {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly pgid: number;
+  readonly sid: number;
+  /** One-letter state: R, S, D, Z (zombie), T (stopped), X (dead) ... */
+  readonly state: string;
+  /** Start time in clock ticks since boot (field 22), kept as a string. */
+  readonly startTime: string;
+  /** utime + stime in clock ticks (for CPU sampling). */
+  readonly cpuTicks: number;
+  /** Resident set size in pages (field 24). */
+  readonly rssPages: number;
+}
+
+/** A snapshot of all processes: by pid, and parent pid → child pids. */
+export interface ProcessTable {
+  readonly procs: ReadonlyMap<number, ProcInfo>;
+  readonly children: ReadonlyMap<number, readonly number[]>;
+}
+
+/** Parses one /proc/<pid>/stat line; the command name may hold spaces and ')', so split after the last ')'. */
+export function parseStat(pid: number, line: string): ProcInfo | null {
+  const close = line.lastIndexOf(')');
+  if (close < 0) return null;
+  // f[0] is field 3 (state); field N is f[N - 3].
+  const f = line.slice(close + 2).split(' ');
+  if (f.length < 22) return null;
+  return {
+    pid,
+    state: f[0]!,
+    ppid: Number(f[1]),
+    pgid: Number(f[2]),
+    sid: Number(f[3]),
+    cpuTicks: Number(f[11]) + Number(f[12]),
+    startTime: f[19]!,
+    rssPages: Number(f[21]),
+  };
+}
+
+/** Reads /proc/<pid>/stat; null when there is no such process. */
+export function readStat(pid: number): ProcInfo | null {
+  let line: string;
+  try {
+    line = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return null;
+  }
+  return parseStat(pid, line);
+}
+
+/** The process's start time (ticks since boot) or null when it does not exist. */
+export function readStartTime(pid: number): string | null {
+  return readStat(pid)?.startTime ?? null;
+}
+
+/** argv as the kernel reports it; null when the process is gone (a zombie reports []). */
+export function readCmdline(pid: number): string[] | null {
+  let raw: string;
+  try {
+    raw = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return null;
+  }
+  const argv = raw.split('\0');
+  if (argv.length > 0 && argv[argv.length - 1] === '') argv.pop();
+  return argv;
+}
+
+/**
+ * True when pid exists and is not a zombie; with startTime, also when it is
+ * the same process (same pid and same start time: the pid was not reused).
+ */
+export function isAlive(pid: number, startTime?: string): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  const st = readStat(pid);
+  if (!st || st.state === 'Z' || st.state === 'X') return false;
+  return startTime === undefined || st.startTime === startTime;
+}
+
+/** One pass over /proc: every process and the parent → children index. */
+export function processTable(): ProcessTable {
+  const procs = new Map<number, ProcInfo>();
+  const children = new Map<number, number[]>();
+  for (const name of fs.readdirSync('/proc')) {
+    const c = name.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    const pid = Number(name);
+    const info = readStat(pid);
+    if (!info) continue; // exited between readdir and read
+    procs.set(pid, info);
+    const list = children.get(info.ppid);
+    if (list) list.push(pid);
+    else children.set(info.ppid, [pid]);
+  }
+  return { procs, children };
+}
+
+/** Every descendant of pid in the table (children, grandchildren ...), not pid itself. */
+export function descendants(pid: number, table: ProcessTable): number[] {
+  const out: number[] = [];
+  const stack = [pid];
+  const seen = new Set<number>([pid]);
+  while (stack.length > 0) {
+    for (const child of table.children.get(stack.pop()!) ?? []) {
+      if (seen.has(child)) continue;
+      seen.add(child);
+      out.push(child);
+      stack.push(child);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,322 @@
+import type { NodeSpec } from '../config/types.js';
+import { NodewardenError } from '../errors.js';
+import type { EventBus } from '../events/bus.js';
+import type { NodewardenEvent, RestartReason } from '../events/types.js';
+import { nullLogger, type Logger } from '../logger.js';
+import type { Clock } from './clock.js';
+import type { ProcessDriver, ProcessIdentity } from './driver.js';
+import { transition } from './machine.js';
+import { TIMER_INPUT, type Effect, type Input, type NodeState } from './machine-types.js';
+import { NamedTimers } from './named-timers.js';
+import { ProcessSlot } from './process-slot.js';
+import type { StateKind } from './states.js';
+
+export interface NodeRunnerDeps {
+  spec: NodeSpec;
+  driver: ProcessDriver;
+  clock: Clock;
+  bus: EventBus;
+  /** The fd the node's stdout and stderr go to; asked for at every spawn. */
+  outputFd: () => number;
+  /** Uniform [0, 1) for backoff jitter (default Math.random). */
+  random?: () => number;
+  logger?: Logger;
+  /** Throw on an illegal transition (tests) instead of logging it. */
+  strict?: boolean;
+  /** Told the identity of each new process, and null once it is gone (crash-safety records). */
+  onProcess?: (identity: ProcessIdentity | null) => void;
+}
+
+/** A node as status, metrics and the control API see it. */
+export interface NodeSnapshot {
+  readonly name: string;
+  readonly state: StateKind;
+  readonly pid: number | null;
+  /** Wall-clock ms when the node entered its state. */
+  readonly since: number;
+  /** Wall-clock ms when the current process started (adoption time for a survivor), or null. */
+  readonly startedAt: number | null;
+  /** Restarts (automatic and commanded) since this manager started. */
+  readonly restarts: number;
+  readonly exitCode: number | null;
+  readonly exitSignal: NodeJS.Signals | null;
+  readonly held: boolean;
+  /** Failures in a row (failed starts and crashes before a stable run). */
+  readonly attempt: number;
+  readonly lastEvent: NodewardenEvent | null;
+}
+
+/** Restart reasons that come from automation, which a hold suspends. */
+const AUTOMATIC_REASONS: ReadonlySet<RestartReason> = new Set([
+  'crash',
+  'out_of_sync',
+  'unreachable',
+  'resource',
+]);
+
+/**
+ * The imperative shell around the pure machine, one per node. Inputs go
+ * through a mailbox: each is applied synchronously (transition, then effects)
+ * and results of effects (a spawn, an exit, a timer) come back as new inputs,
+ * so the node is serial and no two awaits race over its state. Results that
+ * belong to an older process generation (ProcessSlot) or an older timer
+ * (NamedTimers) are dropped. It knows nothing of logs, the store or alerts.
+ */
+export class NodeRunner {
+  private spec: NodeSpec;
+  private state: NodeState;
+  private held = false;
+  private readonly slot: ProcessSlot;
+  private readonly timers: NamedTimers;
+  private readonly mailbox: Input[] = [];
+  private draining = false;
+  private detached = false;
+  private idleWaiters: Array<() => void> = [];
+  private sinceWall: number;
+  private restarts = 0;
+  private lastEvent: NodewardenEvent | null = null;
+  private readonly logger: Logger;
+  private readonly random: () => number;
+  /** Illegal transitions and failed OS calls seen (logged; a metric may export it). */
+  internalErrors = 0;
+
+  constructor(private readonly deps: NodeRunnerDeps) {
+    this.spec = deps.spec;
+    this.logger = deps.logger ?? nullLogger;
+    this.random = deps.random ?? Math.random;
+    this.state = { kind: 'stopped', since: deps.clock.now() };
+    this.sinceWall = deps.clock.wallNow();
+    this.timers = new NamedTimers(deps.clock, (name) => this.dispatch(TIMER_INPUT[name]));
+    this.slot = new ProcessSlot(
+      deps.driver,
+      () => deps.clock.wallNow(),
+      {
+        spawned: (identity) => {
+          this.deps.onProcess?.(identity);
+          this.dispatch({ type: 'spawned', identity });
+        },
+        spawnFailed: (error) => this.dispatch({ type: 'spawnFailed', error }),
+        exited: (exit) => {
+          this.deps.onProcess?.(null);
+          this.dispatch({ type: 'processExited', code: exit.code, signal: exit.signal });
+        },
+        broken: (err) => {
+          this.internalError('input from an async result failed', err);
+          if (this.deps.strict) throw err; // tests: stays an unhandled rejection
+        },
+      },
+      this.logger,
+      deps.spec.name,
+    );
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  start(): void {
+    this.dispatch({ type: 'start' });
+  }
+
+  /** Stop; resolves once the node rests (stopped, exited or fatal) with no process. */
+  stop(): Promise<void> {
+    this.dispatch({ type: 'stop' });
+    return this.whenIdle();
+  }
+
+  /** Stop and spawn again. `spec` (e.g. a profile's) takes effect for the new process. */
+  restart(
+    reason: RestartReason,
+    opts: { profile?: string | null; spec?: NodeSpec; details?: Record<string, unknown> } = {},
+  ): void {
+    if (this.held && AUTOMATIC_REASONS.has(reason)) {
+      this.logger.info(`${this.name}: held, ${reason} restart not done`);
+      return;
+    }
+    if (opts.spec) this.updateSpec(opts.spec);
+    const profile = opts.profile ?? opts.spec?.profile ?? null;
+    this.dispatch({ type: 'restart', reason, profile, ...(opts.details ? { details: opts.details } : {}) });
+  }
+
+  /** Host pressure: stop and stay down until `resume`. Ignored while held. */
+  pause(details: Record<string, unknown> = {}): void {
+    if (this.held) return;
+    this.dispatch({ type: 'pause', details });
+  }
+
+  resume(details: Record<string, unknown> = {}): void {
+    if (this.held) return;
+    this.dispatch({ type: 'resume', details });
+  }
+
+  /** A second shutdown signal: SIGKILL the process tree now. */
+  kill(): void {
+    this.dispatch({ type: 'kill' });
+  }
+
+  /** Take over a survivor of a previous manager (same pid, start time and argv). */
+  adopt(identity: ProcessIdentity): void {
+    this.dispatch({ type: 'adopt', identity });
+  }
+
+  /** Suspend every automatic action (maintenance) until `release`. */
+  hold(): void {
+    if (this.held || this.detached) return;
+    this.held = true;
+    this.lastEvent = this.deps.bus.emit({ node: this.name, type: 'held' });
+    this.dispatch({ type: 'hold' });
+  }
+
+  release(): void {
+    if (!this.held || this.detached) return;
+    this.held = false;
+    this.lastEvent = this.deps.bus.emit({ node: this.name, type: 'released' });
+    this.dispatch({ type: 'release' });
+  }
+
+  /**
+   * Stop managing this node and leave its process alone (`shutdown
+   * --keep-nodes`): timers are cleared and later inputs and results are
+   * dropped, so nothing keeps the event loop alive.
+   */
+  detach(): void {
+    this.detached = true;
+    this.slot.abandon();
+    this.timers.clearAll();
+    this.mailbox.length = 0;
+  }
+
+  /** Live settings update; a new runHash takes effect at the next spawn. */
+  updateSpec(spec: NodeSpec): void {
+    if (spec.name !== this.spec.name) {
+      throw new NodewardenError(
+        'E_INTERNAL',
+        `runner of ${this.spec.name} was given the spec of ${spec.name}`,
+      );
+    }
+    this.spec = spec;
+  }
+
+  processIdentity(): ProcessIdentity | null {
+    return this.slot.identity();
+  }
+
+  /** The machine's state with its data (backoff's retryAt, stopping's `then`, ...). */
+  machineState(): NodeState {
+    return this.state;
+  }
+
+  snapshot(): NodeSnapshot {
+    const s = this.state;
+    return {
+      name: this.name,
+      state: s.kind,
+      pid: this.slot.identity()?.pid ?? null,
+      since: this.sinceWall,
+      startedAt: this.slot.startedAt(),
+      restarts: this.restarts,
+      exitCode: this.slot.lastExit.code,
+      exitSignal: this.slot.lastExit.signal,
+      held: this.held,
+      attempt: s.kind === 'starting' || s.kind === 'running' || s.kind === 'backoff' ? s.attempt : 0,
+      lastEvent: this.lastEvent,
+    };
+  }
+
+  /** The mailbox: apply `input` now, or after the input being applied if called from within it. */
+  dispatch(input: Input): void {
+    if (this.detached) return;
+    this.mailbox.push(input);
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let next = this.mailbox.shift(); next; next = this.mailbox.shift()) this.step(next);
+    } finally {
+      this.draining = false;
+      this.mailbox.length = 0;
+    }
+    this.settleIdleWaiters();
+  }
+
+  private step(input: Input): void {
+    const { next, effects } = transition(this.state, input, {
+      node: this.name,
+      now: this.deps.clock.now(),
+      policy: this.spec,
+      held: this.held,
+      random: this.random,
+      strict: this.deps.strict ?? false,
+    });
+    // An adopted process's identity is known before the state change announces it.
+    for (const effect of effects) if (effect.type === 'watch') this.perform(effect);
+    this.changeState(next);
+    for (const effect of effects) if (effect.type !== 'watch') this.perform(effect);
+  }
+
+  /** The one place the state is written; tells the bus of a new kind or a new pid. */
+  private changeState(next: NodeState): void {
+    const from = this.state;
+    this.state = next;
+    const kindChanged = from.kind !== next.kind;
+    if (kindChanged) this.sinceWall = this.deps.clock.wallNow();
+    const pid = pidOf(next);
+    if (kindChanged || pidOf(from) !== pid) {
+      this.deps.bus.emitState({ node: this.name, from: from.kind, to: next.kind, pid });
+    }
+  }
+
+  private perform(e: Effect): void {
+    switch (e.type) {
+      case 'spawn':
+        if (e.cause === 'restart' || e.cause === 'retry') this.restarts++;
+        return this.slot.spawn(() => ({ spec: this.spec, outputFd: this.deps.outputFd() }));
+      case 'watch':
+        this.slot.watch(e.identity);
+        this.deps.onProcess?.(e.identity);
+        return;
+      case 'signalGroup':
+        try {
+          this.slot.signal(e.pid, e.signal);
+        } catch (err) {
+          this.internalError(`${e.signal} to pid ${e.pid} failed`, err);
+        }
+        return;
+      case 'killTree':
+        return this.slot.kill(e.pid, (err) => this.internalError(`kill of pid ${e.pid} failed`, err));
+      case 'setTimer':
+        return this.timers.set(e.name, e.ms);
+      case 'clearTimer':
+        return this.timers.clear(e.name);
+      case 'emit':
+        this.lastEvent = this.deps.bus.emit(e.event);
+        return;
+      case 'internalError':
+        return this.internalError(e.message);
+    }
+  }
+
+  private internalError(message: string, cause?: unknown): void {
+    this.internalErrors++;
+    const detail = cause instanceof Error ? cause.message : cause === undefined ? undefined : String(cause);
+    this.logger.error(`${this.name}: ${message}`, detail ? { cause: detail } : undefined);
+  }
+
+  private whenIdle(): Promise<void> {
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+      if (!this.draining) this.settleIdleWaiters();
+    });
+  }
+
+  private settleIdleWaiters(): void {
+    const k = this.state.kind;
+    if (this.slot.occupied() || !(k === 'stopped' || k === 'exited' || k === 'fatal')) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+function pidOf(s: NodeState): number | null {
+  return s.kind === 'starting' || s.kind === 'running' || s.kind === 'stopping' ? s.pid : null;
+}

@@ -1,0 +1,181 @@
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { ExecDriver } from '../../../src/supervisor/exec-driver.js';
+import { NodewardenError } from '../../../src/errors.js';
+import { descendants, isAlive, processTable, readStartTime, readStat } from '../../../src/supervisor/proc.js';
+import { keepingLoopAlive, makeSpec, Pids, SH, SLEEP, tmpDir, waitUntil } from './support.js';
+
+describe('ExecDriver with real processes', () => {
+  let dir: string;
+  let out: string;
+  let outFd: number;
+  const pids = new Pids();
+  const driver = new ExecDriver({ watchIntervalMs: 20 });
+
+  before(() => {
+    dir = tmpDir();
+    out = path.join(dir, 'out.log');
+    outFd = fs.openSync(out, 'a');
+  });
+  after(() => {
+    pids.killAll();
+    fs.closeSync(outFd);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const output = () => fs.readFileSync(out, 'utf8');
+  const spawn = async (spec: ReturnType<typeof makeSpec>) => {
+    const p = await driver.spawn({ spec, outputFd: outFd });
+    pids.add(p.pid, p.startTime);
+    return p;
+  };
+
+  test('spawn renders files, merges env, leads its own session and group; a group signal stops the whole group', async () => {
+    const dataDir = path.join(dir, 'group', 'data');
+    const script = 'echo "var=$NW_TEST_VAR home=${HOME:+set}"; cat conf/app.json; echo; pwd; sleep 1000 & wait';
+    const spec = makeSpec(dir, {
+      name: 'grp',
+      binary: SH,
+      args: ['-c', script],
+      dataDir,
+      cwd: dataDir,
+      env: { NW_TEST_VAR: 'hello' },
+      files: [{ path: path.join(dataDir, 'conf', 'app.json'), content: '{"port":1}' }],
+    });
+    const p = await spawn(spec);
+    assert.equal(p.pgid, p.pid);
+    assert.deepEqual(p.argv, [SH, '-c', script]);
+    assert.equal(p.startTime, readStartTime(p.pid));
+    const st = readStat(p.pid)!;
+    assert.equal(st.pgid, p.pid, 'own process group');
+    assert.equal(st.sid, p.pid, 'own session');
+    await waitUntil(() => output().includes(dataDir), 'the node to print its cwd');
+    assert.match(output(), /var=hello home=set/);
+    assert.match(output(), /\{"port":1\}/);
+    assert.deepEqual(fs.readdirSync(path.join(dataDir, 'conf')), ['app.json'], 'no temp file left behind');
+    const kids = await waitUntil(() => {
+      const d = descendants(p.pid, processTable());
+      return d.length > 0 ? d : null;
+    }, 'the sleep child');
+    const kidStart = readStartTime(kids[0]!)!;
+
+    driver.signalGroup(p.pgid, 'SIGTERM');
+    assert.deepEqual(await p.exited, { code: null, signal: 'SIGTERM' });
+    await waitUntil(() => !isAlive(kids[0]!, kidStart), 'the child in the group to be gone');
+  });
+
+  test('killTree kills a SIGTERM-ignoring node, its child and a grandchild that left the session', async () => {
+    // Children start while TERM is ignored (they inherit SIG_IGN); then sh traps TERM to report it.
+    const script = 'trap "" TERM; setsid sleep 1000 & sleep 1000 & trap "echo term-ignored" TERM; echo ready; while :; do wait; done';
+    const p = await spawn(makeSpec(dir, { name: 'tree', binary: SH, args: ['-c', script], dataDir: path.join(dir, 'tree') }));
+    const tree = await waitUntil(() => {
+      const d = descendants(p.pid, processTable());
+      return d.length === 2 ? d : null;
+    }, 'two children');
+    const members = [p.pid, ...tree].map((pid) => ({ pid, start: readStartTime(pid)! }));
+    for (const m of members) pids.add(m.pid, m.start);
+    await waitUntil(() => tree.some((pid) => readStat(pid)?.sid !== p.pid), 'setsid to move one child into its own session');
+
+    driver.signalGroup(p.pgid, 'SIGTERM');
+    await waitUntil(() => output().includes('term-ignored'), 'the node to survive SIGTERM');
+    assert.ok(members.every((m) => isAlive(m.pid, m.start)), 'SIGTERM ignored by all');
+
+    await driver.killTree(p.pid, p.pgid);
+    assert.deepEqual(await p.exited, { code: null, signal: 'SIGKILL' });
+    await waitUntil(() => members.every((m) => !isAlive(m.pid, m.start)), 'every process of the tree to be gone');
+  });
+
+  test('a missing binary, a bad cwd and a non-executable file reject with E_SPAWN_FAILED naming the binary and the OS code', async () => {
+    const notExecutable = path.join(dir, 'not-executable');
+    fs.writeFileSync(notExecutable, '#!/bin/sh\n', { mode: 0o644 });
+    const cases: Array<[Partial<ReturnType<typeof makeSpec>> & { binary: string }, RegExp]> = [
+      [{ binary: '/nonexistent/bin/antnode' }, /cannot run \/nonexistent\/bin\/antnode: ENOENT \(no such file\)/],
+      [{ binary: SLEEP, cwd: path.join(dir, 'no-such-dir') }, /cannot run .*sleep: ENOENT \(working directory .*no-such-dir does not exist\)/],
+      [{ binary: notExecutable }, /cannot run .*not-executable: EACCES \(permission denied/],
+      [{ binary: '/nonexistent/bin/antnode', limits: { nofile: 1024, maxRssMb: null, maxCpuPercent: null, forSamples: 3 } }, /cannot run \/nonexistent\/bin\/antnode: ENOENT/],
+    ];
+    for (const [over, message] of cases) {
+      const spec = makeSpec(dir, { name: 'bad', dataDir: path.join(dir, 'bad'), ...over });
+      await assert.rejects(driver.spawn({ spec, outputFd: outFd }), (err: unknown) => {
+        assert.ok(err instanceof NodewardenError);
+        assert.equal(err.code, 'E_SPAWN_FAILED');
+        assert.match(err.message, message);
+        return true;
+      });
+    }
+    // A failed spawn leaves no node lock behind.
+    assert.equal(fs.existsSync(path.join(dir, 'bad', '.nodewarden-node.lock')), false);
+  });
+
+  test('limits.nofile is applied through prlimit, and the pid and argv stay the node\'s', async () => {
+    const spec = makeSpec(dir, {
+      name: 'nofile',
+      binary: SLEEP,
+      args: ['1000'],
+      dataDir: path.join(dir, 'nofile'),
+      limits: { nofile: 4242, maxRssMb: null, maxCpuPercent: null, forSamples: 3 },
+    });
+    const p = await spawn(spec);
+    assert.deepEqual(p.argv, [SLEEP, '1000']);
+    const limits = fs.readFileSync(`/proc/${p.pid}/limits`, 'utf8');
+    assert.match(limits, /Max open files\s+4242\s+4242\s+files/);
+    await driver.killTree(p.pid, p.pgid);
+    assert.equal((await p.exited).signal, 'SIGKILL');
+  });
+
+  test('user runs the node under that uid and its primary gid', { skip: process.getuid?.() !== 0 && 'needs root' }, async () => {
+    const uid = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim());
+    const gid = Number(execFileSync('id', ['-g', 'nobody'], { encoding: 'utf8' }).trim());
+    const dataDir = path.join(dir, 'as-nobody');
+    const p = await spawn(makeSpec(dir, { name: 'nobody', binary: SLEEP, args: ['1000'], dataDir, user: 'nobody' }));
+    const status = fs.readFileSync(`/proc/${p.pid}/status`, 'utf8');
+    assert.match(status, new RegExp(`^Uid:\\s+${uid}\\s`, 'm'));
+    assert.match(status, new RegExp(`^Gid:\\s+${gid}\\s`, 'm'));
+    assert.equal(fs.statSync(dataDir).uid, uid, 'a dataDir created for the node belongs to its user');
+    await driver.killTree(p.pid, p.pgid);
+    await p.exited;
+    const spec = makeSpec(dir, { name: 'ghost', binary: SLEEP, dataDir, user: 'no-such-user-nw' });
+    await assert.rejects(driver.spawn({ spec, outputFd: outFd }), /user "no-such-user-nw" does not exist/);
+  });
+
+  test('a second copy of a node cannot start while the first runs (node lock); it can once the first is gone', async () => {
+    const spec = makeSpec(dir, { name: 'single', binary: SLEEP, args: ['1000'], dataDir: path.join(dir, 'single') });
+    const first = await spawn(spec);
+    await assert.rejects(driver.spawn({ spec, outputFd: outFd }), (err: unknown) => {
+      assert.ok(err instanceof NodewardenError);
+      assert.equal(err.code, 'E_NODE_LOCKED');
+      assert.match(err.message, new RegExp(`process ${first.pid}\\b`));
+      return true;
+    });
+    await driver.killTree(first.pid, first.pgid);
+    await first.exited;
+    const second = await spawn(spec);
+    await driver.killTree(second.pid, second.pgid);
+    await second.exited;
+  });
+
+  test('watch resolves when a process this manager did not spawn is gone, and at once for a reused pid', async () => {
+    // sh starts a detached sleep and exits: the sleep is no child of ours (like a survivor of an old manager).
+    const p = await spawn(makeSpec(dir, { name: 'orphan', binary: SH, args: ['-c', 'setsid sleep 1000 & echo "orphan=$!"'], dataDir: path.join(dir, 'orphan') }));
+    await p.exited;
+    const pid = Number((await waitUntil(() => /orphan=(\d+)/.exec(output()), 'the orphan pid'))[1]);
+    const startTime = await waitUntil(() => readStartTime(pid), 'the orphan in /proc');
+    pids.add(pid, startTime);
+    const identity = { pid, pgid: readStat(pid)!.pgid, startTime, argv: [SLEEP, '1000'] };
+
+    assert.deepEqual(await driver.watch({ ...identity, startTime: '1' }), { code: null, signal: null });
+    const gone = driver.watch(identity);
+    process.kill(pid, 'SIGKILL');
+    // The driver's poll timer is unref'd (it never holds the manager up), so hold the loop here.
+    assert.deepEqual(await keepingLoopAlive(gone), { code: null, signal: null });
+  });
+
+  test('signals to pid/group 0, 1 or the manager itself are refused', () => {
+    for (const bad of [0, 1, -5, process.pid]) {
+      assert.throws(() => driver.signalGroup(bad, 'SIGTERM'), /refusing to signal/);
+    }
+  });
+});

@@ -1,0 +1,38 @@
+/**
+ * Verifies a node log written from the line-writer fixture: the rotated files
+ * (oldest first) and the current one hold lines 1..N exactly once, in order,
+ * each whole, and no file exceeds maxBytes or ends inside a line.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+
+export function logFiles(logDir: string, name: string): string[] {
+  const rotated = fs
+    .readdirSync(logDir)
+    .map((f) => ({ f, m: new RegExp(`^${name.replace(/\./g, '\\.')}\\.log\\.(\\d+)(\\.gz)?$`).exec(f) }))
+    .filter((x) => x.m)
+    .sort((a, b) => Number(b.m![1]) - Number(a.m![1]))
+    .map((x) => path.join(logDir, x.f));
+  return [...rotated, path.join(logDir, `${name}.log`)];
+}
+
+export function checkLog(logDir: string, name: string, o: { lines: number; size: number; maxBytes: number }): void {
+  const filler = Buffer.alloc(o.size - 11, 'x');
+  let expect = 1;
+  for (const file of logFiles(logDir, name)) {
+    const raw = fs.readFileSync(file);
+    const buf = file.endsWith('.gz') ? zlib.gunzipSync(raw) : raw;
+    assert.ok(buf.length <= o.maxBytes, `${file} is ${buf.length} bytes, over maxBytes`);
+    assert.equal(buf.length % o.size, 0, `${file} holds whole lines only`);
+    for (let off = 0; off < buf.length; off += o.size) {
+      const n = Number(buf.toString('latin1', off, off + 9));
+      if (n !== expect || buf[off + 9] !== 0x20 || buf[off + o.size - 1] !== 0x0a || !buf.subarray(off + 10, off + o.size - 1).equals(filler)) {
+        assert.fail(`${file} at byte ${off}: expected line ${expect}, found ${JSON.stringify(buf.toString('latin1', off, off + o.size))}`);
+      }
+      expect++;
+    }
+  }
+  assert.equal(expect - 1, o.lines, 'line count');
+}

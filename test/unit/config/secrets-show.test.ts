@@ -1,0 +1,60 @@
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { NodewardenError } from '../../../src/errors.js';
+import { MASK } from '../../../src/config/issues.js';
+import { loadConfig } from '../../../src/config/load.js';
+import { MaskedSecrets, MemorySecrets } from '../../../src/config/secrets.js';
+import { showNode } from '../../../src/config/show.js';
+import { BASE_TEMPLATE, makeConfigDir, makeExecutable, removeDir } from './fixture.js';
+
+const dirs: string[] = [];
+after(() => dirs.forEach(removeDir));
+
+describe('secret sources', () => {
+  test('MemorySecrets: 32 hex chars, stable per node and key, distinct otherwise', () => {
+    const s = new MemorySecrets();
+    const a = s.get('n1', 'rpc');
+    assert.match(a, /^[0-9a-f]{32}$/);
+    assert.equal(s.get('n1', 'rpc'), a);
+    assert.notEqual(s.get('n2', 'rpc'), a);
+    assert.notEqual(s.get('n1', 'other'), a);
+    assert.notEqual(new MemorySecrets().get('n1', 'rpc'), a);
+  });
+
+  test('MaskedSecrets always answers the mask', () => {
+    assert.equal(new MaskedSecrets().get('n', 'k'), MASK);
+  });
+});
+
+describe('showNode', () => {
+  const dir = makeConfigDir({
+    'template.json': BASE_TEMPLATE,
+    'nodes/monerod.json': {
+      args: ['--rpc-login', 'monero:{{secret "rpc"}}'],
+      files: [{ path: 'c.json', json: { pw: '{{secret "rpc"}}' } }],
+    },
+  });
+  makeExecutable(dir);
+  dirs.push(dir);
+
+  test('returns the merged, interpolated config; secrets masked when loaded with MaskedSecrets', () => {
+    const n = showNode(loadConfig(dir, { secrets: new MaskedSecrets() }), 'monerod');
+    assert.equal(n.name, 'monerod');
+    assert.deepEqual(n.args, ['--rpc-login', `monero:${MASK}`]);
+    assert.match(n.files[0]!.content, /"pw": "\*{8}"/);
+    assert.equal(n.restart.policy, 'always');
+  });
+
+  test('with a real source the values are the secrets', () => {
+    const n = showNode(loadConfig(dir, { secrets: new MemorySecrets() }), 'MONEROD');
+    assert.match(n.args[1]!, /^monero:[0-9a-f]{32}$/);
+  });
+
+  test('an unknown node is E_NODE_NOT_FOUND', () => {
+    const loaded = loadConfig(dir, { secrets: new MaskedSecrets() });
+    assert.throws(
+      () => showNode(loaded, 'geth'),
+      (e: unknown) => e instanceof NodewardenError && e.code === 'E_NODE_NOT_FOUND' && /geth/.test(e.message),
+    );
+  });
+});
