@@ -15,6 +15,7 @@ import { acquireManagerLock, type HeldLock } from './supervisor/lock.js';
 import { isAlive, readCmdline } from './supervisor/proc.js';
 import { Supervisor, type PersistedNode, type ReloadDiff } from './supervisor/supervisor.js';
 import { VERSION } from './version.js';
+import { noObservations, type ObservationSource } from './api/status.js';
 
 export interface DaemonOptions {
   configDir: string;
@@ -44,6 +45,9 @@ export interface Daemon {
   kill(): void;
   /** Resolves once stop() has finished. */
   readonly stopped: Promise<void>;
+  /** Watchers' latest view of each node (health, height, resources) for status and metrics. */
+  observe: ObservationSource;
+  readonly clock: Clock;
 }
 
 /**
@@ -164,6 +168,8 @@ async function boot(p: Parts): Promise<Daemon> {
     logger,
     configDir: p.configDir,
     stopped,
+    observe: noObservations,
+    clock: p.clock,
     async reload() {
       let next: LoadedConfig;
       try {
