@@ -254,6 +254,8 @@ export class Supervisor {
     if (!opts.keepNodes) {
       await Promise.all([...this.entries.values()].map((e) => e.runner.stop()));
     }
+    // No timer (backoff, fatal retry) may outlive the manager; kept nodes stay as they are.
+    for (const e of this.entries.values()) e.runner.detach();
     await Promise.all([...this.entries.values()].map((e) => e.log.close()));
     this.offState();
   }
