@@ -48,7 +48,7 @@ export function formatIssues(issues: readonly ConfigIssue[], configDir: string):
  * the first. Loading and reload both throw it; `config check` prints it.
  */
 export class ConfigError extends NodewardenError {
-  readonly issues: readonly ConfigIssue[];
+  readonly issues: ConfigIssue[];
   readonly configDir: string;
 
   constructor(configDir: string, issues: readonly ConfigIssue[]) {
@@ -66,7 +66,7 @@ export class ConfigError extends NodewardenError {
       },
     );
     this.name = 'ConfigError';
-    this.issues = Object.freeze([...issues]);
+    this.issues = Object.freeze([...issues]) as ConfigIssue[];
     this.configDir = configDir;
   }
 }

@@ -6,7 +6,8 @@ import { ConfigError, issue } from './issues.js';
 import { readJsonFile } from './json-file.js';
 import { loadManagerConfig } from './manager.js';
 import { deepMerge, isPlainObject } from './merge.js';
-import { originOf, resolveNode, type LoadContext, type NodeSource } from './resolve-node.js';
+import { originOf } from './origin.js';
+import { resolveNode, type LoadContext, type NodeSource } from './resolve-node.js';
 import type { ConfigIssue, LoadedConfig, NodeSpec, SecretSource } from './types.js';
 
 export { ConfigError } from './issues.js';

@@ -5,9 +5,10 @@ import { issue } from './issues.js';
 import { deepMerge, isPlainObject } from './merge.js';
 import { renderNodeFiles, type FileEntry } from './node-files.js';
 import { nodeShape } from './node-schema.js';
+import { originOf } from './origin.js';
 import { runHash } from './run-hash.js';
 import { applyShape, type Problem } from './shape.js';
-import type { ConfigIssue, NodeSpec, ProbeSpec, SecretSource } from './types.js';
+import type { ConfigIssue, NodeSpec, SecretSource } from './types.js';
 
 /**
  * Turns one node (one instance of one node file) into its NodeSpec: apply the
@@ -40,37 +41,21 @@ export interface LoadContext {
   readonly templateFiles: Map<string, string | Error>;
 }
 
-function has(obj: unknown, parts: readonly string[]): boolean {
-  let v = obj;
-  for (const k of parts) {
-    if (typeof v !== 'object' || v === null || !Object.prototype.hasOwnProperty.call(v, k)) return false;
-    v = (v as Record<string, unknown>)[k];
-  }
-  return true;
-}
-
-/** The file that set `key` (the deepest layer that has it, or its nearest parent); else the node file. */
-export function originOf(src: NodeSource, key: string): string {
-  const layers: [string, unknown, string[]][] = [
-    [src.templateFile, src.templateRaw, []],
-    [src.file, src.nodeRaw, []],
-  ];
-  if (src.profile !== null) {
-    layers.push([src.templateFile, src.templateRaw, ['profiles', src.profile]]);
-    layers.push([src.file, src.nodeRaw, ['profiles', src.profile]]);
-  }
-  const parts = key === '' ? [] : key.split('.');
-  for (let n = parts.length; n >= 1; n--) {
-    for (let i = layers.length - 1; i >= 0; i--) {
-      const [file, obj, prefix] = layers[i]!;
-      if (has(obj, [...prefix, ...parts.slice(0, n)])) return file;
-    }
-  }
-  return src.file;
-}
-
 /** A node config as the schema returns it: defaults filled, paths and node-derived values not yet resolved. */
-type ShapedNode = Omit<NodeSpec, 'name' | 'index' | 'file' | 'binary' | 'cwd' | 'dataDir' | 'sync' | 'profileNames' | 'profile' | 'files' | 'runHash'> & {
+type ShapedNode = Omit<
+  NodeSpec,
+  | 'name'
+  | 'index'
+  | 'file'
+  | 'binary'
+  | 'cwd'
+  | 'dataDir'
+  | 'sync'
+  | 'profileNames'
+  | 'profile'
+  | 'files'
+  | 'runHash'
+> & {
   readonly binary?: string;
   readonly cwd?: string;
   readonly dataDir?: string;
@@ -141,7 +126,7 @@ export function resolveNode(
   const sync = { group: cfg.sync.group ?? src.name, ...cfg.sync };
   const { files: _files, profiles: _p, instances: _i, ...viewed } = cfg;
   const nodeView = { ...viewed, binary, cwd, dataDir: absDataDir, sync, name: src.name, index: src.index };
-  const rendered = renderNodeFiles(cfg.files as FileEntry[], {
+  const rendered = renderNodeFiles(cfg.files, {
     configDir: lc.configDir,
     templatesDir: lc.templatesDir,
     ctx: { ...ctx, node: nodeView },
@@ -159,7 +144,7 @@ export function resolveNode(
   if (issues.length > 0 || binary === null || absDataDir === null || cwd === null)
     return { spec: null, issues, dataDir: absDataDir };
 
-  const limits = cfg.limits as NodeSpec['limits'];
+  const limits = cfg.limits;
   const spec: NodeSpec = {
     name: src.name,
     index: src.index,
@@ -177,7 +162,7 @@ export function resolveNode(
     stop: cfg.stop,
     limits,
     logs: cfg.logs,
-    probes: cfg.probes as Record<string, ProbeSpec>,
+    probes: cfg.probes,
     sync,
     profileNames: Object.keys(profiles).sort(),
     profile: src.profile,

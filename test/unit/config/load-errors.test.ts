@@ -253,6 +253,18 @@ describe('loadConfig: bad input names the file and the key', () => {
     assertIssue(issues, 'nodes/a.json', 'files.3.template', /bad\.hbs: unknown variable or helper "nope"/);
   });
 
+  test('files[] entries without a path or not objects are reported, not crashed on', () => {
+    const issues = issuesFor({ 'nodes/a.json': { files: [{ json: {} }, 'x.conf'] } });
+    assertIssue(issues, 'nodes/a.json', 'files.0.path', /is required/);
+    assertIssue(issues, 'nodes/a.json', 'files.1', /must be an object/);
+  });
+
+  test('instances must be a positive integer', () => {
+    const issues = issuesFor({ 'nodes/a.json': { instances: 0 }, 'nodes/b.json': { instances: '3' } });
+    assert.equal(assertIssue(issues, 'nodes/a.json', 'instances', /positive integer/).value, 0);
+    assert.equal(assertIssue(issues, 'nodes/b.json', 'instances', /positive integer/).value, '3');
+  });
+
   test('an unknown profile name is an issue of the node', () => {
     const dir = configDir({ 'nodes/a.json': { profiles: { light: {} } } });
     const issues = expectIssues(dir, { profileFor: () => 'fallback' });

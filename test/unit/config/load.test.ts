@@ -316,6 +316,13 @@ describe('loadConfig: nodes', () => {
     }, TypeError);
   });
 
+  test('a relative config dir is made absolute', () => {
+    const dir = configDir({ 'nodes/a.json': {} });
+    const c = load(path.relative(process.cwd(), dir));
+    assert.equal(c.manager.configDir, dir);
+    assert.equal(c.nodes[0]!.binary, path.join(dir, 'bin/fake-node'));
+  });
+
   test('a config dir that does not exist is a config error', () => {
     assert.throws(() => load('/nonexistent/nw-config'), {
       code: 'E_CONFIG_INVALID',
@@ -394,49 +401,5 @@ describe('loadConfig: runHash', () => {
     const h1 = load(dir).nodes[0]!.runHash;
     fs.writeFileSync(path.join(dir, 'templates/c.hbs'), 'v=2');
     assert.notEqual(load(dir).nodes[0]!.runHash, h1);
-  });
-});
-
-describe('loadConfig: speed', () => {
-  test('200 nodes load well under 100 ms', (t) => {
-    const dir = configDir({
-      'template.json': {
-        ...BASE_TEMPLATE,
-        args: [
-          '--port',
-          '{{add 12000 index}}',
-          '--rpc',
-          '{{add 13000 index}}',
-          '--id',
-          '{{pad index 3}}',
-          '--pw',
-          '{{secret "rpc"}}',
-        ],
-        env: { NODE_NAME: '{{name}}', HOME_DIR: '{{dataDir}}' },
-        probes: {
-          height: { type: 'jsonrpc', url: 'http://127.0.0.1:{{add 13000 index}}/', method: 'getblockcount' },
-          p2p: { type: 'tcp', url: 'tcp://127.0.0.1:{{add 12000 index}}' },
-        },
-        files: [{ path: '{{dataDir}}/node.json', json: { name: '{{name}}', port: '{{add 12000 index}}' } }],
-      },
-      'nodes/ant.json': { instances: 150 },
-      ...Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`nodes/solo${i}.json`, { priority: i }])),
-    });
-    load(dir); // warm-up: compiles and caches the templates, as a running manager has
-    // CPU time, best of three: other processes on a busy host stretch wall time, not our work.
-    const cpu: number[] = [];
-    const wall: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      const w0 = performance.now();
-      const c0 = process.cpuUsage();
-      assert.equal(load(dir).nodes.length, 200);
-      const c = process.cpuUsage(c0);
-      cpu.push((c.user + c.system) / 1000);
-      wall.push(performance.now() - w0);
-    }
-    t.diagnostic(
-      `200 nodes: cpu ${cpu.map((x) => x.toFixed(1)).join(', ')} ms; wall ${wall.map((x) => x.toFixed(1)).join(', ')} ms`,
-    );
-    assert.ok(Math.min(...cpu) < 100, `best load took ${Math.min(...cpu).toFixed(1)} ms of CPU`);
   });
 });
