@@ -15,7 +15,8 @@ import { acquireManagerLock, type HeldLock } from './supervisor/lock.js';
 import { isAlive, readCmdline } from './supervisor/proc.js';
 import { Supervisor, type PersistedNode, type ReloadDiff } from './supervisor/supervisor.js';
 import { VERSION } from './version.js';
-import { noObservations, type ObservationSource } from './api/status.js';
+import type { ObservationSource } from './api/status.js';
+import { Observations } from './monitoring/observations.js';
 
 export interface DaemonOptions {
   configDir: string;
@@ -47,7 +48,16 @@ export interface Daemon {
   readonly stopped: Promise<void>;
   /** Watchers' latest view of each node (health, height, resources) for status and metrics. */
   observe: ObservationSource;
+  readonly observations: Observations;
   readonly clock: Clock;
+  /** Register something to stop (in reverse order) before the nodes are stopped. */
+  addWatcher(w: Watcher): void;
+}
+
+/** A component that runs alongside the supervisor (prober, sampler, alerter, control server). */
+export interface Watcher {
+  readonly name: string;
+  stop(): Promise<void> | void;
 }
 
 /**
@@ -137,17 +147,6 @@ async function boot(p: Parts): Promise<Daemon> {
     type: 'manager_started',
     details: { pid: process.pid, version: VERSION, nodes: config.nodes.length, configDir: p.configDir },
   });
-  const persisted = new Map<string, PersistedNode>();
-  for (const [name, rec] of store.loadNodes()) {
-    const spec = supervisor.spec(name);
-    persisted.set(name, {
-      desired: rec.desired ?? (spec && !spec.autostart ? 'stopped' : 'running'),
-      held: rec.held,
-      identity: rec.process,
-      runHash: rec.runHash,
-    });
-  }
-  await supervisor.boot(persisted);
 
   const pruneEvery = 3_600_000;
   const prune = (): void => {
@@ -156,6 +155,8 @@ async function boot(p: Parts): Promise<Daemon> {
   };
   let pruneTimer = p.clock.setTimer(60_000, prune);
 
+  const observations = new Observations();
+  const watchers: Watcher[] = [];
   let stopping: Promise<void> | null = null;
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
@@ -168,8 +169,12 @@ async function boot(p: Parts): Promise<Daemon> {
     logger,
     configDir: p.configDir,
     stopped,
-    observe: noObservations,
+    observe: (node) => observations.get(node),
+    observations,
     clock: p.clock,
+    addWatcher(w) {
+      watchers.push(w);
+    },
     async reload() {
       let next: LoadedConfig;
       try {
@@ -188,6 +193,13 @@ async function boot(p: Parts): Promise<Daemon> {
     stop(opts = {}) {
       stopping ??= (async () => {
         p.clock.clearTimer(pruneTimer);
+        for (const w of [...watchers].reverse()) {
+          try {
+            await w.stop();
+          } catch (err) {
+            logger.error(`stopping ${w.name} failed`, { error: String(err) });
+          }
+        }
         await supervisor.shutdown(opts);
         bus.emit({
           node: null,
@@ -206,5 +218,22 @@ async function boot(p: Parts): Promise<Daemon> {
       supervisor.killAll();
     },
   };
+  // Watchers subscribe before boot so they see adoption and reaping too.
+  // WATCHERS: one line each, e.g. `attachAlerter(daemon);` (see each module's attach.ts).
+
+  const persisted = new Map<string, PersistedNode>();
+  for (const [name, rec] of store.loadNodes()) {
+    const spec = supervisor.spec(name);
+    persisted.set(name, {
+      desired: rec.desired ?? (spec && !spec.autostart ? 'stopped' : 'running'),
+      held: rec.held,
+      identity: rec.process,
+      runHash: rec.runHash,
+    });
+  }
+  await supervisor.boot(persisted);
+
+  // CONTROL: the control server starts last, once every node is accounted for.
+
   return daemon;
 }
