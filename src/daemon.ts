@@ -16,7 +16,11 @@ import { isAlive, readCmdline } from './supervisor/proc.js';
 import { Supervisor, type PersistedNode, type ReloadDiff } from './supervisor/supervisor.js';
 import { VERSION } from './version.js';
 import type { ObservationSource } from './api/status.js';
+import { prepareControl, startControlServer } from './api/server.js';
 import { Observations } from './monitoring/observations.js';
+import { attachProber } from './monitoring/health.js';
+import { attachResources } from './monitoring/resources.js';
+import { attachAlerter } from './alerts/attach.js';
 
 export interface DaemonOptions {
   configDir: string;
@@ -83,6 +87,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   let store: Store | null = null;
   try {
     if (lock.takenOver) logger.warn(`took over the stale lock of pid ${lock.takenOver.pid}`);
+    // A bad control setup (open TCP without a token, a live socket) refuses before any node is touched.
+    await prepareControl(manager);
     store = openStore(manager.stateDir, { logger, clock });
     const config = loadConfig(opts.configDir, { secrets: store.secrets });
     const bus = new EventBus(
@@ -220,6 +226,9 @@ async function boot(p: Parts): Promise<Daemon> {
   };
   // Watchers subscribe before boot so they see adoption and reaping too.
   // WATCHERS: one line each, e.g. `attachAlerter(daemon);` (see each module's attach.ts).
+  attachProber(daemon);
+  attachAlerter(daemon);
+  attachResources(daemon);
 
   const persisted = new Map<string, PersistedNode>();
   for (const [name, rec] of store.loadNodes()) {
@@ -234,6 +243,16 @@ async function boot(p: Parts): Promise<Daemon> {
   await supervisor.boot(persisted);
 
   // CONTROL: the control server starts last, once every node is accounted for.
+  try {
+    const control = await startControlServer(daemon);
+    daemon.addWatcher({ name: 'control server', stop: () => control.close() });
+  } catch (err) {
+    // Nodes keep running for the next manager to adopt; startDaemon releases store, lock and logger.
+    p.clock.clearTimer(pruneTimer);
+    for (const w of [...watchers].reverse()) await Promise.resolve(w.stop()).catch(() => undefined);
+    await supervisor.shutdown({ keepNodes: true });
+    throw err;
+  }
 
   return daemon;
 }

@@ -12,6 +12,10 @@ export interface NodeObservation {
   lag?: number | null;
   cpuPercent?: number | null;
   rssBytes?: number | null;
+  /** CPU seconds of the node's process trees as far as the sampler saw them (a counter). */
+  cpuSecondsTotal?: number | null;
+  /** Live processes in the node's tree (0 without a process). */
+  processes?: number | null;
   version?: string | null;
   peerId?: string | null;
   profile?: string | null;

@@ -2,11 +2,13 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/issues.js';
 import { VERSION } from '../version.js';
+import { alertTest } from './commands/alert-test.js';
 import { configCheck, configShow } from './commands/config.js';
 import { runCommand } from './commands/run.js';
 import { resolveConfigDir } from './config-dir.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { reportError } from './report.js';
+import { addControlVerbs } from './verbs.js';
 
 /** Build the command tree; every action resolves to an exit code. */
 export function buildProgram(setExit: (code: ExitCodeValue) => void): Command {
@@ -54,6 +56,15 @@ export function buildProgram(setExit: (code: ExitCodeValue) => void): Command {
     .command('show <node>')
     .description("print a node's merged, interpolated config (secrets masked)")
     .action(wrap((name: string) => configShow(dir(), name)));
+  program
+    .command('alert')
+    .description('alerts (offline)')
+    .command('test')
+    .description('send a test alert through every configured channel; exit 1 if any failed')
+    .option('--json', 'machine-readable output')
+    .action(wrap((o: { json?: boolean }) => alertTest(dir(), Boolean(o.json))));
+
+  addControlVerbs(program, dir, wrap);
   return program;
 }
 

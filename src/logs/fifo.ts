@@ -34,13 +34,18 @@ export async function ensureFifos(paths: readonly string[]): Promise<string[]> {
       continue;
     }
     if (!st.isFIFO()) {
-      throw new NodewardenError('E_INTERNAL', `${p} exists but is not a FIFO; remove it so nodewarden can create the node's log pipe`, {
-        details: { path: p },
-      });
+      throw new NodewardenError(
+        'E_INTERNAL',
+        `${p} exists but is not a FIFO; remove it so nodewarden can create the node's log pipe`,
+        {
+          details: { path: p },
+        },
+      );
     }
   }
   if (missing.length === 0) return [];
-  for (const dir of new Set(missing.map((p) => path.dirname(p)))) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const dir of new Set(missing.map((p) => path.dirname(p))))
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   try {
     await run('mkfifo', ['-m', '0600', '--', ...missing]);
   } catch (err) {
@@ -48,7 +53,10 @@ export async function ensureFifos(paths: readonly string[]): Promise<string[]> {
     const still = missing.filter((p) => !fs.existsSync(p));
     if (still.length > 0) {
       const stderr = String((err as { stderr?: unknown }).stderr ?? (err as Error).message).trim();
-      throw new NodewardenError('E_INTERNAL', `cannot create log FIFO ${still[0]}: ${stderr}`, { cause: err, details: { paths: still } });
+      throw new NodewardenError('E_INTERNAL', `cannot create log FIFO ${still[0]}: ${stderr}`, {
+        cause: err,
+        details: { paths: still },
+      });
     }
   }
   return missing;

@@ -22,9 +22,31 @@ export interface Follower {
  * `logs -f`: delivers every line appended to `<logDir>/<name>.log`, across
  * rotations. On a rotation the old file is read to its end through the fd we
  * hold; files rotated past in between (more than one rotation before we
- * looked) are found by inode among `.1`, `.2` … and read whole.
+ * looked) are found by inode among `.rotating`, `.1`, `.2` … and read whole.
  */
-export function follow(logDir: string, name: string, onLines: (lines: string[]) => void, opts: FollowOptions = {}): Follower {
+function openFd(file: string): Promise<number | null> {
+  return new Promise((res) => fs.open(file, 'r', (e, f) => res(e ? null : f)));
+}
+
+async function readAll(fd: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for (let pos = 0; ;) {
+    const buf = Buffer.alloc(256 * 1024);
+    const n = await new Promise<number>((res, rej) =>
+      fs.read(fd, buf, 0, buf.length, pos, (e, r) => (e ? rej(e) : res(r))),
+    );
+    if (n === 0) return Buffer.concat(chunks);
+    chunks.push(buf.subarray(0, n));
+    pos += n;
+  }
+}
+
+export function follow(
+  logDir: string,
+  name: string,
+  onLines: (lines: string[]) => void,
+  opts: FollowOptions = {},
+): Follower {
   const base = logFilePath(logDir, name);
   let fd: number | null = null;
   let ino = -1;
@@ -43,31 +65,55 @@ export function follow(logDir: string, name: string, onLines: (lines: string[]) 
     if (fd === null) return;
     const buf = Buffer.alloc(256 * 1024);
     for (;;) {
-      const n = await new Promise<number>((res, rej) => fs.read(fd!, buf, 0, buf.length, pos, (e, r) => (e ? rej(e) : res(r))));
+      const n = await new Promise<number>((res, rej) =>
+        fs.read(fd!, buf, 0, buf.length, pos, (e, r) => (e ? rej(e) : res(r))),
+      );
       if (n === 0) return;
       pos += n;
       emit(Buffer.from(buf.subarray(0, n)));
     }
   };
   const open = async (startAtEnd: boolean) => {
-    const opened = await new Promise<number | null>((res) => fs.open(base, 'r', (e, f) => res(e ? null : f)));
+    const opened = await openFd(base);
     if (opened === null) return; // no file yet: a later check opens it
     fd = opened;
     const st = fs.fstatSync(opened);
     ino = st.ino;
     pos = startAtEnd ? st.size : 0;
   };
-  const readSkipped = async (oldIno: number) => {
-    let found = 0;
-    for (let i = 1; i < 1000; i++) {
-      const st = await fs.promises.stat(`${base}.${i}`).catch(() => null);
-      if (!st) break;
-      if (st.ino === oldIno) {
-        found = i;
-        break;
+  const readSkipped = async (oldIno: number, currentIno: number) => {
+    // Newest first: the file being shifted in, then .1, .2 … Files only move towards
+    // higher numbers while we scan, so a file is never missed, at most seen twice
+    // (dedupe by inode) or not found at its index for a moment (a gap: keep going).
+    // Each is opened when found, so a rename after that does not matter.
+    const newer: number[] = [];
+    const seen = new Set<number>([currentIno]); // read through its own fd afterwards
+    let found = false;
+    try {
+      for (let i = 0, misses = 0; misses < 3 && i < 10_000; i++) {
+        const f = await openFd(i === 0 ? `${base}.rotating` : `${base}.${i}`);
+        if (f === null) {
+          if (i > 0) misses++;
+          continue;
+        }
+        misses = 0;
+        const fileIno = fs.fstatSync(f).ino;
+        if (fileIno === oldIno) {
+          fs.closeSync(f);
+          found = true;
+          break;
+        }
+        if (seen.has(fileIno)) fs.closeSync(f);
+        else {
+          seen.add(fileIno);
+          newer.push(f);
+        }
       }
+      // Not found (deleted or compressed meanwhile): we cannot tell which files are newer.
+      if (found) for (const f of [...newer].reverse()) emit(await readAll(f));
+    } finally {
+      for (const f of newer) fs.closeSync(f);
     }
-    for (let i = found - 1; i >= 1; i--) emit(await fs.promises.readFile(`${base}.${i}`));
   };
 
   const check = async () => {
@@ -82,9 +128,19 @@ export function follow(logDir: string, name: string, onLines: (lines: string[]) 
         if (fd !== null && st && st.ino !== ino) {
           await readToEnd(); // the last bytes written before the rename
           if (carry.length > 0) emit(Buffer.from('\n'));
-          await readSkipped(ino);
-          fs.closeSync(fd);
+          const [oldFd, oldIno] = [fd, ino];
+          // Open the new current file BEFORE looking for files in between: if it
+          // rotates meanwhile, the scan sees it under its new name and skips it.
           fd = null;
+          await open(false);
+          if (fd === null) {
+            // Mid-rotation (renamed, new file not created yet): keep the old file as
+            // our anchor and look again when the new one appears.
+            [fd, ino] = [oldFd, oldIno];
+            continue;
+          }
+          await readSkipped(oldIno, ino);
+          fs.closeSync(oldFd);
           again = true;
         } else if (st && st.size < pos) {
           pos = 0; // truncated by someone else

@@ -41,3 +41,34 @@ export function splitLines(carry: Buffer, chunk: Buffer): { lines: string[]; res
   const lines = buf.toString('utf8', 0, end).split('\n');
   return { lines, rest: Buffer.from(buf.subarray(end + 1)) };
 }
+
+/** Skips n written bytes; `last` is the last byte written. */
+export function advance(bufs: Buffer[], n: number): { rest: Buffer[]; last: number } {
+  let i = 0;
+  let left = n;
+  let last = -1;
+  while (i < bufs.length && left >= bufs[i]!.length) {
+    left -= bufs[i]!.length;
+    last = bufs[i]![bufs[i]!.length - 1] ?? last;
+    i++;
+  }
+  const rest = bufs.slice(i);
+  if (left > 0) {
+    last = rest[0]![left - 1]!;
+    rest[0] = rest[0]!.subarray(left);
+  }
+  return { rest, last };
+}
+
+/** Length of the prefix of the first n bytes of bufs that ends at its last '\n' (0 if none). */
+export function lineEndWithin(bufs: Buffer[], n: number): number {
+  let offset = 0;
+  let best = 0;
+  for (const b of bufs) {
+    if (offset >= n) break;
+    const i = b.subarray(0, Math.min(b.length, n - offset)).lastIndexOf(NL);
+    if (i !== -1) best = offset + i + 1;
+    offset += b.length;
+  }
+  return best;
+}

@@ -6,6 +6,11 @@ import { pipeline } from 'node:stream/promises';
 /**
  * File naming and size rotation of node logs: `<name>.log` is current,
  * `<name>.log.1` (or `.1.gz`) the newest rotated file … `.N` the oldest.
+ *
+ * A rotation costs the write path two calls: rename the current file to
+ * `<name>.log.rotating` and open a new one. Shifting the backups (one rename
+ * per existing file), naming the rotated file `.1` and gzipping it run in the
+ * background, one rotation at a time.
  */
 
 /** `<logDir>/<name>.log`. */
@@ -13,7 +18,12 @@ export function logFilePath(logDir: string, name: string): string {
   return path.join(logDir, `${name}.log`);
 }
 
-async function ignoreMissing(p: Promise<unknown>): Promise<void> {
+/** Where the just-rotated file waits until the backups have shifted. */
+export function rotatingPath(logDir: string, name: string): string {
+  return `${logFilePath(logDir, name)}.rotating`;
+}
+
+export async function ignoreMissing(p: Promise<unknown>): Promise<void> {
   try {
     await p;
   } catch (err) {
@@ -22,60 +32,72 @@ async function ignoreMissing(p: Promise<unknown>): Promise<void> {
 }
 
 /**
- * Drops backups beyond the newest `backups - 1`, shifts the others one place
- * older and moves the current file to `.1`. One readdir tells which backups
- * exist, so the cost is one rename per existing file. Plain and `.gz` names
+ * Drops backups numbered `backups` and above and shifts the others one place
+ * older, freeing `.1`. One readdir tells which exist. Plain and `.gz` names
  * shift alike, so history keeps its order when `compress` is switched.
- * With `backups: 0` the current file is simply removed.
  */
-export async function rotateFiles(logDir: string, name: string, backups: number): Promise<void> {
+export async function shiftBackups(logDir: string, name: string, backups: number): Promise<void> {
   const base = logFilePath(logDir, name);
-  if (backups <= 0) return ignoreMissing(fs.promises.unlink(base));
   const pattern = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.log\\.(\\d+)(\\.gz)?$`);
   const existing: Array<{ index: number; ext: string }> = [];
   for (const f of await fs.promises.readdir(logDir)) {
     const m = pattern.exec(f);
     if (m) existing.push({ index: Number(m[1]), ext: m[2] ?? '' });
   }
-  existing.sort((a, b) => b.index - a.index); // oldest first, so no rename overwrites
+  existing.sort((a, b) => b.index - a.index); // oldest first, so no rename overwrites a file still to move
   for (const { index, ext } of existing) {
     const from = `${base}.${index}${ext}`;
     if (index >= backups) await ignoreMissing(fs.promises.unlink(from));
     else await ignoreMissing(fs.promises.rename(from, `${base}.${index + 1}${ext}`));
   }
-  await ignoreMissing(fs.promises.rename(base, `${base}.1`));
 }
 
 /**
- * Gzips rotated files one at a time, in order, in zlib's thread pool (off the
- * write path). A file becomes `<file>.gz` via a temp name, and only then is the
- * plain file removed, so a crash never loses a rotated file. The writer waits
- * for `idle()` before the next rotation so names never shift under a job.
+ * Gzips file to `<file>.gz` via a temp name, then removes the plain file, so
+ * a crash never loses a rotated file. Fast level: hosts run hundreds of nodes.
  */
-export class Compressor {
+export async function gzipFile(file: string): Promise<void> {
+  const tmp = `${file}.gz.tmp`;
+  try {
+    await pipeline(
+      fs.createReadStream(file),
+      zlib.createGzip({ level: zlib.constants.Z_BEST_SPEED }),
+      fs.createWriteStream(tmp, { mode: 0o640 }),
+    );
+    await fs.promises.rename(tmp, `${file}.gz`);
+    await fs.promises.unlink(file);
+  } catch (err) {
+    await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** The background half of a rotation: shift the backups, `.rotating` → `.1`, gzip it. */
+export async function finishRotation(
+  logDir: string,
+  name: string,
+  backups: number,
+  compress: boolean,
+): Promise<void> {
+  const base = logFilePath(logDir, name);
+  await shiftBackups(logDir, name, backups);
+  await fs.promises.rename(rotatingPath(logDir, name), `${base}.1`);
+  // On a gzip failure the plain `.1` stays: an uncompressed backup beats a lost one.
+  if (compress) await gzipFile(`${base}.1`);
+}
+
+/** Runs background jobs one at a time, in order; a failing job is reported and the queue goes on. */
+export class JobQueue {
   private tail: Promise<void> = Promise.resolve();
 
-  constructor(private readonly onError: (file: string, err: unknown) => void) {}
+  constructor(private readonly onError: (err: unknown) => void) {}
 
-  enqueue(file: string): void {
-    this.tail = this.tail.then(() => this.compress(file));
+  push(job: () => Promise<void>): void {
+    this.tail = this.tail.then(job).catch((err: unknown) => this.onError(err));
   }
 
-  /** Resolves when every queued job has finished (successfully or not). */
+  /** Resolves when every job pushed so far has finished. */
   idle(): Promise<void> {
     return this.tail;
-  }
-
-  private async compress(file: string): Promise<void> {
-    const tmp = `${file}.gz.tmp`;
-    try {
-      await pipeline(fs.createReadStream(file), zlib.createGzip(), fs.createWriteStream(tmp, { mode: 0o640 }));
-      await fs.promises.rename(tmp, `${file}.gz`);
-      await fs.promises.unlink(file);
-    } catch (err) {
-      // Keep the plain file: an uncompressed backup beats a lost one.
-      await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
-      this.onError(file, err);
-    }
   }
 }

@@ -19,7 +19,11 @@ export async function readLastLines(logDir: string, name: string, n: number): Pr
   const base = logFilePath(logDir, name);
   const lines = await lastLinesOf(base, n);
   if (lines.length >= n) return lines;
-  const older = await readWhole(`${base}.1`).then((b) => b ?? readWhole(`${base}.1.gz`, true));
+  // Just after a rotation the previous file may still be `.rotating` (not yet shifted in as `.1`).
+  const older =
+    (await readWhole(`${base}.rotating`)) ??
+    (await readWhole(`${base}.1`)) ??
+    (await readWhole(`${base}.1.gz`, true));
   if (!older) return lines;
   return [...toLines(older).slice(-(n - lines.length)), ...lines];
 }

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import { nullLogger, type Logger } from '../logger.js';
 import { systemClock, type Clock } from '../supervisor/clock.js';
-import { countLines, NL } from './lines.js';
-import { Compressor, logFilePath, rotateFiles } from './rotate.js';
+import { advance, lineEndWithin, NL } from './lines.js';
+import { DropReporter } from './drops.js';
+import { LineQueue } from './line-queue.js';
+import { finishRotation, gzipFile, ignoreMissing, JobQueue, logFilePath, rotatingPath } from './rotate.js';
 
 /** Counters of one node's log pipeline (shown in status and metrics). */
 export interface LogStats {
@@ -45,20 +47,17 @@ const fsWritev: WritevFn = (fd, bufs) =>
  * previous manager left unfinished is finished before any rotation.
  */
 export class LogWriter {
-  /** Each entry ends at a line end (or is an over-long line written as is). */
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  private readonly pending = new LineQueue();
   private partial: Buffer[] = [];
   private partialBytes = 0;
   private loop: Promise<void> | null = null;
   private closed = false;
   private needsNewline = false;
-  private lastWarnAt = -Infinity;
-  private suppressedWarnings = 0;
-  private readonly counters: LogStats = { writtenBytes: 0, droppedBytes: 0, droppedLines: 0, rotations: 0 };
-  private readonly compressor: Compressor;
+  private writtenBytes = 0;
+  private rotations = 0;
+  private readonly drops: DropReporter;
+  private readonly background: JobQueue;
   private readonly logger: Logger;
-  private readonly clock: Clock;
   private readonly writev: WritevFn;
   private readonly maxLineBytes: number;
 
@@ -69,11 +68,16 @@ export class LogWriter {
     private atLineStart: boolean,
   ) {
     this.logger = opts.logger ?? nullLogger;
-    this.clock = opts.clock ?? systemClock;
+    this.drops = new DropReporter(
+      opts.name,
+      this.logger,
+      opts.clock ?? systemClock,
+      opts.warnIntervalMs ?? 10_000,
+    );
     this.writev = opts.writev ?? fsWritev;
     this.maxLineBytes = opts.maxLineBytes ?? 64 * 1024;
-    this.compressor = new Compressor((file, err) =>
-      this.logger.warn(`node ${opts.name}: could not compress rotated log ${file}; kept it uncompressed`, { error: String(err) }),
+    this.background = new JobQueue((err) =>
+      this.logger.warn(`node ${opts.name}: finishing a log rotation failed`, { error: String(err) }),
     );
   }
 
@@ -84,14 +88,18 @@ export class LogWriter {
     const fd = await openAppend(file);
     const { size } = await fs.promises.stat(file);
     const w = new LogWriter(opts, fd, size, size === 0 || (await lastByte(file, size)) === NL);
-    // A plain `.1` left by a crash mid-compression gets compressed now.
-    if (opts.compress && fs.existsSync(`${file}.1`)) w.compressor.enqueue(`${file}.1`);
+    // Finish what a crash interrupted: a rotation half done, a gzip not done.
+    if (opts.backups > 0 && fs.existsSync(rotatingPath(opts.logDir, opts.name))) {
+      w.background.push(() => finishRotation(opts.logDir, opts.name, opts.backups, Boolean(opts.compress)));
+    } else if (opts.compress && fs.existsSync(`${file}.1`)) {
+      w.background.push(() => gzipFile(`${file}.1`));
+    }
     return w;
   }
 
   /** Takes the next chunk of the node's output. Synchronous, never blocks. */
   write(chunk: Buffer): void {
-    if (this.closed) return this.drop([chunk], 'log writer closed');
+    if (this.closed) return this.drops.drop([chunk], 'log writer closed');
     const end = chunk.lastIndexOf(NL);
     if (end === -1) {
       this.partial.push(Buffer.from(chunk));
@@ -112,7 +120,8 @@ export class LogWriter {
   }
 
   stats(): LogStats {
-    return { ...this.counters };
+    const { writtenBytes, rotations, drops } = this;
+    return { writtenBytes, droppedBytes: drops.bytes, droppedLines: drops.lines, rotations };
   }
 
   /** Resolves once everything queued so far is written (or dropped). */
@@ -126,7 +135,7 @@ export class LogWriter {
     this.closed = true;
     if (this.partialBytes > 0) this.enqueue(this.takePartial(), true);
     await this.flush();
-    await this.compressor.idle();
+    await this.background.idle();
     await new Promise<void>((resolve) => fs.close(this.fd, () => resolve()));
   }
 
@@ -138,53 +147,29 @@ export class LogWriter {
   }
 
   private enqueue(buf: Buffer, force = false): void {
-    if (!force && this.pendingBytes + buf.length > (this.opts.maxPendingBytes ?? 8 * 1024 * 1024)) {
-      return this.drop([buf], 'the log disk is too slow');
+    if (!force && this.pending.bytes + buf.length > (this.opts.maxPendingBytes ?? 8 * 1024 * 1024)) {
+      return this.drops.drop([buf], 'the log disk is too slow');
     }
     this.pending.push(buf);
-    this.pendingBytes += buf.length;
     this.loop ??= this.drain()
-      .catch((err: unknown) => this.logger.error(`node ${this.opts.name}: log writer failed`, { error: String(err) }))
+      .catch((err: unknown) =>
+        this.logger.error(`node ${this.opts.name}: log writer failed`, { error: String(err) }),
+      )
       .finally(() => (this.loop = null));
   }
 
   private async drain(): Promise<void> {
-    while (this.pending.length > 0) {
-      const first = this.pending[0]!;
-      const firstLine = first.indexOf(NL) + 1 || first.length;
+    while (!this.pending.empty) {
       // Rotate only between lines (or inside a line already cut into pieces for being
       // over-long, e.g. endless '\r' progress output), and only if the next line would not fit.
       const canCut = this.atLineStart || this.size > this.opts.maxBytes + this.maxLineBytes;
-      if (this.size > 0 && canCut && this.size + firstLine > this.opts.maxBytes) {
+      if (this.size > 0 && canCut && this.size + this.pending.firstLineLength() > this.opts.maxBytes) {
         await this.rotate();
         continue;
       }
-      await this.writeBatch(this.take(Math.max(0, Math.min(this.opts.maxBytes - this.size, MAX_BATCH))));
+      const room = Math.max(0, Math.min(this.opts.maxBytes - this.size, MAX_BATCH));
+      await this.writeBatch(this.pending.take(room));
     }
-  }
-
-  /** Takes the first line whatever its size, then whole lines up to `limit` bytes. */
-  private take(limit: number): Buffer[] {
-    const out: Buffer[] = [];
-    let taken = 0;
-    while (this.pending.length > 0) {
-      const buf = this.pending[0]!;
-      if (taken + buf.length <= limit) {
-        out.push(buf);
-        taken += buf.length;
-        this.pending.shift();
-        continue;
-      }
-      let cut = limit > taken ? buf.lastIndexOf(NL, limit - taken - 1) + 1 : 0;
-      if (cut === 0 && out.length === 0) cut = buf.indexOf(NL) + 1 || buf.length;
-      if (cut === buf.length) this.pending.shift();
-      else if (cut > 0) this.pending[0] = buf.subarray(cut);
-      if (cut > 0) out.push(buf.subarray(0, cut));
-      taken += cut;
-      break;
-    }
-    this.pendingBytes -= taken;
-    return out;
   }
 
   private async writeBatch(batch: Buffer[]): Promise<void> {
@@ -206,7 +191,9 @@ export class LogWriter {
         // (truncating frees space, so this works on a full disk too).
         const keep = lineEndWithin(bufs, written);
         try {
-          await new Promise<void>((res, rej) => fs.ftruncate(this.fd, this.size + keep, (e) => (e ? rej(e) : res())));
+          await new Promise<void>((res, rej) =>
+            fs.ftruncate(this.fd, this.size + keep, (e) => (e ? rej(e) : res())),
+          );
           cut = written - keep;
           written = keep;
           last = NL;
@@ -215,12 +202,12 @@ export class LogWriter {
         }
       }
       const reason = `cannot write ${logFilePath(this.opts.logDir, this.opts.name)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`;
-      this.drop(rest, reason, cut);
+      this.drops.drop(rest, reason, cut);
     }
     if (written === 0) return;
     if (rest.length === 0) this.needsNewline = false;
     this.size += written;
-    this.counters.writtenBytes += written;
+    this.writtenBytes += written;
     this.atLineStart = this.needsNewline || last === NL;
   }
 
@@ -228,13 +215,17 @@ export class LogWriter {
     const { logDir, name, backups, compress } = this.opts;
     const file = logFilePath(logDir, name);
     try {
-      if (compress) await this.compressor.idle();
-      await rotateFiles(logDir, name, backups);
+      await this.background.idle(); // the previous rotation is shifted in (normally long done)
+      if (backups > 0) {
+        await fs.promises.rename(file, rotatingPath(logDir, name));
+        this.background.push(() => finishRotation(logDir, name, backups, Boolean(compress)));
+      } else {
+        await ignoreMissing(fs.promises.unlink(file));
+      }
       const fd = await openAppend(file);
       await new Promise<void>((resolve) => fs.close(this.fd, () => resolve()));
       this.fd = fd;
-      this.counters.rotations++;
-      if (compress && backups > 0) this.compressor.enqueue(`${file}.1`);
+      this.rotations++;
     } catch (err) {
       this.logger.warn(`node ${name}: could not rotate ${file}; it keeps growing`, { error: String(err) });
     }
@@ -243,63 +234,12 @@ export class LogWriter {
     this.needsNewline = false;
     this.atLineStart = true;
   }
-
-  private drop(bufs: Buffer[], reason: string, extraBytes = 0): void {
-    const counted = countLines(bufs);
-    const bytes = counted.bytes + extraBytes;
-    const lines = counted.lines;
-    if (bytes === 0) return;
-    this.counters.droppedBytes += bytes;
-    this.counters.droppedLines += lines;
-    const now = this.clock.now();
-    if (now - this.lastWarnAt < (this.opts.warnIntervalMs ?? 10_000)) {
-      this.suppressedWarnings++;
-      return;
-    }
-    this.lastWarnAt = now;
-    this.logger.warn(`node ${this.opts.name}: DROPPING LOG OUTPUT (${reason}); the node is not blocked`, {
-      node: this.opts.name,
-      droppedBytes: this.counters.droppedBytes,
-      droppedLines: this.counters.droppedLines,
-      suppressedWarnings: this.suppressedWarnings,
-    });
-    this.suppressedWarnings = 0;
-  }
-}
-
-/** Skips n written bytes; `last` is the last byte written. */
-function advance(bufs: Buffer[], n: number): { rest: Buffer[]; last: number } {
-  let i = 0;
-  let left = n;
-  let last = -1;
-  while (i < bufs.length && left >= bufs[i]!.length) {
-    left -= bufs[i]!.length;
-    last = bufs[i]![bufs[i]!.length - 1] ?? last;
-    i++;
-  }
-  const rest = bufs.slice(i);
-  if (left > 0) {
-    last = rest[0]![left - 1]!;
-    rest[0] = rest[0]!.subarray(left);
-  }
-  return { rest, last };
-}
-
-/** Length of the prefix of the first n bytes of bufs that ends at its last '\n' (0 if none). */
-function lineEndWithin(bufs: Buffer[], n: number): number {
-  let offset = 0;
-  let best = 0;
-  for (const b of bufs) {
-    if (offset >= n) break;
-    const i = b.subarray(0, Math.min(b.length, n - offset)).lastIndexOf(NL);
-    if (i !== -1) best = offset + i + 1;
-    offset += b.length;
-  }
-  return best;
 }
 
 function openAppend(file: string): Promise<number> {
-  return new Promise((resolve, reject) => fs.open(file, 'a', 0o640, (err, fd) => (err ? reject(err) : resolve(fd))));
+  return new Promise((resolve, reject) =>
+    fs.open(file, 'a', 0o640, (err, fd) => (err ? reject(err) : resolve(fd))),
+  );
 }
 
 async function lastByte(file: string, size: number): Promise<number> {

@@ -56,6 +56,43 @@ export interface ReloadResponse {
   problems: string[];
 }
 
+/** `GET /api/hello`: which protocol and which nodewarden the daemon is. */
+export interface HelloResponse {
+  protocol: number;
+  version: string;
+}
+
+/** Header every request and reply carries with the sender's PROTOCOL_VERSION. */
+export const PROTOCOL_HEADER = 'x-nodewarden-protocol';
+
+/** Operator commands on nodes (`POST /api/actions/:verb`). */
+export const ACTION_VERBS = ['start', 'stop', 'restart', 'hold', 'release'] as const;
+export type ActionVerb = (typeof ACTION_VERBS)[number];
+
+/** Body of `POST /api/actions/:verb`. Targets are names, globs (`node-*`) or `all`. */
+export interface ActionRequest {
+  targets: string[];
+  /** start/restart: until running; stop: until stopped. */
+  wait?: boolean;
+  /** Bound of `wait` (default 60 000 ms). */
+  timeoutMs?: number;
+}
+
+/** Body of `POST /api/shutdown`. */
+export interface ShutdownRequest {
+  /** Leave every node running for the next manager to adopt. */
+  keepNodes?: boolean;
+}
+
+export interface ShutdownResponse {
+  ok: true;
+  keepNodes: boolean;
+}
+
+/** What `GET /api/export/:kind` exports (src/store/EXPORTS.md). */
+export const EXPORT_KINDS = ['events', 'uptime', 'samples'] as const;
+export type ExportKind = (typeof EXPORT_KINDS)[number];
+
 export interface EventsQuery {
   node?: string;
   type?: string;
@@ -64,6 +101,7 @@ export interface EventsQuery {
 }
 
 export interface EventsResponse {
+  /** Newest first. */
   events: NodewardenEvent[];
 }
 
@@ -87,5 +125,5 @@ export interface LogsResponse {
 
 /** Every error reply: `{error: {code, message}}`. */
 export interface ErrorResponse {
-  error: { code: string; message: string; details?: unknown };
+  error: { code: string; message: string; hint?: string; details?: unknown };
 }

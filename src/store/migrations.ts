@@ -87,6 +87,34 @@ export const MIGRATIONS: readonly string[] = [
 
   CREATE INDEX events_type_ts ON events (type, ts);
   `,
+  // v3: alerts: the durable outbox (one row per alert and channel) and throttle memory.
+  `
+  CREATE TABLE outbox (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_ts       INTEGER NOT NULL,
+    channel          TEXT    NOT NULL,
+    key              TEXT    NOT NULL,
+    payload          TEXT    NOT NULL,
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_ts  INTEGER NOT NULL,
+    status           TEXT    NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
+    last_error       TEXT,
+    sent_ts          INTEGER
+  );
+  CREATE INDEX outbox_due ON outbox (channel, next_attempt_ts) WHERE status = 'pending';
+  CREATE INDEX outbox_created ON outbox (created_ts);
+
+  CREATE TABLE alert_throttle (
+    node                 TEXT    NOT NULL,
+    condition            TEXT    NOT NULL,
+    last_sent_ts         INTEGER,
+    open                 INTEGER NOT NULL DEFAULT 0,
+    suppressed           INTEGER NOT NULL DEFAULT 0,
+    suppressed_since_ts  INTEGER,
+    pending              TEXT,
+    PRIMARY KEY (node, condition)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** The schema version this build of nodewarden writes. */

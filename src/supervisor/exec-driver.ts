@@ -1,16 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { execa, type Options } from 'execa';
 import type { NodeSpec } from '../config/types.js';
 import { NodewardenError } from '../errors.js';
 import type { ExitInfo, ProcessDriver, ProcessIdentity, SpawnedProcess, SpawnOptions } from './driver.js';
-import { acquireNodeLock, selfOwner } from './lock.js';
+import { cwdMissing, IdResolver, ownNofileHardLimit, prepareDirs, spawnError } from './exec-prepare.js';
+import { acquireNodeLock, selfOwner, type HeldLock } from './lock.js';
 import { descendants, isAlive, processTable, readCmdline, readStartTime, readStat } from './proc.js';
 
-const run = promisify(execFile);
 const UNKNOWN_EXIT: ExitInfo = { code: null, signal: null };
+/** How often the remnants of an exited node's group are checked until they are gone. */
+const SWEEP_POLL_MS = 50;
 
 export interface ExecDriverOptions {
   /** How often adopted processes are checked (ms). */
@@ -26,12 +26,15 @@ export interface ExecDriverOptions {
  * exits (`cleanup: false`, detached). Reads identities from /proc.
  */
 export class ExecDriver implements ProcessDriver {
-  private readonly ids = new Map<string, number>();
+  private readonly ids = new IdResolver();
+  /** Process groups sent a stop signal whose leader has not been swept yet. */
+  private readonly signalled = new Set<number>();
   private readonly watched = new Map<number, { startTime: string; done: Array<(e: ExitInfo) => void> }>();
   private watchTimer: NodeJS.Timeout | null = null;
   private prlimitPath: string | null = null;
   private readonly watchIntervalMs: number;
   private readonly nodeLocks: boolean;
+  private readonly self = selfOwner();
 
   constructor(opts: ExecDriverOptions = {}) {
     this.watchIntervalMs = opts.watchIntervalMs ?? 250;
@@ -39,9 +42,24 @@ export class ExecDriver implements ProcessDriver {
   }
 
   async spawn({ spec, outputFd }: SpawnOptions): Promise<SpawnedProcess> {
-    const { uid, gid } = await this.resolveIds(spec);
-    await prepareDirs(spec, uid, gid);
-    const lock = this.nodeLocks ? acquireNodeLock(spec.dataDir, { ...selfOwner(), managerPid: process.pid }) : null;
+    const { uid, gid } = await this.ids.resolve(spec);
+    let lock: HeldLock | null;
+    try {
+      await prepareDirs(spec, uid, gid);
+      lock = this.nodeLocks ? acquireNodeLock(spec.dataDir, { ...this.self, managerPid: process.pid }) : null;
+    } catch (err) {
+      if (err instanceof NodewardenError) throw err;
+      const e = err as NodeJS.ErrnoException;
+      throw new NodewardenError(
+        'E_SPAWN_FAILED',
+        `node ${spec.name}: cannot prepare ${e.path ?? spec.dataDir}: ${e.code ?? e.message}`,
+        {
+          cause: err,
+          hint: `check dataDir and files[] in ${spec.file} and that nodewarden may write there`,
+          details: { node: spec.name, path: e.path ?? spec.dataDir, code: e.code ?? null },
+        },
+      );
+    }
     try {
       const proc = await this.start(spec, outputFd, uid, gid);
       lock?.update({ pid: proc.pid, startTime: proc.startTime, managerPid: process.pid });
@@ -82,11 +100,16 @@ export class ExecDriver implements ProcessDriver {
       ...(gid !== undefined ? { gid } : {}),
     };
     const sub = execa(file, [...args], opts);
-    const exited: Promise<ExitInfo> = sub.then(
-      (r) => ({ code: r.exitCode ?? null, signal: (r.signal as NodeJS.Signals | undefined) ?? null }),
-      () => UNKNOWN_EXIT,
-    );
     const pid = sub.pid;
+    const exited: Promise<ExitInfo> = sub
+      .then(
+        (r) => ({ code: r.exitCode ?? null, signal: (r.signal as NodeJS.Signals | undefined) ?? null }),
+        () => UNKNOWN_EXIT,
+      )
+      .then(async (exit) => {
+        if (pid !== undefined) await this.sweepGroup(pid);
+        return exit;
+      });
     if (pid === undefined) {
       const r = await sub;
       const cause = (r.cause ?? r) as NodeJS.ErrnoException;
@@ -94,7 +117,7 @@ export class ExecDriver implements ProcessDriver {
     }
     // Read now: the child cannot be reaped before this synchronous read.
     const startTime = readStartTime(pid) ?? '0';
-    const argv = nofile === null ? readCmdline(pid) ?? [] : await this.argvAfterPrlimit(spec, pid, exited);
+    const argv = nofile === null ? (readCmdline(pid) ?? []) : await this.argvAfterPrlimit(spec, pid, exited);
     return { pid, pgid: pid, startTime, argv, exited };
   }
 
@@ -108,7 +131,16 @@ export class ExecDriver implements ProcessDriver {
       if (argv && argv.length > 0 && argv[0] !== this.prlimitPath) return argv;
       if (exit !== null || argv === null) {
         const code = (exit as ExitInfo | null)?.code;
-        throw spawnError(spec, code === 127 ? 'ENOENT' : code === 126 ? 'EACCES' : `prlimit exit ${code}`);
+        if (code === 127 || code === 126) throw spawnError(spec, code === 127 ? 'ENOENT' : 'EACCES');
+        throw new NodewardenError(
+          'E_SPAWN_FAILED',
+          `node ${spec.name}: prlimit could not set limits.nofile to ${spec.limits.nofile} (exit ${code}); ` +
+            `this manager's hard limit is ${ownNofileHardLimit()} and raising it needs root (CAP_SYS_RESOURCE)`,
+          {
+            hint: `lower limits.nofile in ${spec.file} or raise nodewarden's own limit (LimitNOFILE= in its systemd unit); prlimit's message is in the node's log`,
+            details: { node: spec.name, nofile: spec.limits.nofile, exitCode: code },
+          },
+        );
       }
       if (performance.now() > deadline) return argv;
       await new Promise((r) => setTimeout(r, 1));
@@ -116,6 +148,13 @@ export class ExecDriver implements ProcessDriver {
   }
 
   watch(identity: ProcessIdentity): Promise<ExitInfo> {
+    return this.watchLeader(identity).then(async (exit) => {
+      await this.sweepGroup(identity.pgid);
+      return exit;
+    });
+  }
+
+  private watchLeader(identity: ProcessIdentity): Promise<ExitInfo> {
     if (!isAlive(identity.pid, identity.startTime)) return Promise.resolve(UNKNOWN_EXIT);
     return new Promise((resolve) => {
       const entry = this.watched.get(identity.pid) ?? { startTime: identity.startTime, done: [] };
@@ -140,7 +179,27 @@ export class ExecDriver implements ProcessDriver {
 
   signalGroup(pgid: number, signal: NodeJS.Signals): void {
     assertKillable(pgid);
+    this.signalled.add(pgid);
     sendSignal(-pgid, signal);
+  }
+
+  /**
+   * A node's leader has exited: nothing of its group or session may outlive it
+   * (DESIGN §2 "No grandchild survives"). If the group was signalled (a stop),
+   * the rest of it gets the rest of the grace: the runner's grace timer
+   * escalates with killTree. Otherwise (a crash, a clean exit) the remnants are
+   * orphans and are SIGKILLed at once, so a replacement never runs beside them.
+   * Resolves once the group is empty; until then the node is not reported gone.
+   */
+  private async sweepGroup(pgid: number): Promise<void> {
+    if (!Number.isInteger(pgid) || pgid <= 1 || pgid === process.pid || pgid === ownGroupId()) return;
+    for (;;) {
+      const left = groupRemnants(pgid);
+      if (left.length === 0) break;
+      if (!this.signalled.has(pgid)) for (const p of left) sendSignal(p, 'SIGKILL');
+      await new Promise((r) => setTimeout(r, SWEEP_POLL_MS));
+    }
+    this.signalled.delete(pgid);
   }
 
   async killTree(pid: number, pgid: number): Promise<void> {
@@ -163,36 +222,6 @@ export class ExecDriver implements ProcessDriver {
     for (const p of victims) sendSignal(p, 'SIGKILL');
   }
 
-  /** Resolves uid/gid names once (`id`, `getent`), then from the cache. */
-  private async resolveIds(spec: NodeSpec): Promise<{ uid?: number; gid?: number }> {
-    const out: { uid?: number; gid?: number } = {};
-    if (spec.user !== null) out.uid = await this.lookup(spec, 'user', spec.user, ['id', '-u']);
-    if (spec.group !== null) out.gid = await this.lookup(spec, 'group', spec.group, ['getent', 'group']);
-    else if (typeof spec.user === 'string' && !/^\d+$/.test(spec.user)) {
-      out.gid = await this.lookup(spec, 'user', spec.user, ['id', '-g']);
-    }
-    return out;
-  }
-
-  private async lookup(spec: NodeSpec, key: string, value: string | number, cmd: [string, string]): Promise<number> {
-    if (typeof value === 'number' || /^\d+$/.test(value)) return Number(value);
-    const cacheKey = `${cmd.join(' ')} ${value}`;
-    const hit = this.ids.get(cacheKey);
-    if (hit !== undefined) return hit;
-    try {
-      const { stdout } = await run(cmd[0], [cmd[1], value]);
-      const id = Number(cmd[0] === 'getent' ? stdout.split(':')[2] : stdout.trim());
-      if (!Number.isInteger(id)) throw new Error(`unexpected output ${JSON.stringify(stdout)}`);
-      this.ids.set(cacheKey, id);
-      return id;
-    } catch (err) {
-      throw new NodewardenError('E_SPAWN_FAILED', `node ${spec.name}: ${key} ${JSON.stringify(value)} does not exist on this host`, {
-        cause: err,
-        details: { node: spec.name, file: spec.file, key, value },
-      });
-    }
-  }
-
   private prlimit(): string {
     if (this.prlimitPath) return this.prlimitPath;
     for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':').concat('/usr/bin', '/bin')) {
@@ -204,7 +233,10 @@ export class ExecDriver implements ProcessDriver {
         // keep looking
       }
     }
-    throw new NodewardenError('E_SPAWN_FAILED', 'limits.nofile needs `prlimit` (util-linux), which is not installed');
+    throw new NodewardenError(
+      'E_SPAWN_FAILED',
+      'limits.nofile needs `prlimit` (util-linux), which is not installed',
+    );
   }
 }
 
@@ -220,11 +252,26 @@ function treeMembers(pid: number, pgid: number): number[] {
   return [...out].filter((p) => table.procs.has(p));
 }
 
+/** Live members of a (leaderless) group or session: what a node left behind. */
+function groupRemnants(pgid: number): number[] {
+  const out: number[] = [];
+  for (const p of processTable().procs.values()) {
+    if (p.pgid !== pgid && p.sid !== pgid) continue;
+    if (p.state === 'Z' || p.state === 'X' || p.pid === process.pid || p.pid <= 1) continue;
+    out.push(p.pid);
+  }
+  return out;
+}
+
 let ownGroup: number | undefined;
-function assertKillable(id: number): void {
+function ownGroupId(): number {
   ownGroup ??= readStat(process.pid)?.pgid ?? process.pid;
+  return ownGroup;
+}
+
+function assertKillable(id: number): void {
   // kill(-1) or kill(0) would hit every process we may signal, the manager included.
-  if (!Number.isInteger(id) || id <= 1 || id === process.pid || id === ownGroup) {
+  if (!Number.isInteger(id) || id <= 1 || id === process.pid || id === ownGroupId()) {
     throw new NodewardenError('E_INTERNAL', `refusing to signal process/group ${id}`);
   }
 }
@@ -235,39 +282,4 @@ function sendSignal(target: number, signal: NodeJS.Signals): void {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
   }
-}
-
-async function prepareDirs(spec: NodeSpec, uid?: number, gid?: number): Promise<void> {
-  const created = await fs.promises.mkdir(spec.dataDir, { recursive: true });
-  if (created !== undefined && uid !== undefined) await fs.promises.chown(spec.dataDir, uid, gid ?? -1);
-  await Promise.all(spec.files.map((f) => writeAtomic(f.path, f.content, uid, gid)));
-}
-
-let tmpSeq = 0;
-/** Writes a rendered file via temp + rename, so a node never reads half a config. */
-async function writeAtomic(file: string, content: string, uid?: number, gid?: number): Promise<void> {
-  await fs.promises.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.nw-tmp-${process.pid}-${++tmpSeq}`;
-  await fs.promises.writeFile(tmp, content, { mode: 0o600 });
-  if (uid !== undefined) await fs.promises.chown(tmp, uid, gid ?? -1);
-  await fs.promises.rename(tmp, file);
-}
-
-async function cwdMissing(cwd: string): Promise<boolean> {
-  return fs.promises.stat(cwd).then((s) => !s.isDirectory(), () => true);
-}
-
-function spawnError(spec: NodeSpec, code: string, cause?: unknown, badCwd = false): NodewardenError {
-  const what = badCwd
-    ? `working directory ${spec.cwd} does not exist`
-    : code === 'ENOENT'
-      ? 'no such file'
-      : code === 'EACCES'
-        ? 'permission denied (not executable?)'
-        : 'cannot execute';
-  return new NodewardenError('E_SPAWN_FAILED', `node ${spec.name}: cannot run ${spec.binary}: ${code} (${what})`, {
-    cause,
-    hint: `check \`binary\`${badCwd ? ' and `cwd`' : ''} in ${spec.file}`,
-    details: { node: spec.name, binary: spec.binary, cwd: spec.cwd, code },
-  });
 }

@@ -101,7 +101,12 @@ function removeStale(file: string, staleIno: number): void {
 }
 
 /** Acquire `file` for owner, or call onLive with the live holder (which must throw). */
-function acquire(file: string, owner: LockOwner, onLive: (holder: LockOwner) => never, mayReplace?: (h: LockOwner) => boolean): HeldLock {
+function acquire(
+  file: string,
+  owner: LockOwner,
+  onLive: (holder: LockOwner) => never,
+  mayReplace?: (h: LockOwner) => boolean,
+): HeldLock {
   let takenOver: LockOwner | null = null;
   for (let attempt = 0; attempt < 5; attempt++) {
     if (tryCreate(file, owner)) return handle(file, owner, takenOver);
@@ -121,7 +126,8 @@ function acquire(file: string, owner: LockOwner, onLive: (holder: LockOwner) => 
 
 function handle(file: string, first: LockOwner, takenOver: LockOwner | null): HeldLock {
   let current = first;
-  const same = (o: LockOwner | null) => o !== null && o.pid === current.pid && o.startTime === current.startTime;
+  const same = (o: LockOwner | null) =>
+    o !== null && o.pid === current.pid && o.startTime === current.startTime;
   return {
     path: file,
     takenOver,
@@ -162,7 +168,10 @@ export function nodeLockPath(dataDir: string): string {
 }
 
 /** State of a node lock: `held` means a live process (node or its manager) owns it. */
-export function checkNodeLock(dataDir: string): { state: 'free' | 'stale' | 'held'; holder: LockOwner | null } {
+export function checkNodeLock(dataDir: string): {
+  state: 'free' | 'stale' | 'held';
+  holder: LockOwner | null;
+} {
   const cur = readLock(nodeLockPath(dataDir));
   if (!cur) return { state: 'free', holder: null };
   return { state: ownerAlive(cur.owner) ? 'held' : 'stale', holder: cur.owner };

@@ -48,15 +48,26 @@ export function parseStat(pid: number, line: string): ProcInfo | null {
   };
 }
 
+// One buffer for every stat read: a stat line is < 1 KiB (comm is at most 64 bytes).
+const statBuf = Buffer.alloc(4096);
+
 /** Reads /proc/<pid>/stat; null when there is no such process. */
 export function readStat(pid: number): ProcInfo | null {
-  let line: string;
+  let fd: number;
   try {
-    line = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    fd = fs.openSync(`/proc/${pid}/stat`, 'r');
   } catch {
     return null;
   }
-  return parseStat(pid, line);
+  let n: number;
+  try {
+    n = fs.readSync(fd, statBuf, 0, statBuf.length, 0);
+  } catch {
+    return null; // exited between open and read
+  } finally {
+    fs.closeSync(fd);
+  }
+  return parseStat(pid, statBuf.toString('latin1', 0, n));
 }
 
 /** The process's start time (ticks since boot) or null when it does not exist. */

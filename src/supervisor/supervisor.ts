@@ -12,6 +12,16 @@ export interface NodeLog {
   /** The fd the node's stdout and stderr are attached to. */
   outputFd(): number;
   close(): Promise<void>;
+  /** Counters of the log writer (read by metrics); absent for logs that keep none. */
+  stats?(): NodeLogStats;
+}
+
+/** What a node's log pipeline has written and dropped since this manager opened it. */
+export interface NodeLogStats {
+  readonly writtenBytes: number;
+  readonly droppedBytes: number;
+  readonly droppedLines: number;
+  readonly rotations: number;
 }
 
 /** What a previous manager left in the store about a node. */
@@ -105,6 +115,11 @@ export class Supervisor {
 
   snapshots(): NodeSnapshot[] {
     return [...this.entries.values()].map((e) => e.runner.snapshot());
+  }
+
+  /** A node's log counters (read-only, for metrics), or undefined if unknown. */
+  logStats(name: string): NodeLogStats | undefined {
+    return this.entries.get(name)?.log.stats?.();
   }
 
   managerConfig(): ManagerConfig {

@@ -35,7 +35,8 @@ describe('ExecDriver with real processes', () => {
 
   test('spawn renders files, merges env, leads its own session and group; a group signal stops the whole group', async () => {
     const dataDir = path.join(dir, 'group', 'data');
-    const script = 'echo "var=$NW_TEST_VAR home=${HOME:+set}"; cat conf/app.json; echo; pwd; sleep 1000 & wait';
+    const script =
+      'echo "var=$NW_TEST_VAR home=${HOME:+set}"; cat conf/app.json; echo; pwd; sleep 1000 & wait';
     const spec = makeSpec(dir, {
       name: 'grp',
       binary: SH,
@@ -69,33 +70,57 @@ describe('ExecDriver with real processes', () => {
 
   test('killTree kills a SIGTERM-ignoring node, its child and a grandchild that left the session', async () => {
     // Children start while TERM is ignored (they inherit SIG_IGN); then sh traps TERM to report it.
-    const script = 'trap "" TERM; setsid sleep 1000 & sleep 1000 & trap "echo term-ignored" TERM; echo ready; while :; do wait; done';
-    const p = await spawn(makeSpec(dir, { name: 'tree', binary: SH, args: ['-c', script], dataDir: path.join(dir, 'tree') }));
+    const script =
+      'trap "" TERM; setsid sleep 1000 & sleep 1000 & trap "echo term-ignored" TERM; echo ready; while :; do wait; done';
+    const p = await spawn(
+      makeSpec(dir, { name: 'tree', binary: SH, args: ['-c', script], dataDir: path.join(dir, 'tree') }),
+    );
     const tree = await waitUntil(() => {
       const d = descendants(p.pid, processTable());
       return d.length === 2 ? d : null;
     }, 'two children');
     const members = [p.pid, ...tree].map((pid) => ({ pid, start: readStartTime(pid)! }));
     for (const m of members) pids.add(m.pid, m.start);
-    await waitUntil(() => tree.some((pid) => readStat(pid)?.sid !== p.pid), 'setsid to move one child into its own session');
+    await waitUntil(
+      () => tree.some((pid) => readStat(pid)?.sid !== p.pid),
+      'setsid to move one child into its own session',
+    );
 
     driver.signalGroup(p.pgid, 'SIGTERM');
     await waitUntil(() => output().includes('term-ignored'), 'the node to survive SIGTERM');
-    assert.ok(members.every((m) => isAlive(m.pid, m.start)), 'SIGTERM ignored by all');
+    assert.ok(
+      members.every((m) => isAlive(m.pid, m.start)),
+      'SIGTERM ignored by all',
+    );
 
     await driver.killTree(p.pid, p.pgid);
     assert.deepEqual(await p.exited, { code: null, signal: 'SIGKILL' });
-    await waitUntil(() => members.every((m) => !isAlive(m.pid, m.start)), 'every process of the tree to be gone');
+    await waitUntil(
+      () => members.every((m) => !isAlive(m.pid, m.start)),
+      'every process of the tree to be gone',
+    );
   });
 
   test('a missing binary, a bad cwd and a non-executable file reject with E_SPAWN_FAILED naming the binary and the OS code', async () => {
     const notExecutable = path.join(dir, 'not-executable');
     fs.writeFileSync(notExecutable, '#!/bin/sh\n', { mode: 0o644 });
     const cases: Array<[Partial<ReturnType<typeof makeSpec>> & { binary: string }, RegExp]> = [
-      [{ binary: '/nonexistent/bin/antnode' }, /cannot run \/nonexistent\/bin\/antnode: ENOENT \(no such file\)/],
-      [{ binary: SLEEP, cwd: path.join(dir, 'no-such-dir') }, /cannot run .*sleep: ENOENT \(working directory .*no-such-dir does not exist\)/],
+      [
+        { binary: '/nonexistent/bin/antnode' },
+        /cannot run \/nonexistent\/bin\/antnode: ENOENT \(no such file\)/,
+      ],
+      [
+        { binary: SLEEP, cwd: path.join(dir, 'no-such-dir') },
+        /cannot run .*sleep: ENOENT \(working directory .*no-such-dir does not exist\)/,
+      ],
       [{ binary: notExecutable }, /cannot run .*not-executable: EACCES \(permission denied/],
-      [{ binary: '/nonexistent/bin/antnode', limits: { nofile: 1024, maxRssMb: null, maxCpuPercent: null, forSamples: 3 } }, /cannot run \/nonexistent\/bin\/antnode: ENOENT/],
+      [
+        {
+          binary: '/nonexistent/bin/antnode',
+          limits: { nofile: 1024, maxRssMb: null, maxCpuPercent: null, forSamples: 3 },
+        },
+        /cannot run \/nonexistent\/bin\/antnode: ENOENT/,
+      ],
     ];
     for (const [over, message] of cases) {
       const spec = makeSpec(dir, { name: 'bad', dataDir: path.join(dir, 'bad'), ...over });
@@ -106,11 +131,19 @@ describe('ExecDriver with real processes', () => {
         return true;
       });
     }
+    // A dataDir that cannot be created (a file is in the way) is named too.
+    const blocker = path.join(dir, 'blocker');
+    fs.writeFileSync(blocker, '');
+    const spec = makeSpec(dir, { name: 'bad', binary: SLEEP, dataDir: path.join(blocker, 'data') });
+    await assert.rejects(
+      driver.spawn({ spec, outputFd: outFd }),
+      /node bad: cannot prepare .*blocker.*: (ENOTDIR|EEXIST)/,
+    );
     // A failed spawn leaves no node lock behind.
     assert.equal(fs.existsSync(path.join(dir, 'bad', '.nodewarden-node.lock')), false);
   });
 
-  test('limits.nofile is applied through prlimit, and the pid and argv stay the node\'s', async () => {
+  test("limits.nofile is applied through prlimit, and the pid and argv stay the node's", async () => {
     const spec = makeSpec(dir, {
       name: 'nofile',
       binary: SLEEP,
@@ -126,23 +159,56 @@ describe('ExecDriver with real processes', () => {
     assert.equal((await p.exited).signal, 'SIGKILL');
   });
 
-  test('user runs the node under that uid and its primary gid', { skip: process.getuid?.() !== 0 && 'needs root' }, async () => {
-    const uid = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim());
-    const gid = Number(execFileSync('id', ['-g', 'nobody'], { encoding: 'utf8' }).trim());
-    const dataDir = path.join(dir, 'as-nobody');
-    const p = await spawn(makeSpec(dir, { name: 'nobody', binary: SLEEP, args: ['1000'], dataDir, user: 'nobody' }));
-    const status = fs.readFileSync(`/proc/${p.pid}/status`, 'utf8');
-    assert.match(status, new RegExp(`^Uid:\\s+${uid}\\s`, 'm'));
-    assert.match(status, new RegExp(`^Gid:\\s+${gid}\\s`, 'm'));
-    assert.equal(fs.statSync(dataDir).uid, uid, 'a dataDir created for the node belongs to its user');
-    await driver.killTree(p.pid, p.pgid);
-    await p.exited;
-    const spec = makeSpec(dir, { name: 'ghost', binary: SLEEP, dataDir, user: 'no-such-user-nw' });
-    await assert.rejects(driver.spawn({ spec, outputFd: outFd }), /user "no-such-user-nw" does not exist/);
+  test('a limits.nofile prlimit cannot set fails the spawn clearly', async () => {
+    const nrOpen = Number(fs.readFileSync('/proc/sys/fs/nr_open', 'utf8'));
+    const spec = makeSpec(dir, {
+      name: 'toomany',
+      binary: SLEEP,
+      args: ['1000'],
+      dataDir: path.join(dir, 'toomany'),
+      limits: { nofile: nrOpen + 1, maxRssMb: null, maxCpuPercent: null, forSamples: 3 },
+    });
+    await assert.rejects(driver.spawn({ spec, outputFd: outFd }), (err: unknown) => {
+      assert.ok(err instanceof NodewardenError);
+      assert.equal(err.code, 'E_SPAWN_FAILED');
+      assert.match(
+        err.message,
+        new RegExp(
+          `prlimit could not set limits.nofile to ${nrOpen + 1} \\(exit 1\\); this manager's hard limit is \\d+`,
+        ),
+      );
+      return true;
+    });
   });
 
+  test(
+    'user runs the node under that uid and its primary gid',
+    { skip: process.getuid?.() !== 0 && 'needs root' },
+    async () => {
+      const uid = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim());
+      const gid = Number(execFileSync('id', ['-g', 'nobody'], { encoding: 'utf8' }).trim());
+      const dataDir = path.join(dir, 'as-nobody');
+      const p = await spawn(
+        makeSpec(dir, { name: 'nobody', binary: SLEEP, args: ['1000'], dataDir, user: 'nobody' }),
+      );
+      const status = fs.readFileSync(`/proc/${p.pid}/status`, 'utf8');
+      assert.match(status, new RegExp(`^Uid:\\s+${uid}\\s`, 'm'));
+      assert.match(status, new RegExp(`^Gid:\\s+${gid}\\s`, 'm'));
+      assert.equal(fs.statSync(dataDir).uid, uid, 'a dataDir created for the node belongs to its user');
+      await driver.killTree(p.pid, p.pgid);
+      await p.exited;
+      const spec = makeSpec(dir, { name: 'ghost', binary: SLEEP, dataDir, user: 'no-such-user-nw' });
+      await assert.rejects(driver.spawn({ spec, outputFd: outFd }), /user "no-such-user-nw" does not exist/);
+    },
+  );
+
   test('a second copy of a node cannot start while the first runs (node lock); it can once the first is gone', async () => {
-    const spec = makeSpec(dir, { name: 'single', binary: SLEEP, args: ['1000'], dataDir: path.join(dir, 'single') });
+    const spec = makeSpec(dir, {
+      name: 'single',
+      binary: SLEEP,
+      args: ['1000'],
+      dataDir: path.join(dir, 'single'),
+    });
     const first = await spawn(spec);
     await assert.rejects(driver.spawn({ spec, outputFd: outFd }), (err: unknown) => {
       assert.ok(err instanceof NodewardenError);
@@ -159,7 +225,14 @@ describe('ExecDriver with real processes', () => {
 
   test('watch resolves when a process this manager did not spawn is gone, and at once for a reused pid', async () => {
     // sh starts a detached sleep and exits: the sleep is no child of ours (like a survivor of an old manager).
-    const p = await spawn(makeSpec(dir, { name: 'orphan', binary: SH, args: ['-c', 'setsid sleep 1000 & echo "orphan=$!"'], dataDir: path.join(dir, 'orphan') }));
+    const p = await spawn(
+      makeSpec(dir, {
+        name: 'orphan',
+        binary: SH,
+        args: ['-c', 'setsid sleep 1000 & echo "orphan=$!"'],
+        dataDir: path.join(dir, 'orphan'),
+      }),
+    );
     await p.exited;
     const pid = Number((await waitUntil(() => /orphan=(\d+)/.exec(output()), 'the orphan pid'))[1]);
     const startTime = await waitUntil(() => readStartTime(pid), 'the orphan in /proc');

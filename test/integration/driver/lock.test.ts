@@ -5,7 +5,14 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { NodewardenError } from '../../../src/errors.js';
-import { acquireManagerLock, acquireNodeLock, checkNodeLock, managerLockPath, nodeLockPath, selfOwner } from '../../../src/supervisor/lock.js';
+import {
+  acquireManagerLock,
+  acquireNodeLock,
+  checkNodeLock,
+  managerLockPath,
+  nodeLockPath,
+  selfOwner,
+} from '../../../src/supervisor/lock.js';
 import { readStartTime } from '../../../src/supervisor/proc.js';
 import { SLEEP, tmpDir } from './support.js';
 
@@ -37,11 +44,17 @@ describe('manager and node locks', () => {
     const lock = acquireManagerLock(stateDir);
     assert.equal(lock.takenOver, null);
     assert.deepEqual(JSON.parse(fs.readFileSync(managerLockPath(stateDir), 'utf8')), selfOwner());
-    assert.throws(() => acquireManagerLock(stateDir), (err: unknown) => {
-      isCode('E_LOCKED', new RegExp(`pid ${process.pid}\\b.*${managerLockPath(stateDir).replace(/[.]/g, '\\.')}`))(err);
-      assert.match((err as NodewardenError).hint!, new RegExp(`kill ${process.pid}`));
-      return true;
-    });
+    assert.throws(
+      () => acquireManagerLock(stateDir),
+      (err: unknown) => {
+        isCode(
+          'E_LOCKED',
+          new RegExp(`pid ${process.pid}\\b.*${managerLockPath(stateDir).replace(/[.]/g, '\\.')}`),
+        )(err);
+        assert.match((err as NodewardenError).hint!, new RegExp(`kill ${process.pid}`));
+        return true;
+      },
+    );
     lock.release();
     assert.equal(fs.existsSync(managerLockPath(stateDir)), false);
     acquireManagerLock(stateDir).release();
@@ -84,7 +97,10 @@ describe('manager and node locks', () => {
       const pre = acquireNodeLock(dataDir, { ...selfOwner(), managerPid: process.pid });
       pre.update(node);
       assert.deepEqual(checkNodeLock(dataDir), { state: 'held', holder: node });
-      assert.throws(() => acquireNodeLock(dataDir, { ...selfOwner(), managerPid: process.pid }), isCode('E_NODE_LOCKED', new RegExp(`process ${node.pid}\\b`)));
+      assert.throws(
+        () => acquireNodeLock(dataDir, { ...selfOwner(), managerPid: process.pid }),
+        isCode('E_NODE_LOCKED', new RegExp(`process ${node.pid}\\b`)),
+      );
       // Re-adoption by a new manager: same node process, new manager pid.
       const readopted = acquireNodeLock(dataDir, { ...node, managerPid: 4242 });
       assert.equal(readopted.takenOver, null);

@@ -2,11 +2,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { descendants, isAlive, parseStat, processTable, readCmdline, readStartTime, readStat } from '../../../src/supervisor/proc.js';
+import {
+  descendants,
+  isAlive,
+  parseStat,
+  processTable,
+  readCmdline,
+  readStartTime,
+  readStat,
+} from '../../../src/supervisor/proc.js';
 import { SH, waitUntil } from './support.js';
 
 test('parseStat reads fields after the last ")" even when the command name holds spaces and parens', () => {
-  const line = '4242 (we ird) (x) S 1 4242 4242 0 -1 4194560 100 0 0 0 7 3 0 0 20 0 1 0 987654 1000 25 18446744073709551615';
+  const line =
+    '4242 (we ird) (x) S 1 4242 4242 0 -1 4194560 100 0 0 0 7 3 0 0 20 0 1 0 987654 1000 25 18446744073709551615';
   const st = parseStat(4242, line)!;
   assert.equal(st.state, 'S');
   assert.equal(st.ppid, 1);
@@ -42,7 +51,12 @@ test('processTable finds a process tree; a reaped process is no longer alive', a
     const table = processTable();
     assert.equal(table.procs.get(pid)!.ppid, process.pid);
     assert.ok(table.children.get(process.pid)!.includes(pid));
-    assert.deepEqual(descendants(process.pid, table).filter((p) => p === pid || kids.includes(p)).sort(), [pid, ...kids].sort());
+    assert.deepEqual(
+      descendants(process.pid, table)
+        .filter((p) => p === pid || kids.includes(p))
+        .sort(),
+      [pid, ...kids].sort(),
+    );
     for (const k of kids) process.kill(k, 'SIGKILL');
   } finally {
     child.kill('SIGKILL');

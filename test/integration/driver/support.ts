@@ -15,7 +15,11 @@ export function tmpDir(): string {
 }
 
 /** Polls `fact` every 20 ms until truthy; the timeout is only a failure bound. */
-export async function waitUntil<T>(fact: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
+export async function waitUntil<T>(
+  fact: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fact();
@@ -65,12 +69,29 @@ export function makeSpec(dir: string, over: Partial<NodeSpec> & Pick<NodeSpec, '
     group: null,
     autostart: true,
     priority: 100,
-    restart: { policy: 'always', startSeconds: 3, maxRetries: 5, fatalRetryMs: 600000, backoffMs: 1000, backoffMaxMs: 60000, stableSeconds: 60, permanentExitCodes: [] },
+    restart: {
+      policy: 'always',
+      startSeconds: 3,
+      maxRetries: 5,
+      fatalRetryMs: 600000,
+      backoffMs: 1000,
+      backoffMaxMs: 60000,
+      stableSeconds: 60,
+      permanentExitCodes: [],
+    },
     stop: { signal: 'SIGTERM', graceMs: 120000 },
     limits: { nofile: null, maxRssMb: null, maxCpuPercent: null, forSamples: 3 },
     logs: { maxBytes: 20 * 1024 * 1024, backups: 10, compress: false },
     probes: {},
-    sync: { group: 'n1', minHealthy: 1, reference: [], maxLag: 10, windowMs: 300000, stallMs: 600000, startupGraceMs: 120000 },
+    sync: {
+      group: 'n1',
+      minHealthy: 1,
+      reference: [],
+      maxLag: 10,
+      windowMs: 300000,
+      stallMs: 600000,
+      startupGraceMs: 120000,
+    },
     profileNames: [],
     profile: null,
     files: [],

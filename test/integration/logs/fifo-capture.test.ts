@@ -21,8 +21,18 @@ describe('FIFO log capture with a real writing process', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const writerSpec = (name: string, args: string[], logs = { maxBytes: 64 * 1024, backups: 500, compress: false }) =>
-    makeSpec(dir, { name, binary: process.execPath, args: [fixture('line-writer'), ...args], dataDir: path.join(dir, 'data', name), logs });
+  const writerSpec = (
+    name: string,
+    args: string[],
+    logs = { maxBytes: 64 * 1024, backups: 500, compress: false },
+  ) =>
+    makeSpec(dir, {
+      name,
+      binary: process.execPath,
+      args: [fixture('line-writer'), ...args],
+      dataDir: path.join(dir, 'data', name),
+      logs,
+    });
 
   test('ensureFifos creates the missing FIFOs (mode 0600), keeps existing ones, refuses a non-FIFO', async () => {
     const stateDir = path.join(dir, 'state-fifo');
@@ -47,7 +57,12 @@ describe('FIFO log capture with a real writing process', () => {
     const spec = writerSpec('fast', [`lines=${lines}`, `size=${size}`]);
     const fifo = fifoPath(path.join(dir, 'state'), spec.name);
     await ensureFifos([fifo]);
-    const log = await NodeLog.open({ fifoPath: fifo, logDir: path.join(dir, 'logs'), name: spec.name, logs: spec.logs });
+    const log = await NodeLog.open({
+      fifoPath: fifo,
+      logDir: path.join(dir, 'logs'),
+      name: spec.name,
+      logs: spec.logs,
+    });
     try {
       const p = await driver.spawn({ spec, outputFd: log.outputFd() });
       pids.add(p.pid, p.startTime);
@@ -57,7 +72,10 @@ describe('FIFO log capture with a real writing process', () => {
       await log.close();
     }
     const stats = log.stats();
-    assert.deepEqual({ ...stats, rotations: 0 }, { writtenBytes: lines * size, droppedBytes: 0, droppedLines: 0, rotations: 0 });
+    assert.deepEqual(
+      { ...stats, rotations: 0 },
+      { writtenBytes: lines * size, droppedBytes: 0, droppedLines: 0, rotations: 0 },
+    );
     assert.ok(stats.rotations >= 60, `rotated ${stats.rotations} times`);
     checkLog(path.join(dir, 'logs'), spec.name, { lines, size, maxBytes: spec.logs.maxBytes });
   });
@@ -68,14 +86,24 @@ describe('FIFO log capture with a real writing process', () => {
     const paused = path.join(dir, 'paused');
     const mark = path.join(dir, 'mark');
     // Pause after line 10000; once resumed (with no reader), mark after 500 more lines (< pipe capacity).
-    const spec = writerSpec('survivor', [`lines=${lines}`, `size=${size}`, 'pauseAt=10000', `pausedFile=${paused}`, 'markAt=10500', `markFile=${mark}`]);
+    const spec = writerSpec('survivor', [
+      `lines=${lines}`,
+      `size=${size}`,
+      'pauseAt=10000',
+      `pausedFile=${paused}`,
+      'markAt=10500',
+      `markFile=${mark}`,
+    ]);
     const fifo = fifoPath(path.join(dir, 'state'), spec.name);
     const logDir = path.join(dir, 'logs');
     await ensureFifos([fifo]);
     const first = await NodeLog.open({ fifoPath: fifo, logDir, name: spec.name, logs: spec.logs });
     const p = await driver.spawn({ spec, outputFd: first.outputFd() });
     pids.add(p.pid, p.startTime);
-    await waitUntil(() => fs.existsSync(paused) && first.bytesRead() === 10_000 * size, 'the first 10000 lines to be read');
+    await waitUntil(
+      () => fs.existsSync(paused) && first.bytesRead() === 10_000 * size,
+      'the first 10000 lines to be read',
+    );
     await first.close(); // the manager is gone: nobody reads the FIFO, only the node holds it
 
     process.kill(p.pid, 'SIGUSR2');

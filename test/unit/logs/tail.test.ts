@@ -27,7 +27,16 @@ describe('tail', () => {
     fs.writeFileSync(log(), 'c1\nc2\nunfinished');
     assert.deepEqual(await readLastLines(dir, 'n1', 2), ['c2', 'unfinished']);
     assert.deepEqual(await readLastLines(dir, 'n1', 5), ['r4', 'r5', 'c1', 'c2', 'unfinished']);
-    assert.deepEqual(await readLastLines(dir, 'n1', 100), ['r1', 'r2', 'r3', 'r4', 'r5', 'c1', 'c2', 'unfinished']);
+    assert.deepEqual(await readLastLines(dir, 'n1', 100), [
+      'r1',
+      'r2',
+      'r3',
+      'r4',
+      'r5',
+      'c1',
+      'c2',
+      'unfinished',
+    ]);
     assert.deepEqual(await readLastLines(dir, 'n1', 0), []);
     assert.deepEqual(await readLastLines(dir, 'nothing', 10), []);
   });
@@ -40,7 +49,7 @@ describe('tail', () => {
     assert.deepEqual(await readLastLines(dir, 'n1', 10_001), ['old2', ...lines]);
   });
 
-  test('follow delivers every line appended after it started, across the writer\'s rotations', async () => {
+  test("follow delivers every line appended after it started, across the writer's rotations", async () => {
     fs.writeFileSync(log(), 'before\n');
     const got: string[] = [];
     const f = follow(dir, 'n1', (lines) => got.push(...lines), { intervalMs: 20 });

@@ -14,14 +14,17 @@ const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, w
 
 /** Lines "line-000001 xxx…" of varying length, deterministic. */
 function makeLines(n: number, from = 1): string[] {
-  return Array.from({ length: n }, (_, i) => `line-${String(from + i).padStart(6, '0')} ${'x'.repeat((i * 7) % 53)}`);
+  return Array.from(
+    { length: n },
+    (_, i) => `line-${String(from + i).padStart(6, '0')} ${'x'.repeat((i * 7) % 53)}`,
+  );
 }
 
 /** Feeds text in pseudo-random chunk sizes (so chunks cut lines anywhere). */
 function feed(w: LogWriter, text: string, seed = 1): void {
   const buf = Buffer.from(text);
   let s = seed;
-  for (let off = 0; off < buf.length; ) {
+  for (let off = 0; off < buf.length;) {
     s = (s * 1103515245 + 12345) % 2 ** 31;
     const len = 1 + (s % 700);
     w.write(buf.subarray(off, off + len));
@@ -36,11 +39,15 @@ function recordingLogger(): Logger & { warns: string[] } {
 
 describe('LogWriter', () => {
   let dir: string;
-  const open = (o: Partial<LogWriterOptions> = {}) => LogWriter.open({ logDir: dir, name: 'n1', maxBytes: 1000, backups: 1000, ...o });
+  const open = (o: Partial<LogWriterOptions> = {}) =>
+    LogWriter.open({ logDir: dir, name: 'n1', maxBytes: 1000, backups: 1000, ...o });
   const file = (suffix = '') => path.join(dir, `n1.log${suffix}`);
   /** All content, oldest rotated file first. */
   const readAll = () => {
-    const rotated = fs.readdirSync(dir).filter((f) => /^n1\.log\.\d+$/.test(f)).map((f) => Number(f.split('.').pop()));
+    const rotated = fs
+      .readdirSync(dir)
+      .filter((f) => /^n1\.log\.\d+$/.test(f))
+      .map((f) => Number(f.split('.').pop()));
     rotated.sort((a, b) => b - a);
     return [...rotated.map((i) => file(`.${i}`)), file()].map((f) => fs.readFileSync(f, 'utf8'));
   };
@@ -60,7 +67,12 @@ describe('LogWriter', () => {
       assert.ok(f.endsWith('\n'), 'ends at a line end');
     }
     assert.equal(w.stats().rotations, files.length - 1);
-    assert.deepEqual(w.stats(), { writtenBytes: Buffer.byteLength(text), droppedBytes: 0, droppedLines: 0, rotations: files.length - 1 });
+    assert.deepEqual(w.stats(), {
+      writtenBytes: Buffer.byteLength(text),
+      droppedBytes: 0,
+      droppedLines: 0,
+      rotations: files.length - 1,
+    });
   });
 
   test('only `backups` rotated files are kept, holding the newest output', async () => {
@@ -100,7 +112,11 @@ describe('LogWriter', () => {
     let full = true;
     const clock = new FakeClock();
     const logger = recordingLogger();
-    const w = await open({ clock, logger, writev: (fd, b) => (full ? Promise.reject(enospc()) : realWritev(fd, b)) });
+    const w = await open({
+      clock,
+      logger,
+      writev: (fd, b) => (full ? Promise.reject(enospc()) : realWritev(fd, b)),
+    });
     for (let i = 0; i < 10; i++) {
       w.write(Buffer.from(`lost line ${i}\n`));
       await w.flush();
@@ -142,19 +158,29 @@ describe('LogWriter', () => {
   test('a stalled disk never blocks write(): past maxPendingBytes whole lines are dropped, the rest is written intact', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const w = await open({ maxBytes: 1 << 30, maxPendingBytes: 64 * 1024, writev: async (fd, b) => (await gate, realWritev(fd, b)) });
+    const w = await open({
+      maxBytes: 1 << 30,
+      maxPendingBytes: 64 * 1024,
+      writev: async (fd, b) => (await gate, realWritev(fd, b)),
+    });
     const lines = makeLines(20_000);
     const text = lines.join('\n') + '\n';
     feed(w, text, 3); // synchronous: returns although nothing can be written yet
     const s = w.stats();
     assert.equal(s.writtenBytes, 0);
-    assert.ok(s.droppedBytes > Buffer.byteLength(text) - 64 * 1024 - 1024, `most was dropped (${s.droppedBytes})`);
+    assert.ok(
+      s.droppedBytes > Buffer.byteLength(text) - 64 * 1024 - 1024,
+      `most was dropped (${s.droppedBytes})`,
+    );
     release();
     await w.close();
     const onDisk = fs.readFileSync(file(), 'utf8');
     const written = onDisk.split('\n').slice(0, -1);
     const known = new Set(lines);
-    assert.ok(written.every((l) => known.has(l)), 'only whole, known lines on disk');
+    assert.ok(
+      written.every((l) => known.has(l)),
+      'only whole, known lines on disk',
+    );
     assert.equal(w.stats().writtenBytes + w.stats().droppedBytes, Buffer.byteLength(text));
     assert.equal(written.length + w.stats().droppedLines, lines.length);
   });
@@ -164,11 +190,19 @@ describe('LogWriter', () => {
     const text = makeLines(400).join('\n') + '\n';
     feed(w, text, 11);
     await w.close();
-    const gz = fs.readdirSync(dir).filter((f) => f.endsWith('.gz')).map((f) => Number(f.split('.')[2]));
+    const gz = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.gz'))
+      .map((f) => Number(f.split('.')[2]));
     assert.ok(gz.length > 3);
-    assert.ok(fs.readdirSync(dir).every((f) => f === 'n1.log' || f.endsWith('.gz')), 'no plain or temp leftovers');
+    assert.ok(
+      fs.readdirSync(dir).every((f) => f === 'n1.log' || f.endsWith('.gz')),
+      'no plain or temp leftovers',
+    );
     gz.sort((a, b) => b - a);
-    const all = gz.map((i) => zlib.gunzipSync(fs.readFileSync(file(`.${i}.gz`))).toString()).join('') + fs.readFileSync(file(), 'utf8');
+    const all =
+      gz.map((i) => zlib.gunzipSync(fs.readFileSync(file(`.${i}.gz`))).toString()).join('') +
+      fs.readFileSync(file(), 'utf8');
     assert.equal(all, text);
   });
 });

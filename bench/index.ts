@@ -1,0 +1,123 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildChild } from './child.js';
+import { machineInfo } from './machine.js';
+import { NodewardenManager } from './managers/nodewarden.js';
+import { Pm2Manager } from './managers/pm2.js';
+import { SupervisordManager } from './managers/supervisord.js';
+import type { Manager } from './managers/types.js';
+import { parseOptions, type BenchOptions } from './options.js';
+import { Reaper } from './reaper.js';
+import { renderReport } from './report/markdown.js';
+import { buildRows, renderText } from './report/table.js';
+import { evaluateTargets } from './report/targets.js';
+import type { BenchResults, ManagerResults } from './results.js';
+import { runCycle } from './scenarios/cycle.js';
+import { runLogs } from './scenarios/logs.js';
+import { runSampling } from './scenarios/sampling.js';
+import { runStatusApi } from './scenarios/status-api.js';
+import { makeWorkload } from './scenarios/workload.js';
+import { nowNs, nsToMs } from './time.js';
+
+/**
+ * `npm run bench`: nodewarden against supervisord and PM2 on the same
+ * workload (issue "Benchmark"), then BENCHMARKS.md. Everything runs in one
+ * temp directory that is removed at the end; every process started is ended
+ * by pid, also on Ctrl-C and on errors.
+ */
+async function main(opts: BenchOptions): Promise<void> {
+  const began = nowNs();
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nwbench-'));
+  const reaper = new Reaper(root);
+  const cleanup = async (): Promise<void> => {
+    reaper.killMarked();
+    if (!opts.keep) fs.rmSync(root, { recursive: true, force: true });
+  };
+  reaper.install(cleanup);
+  const log = (msg: string): void => console.log(msg);
+  try {
+    log(`bench: temp root ${root}${opts.quick ? ' (quick run)' : ''}`);
+    const child = await buildChild(root);
+    const all: Manager[] = [
+      new NodewardenManager(reaper),
+      new SupervisordManager(reaper),
+      new Pm2Manager(reaper),
+    ];
+    const managers = all.filter((m) => opts.only.includes(m.name));
+    const results: BenchResults = {
+      date: new Date().toISOString(),
+      quick: opts.quick,
+      machine: machineInfo(root),
+      childLinkage: child.linkage,
+      sizes: opts.sizes,
+      managers: [],
+    };
+
+    for (const mgr of managers) {
+      const mr: ManagerResults = { name: mgr.name, label: mgr.label, notes: mgr.notes, cycles: {} };
+      results.managers.push(mr);
+      log(`\n== ${mgr.label}`);
+      try {
+        mr.version = await mgr.prepare(root);
+        log(`  version ${mr.version}`);
+      } catch (err) {
+        mr.error = `not available: ${err instanceof Error ? err.message : String(err)}`;
+        log(`  ${mgr.label} ${mr.error}`);
+        continue;
+      }
+      for (const n of opts.sizes) {
+        const w = makeWorkload(root, `${mgr.name}-${n}`, child.path, { sleepers: n });
+        mr.cycles[n] = await runCycle(mgr, w, { idleSeconds: opts.idleSeconds, kills: opts.kills, log });
+      }
+      const lw = makeWorkload(root, `${mgr.name}-logs`, child.path, { sleepers: 0, spew: { seconds: opts.logSeconds } });
+      mr.logs = await runLogs(mgr, lw, log);
+      // A launch that failed outright is reported as "could not run".
+      const cycles = Object.values(mr.cycles);
+      if (cycles.length > 0 && cycles.every((c) => c.startMs === undefined) && mr.logs.landedMBps === undefined) {
+        mr.error = `could not run: ${cycles[0]!.errors[0] ?? mr.logs.errors[0] ?? 'unknown error'}`;
+      }
+    }
+
+    const nw = managers.find((m) => m.name === 'nodewarden');
+    if (nw && !results.managers.find((m) => m.name === 'nodewarden')?.error) {
+      log('\n== nodewarden only');
+      try {
+        results.sampling = await runSampling(root, child.path, opts.samplingCounts, reaper, log);
+      } catch (err) {
+        results.samplingError = err instanceof Error ? err.message : String(err);
+        log(`  sampling FAILED: ${results.samplingError}`);
+      }
+      const n = Math.max(...opts.sizes);
+      const w = makeWorkload(root, 'nodewarden-status', child.path, {
+        sleepers: n,
+        spew: { seconds: 120 },
+      });
+      results.status = await runStatusApi(nw, w, opts.quick ? 200 : opts.statusRequests, log);
+    }
+
+    const done: BenchResults = { ...results, durationS: nsToMs(nowNs() - began) / 1000 };
+    log(`\n${renderText(buildRows(done), done.managers)}\n`);
+    for (const v of evaluateTargets(done)) log(`${v.verdict.padEnd(12)} ${v.target}: ${v.measured}`);
+    fs.writeFileSync(opts.out, renderReport(done));
+    log(`\nbench: wrote ${opts.out} (${Math.round(done.durationS!)} s)`);
+  } finally {
+    await cleanup();
+    if (opts.keep) log(`bench: kept ${root}`);
+  }
+}
+
+let opts: BenchOptions;
+try {
+  opts = parseOptions(process.argv.slice(2));
+} catch (err) {
+  console.error((err as Error).message);
+  process.exit(2);
+}
+main(opts).then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,110 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { VERSION } from '../../src/version.js';
+import { Reaper } from '../reaper.js';
+import { disposeLaunch, runCommand, spawnLogged, tail, waitGone } from './spawn.js';
+import type { Launched, Manager, Workload } from './types.js';
+
+/** dist/bench/managers/nodewarden.js → dist/src/cli/index.js (built by `npm run build`). */
+export const NODEWARDEN_CLI = fileURLToPath(new URL('../../src/cli/index.js', import.meta.url));
+const MiB = 1024 * 1024;
+
+/**
+ * nodewarden under test: `nodewarden run --config DIR` in the foreground, one
+ * node file of N sleeper instances (and one `spew` node), pacing off
+ * (startup.concurrency 0, intervalMs 0), stableSeconds 1, logs 10 MiB × 5.
+ * Alerts are off (`alerts.on: []`): supervisord and PM2 send none either.
+ */
+export class NodewardenManager implements Manager {
+  readonly name = 'nodewarden' as const;
+  readonly label = 'nodewarden';
+  readonly notes: string[] = [];
+  private intervalMs = 0;
+
+  constructor(private readonly reaper: Reaper) {}
+
+  async prepare(root: string): Promise<string> {
+    if (!fs.existsSync(NODEWARDEN_CLI)) throw new Error(`${NODEWARDEN_CLI} is missing: run \`npm run build\``);
+    // Pacing off means intervalMs 0; older schemas accept only a positive value.
+    const dir = fs.mkdtempSync(path.join(root, 'nw-check-'));
+    const w: Workload = { dir, child: '/bin/true', stampDir: dir, logDir: dir, sleepers: 1 };
+    const cfg = writeConfig(w, 0);
+    try {
+      await runCommand(process.execPath, [NODEWARDEN_CLI, 'config', 'check', '--config', cfg], { timeoutMs: 30_000 });
+    } catch (err) {
+      if (!String(err).includes('startup.intervalMs')) throw err;
+      this.intervalMs = 1;
+      this.notes.push(
+        'startup.intervalMs 0 is rejected by the config schema ("must be a positive integer"), so the bench uses 1 ms',
+      );
+    }
+    return VERSION;
+  }
+
+  async launch(w: Workload): Promise<Launched> {
+    const cfg = writeConfig(w, this.intervalMs);
+    const consoleLog = path.join(w.dir, 'manager.out');
+    const proc = spawnLogged(process.execPath, [NODEWARDEN_CLI, 'run', '--config', cfg], {
+      logFile: consoleLog,
+      cwd: w.dir,
+    });
+    let disposed: Promise<void> | null = null;
+    return {
+      consoleLog,
+      managerPid: async () => proc.pid,
+      stop: async () => {
+        try {
+          process.kill(proc.pid, 'SIGTERM');
+        } catch {
+          throw new Error(`nodewarden (pid ${proc.pid}) is not running:\n${tail(consoleLog)}`);
+        }
+      },
+      waitExit: (ms) => waitGone(proc.pid, ms),
+      spewLogFiles: () => rotatedSet(w.logDir, 'spew.log'),
+      dispose: () => (disposed ??= disposeLaunch(proc.pid, w.dir, this.reaper)),
+    };
+  }
+}
+
+function writeConfig(w: Workload, intervalMs: number): string {
+  const cfg = path.join(w.dir, 'configs');
+  fs.mkdirSync(path.join(cfg, 'nodes'), { recursive: true });
+  const json = (file: string, v: unknown): void => fs.writeFileSync(path.join(cfg, file), JSON.stringify(v, null, 2));
+  json('nodewarden.json', {
+    stateDir: path.join(w.dir, 'state'),
+    logDir: w.logDir,
+    templatesDir: path.join(w.dir, 'templates'),
+    sampling: { intervalMs: 5000 },
+    startup: { concurrency: 0, intervalMs },
+    alerts: { on: [] },
+  });
+  json('template.json', {
+    binary: w.child,
+    dataDir: path.join(w.dir, 'data', '{{name}}'),
+    restart: { policy: 'always', startSeconds: 1, stableSeconds: 1 },
+    stop: { signal: 'SIGTERM', graceMs: 10_000 },
+    logs: { maxBytes: 10 * MiB, backups: 5, compress: false },
+  });
+  if (w.sleepers > 0) json('nodes/sleeper.json', { instances: w.sleepers, args: ['sleep', w.stampDir, '{{index}}'] });
+  if (w.spew) json('nodes/spew.json', { args: ['spew', w.spew.countFile, String(w.spew.seconds)] });
+  return cfg;
+}
+
+/** `<base>.N … <base>.1, <base>.rotating, <base>`: a size-rotated set, oldest first. */
+export function rotatedSet(dir: string, base: string): string[] {
+  const numbered: Array<[number, string]> = [];
+  let rotating: string | null = null;
+  let current: string | null = null;
+  for (const f of fs.readdirSync(dir)) {
+    if (f === base) current = f;
+    else if (f === `${base}.rotating`) rotating = f;
+    else {
+      const m = new RegExp(`^${base.replace(/\./g, '\\.')}\\.(\\d+)$`).exec(f);
+      if (m) numbered.push([Number(m[1]), f]);
+    }
+  }
+  numbered.sort((a, b) => b[0] - a[0]);
+  const names = [...numbered.map(([, f]) => f), ...(rotating ? [rotating] : []), ...(current ? [current] : [])];
+  return names.map((f) => path.join(dir, f));
+}

@@ -1,0 +1,113 @@
+import type { ManagerName } from '../managers/types.js';
+import type { BenchResults, ManagerResults } from '../results.js';
+import type { CycleResult } from '../scenarios/cycle.js';
+
+/** One line of the comparison table: a metric, its value per manager, and nodewarden / peer. */
+export interface Row {
+  readonly scenario: string;
+  readonly values: Partial<Record<ManagerName, string>>;
+  /** nodewarden / supervisord and nodewarden / PM2, where both are numbers. */
+  readonly ratios: { supervisord?: string; pm2?: string };
+}
+
+export const PEERS: readonly ManagerName[] = ['supervisord', 'pm2'];
+
+export function fmt(v: number | undefined, digits = 1): string | undefined {
+  if (v === undefined || !Number.isFinite(v)) return undefined;
+  return v.toFixed(digits);
+}
+
+function ratio(a: number | undefined, b: number | undefined): string | undefined {
+  if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b)) return undefined;
+  if (b === 0) return a === 0 ? '1.00' : '∞';
+  return (a / b).toFixed(2);
+}
+
+/** Builds the table rows: one per metric and N, then the log rows, then nodewarden-only rows. */
+export function buildRows(r: BenchResults): Row[] {
+  const rows: Row[] = [];
+  const numeric = (scenario: string, get: (m: ManagerResults) => number | undefined, digits = 1): void => {
+    const values: Partial<Record<ManagerName, string>> = {};
+    const nums: Partial<Record<ManagerName, number>> = {};
+    for (const m of r.managers) {
+      const v = m.error ? undefined : get(m);
+      nums[m.name] = v;
+      values[m.name] = m.error ? 'failed' : (fmt(v, digits) ?? '—');
+    }
+    const nw = nums.nodewarden;
+    rows.push({
+      scenario,
+      values,
+      ratios: { supervisord: ratio(nw, nums.supervisord), pm2: ratio(nw, nums.pm2) },
+    });
+  };
+  const cyc = (m: ManagerResults, n: number): CycleResult | undefined => m.cycles[n];
+  for (const n of r.sizes) {
+    numeric(`1. start all, N=${n} (ms)`, (m) => cyc(m, n)?.startMs);
+    numeric(`1. stop all, N=${n} (ms)`, (m) => cyc(m, n)?.stopMs);
+    numeric(`2. idle RSS, N=${n} (MB)`, (m) => cyc(m, n)?.idle?.rssMb);
+    numeric(`2. idle CPU, N=${n} (% of a core)`, (m) => cyc(m, n)?.idle?.cpuPercent, 2);
+    numeric(`3. crash→replacement p50, N=${n} (ms)`, (m) => cyc(m, n)?.crash?.p50, 2);
+    numeric(`3. crash→replacement p95, N=${n} (ms)`, (m) => cyc(m, n)?.crash?.p95, 2);
+    numeric(`3. crash→replacement max, N=${n} (ms)`, (m) => cyc(m, n)?.crash?.max, 2);
+  }
+  numeric('4. logs landed (MB/s)', (m) => m.logs?.landedMBps);
+  const values: Partial<Record<ManagerName, string>> = {};
+  for (const m of r.managers) {
+    const c = m.logs?.check;
+    values[m.name] = m.error ? 'failed' : c ? `${m.logs!.lost} / ${c.split} / ${c.malformed} / ${c.duplicated}` : '—';
+  }
+  rows.push({ scenario: '4. logs lost / split / malformed / duplicated (lines)', values, ratios: {} });
+
+  const nwOnly = (scenario: string, v: string): void => {
+    rows.push({ scenario, values: { nodewarden: v }, ratios: {} });
+  };
+  if (r.sampling) {
+    for (const s of r.sampling) {
+      nwOnly(`5a. sampling tick, ${s.procs} processes (ms, p50 / max)`, `${s.tick.p50.toFixed(1)} / ${s.tick.max.toFixed(1)}`);
+    }
+  } else if (r.samplingError) nwOnly('5a. sampling tick (ms)', 'failed');
+  if (r.status) {
+    const s = r.status;
+    nwOnly(
+      '5b. status API p50 / p99 (ms)',
+      s.na ?? (s.latency ? `${s.latency.p50.toFixed(2)} / ${s.latency.p99.toFixed(2)}` : 'failed'),
+    );
+  }
+  return rows;
+}
+
+/** The rows as aligned plain text (console). */
+export function renderText(rows: readonly Row[], managers: readonly ManagerResults[]): string {
+  const head = ['scenario', ...managers.map((m) => m.label), ...ratioHeads(managers)];
+  const body = rows.map((row) => [
+    row.scenario,
+    ...managers.map((m) => row.values[m.name] ?? ''),
+    ...ratioCells(row, managers),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+}
+
+/** The rows as a Markdown table. */
+export function renderMarkdown(rows: readonly Row[], managers: readonly ManagerResults[]): string {
+  const head = ['scenario', ...managers.map((m) => m.label), ...ratioHeads(managers)];
+  const out = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
+  for (const row of rows) {
+    out.push(`| ${[row.scenario, ...managers.map((m) => row.values[m.name] ?? ''), ...ratioCells(row, managers)].join(' | ')} |`);
+  }
+  return out.join('\n');
+}
+
+function peersIn(managers: readonly ManagerResults[]): ManagerResults[] {
+  return managers.some((m) => m.name === 'nodewarden') ? managers.filter((m) => PEERS.includes(m.name)) : [];
+}
+
+function ratioHeads(managers: readonly ManagerResults[]): string[] {
+  return peersIn(managers).map((m) => `nw/${m.label}`);
+}
+
+function ratioCells(row: Row, managers: readonly ManagerResults[]): string[] {
+  return peersIn(managers).map((m) => row.ratios[m.name as 'supervisord' | 'pm2'] ?? '');
+}

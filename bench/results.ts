@@ -1,0 +1,33 @@
+import type { MachineInfo } from './machine.js';
+import type { ManagerName } from './managers/types.js';
+import type { CycleResult } from './scenarios/cycle.js';
+import type { LogResult } from './scenarios/logs.js';
+import type { SamplingResult } from './scenarios/sampling.js';
+import type { StatusResult } from './scenarios/status-api.js';
+
+/** Everything one manager produced in a run. */
+export interface ManagerResults {
+  readonly name: ManagerName;
+  readonly label: string;
+  version?: string;
+  /** Set when it could not be installed or started at all. */
+  error?: string;
+  notes: string[];
+  /** Scenarios 1-3 by N. */
+  cycles: Record<number, CycleResult>;
+  logs?: LogResult;
+}
+
+/** A whole run: what BENCHMARKS.md is generated from. */
+export interface BenchResults {
+  readonly date: string;
+  readonly quick: boolean;
+  readonly machine: MachineInfo;
+  readonly childLinkage: string;
+  readonly sizes: readonly number[];
+  readonly managers: ManagerResults[];
+  sampling?: SamplingResult[];
+  samplingError?: string;
+  status?: StatusResult;
+  readonly durationS?: number;
+}

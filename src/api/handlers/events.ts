@@ -1,0 +1,45 @@
+import { EVENT_TYPES, type EventType } from '../../events/types.js';
+import { badSinceMessage, parseSince } from '../../protocol/duration.js';
+import type { EventsResponse } from '../../protocol/types.js';
+import type { ApiContext } from '../context.js';
+import { badInput } from '../errors.js';
+
+/** Query of `GET /api/events` (validated by the route's schema first). */
+export interface EventsInput {
+  node?: string;
+  /** One event type or several, comma-separated. */
+  type?: string;
+  since?: string;
+  limit?: number;
+}
+
+const KNOWN: ReadonlySet<string> = new Set(EVENT_TYPES);
+
+/** `GET /api/events`: stored events, newest first (default the last 100). */
+export function handleEvents(ctx: ApiContext, q: EventsInput): EventsResponse {
+  const { store, clock } = ctx.daemon;
+  const types = q.type === undefined ? undefined : parseTypes(q.type);
+  let sinceMs: number | undefined;
+  if (q.since !== undefined) {
+    const t = parseSince(q.since, clock.wallNow());
+    if (t === null) throw badInput(badSinceMessage('since', q.since));
+    sinceMs = t;
+  }
+  const events = store.queryEvents({
+    ...(q.node !== undefined ? { node: q.node } : {}),
+    ...(types !== undefined ? { type: types } : {}),
+    ...(sinceMs !== undefined ? { sinceMs } : {}),
+    limit: q.limit ?? 100,
+  });
+  return { events };
+}
+
+/** `crashed,fatal` → the types, each checked against the contract's list. */
+export function parseTypes(text: string): EventType[] {
+  const types = text.split(',').map((t) => t.trim());
+  const bad = types.filter((t) => !KNOWN.has(t));
+  if (bad.length > 0) {
+    throw badInput(`type: unknown event type ${bad.map((b) => JSON.stringify(b)).join(', ')}; known: ${EVENT_TYPES.join(', ')}`);
+  }
+  return types as EventType[];
+}

@@ -1,0 +1,37 @@
+import type { Daemon } from '../../daemon.js';
+import type { ReloadResponse } from '../../protocol/types.js';
+import type { ApiContext } from '../context.js';
+
+/** Reloads in flight per daemon: two requests never apply configs over each other. */
+const queues = new WeakMap<Daemon, Promise<unknown>>();
+
+/**
+ * `POST /api/reload`: re-read and validate every config file; apply it only if
+ * all of it is valid (DESIGN §2). A refused config comes back `ok: false` with
+ * every problem and nothing changed; the route answers it with HTTP 422.
+ */
+export function handleReload(ctx: ApiContext): Promise<ReloadResponse> {
+  const { daemon } = ctx;
+  const prev = queues.get(daemon) ?? Promise.resolve();
+  const next = prev.then(async (): Promise<ReloadResponse> => {
+    const r = await daemon.reload();
+    if (!r.ok) {
+      return { ok: false, added: [], removed: [], changed: [], unchanged: [], needsManagerRestart: [], problems: r.problems };
+    }
+    const d = r.diff;
+    return {
+      ok: true,
+      added: [...d.added],
+      removed: [...d.removed],
+      changed: [...d.changed],
+      unchanged: [...d.unchanged],
+      needsManagerRestart: [...d.needsManagerRestart],
+      problems: [],
+    };
+  });
+  queues.set(
+    daemon,
+    next.catch(() => undefined),
+  );
+  return next;
+}

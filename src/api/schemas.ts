@@ -1,0 +1,60 @@
+/**
+ * JSON schemas of the control routes' input (params, querystring, body).
+ * Fastify validates with them before a handler runs; a failure is a 400
+ * E_BAD_REQUEST naming the field. Unknown keys are refused, not dropped.
+ */
+import { NODE_NAME_PATTERN, TARGET_PATTERN } from '../protocol/targets.js';
+import { ACTION_VERBS, EXPORT_KINDS } from '../protocol/types.js';
+
+const nodeName = { type: 'string', pattern: NODE_NAME_PATTERN } as const;
+const target = { type: 'string', pattern: TARGET_PATTERN } as const;
+const since = { type: 'string', minLength: 1, maxLength: 64 } as const;
+const timeoutMs = { type: 'integer', minimum: 1, maximum: 86_400_000 } as const;
+
+const obj = (properties: Record<string, unknown>, required: string[] = []) =>
+  ({ type: 'object', properties, required, additionalProperties: false }) as const;
+
+export const nodeParams = obj({ name: nodeName }, ['name']);
+
+export const nodeActionParams = obj(
+  { name: target, verb: { type: 'string', enum: [...ACTION_VERBS] } },
+  ['name', 'verb'],
+);
+
+/** Optional body of `POST /api/nodes/:name/:verb`. */
+export const nodeActionBody = obj({ wait: { type: 'boolean' }, timeoutMs });
+
+export const actionParams = obj({ verb: { type: 'string', enum: [...ACTION_VERBS] } }, ['verb']);
+
+export const actionBody = obj(
+  {
+    targets: { type: 'array', minItems: 1, maxItems: 1000, items: target },
+    wait: { type: 'boolean' },
+    timeoutMs,
+  },
+  ['targets'],
+);
+
+export const eventsQuery = obj({
+  node: nodeName,
+  type: { type: 'string', pattern: '^[a-z_]+(,[a-z_]+)*$', maxLength: 1000 },
+  since,
+  limit: { type: 'integer', minimum: 1, maximum: 100_000 },
+});
+
+export const uptimeQuery = obj({ since });
+
+export const logsQuery = obj({ n: { type: 'integer', minimum: 1, maximum: 100_000 } });
+
+export const exportParams = obj({ kind: { type: 'string', enum: [...EXPORT_KINDS] } }, ['kind']);
+
+export const exportQuery = obj({
+  format: { type: 'string', enum: ['csv', 'json'] },
+  since,
+  node: nodeName,
+  resolution: { type: 'string', enum: ['raw', 'minute'] },
+});
+
+export const shutdownBody = obj({ keepNodes: { type: 'boolean' } });
+
+export const emptyBody = obj({});

@@ -1,0 +1,42 @@
+import { NodewardenError } from '../../errors.js';
+import type { ControlClient } from '../../protocol/client.js';
+import { badSinceMessage, parseSince } from '../../protocol/duration.js';
+import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { renderEvents } from '../render/events.js';
+import { useColor } from '../render/table.js';
+
+export interface EventsOptions {
+  node?: string;
+  type?: string;
+  since?: string;
+  limit?: string;
+  json?: boolean;
+}
+
+/** Checked on this side too, so a typo is a usage error before any request. */
+export function checkSince(since: string | undefined): void {
+  if (since !== undefined && parseSince(since, Date.now()) === null) {
+    throw new NodewardenError('E_BAD_REQUEST', badSinceMessage('--since', since));
+  }
+}
+
+/** `nodewarden events`: stored events, oldest first (the last --limit, default 100), or JSON newest first. */
+export async function eventsCommand(client: ControlClient, opts: EventsOptions): Promise<ExitCodeValue> {
+  checkSince(opts.since);
+  let limit: number | undefined;
+  if (opts.limit !== undefined) {
+    limit = Number(opts.limit);
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new NodewardenError('E_BAD_REQUEST', `--limit: expected a positive integer, got ${JSON.stringify(opts.limit)}`);
+    }
+  }
+  const res = await client.events({
+    ...(opts.node !== undefined ? { node: opts.node } : {}),
+    ...(opts.type !== undefined ? { type: opts.type } : {}),
+    ...(opts.since !== undefined ? { since: opts.since } : {}),
+    ...(limit !== undefined ? { limit } : {}),
+  });
+  if (opts.json) process.stdout.write(JSON.stringify(res.events, null, 2) + '\n');
+  else process.stdout.write(renderEvents(res.events, useColor()).join('\n') + '\n');
+  return ExitCode.OK;
+}

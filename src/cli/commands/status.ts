@@ -1,0 +1,25 @@
+import type { ControlClient } from '../../protocol/client.js';
+import { resolveTargets } from '../../protocol/targets.js';
+import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { renderStatus } from '../render/status.js';
+import { useColor } from '../render/table.js';
+
+/**
+ * `nodewarden status [names...] [--json]`: every node (or the named ones,
+ * globs allowed) as a table, or the contract's NodeStatus array with --json.
+ * A name that matches nothing is reported and makes the exit code 1.
+ */
+export async function statusCommand(client: ControlClient, names: string[], json: boolean): Promise<ExitCodeValue> {
+  const all = await client.status();
+  let rows = all;
+  let missing: string[] = [];
+  if (names.length > 0) {
+    const { nodes, unknown } = resolveTargets(names, all.map((s) => s.name));
+    rows = nodes.map((n) => all.find((s) => s.name === n)!);
+    missing = unknown;
+  }
+  if (json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+  else process.stdout.write(renderStatus(rows, useColor()).join('\n') + '\n');
+  for (const m of missing) process.stderr.write(`${m}: ERROR (no such node)\n`);
+  return missing.length > 0 ? ExitCode.FAILED : ExitCode.OK;
+}

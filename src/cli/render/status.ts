@@ -1,0 +1,43 @@
+import type { NodeStatus } from '../../protocol/types.js';
+import { formatBytes, formatDuration, formatNumber, formatPercent, NONE } from './format.js';
+import { renderTable, type Cell, type Style } from './table.js';
+
+const HEADER = ['NAME', 'STATE', 'HEALTH', 'PID', 'UPTIME', 'RESTARTS', 'CPU', 'MEM', 'HEIGHT', 'LAG', 'HELD'];
+const RIGHT = new Set([3, 5, 6, 7, 8, 9]);
+
+const STATE_STYLE: Readonly<Record<string, Style>> = {
+  running: 'green',
+  starting: 'yellow',
+  stopping: 'yellow',
+  backoff: 'red',
+  exited: 'red',
+  fatal: 'red',
+  paused: 'yellow',
+  stopped: 'dim',
+};
+
+const HEALTH_STYLE: Readonly<Record<string, Style>> = {
+  in_sync: 'green',
+  syncing: 'yellow',
+  out_of_sync: 'red',
+  unreachable: 'red',
+  unknown: 'dim',
+};
+
+/** `nodewarden status`: one aligned row per node (coloured on a terminal). */
+export function renderStatus(rows: readonly NodeStatus[], color: boolean): string[] {
+  const body = rows.map((s): Array<Cell | string> => [
+    s.name,
+    { text: s.state, ...(STATE_STYLE[s.state] ? { style: STATE_STYLE[s.state] } : {}) },
+    { text: s.health, ...(HEALTH_STYLE[s.health] ? { style: HEALTH_STYLE[s.health] } : {}) },
+    formatNumber(s.pid),
+    formatDuration(s.uptimeSeconds),
+    String(s.restarts),
+    formatPercent(s.cpuPercent),
+    formatBytes(s.rssBytes),
+    formatNumber(s.height),
+    formatNumber(s.lag),
+    s.held ? { text: 'held', style: 'yellow' } : NONE,
+  ]);
+  return renderTable(HEADER, body, { color, right: RIGHT });
+}

@@ -1,0 +1,98 @@
+import type { Command } from 'commander';
+import { ACTION_VERBS, type ActionVerb } from '../protocol/types.js';
+import { actionCommand, type ActionOptions } from './commands/action.js';
+import { eventsCommand, type EventsOptions } from './commands/events.js';
+import { exportCommand, type ExportOptions } from './commands/export.js';
+import { logsCommand, type LogsOptions } from './commands/logs.js';
+import { reloadCommand } from './commands/reload.js';
+import { shutdownCommand } from './commands/shutdown.js';
+import { statusCommand } from './commands/status.js';
+import { uptimeCommand } from './commands/uptime.js';
+import { connect } from './connect.js';
+import type { ExitCodeValue } from './exit-codes.js';
+
+type Wrap = <A extends unknown[]>(fn: (...a: A) => ExitCodeValue | Promise<ExitCodeValue>) => (...a: A) => Promise<void>;
+
+const ACTION_HELP: Readonly<Record<ActionVerb, string>> = {
+  start: 'start nodes (names, globs or all)',
+  stop: 'stop nodes gracefully (names, globs or all)',
+  restart: 'restart nodes (names, globs or all)',
+  hold: 'suspend every automatic action on nodes (maintenance)',
+  release: 'end a hold',
+};
+
+/**
+ * The verbs that talk to a running daemon over its socket (DESIGN §6), and
+ * `logs`, which reads the log files itself. `dir` resolves the config dir.
+ */
+export function addControlVerbs(program: Command, dir: () => string, wrap: Wrap): void {
+  program
+    .command('status [names...]')
+    .description('show every node (or the named ones; globs allowed)')
+    .option('--json', 'print the NodeStatus array')
+    .action(wrap((names: string[], o: { json?: boolean }) => statusCommand(connect(dir()), names, Boolean(o.json))));
+
+  for (const verb of ACTION_VERBS) {
+    const cmd = program
+      .command(`${verb} <targets...>`)
+      .description(ACTION_HELP[verb])
+      .option('--json', 'print the per-target results as JSON');
+    if (verb === 'start' || verb === 'stop' || verb === 'restart') {
+      cmd
+        .option('--wait', verb === 'stop' ? 'wait until each node is stopped' : 'wait until each node is running')
+        .option('--timeout <seconds>', 'give up waiting after this long (implies --wait; exit 4)');
+    }
+    cmd.action(wrap((targets: string[], o: ActionOptions) => actionCommand(connect(dir()), verb, targets, o)));
+  }
+
+  program
+    .command('reload')
+    .description('re-read every config file; apply only if all of it is valid')
+    .option('--json', 'print the reload result as JSON')
+    .action(wrap((o: { json?: boolean }) => reloadCommand(connect(dir()), Boolean(o.json))));
+
+  program
+    .command('logs <node>')
+    .description("print a node's log (reads the files; works with the daemon down)")
+    .option('-f, --follow', 'keep printing new lines until interrupted')
+    .option('-n, --lines <n>', 'how many of the last lines (default 100)')
+    .option('--json', 'print {node, lines} (with -f: one JSON string per line)')
+    .action(wrap((node: string, o: LogsOptions) => logsCommand(dir(), node, o)));
+
+  program
+    .command('events')
+    .description('show recorded events, oldest first')
+    .option('--node <name>', 'only this node')
+    .option('--type <types>', 'only these event types (comma-separated)')
+    .option('--since <when>', 'only since then: 30m, 24h, 7d, or an ISO time')
+    .option('--limit <k>', 'at most the last k events (default 100)')
+    .option('--json', 'print the events as JSON, newest first')
+    .action(wrap((o: EventsOptions) => eventsCommand(connect(dir()), o)));
+
+  program
+    .command('uptime')
+    .description('uptime % per node, worst first')
+    .option('--since <when>', 'window: 24h (default), 7d, 30d …')
+    .option('--json', 'print the uptime rows as JSON')
+    .action(wrap((o: { since?: string; json?: boolean }) => uptimeCommand(connect(dir()), o.since, Boolean(o.json))));
+
+  program
+    .command('export <kind>')
+    .description('export events, uptime or samples (columns in src/store/EXPORTS.md)')
+    .option('--format <format>', 'csv (default) or json')
+    .option('--since <when>', 'window start: 24h, 7d … (default: events all, others 24h)')
+    .option('--node <name>', 'only this node')
+    .option('--resolution <r>', 'samples: raw or minute (default)')
+    .action(wrap((kind: string, o: ExportOptions) => exportCommand(connect(dir()), kind, o)));
+
+  program
+    .command('shutdown')
+    .description('stop every node and the daemon')
+    .option('--keep-nodes', 'exit and leave every node running (for an upgrade of nodewarden)')
+    .option('--json', 'print the reply as JSON')
+    .action(
+      wrap((o: { keepNodes?: boolean; json?: boolean }) =>
+        shutdownCommand(connect(dir()), Boolean(o.keepNodes), Boolean(o.json)),
+      ),
+    );
+}

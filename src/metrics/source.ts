@@ -1,0 +1,30 @@
+import type { NodeObservation, ObservationSource } from '../api/status.js';
+import type { EventBus } from '../events/bus.js';
+import type { StoreStats } from '../store/index.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
+
+/**
+ * The part of a running daemon that metrics read. A structural subset of
+ * `Daemon`, so the daemon itself is passed in production and tests may pass
+ * less. `observe` is read on every scrape (watchers may replace it).
+ */
+export interface MetricsSource {
+  readonly bus: EventBus;
+  readonly supervisor: Supervisor;
+  readonly store: { stats(): StoreStats };
+  observe: ObservationSource;
+  /** When given, metrics detach from the bus once it resolves. */
+  readonly stopped?: Promise<void>;
+}
+
+/**
+ * An observation with the fields metrics can export beyond the status ones.
+ * `cpuSeconds` is the node tree's cumulative CPU time (pidusage's `ctime`),
+ * filled in by the sampler once it exists; absent or null = not exported.
+ */
+export type MetricObservation = NodeObservation & { cpuSeconds?: number | null };
+
+/** A finite number, or null for anything unknown (undefined, null, NaN, ±Infinity, a string). */
+export function known(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}

@@ -1,0 +1,92 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import { readFilesystems, type DiskReading } from './disks.js';
+
+/**
+ * The host's side of resource watching (DESIGN §3): memory available, CPU
+ * busy, load, and free space of the filesystems holding the nodes' data. It
+ * comes through the HostReader seam so that pressure can be tested by feeding
+ * sequences of readings instead of loading a machine.
+ */
+
+export type { DiskReading } from './disks.js';
+
+/** One reading of the host. */
+export interface HostReading {
+  readonly memTotalBytes: number;
+  readonly memAvailableBytes: number;
+  /** MemAvailable / MemTotal × 100 (memory used % = 100 − this). */
+  readonly memoryAvailablePercent: number;
+  /** CPU busy over all cores since the previous reading, 0-100; null at the first reading. */
+  readonly cpuBusyPercent: number | null;
+  /** 1, 5 and 15 minute load averages. */
+  readonly load: readonly [number, number, number];
+  /** One entry per distinct filesystem holding at least one of the dataDirs asked for. */
+  readonly disks: readonly DiskReading[];
+}
+
+/** Reads the host; `dataDirs` are the directories whose filesystems to report. */
+export interface HostReader {
+  read(dataDirs: readonly string[]): HostReading;
+}
+
+/** Parses /proc/meminfo (kB values) into total and available bytes. */
+export function parseMeminfo(text: string): { totalBytes: number; availableBytes: number } {
+  const kb = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const m = /^(\w+(?:\(\w+\))?):\s+(\d+)/.exec(line);
+    if (m) kb.set(m[1]!, Number(m[2]));
+  }
+  const total = kb.get('MemTotal');
+  if (total === undefined) throw new Error('/proc/meminfo has no MemTotal line');
+  // Kernels before 3.14 have no MemAvailable: approximate it as the kernel did.
+  const available =
+    kb.get('MemAvailable') ?? (kb.get('MemFree') ?? 0) + (kb.get('Buffers') ?? 0) + (kb.get('Cached') ?? 0);
+  return { totalBytes: total * 1024, availableBytes: available * 1024 };
+}
+
+/** CPU time counters of the `cpu` line of /proc/stat: everything, and the idle part (idle + iowait). */
+export function parseCpuLine(text: string): { total: number; idle: number } {
+  const nl = text.indexOf('\n');
+  const line = nl < 0 ? text : text.slice(0, nl);
+  if (!line.startsWith('cpu ')) throw new Error(`/proc/stat does not start with a cpu line: ${JSON.stringify(line)}`);
+  // user nice system idle iowait irq softirq steal (guest time is already inside user).
+  const f = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = f.reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
+  return { total, idle: (f[3] ?? 0) + (f[4] ?? 0) };
+}
+
+/** Busy % between two `parseCpuLine` readings; null when no time passed. */
+export function cpuBusyPercent(
+  before: { total: number; idle: number },
+  after: { total: number; idle: number },
+): number | null {
+  const total = after.total - before.total;
+  if (total <= 0) return null;
+  const busy = total - (after.idle - before.idle);
+  return Math.round(Math.min(100, Math.max(0, (busy / total) * 100)) * 100) / 100;
+}
+
+/** The production HostReader: /proc/meminfo, /proc/stat, os.loadavg() and statfs. */
+export class ProcHostReader implements HostReader {
+  private prevCpu: { total: number; idle: number } | null = null;
+
+  constructor(private readonly readText: (file: string) => string = (f) => fs.readFileSync(f, 'latin1')) {}
+
+  read(dataDirs: readonly string[]): HostReading {
+    const mem = parseMeminfo(this.readText('/proc/meminfo'));
+    const cpu = parseCpuLine(this.readText('/proc/stat'));
+    const busy = this.prevCpu === null ? null : cpuBusyPercent(this.prevCpu, cpu);
+    this.prevCpu = cpu;
+    const [l1, l5, l15] = os.loadavg();
+    return {
+      memTotalBytes: mem.totalBytes,
+      memAvailableBytes: mem.availableBytes,
+      memoryAvailablePercent:
+        mem.totalBytes > 0 ? Math.round((mem.availableBytes / mem.totalBytes) * 10000) / 100 : 100,
+      cpuBusyPercent: busy,
+      load: [l1 ?? 0, l5 ?? 0, l15 ?? 0],
+      disks: readFilesystems(dataDirs, () => this.readText('/proc/self/mountinfo')),
+    };
+  }
+}

@@ -1,0 +1,225 @@
+import type { Daemon } from '../daemon.js';
+import { LimitsPolicy, type LimitAction } from '../policy/limits.js';
+import { LowDiskWatch, type LowDiskAlert } from '../policy/low-disk.js';
+import { PressurePolicy, type PressureAction } from '../policy/pressure.js';
+import type { TimerHandle } from '../supervisor/clock.js';
+import { ProcHostReader, type HostReader, type HostReading } from './host.js';
+import type { ProcSource } from './proc-source.js';
+import { Sampler, type ProcessSample } from './sampler.js';
+
+/**
+ * The resource watcher of a daemon: every `sampling.intervalMs` it samples
+ * every node's process tree and the host, publishes the figures (observations
+ * for status and metrics, samples for the store), and feeds the limits,
+ * pressure and low-disk policies, whose actions it carries out through the
+ * nodes' runners and the bus. One tick is synchronous from start to end, so
+ * two ticks never overlap.
+ */
+
+/** The host as last seen, for metrics and the status page. */
+export interface HostFigures extends HostReading {
+  /** 100 − memoryAvailablePercent. */
+  readonly memoryUsedPercent: number;
+  /** Wall ms of the reading. */
+  readonly ts: number;
+  /** How long the process sampling of that tick took, in ms. */
+  readonly tickMs: number;
+  /** Processes on the host in that tick's /proc pass. */
+  readonly hostProcesses: number;
+}
+
+/** Everything one tick saw and did. */
+export interface TickResult {
+  readonly sample: ProcessSample;
+  /** Null when the host could not be read (the error is logged). */
+  readonly host: HostFigures | null;
+  readonly limits: readonly LimitAction[];
+  readonly pressure: PressureAction | null;
+  readonly lowDisk: readonly LowDiskAlert[];
+}
+
+export interface ResourceWatcherOptions {
+  host?: HostReader;
+  procs?: ProcSource;
+  /** false: no timer; whoever attached it calls `tick()` (tests, benchmarks). Default true. */
+  autoTick?: boolean;
+}
+
+/** See the module comment. Made by `attachResources`. */
+export class ResourceWatcher {
+  readonly sampler: Sampler;
+  private readonly hostReader: HostReader;
+  private readonly limits = new LimitsPolicy();
+  private readonly pressure: PressurePolicy;
+  private readonly lowDisk: LowDiskWatch;
+  private latestHost: HostFigures | null = null;
+  private timer: TimerHandle | null = null;
+  private stopped = false;
+  private hostFailing = false;
+  private known = new Set<string>();
+
+  constructor(
+    private readonly daemon: Daemon,
+    opts: ResourceWatcherOptions = {},
+  ) {
+    this.sampler = new Sampler({ clock: daemon.clock, ...(opts.procs ? { procs: opts.procs } : {}) });
+    this.hostReader = opts.host ?? new ProcHostReader();
+    const marks = daemon.supervisor.managerConfig().pressure;
+    this.pressure = new PressurePolicy(marks, daemon.clock);
+    this.lowDisk = new LowDiskWatch(marks.diskLowPercent);
+    if (opts.autoTick !== false) this.schedule();
+  }
+
+  /** The host as last read, or null before the first tick. */
+  host(): HostFigures | null {
+    return this.latestHost;
+  }
+
+  /** One sample of everything, then the policies and their actions. */
+  tick(): TickResult {
+    const { supervisor, observations, store, bus, clock } = this.daemon;
+    const manager = supervisor.managerConfig();
+    const snaps = supervisor.snapshots();
+    const sample = this.sampler.sampleOnce(snaps.map((s) => ({ node: s.name, pid: s.pid })));
+    const ts = clock.wallNow();
+    const host = this.readHost(snaps.map((s) => supervisor.spec(s.name)!.dataDir), sample, ts);
+
+    for (const u of sample.nodes) {
+      observations.update(u.node, {
+        cpuPercent: u.cpuPercent,
+        rssBytes: u.rssBytes,
+        cpuSecondsTotal: u.cpuSecondsTotal,
+        processes: u.processes,
+      });
+      if (u.pid === null) continue;
+      const o = observations.get(u.node) ?? {};
+      store.recordSample({
+        node: u.node,
+        ts,
+        cpuPercent: u.cpuPercent,
+        rssBytes: u.rssBytes,
+        height: o.height ?? null,
+        lag: o.lag ?? null,
+        health: o.health ?? null,
+      });
+    }
+    this.forgetRemoved(snaps.map((s) => s.name));
+
+    const usage = new Map(sample.nodes.map((u) => [u.node, u]));
+    const limitActions = this.limits.evaluate(
+      snaps.map((s) => ({
+        node: s.name,
+        state: s.state,
+        held: s.held,
+        pid: s.pid,
+        limits: supervisor.spec(s.name)!.limits,
+        cpuPercent: usage.get(s.name)?.cpuPercent ?? null,
+        rssBytes: usage.get(s.name)?.rssBytes ?? null,
+      })),
+    );
+    for (const a of limitActions) {
+      bus.emit({ node: a.node, type: 'resource_limit', reason: a.details.metric, details: { ...a.details } });
+      supervisor.runner(a.node)?.restart('resource', { details: { ...a.details } });
+    }
+
+    let pressureAction: PressureAction | null = null;
+    let lowDisk: LowDiskAlert[] = [];
+    if (host) {
+      this.pressure.setMarks(manager.pressure);
+      // Re-read: a limit restart above changed some states.
+      pressureAction = this.pressure.evaluate(
+        { memoryUsedPercent: host.memoryUsedPercent, cpuPercent: host.cpuBusyPercent },
+        supervisor.snapshots().map((s) => ({
+          node: s.name,
+          state: s.state,
+          held: s.held,
+          priority: supervisor.spec(s.name)!.priority,
+          startedAt: s.startedAt,
+        })),
+      );
+      if (pressureAction) {
+        const runner = supervisor.runner(pressureAction.node);
+        if (pressureAction.type === 'pause') runner?.pause({ ...pressureAction.details });
+        else runner?.resume({ ...pressureAction.details });
+      }
+      this.lowDisk.setLowPercent(manager.pressure.diskLowPercent);
+      lowDisk = this.lowDisk.evaluate(host.disks);
+      for (const alert of lowDisk) {
+        const dirs = new Set(alert.dataDirs);
+        const nodes = snaps.map((s) => s.name).filter((n) => dirs.has(supervisor.spec(n)!.dataDir));
+        bus.emit({ node: null, type: 'low_disk', reason: alert.filesystem, details: { ...alert, nodes } });
+      }
+    }
+    return { sample, host, limits: limitActions, pressure: pressureAction, lowDisk };
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) this.daemon.clock.clearTimer(this.timer);
+    this.timer = null;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    // Read at every round, so a reload's new interval applies from the next tick.
+    const ms = this.daemon.supervisor.managerConfig().sampling.intervalMs;
+    this.timer = this.daemon.clock.setTimer(ms, () => {
+      this.timer = null;
+      if (this.stopped) return;
+      try {
+        this.tick();
+      } catch (err) {
+        this.daemon.logger.error('resource sampling failed', { error: String(err) });
+      }
+      this.schedule();
+    });
+  }
+
+  private readHost(dataDirs: string[], sample: ProcessSample, ts: number): HostFigures | null {
+    try {
+      const r = this.hostReader.read(dataDirs);
+      this.hostFailing = false;
+      this.latestHost = {
+        ...r,
+        memoryUsedPercent: Math.round((100 - r.memoryAvailablePercent) * 100) / 100,
+        ts,
+        tickMs: Math.round(sample.durationMs * 100) / 100,
+        hostProcesses: sample.hostProcesses,
+      };
+      return this.latestHost;
+    } catch (err) {
+      // Logged once per failing spell, not at every tick.
+      if (!this.hostFailing) this.daemon.logger.warn('cannot read host resources', { error: String(err) });
+      this.hostFailing = true;
+      return null;
+    }
+  }
+
+  private forgetRemoved(names: readonly string[]): void {
+    const now = new Set(names);
+    for (const n of this.known) {
+      if (now.has(n)) continue;
+      this.sampler.forget(n);
+      this.daemon.observations.delete(n);
+    }
+    this.known = now;
+  }
+}
+
+const watchers = new WeakMap<Daemon, ResourceWatcher>();
+
+/**
+ * Start resource watching on a daemon (its WATCHERS line) and register its
+ * stop. The first watcher attached to a daemon is the one `hostFigures` reads.
+ */
+export function attachResources(daemon: Daemon, opts: ResourceWatcherOptions = {}): ResourceWatcher {
+  const w = new ResourceWatcher(daemon, opts);
+  if (!watchers.has(daemon)) watchers.set(daemon, w);
+  daemon.addWatcher({ name: 'resources', stop: () => w.stop() });
+  return w;
+}
+
+/** The daemon's latest host figures (for metrics), or undefined before the first tick. */
+export function hostFigures(daemon: Daemon): HostFigures | undefined {
+  return watchers.get(daemon)?.host() ?? undefined;
+}

@@ -1,0 +1,240 @@
+/**
+ * The sync policy (DESIGN §3): keeps each node's height readings and each
+ * group's reference readings, and turns them into health verdicts with
+ * evidence. Pure decision code: time comes from the injected clock, nothing
+ * here probes, emits or restarts; the caller feeds readings in and acts on the
+ * verdict changes it gets back.
+ */
+import type { Clock } from '../supervisor/clock.js';
+import type { Health } from '../supervisor/states.js';
+import { judge, type NodeReadings } from './sync-rules.js';
+import type { SyncEvidence, SyncEventType, SyncSettings, VerdictChange } from './sync-types.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+interface Track extends Mutable<NodeReadings> {
+  running: boolean;
+  /** Monotonic ms the current health began. */
+  healthSince: number;
+  /** The open episode (survives restarts): opened by out_of_sync / unreachable, closed by in_sync. */
+  episode: Exclude<SyncEventType, 'in_sync'> | null;
+  lags: { at: number; lag: number }[];
+  lastError: string | null;
+  lastReference: number | null;
+  lastLag: number | null;
+}
+
+/** What status and metrics show of a node's sync state. */
+export interface SyncView {
+  readonly health: Health;
+  readonly height: number | null;
+  readonly referenceHeight: number | null;
+  readonly lag: number | null;
+}
+
+export class SyncPolicy {
+  private readonly nodes = new Map<string, Track>();
+  private readonly refs = new Map<string, Map<string, { height: number; at: number; staleMs: number }>>();
+
+  constructor(private readonly clock: Clock) {}
+
+  /** Set (or update, after a reload) a node's settings; its readings are kept. */
+  configure(node: string, settings: SyncSettings): void {
+    const t = this.nodes.get(node);
+    if (t) t.settings = settings;
+    else this.nodes.set(node, this.fresh(settings, null));
+  }
+
+  /** Drop a node that left the configuration (or lost its height probe). */
+  forget(node: string): void {
+    this.nodes.delete(node);
+  }
+
+  has(node: string): boolean {
+    return this.nodes.has(node);
+  }
+
+  /**
+   * The node (re)entered `running`: its readings start over and its startup
+   * grace restarts from now, at every start. The open episode is kept, so the
+   * `in_sync` that follows a restart for out_of_sync still closes it.
+   */
+  started(node: string): void {
+    const t = this.nodes.get(node);
+    if (!t) return;
+    const episode = t.episode;
+    const next = this.fresh(t.settings, episode);
+    next.running = true;
+    this.nodes.set(node, next);
+  }
+
+  /** The node left `running`: no verdict until it runs again (no event). */
+  stopped(node: string): void {
+    const t = this.nodes.get(node);
+    if (!t) return;
+    const next = this.fresh(t.settings, t.episode);
+    this.nodes.set(node, next);
+  }
+
+  /** A good height reading; returns the verdict changes in the node's group. */
+  height(node: string, height: number): VerdictChange[] {
+    const t = this.nodes.get(node);
+    if (!t || !t.running) return [];
+    const now = this.clock.now();
+    t.failures = 0;
+    t.failingSince = null;
+    t.lastError = null;
+    const moved = t.last === null || t.last.height !== height;
+    t.last = { height, at: now };
+    if (moved) {
+      t.heightSince = now;
+      t.refAtHeightSince = this.referenceOf(t.settings.group, now);
+    }
+    return this.evaluate(t.settings.group);
+  }
+
+  /** A failed height probe (error, timeout, or a value that is no height). */
+  heightFailed(node: string, error: string): VerdictChange[] {
+    const t = this.nodes.get(node);
+    if (!t || !t.running) return [];
+    t.failures++;
+    t.failingSince ??= this.clock.now();
+    t.lastError = error;
+    return this.evaluate(t.settings.group);
+  }
+
+  /** A reading of one of a group's reference probes (`sync.reference`), kept `staleMs`. */
+  referenceReading(group: string, key: string, height: number, staleMs: number): VerdictChange[] {
+    let m = this.refs.get(group);
+    if (!m) this.refs.set(group, (m = new Map()));
+    m.set(key, { height, at: this.clock.now(), staleMs });
+    return this.evaluate(group);
+  }
+
+  /** The group's reference height now: max of fresh in-sync-or-undecided members and reference probes. */
+  referenceHeight(group: string): number | null {
+    return this.referenceOf(group, this.clock.now());
+  }
+
+  /** Forget a group's reference readings (no member runs any more). */
+  clearReferences(group: string): void {
+    this.refs.delete(group);
+  }
+
+  /** Judge every running member of `group` now; returns the verdicts that changed. */
+  evaluate(group: string): VerdictChange[] {
+    const now = this.clock.now();
+    const ref = this.referenceOf(group, now);
+    const changes: VerdictChange[] = [];
+    for (const [node, t] of this.nodes) {
+      if (t.settings.group !== group || !t.running) continue;
+      const c = this.judgeOne(node, t, ref, now);
+      if (c) changes.push(c);
+    }
+    return changes;
+  }
+
+  health(node: string): Health {
+    return this.nodes.get(node)?.health ?? 'unknown';
+  }
+
+  /** The open episode of a node (`out_of_sync`, `unreachable`) or null. */
+  episode(node: string): 'out_of_sync' | 'unreachable' | null {
+    return this.nodes.get(node)?.episode ?? null;
+  }
+
+  /** Monotonic ms since which the node has had its current health. */
+  healthSince(node: string): number | null {
+    return this.nodes.get(node)?.healthSince ?? null;
+  }
+
+  view(node: string): SyncView {
+    const t = this.nodes.get(node);
+    if (!t) return { health: 'unknown', height: null, referenceHeight: null, lag: null };
+    return { health: t.health, height: t.last?.height ?? null, referenceHeight: t.lastReference, lag: t.lastLag };
+  }
+
+  private judgeOne(node: string, t: Track, ref: number | null, now: number): VerdictChange | null {
+    if (t.refAtHeightSince === null && t.heightSince !== null) t.refAtHeightSince = ref;
+    const fresh = t.last !== null && now - t.last.at <= t.settings.staleMs;
+    if (fresh && ref !== null) {
+      const lag = Math.max(0, ref - t.last!.height);
+      if (lag > t.settings.maxLag) t.behindSince ??= now;
+      else t.behindSince = null;
+      this.recordLag(t, now, lag);
+      t.lastReference = ref;
+      t.lastLag = lag;
+    }
+    const j = judge(t, ref, now);
+    if (j.health === t.health) return null;
+    const from = t.health;
+    t.health = j.health;
+    t.healthSince = now;
+    let event: SyncEventType | null = null;
+    if ((j.health === 'out_of_sync' || j.health === 'unreachable') && t.episode !== j.health) {
+      event = t.episode = j.health;
+    } else if (j.health === 'in_sync' && t.episode !== null) {
+      event = 'in_sync';
+      t.episode = null;
+    }
+    const evidence: SyncEvidence = {
+      group: t.settings.group,
+      rule: j.rule,
+      height: t.last?.height ?? null,
+      reference: ref,
+      lag: j.lag,
+      maxLag: t.settings.maxLag,
+      since: j.since === null ? null : this.clock.wallNow() - (now - j.since),
+      ...(j.health === 'unreachable' ? { error: t.lastError ?? 'unknown error', failures: t.failures } : {}),
+    };
+    return { node, from, to: j.health, evidence, event };
+  }
+
+  /** Keeps lag samples back to the last one at or before `now - windowMs`. */
+  private recordLag(t: Track, now: number, lag: number): void {
+    t.lags.push({ at: now, lag });
+    const cutoff = now - t.settings.windowMs;
+    while (t.lags.length >= 2 && t.lags[1]!.at <= cutoff) t.lags.shift();
+    const first = t.lags[0]!;
+    t.lagWindowAgo = first.at <= cutoff ? first.lag : null;
+  }
+
+  private referenceOf(group: string, now: number): number | null {
+    let best: number | null = null;
+    for (const t of this.nodes.values()) {
+      if (t.settings.group !== group || !t.running || t.last === null) continue;
+      // A member judged out of sync or unreachable does not set the pace.
+      if (t.health === 'out_of_sync' || t.health === 'unreachable') continue;
+      if (now - t.last.at > t.settings.staleMs) continue;
+      if (best === null || t.last.height > best) best = t.last.height;
+    }
+    for (const r of this.refs.get(group)?.values() ?? []) {
+      if (now - r.at > r.staleMs) continue;
+      if (best === null || r.height > best) best = r.height;
+    }
+    return best;
+  }
+
+  private fresh(settings: SyncSettings, episode: Track['episode']): Track {
+    const now = this.clock.now();
+    return {
+      settings,
+      running: false,
+      startedAt: now,
+      health: 'unknown',
+      healthSince: now,
+      episode,
+      last: null,
+      heightSince: null,
+      refAtHeightSince: null,
+      failures: 0,
+      failingSince: null,
+      behindSince: null,
+      lagWindowAgo: null,
+      lags: [],
+      lastError: null,
+      lastReference: null,
+      lastLag: null,
+    };
+  }
+}

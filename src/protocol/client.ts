@@ -1,0 +1,191 @@
+import http from 'node:http';
+import { ErrorCodes, NodewardenError, type ErrorCode } from '../errors.js';
+import {
+  PROTOCOL_HEADER,
+  PROTOCOL_VERSION,
+  type ActionRequest,
+  type ActionResponse,
+  type ActionVerb,
+  type EventsResponse,
+  type ExportKind,
+  type HelloResponse,
+  type LogsResponse,
+  type NodeStatus,
+  type ReloadResponse,
+  type ShutdownResponse,
+  type UptimeResponse,
+} from './types.js';
+
+/** Where the daemon answers: its Unix socket, or loopback TCP with a bearer token. */
+export type Endpoint = { socketPath: string } | { host: string; port: number; token?: string | null };
+
+/** A reply as it came: status, headers and body text. */
+export interface RawReply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+}
+
+type Query = Record<string, string | number | undefined>;
+
+/**
+ * The CLI's side of the control protocol (DESIGN §6): JSON over HTTP on the
+ * daemon's Unix socket. Every request carries our PROTOCOL_VERSION and every
+ * reply must carry the daemon's; a difference is E_PROTOCOL_MISMATCH. No
+ * answer on the socket is E_DAEMON_UNREACHABLE; an error reply becomes a
+ * NodewardenError with the daemon's code and message.
+ */
+export class ControlClient {
+  constructor(readonly endpoint: Endpoint) {}
+
+  /** The socket path or URL, for messages. */
+  get where(): string {
+    const e = this.endpoint;
+    return 'socketPath' in e ? e.socketPath : `http://${e.host}:${e.port}`;
+  }
+
+  hello(): Promise<HelloResponse> {
+    return this.json('GET', '/api/hello');
+  }
+
+  status(): Promise<NodeStatus[]> {
+    return this.json('GET', '/api/status');
+  }
+
+  node(name: string): Promise<NodeStatus> {
+    return this.json('GET', `/api/nodes/${encodeURIComponent(name)}`);
+  }
+
+  action(verb: ActionVerb, req: ActionRequest): Promise<ActionResponse> {
+    return this.json('POST', `/api/actions/${verb}`, req);
+  }
+
+  /** A refused config is not an error here: it comes back with `ok: false` and every problem. */
+  reload(): Promise<ReloadResponse> {
+    return this.json('POST', '/api/reload', {}, [200, 422]);
+  }
+
+  events(q: { node?: string; type?: string; since?: string; limit?: number } = {}): Promise<EventsResponse> {
+    return this.json('GET', `/api/events${query(q)}`);
+  }
+
+  uptime(since?: string): Promise<UptimeResponse> {
+    return this.json('GET', `/api/uptime${query({ since })}`);
+  }
+
+  logs(name: string, n?: number): Promise<LogsResponse> {
+    return this.json('GET', `/api/logs/${encodeURIComponent(name)}${query({ n })}`);
+  }
+
+  /** The export's text (CSV or a JSON array), as the daemon wrote it. */
+  async exportData(
+    kind: ExportKind,
+    q: { format: 'csv' | 'json'; since?: string; node?: string; resolution?: 'raw' | 'minute' },
+  ): Promise<string> {
+    const reply = await this.send('GET', `/api/export/${kind}${query(q)}`);
+    this.check(reply, [200]);
+    return reply.text;
+  }
+
+  shutdown(keepNodes: boolean): Promise<ShutdownResponse> {
+    return this.json('POST', '/api/shutdown', { keepNodes });
+  }
+
+  /** One request; rejects with E_DAEMON_UNREACHABLE when nothing answers. */
+  send(method: string, path: string, body?: unknown): Promise<RawReply> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers: http.OutgoingHttpHeaders = { [PROTOCOL_HEADER]: String(PROTOCOL_VERSION), connection: 'close' };
+    if (payload !== undefined) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = Buffer.byteLength(payload);
+    }
+    const e = this.endpoint;
+    if (!('socketPath' in e) && e.token) headers['authorization'] = `Bearer ${e.token}`;
+    const target = 'socketPath' in e ? { socketPath: e.socketPath } : { host: e.host, port: e.port };
+    return new Promise((resolve, reject) => {
+      const req = http.request({ ...target, method, path, headers, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (err) => reject(this.unreachable(err)));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+      });
+      req.on('error', (err) => reject(this.unreachable(err)));
+      req.end(payload);
+    });
+  }
+
+  private async json<T>(method: string, path: string, body?: unknown, ok: number[] = [200]): Promise<T> {
+    const reply = await this.send(method, path, body);
+    return this.check(reply, ok) as T;
+  }
+
+  /** Protocol check, then the parsed body of an accepted status, else the daemon's error. */
+  private check(reply: RawReply, ok: number[]): unknown {
+    const theirs = reply.headers[PROTOCOL_HEADER];
+    if (theirs === undefined) {
+      throw new NodewardenError(
+        'E_PROTOCOL_MISMATCH',
+        `what answers on ${this.where} is not a nodewarden daemon (HTTP ${reply.status}, no ${PROTOCOL_HEADER} header)`,
+      );
+    }
+    if (String(theirs) !== String(PROTOCOL_VERSION)) throw mismatch(String(theirs));
+    const isJson = String(reply.headers['content-type'] ?? '').includes('json');
+    let parsed: unknown = reply.text;
+    if (isJson) {
+      try {
+        parsed = JSON.parse(reply.text);
+      } catch (err) {
+        throw new NodewardenError('E_INTERNAL', `the daemon sent invalid JSON (HTTP ${reply.status})`, { cause: err });
+      }
+    }
+    if (ok.includes(reply.status)) return parsed;
+    const error = (parsed as { error?: { code?: unknown; message?: unknown; hint?: unknown; details?: unknown } } | null)
+      ?.error;
+    const code: ErrorCode =
+      typeof error?.code === 'string' && error.code in ErrorCodes ? (error.code as ErrorCode) : 'E_INTERNAL';
+    const message = typeof error?.message === 'string' ? error.message : `HTTP ${reply.status}: ${reply.text.slice(0, 200)}`;
+    const details = error?.details;
+    throw new NodewardenError(code, message, {
+      ...(typeof error?.hint === 'string' ? { hint: error.hint } : {}),
+      ...(details && typeof details === 'object' ? { details: { ...details } } : {}),
+    });
+  }
+
+  private unreachable(err: NodeJS.ErrnoException): NodewardenError {
+    if (err.code === 'EACCES') {
+      return new NodewardenError('E_DAEMON_UNREACHABLE', `permission denied on ${this.where}`, {
+        hint: 'run as the user that runs the daemon (the socket is mode 0600)',
+        cause: err,
+      });
+    }
+    const down = err.code === 'ENOENT' || err.code === 'ECONNREFUSED';
+    return new NodewardenError(
+      'E_DAEMON_UNREACHABLE',
+      down
+        ? `the daemon is not running (no answer on ${this.where})`
+        : `lost the connection to the daemon on ${this.where} (${err.code ?? err.message})`,
+      {
+        hint: 'start it with `nodewarden run --config <dir>` (or your systemd/supervisord service)',
+        cause: err,
+      },
+    );
+  }
+}
+
+/** The error both sides report when their protocol versions differ. */
+export function mismatch(theirs: string): NodewardenError {
+  return new NodewardenError(
+    'E_PROTOCOL_MISMATCH',
+    `the daemon speaks protocol v${theirs}, this cli v${PROTOCOL_VERSION}`,
+    { hint: 'restart the daemon after upgrading nodewarden, or use the cli of the same version' },
+  );
+}
+
+function query(q: Query): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v !== undefined) params.set(k, String(v));
+  const s = params.toString();
+  return s === '' ? '' : `?${s}`;
+}

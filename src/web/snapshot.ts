@@ -1,0 +1,54 @@
+import os from 'node:os';
+import { buildStatus, type ObservationSource } from '../api/status.js';
+import type { EventBus } from '../events/bus.js';
+import type { NodewardenEvent } from '../events/types.js';
+import type { NodeStatus } from '../protocol/types.js';
+import type { Clock } from '../supervisor/clock.js';
+import { NODE_STATES, type StateKind } from '../supervisor/states.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
+import type { EventQuery, StoredEvent } from '../store/index.js';
+import { VERSION } from '../version.js';
+
+/** What the status page is built from: a structural subset of `Daemon`. */
+export interface PageSource {
+  readonly supervisor: Supervisor;
+  readonly store: { queryEvents(q?: EventQuery): StoredEvent[] };
+  readonly bus: EventBus;
+  readonly clock: Clock;
+  observe: ObservationSource;
+  readonly stopped?: Promise<void>;
+}
+
+/** SSE `status` message: the whole fleet, as `GET /api/status` shows it, plus the header's facts. */
+export interface StatusMessage {
+  host: string;
+  version: string;
+  /** Wall-clock ms when the snapshot was taken. */
+  ts: number;
+  /** Nodes per state, every state present (0 when none). */
+  counts: Record<StateKind, number>;
+  nodes: NodeStatus[];
+}
+
+/** SSE `events` message: events oldest first (on connect, the most recent ones from the store). */
+export interface EventsMessage {
+  events: NodewardenEvent[];
+}
+
+/** Take one snapshot of the fleet for the page. */
+export function buildStatusMessage(src: PageSource): StatusMessage {
+  const ts = src.clock.wallNow();
+  const nodes = buildStatus(src.supervisor, src.observe, ts);
+  const counts = Object.fromEntries(NODE_STATES.map((s) => [s, 0])) as Record<StateKind, number>;
+  for (const n of nodes) if (n.state in counts) counts[n.state as StateKind]++;
+  return { host: os.hostname(), version: VERSION, ts, counts, nodes };
+}
+
+/** The last `limit` stored events, oldest first; empty if the store cannot be read (closing). */
+export function recentEvents(src: PageSource, limit: number): NodewardenEvent[] {
+  try {
+    return src.store.queryEvents({ limit, order: 'desc' }).reverse();
+  } catch {
+    return [];
+  }
+}

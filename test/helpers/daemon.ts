@@ -1,0 +1,202 @@
+/**
+ * A real nodewarden booted in process on a temp config dir of simulated nodes
+ * (pueue's `daemon()` helper): the API and CLI suites drive it through its
+ * socket and the built CLI. Cleanup stops the daemon and then ends, by pid,
+ * every node process it ever recorded that is still alive (`--keep-nodes`).
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startDaemon, type Daemon } from '../../src/daemon.js';
+import { ControlClient } from '../../src/protocol/client.js';
+import { isAlive } from '../../src/supervisor/proc.js';
+
+/** The compiled CLI and simulated node (dist/src/...). */
+export const CLI = fileURLToPath(new URL('../../src/cli/index.js', import.meta.url));
+export const SIM = fileURLToPath(new URL('../../src/sim/sim-node.js', import.meta.url));
+
+/** `args` of a simulated node: `[SIM, '--name', '{{name}}', ...extra]`. */
+export function simArgs(...extra: string[]): string[] {
+  return [SIM, '--name', '{{name}}', ...extra];
+}
+
+type Json = Record<string, unknown>;
+
+export interface TestConfig {
+  /** `nodes/<name>.json` contents; merged over the sim template. */
+  nodes?: Record<string, Json>;
+  /** Merged over the test's nodewarden.json. */
+  manager?: Json;
+  /** Merged over the test's template.json. */
+  template?: Json;
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function merge(a: Json, b: Json): Json {
+  const out: Json = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = isObject(v) && isObject(out[k]) ? merge(out[k] as Json, v) : v;
+  return out;
+}
+
+/** A fresh temp dir (`nw-…`). */
+export function tmpDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'nw-'));
+}
+
+/**
+ * Write `<dir>/configs`: state and logs inside `dir`, no startup pacing
+ * (concurrency 0, intervalMs 1: the schema's smallest), sim nodes with a
+ * 1 s start window and a short stop grace. Returns the config dir.
+ */
+export function writeConfig(dir: string, cfg: TestConfig = {}): string {
+  const configDir = path.join(dir, 'configs');
+  fs.mkdirSync(path.join(configDir, 'nodes'), { recursive: true });
+  const manager = merge(
+    {
+      stateDir: path.join(dir, 'state'),
+      logDir: path.join(dir, 'logs'),
+      templatesDir: path.join(dir, 'templates'),
+      startup: { concurrency: 0, intervalMs: 1 },
+    },
+    cfg.manager ?? {},
+  );
+  const template = merge(
+    {
+      binary: process.execPath,
+      args: simArgs('--block-ms', '1000'),
+      dataDir: path.join(dir, 'data', '{{name}}'),
+      restart: { startSeconds: 1, backoffMs: 100, backoffMaxMs: 1000 },
+      stop: { graceMs: 3000 },
+    },
+    cfg.template ?? {},
+  );
+  writeJson(path.join(configDir, 'nodewarden.json'), manager);
+  writeJson(path.join(configDir, 'template.json'), template);
+  for (const [name, body] of Object.entries(cfg.nodes ?? {})) writeNode(configDir, name, body);
+  return configDir;
+}
+
+export function writeNode(configDir: string, name: string, body: Json): void {
+  writeJson(path.join(configDir, 'nodes', `${name}.json`), body);
+}
+
+export function removeNode(configDir: string, name: string): void {
+  fs.rmSync(path.join(configDir, 'nodes', `${name}.json`));
+}
+
+function writeJson(file: string, value: unknown): void {
+  fs.writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
+}
+
+/** Run the built CLI with `--config configDir`; the timeout is only a failure bound. */
+export function runCli(configDir: string, args: string[], timeoutMs = 30_000): Promise<CliResult> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.NODEWARDEN_CONFIG;
+  const child = spawn(process.execPath, [CLI, '--config', configDir, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`nodewarden ${args.join(' ')} did not finish in ${timeoutMs} ms; stdout: ${stdout} stderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Polls `fact` every 25 ms until truthy; `timeoutMs` is only a failure bound. */
+export async function waitUntil<T>(fact: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fact();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export interface TestDaemon {
+  readonly daemon: Daemon;
+  readonly dir: string;
+  readonly configDir: string;
+  readonly client: ControlClient;
+  cli(args: string[]): Promise<CliResult>;
+  /** A node's current pid (null without a process). */
+  pid(name: string): number | null;
+  /** Polls until every named node (default: all) is `running`; returns their pids. */
+  waitRunning(names?: string[]): Promise<Record<string, number>>;
+  /** Stops the daemon (if still up), ends every node process left, removes the temp dir. */
+  close(): Promise<void>;
+}
+
+/** Write a config (see writeConfig) and boot a daemon on it in process. */
+export async function startTestDaemon(cfg: TestConfig = {}): Promise<TestDaemon> {
+  const dir = tmpDir();
+  const configDir = writeConfig(dir, cfg);
+  const seen = new Map<number, string>();
+  let daemon: Daemon;
+  try {
+    daemon = await startDaemon({ configDir, consoleLog: false });
+  } catch (err) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const remember = (d: Daemon): void => {
+    d.bus.on('process', (p) => {
+      if (p.identity) seen.set(p.identity.pid, p.identity.startTime);
+    });
+    for (const s of d.supervisor.snapshots()) {
+      const id = d.supervisor.runner(s.name)?.processIdentity();
+      if (id) seen.set(id.pid, id.startTime);
+    }
+  };
+  remember(daemon);
+  const t: TestDaemon = {
+    daemon,
+    dir,
+    configDir,
+    client: new ControlClient({ socketPath: daemon.manager.control.socket }),
+    cli: (args) => runCli(configDir, args),
+    pid: (name) => daemon.supervisor.runner(name)?.snapshot().pid ?? null,
+    async waitRunning(names = daemon.supervisor.names()) {
+      await waitUntil(
+        () => names.every((n) => daemon.supervisor.runner(n)?.snapshot().state === 'running'),
+        `${names.join(', ')} are running`,
+      );
+      return Object.fromEntries(names.map((n) => [n, t.pid(n)!]));
+    },
+    async close() {
+      await daemon.stop();
+      for (const [pid, startTime] of seen) {
+        if (!isAlive(pid, startTime)) continue;
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone meanwhile
+        }
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return t;
+}

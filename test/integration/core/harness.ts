@@ -1,0 +1,421 @@
+/**
+ * Harness of the core acceptance tests: a temp config dir of simulated nodes
+ * (a Fleet), the real CLI `nodewarden run --config DIR` as a child process, a
+ * tail of the manager log `<logDir>/nodewarden.log` (JSON lines, events logged
+ * as `"<node>: <type> (<reason>)"` with their details) to wait on, facts read
+ * from /proc, and cleanup of every process by pid: the ones it was told about
+ * and every process whose working directory lies inside the fleet's temp dir
+ * (the manager is started there, nodes and grandchildren run in their dataDir).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The compiled tree (dist/). */
+export const DIST = fileURLToPath(new URL('../../../', import.meta.url));
+export const CLI = path.join(DIST, 'src', 'cli', 'index.js');
+export const SIM = path.join(DIST, 'src', 'sim', 'sim-node.js');
+/** The sim's grandchild program (`--ignore-sigterm` to shrug off SIGTERM). */
+export const SLEEPER = path.join(DIST, 'src', 'sim', 'sleeper.js');
+
+/** `args` of a simulated node: `[SIM, '--name', '{{name}}', ...extra]`. */
+export function simArgs(...extra: string[]): string[] {
+  return [SIM, '--name', '{{name}}', ...extra];
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Objects merge key by key; anything else replaces. */
+function merge(a: Json, b: Json): Json {
+  const out: Json = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = isObject(v) && isObject(out[k]) ? merge(out[k] as Json, v) : v;
+  return out;
+}
+
+// ---------------------------------------------------------------- /proc facts
+
+interface Stat {
+  state: string;
+  startTime: string;
+}
+
+function readStat(pid: number): Stat | null {
+  let line: string;
+  try {
+    line = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return null;
+  }
+  const f = line.slice(line.lastIndexOf(')') + 2).split(' ');
+  return { state: f[0] ?? '?', startTime: f[19] ?? '' };
+}
+
+/** The pid exists and is not a zombie (a zombie counts as gone); with startTime, it is that very process. */
+export function alive(pid: number, startTime?: string): boolean {
+  const st = readStat(pid);
+  if (!st || st.state === 'Z' || st.state === 'X') return false;
+  return startTime === undefined || st.startTime === startTime;
+}
+
+function argvOf(pid: number): string[] | null {
+  try {
+    const parts = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    if (parts.at(-1) === '') parts.pop();
+    return parts;
+  } catch {
+    return null;
+  }
+}
+
+function cwdOf(pid: number): string | null {
+  try {
+    return fs.readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return null;
+  }
+}
+
+function allPids(): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number);
+}
+
+/** Polls `fact` every 25 ms until truthy; `timeoutMs` is only a failure bound. */
+export async function waitUntil<T>(fact: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fact();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Resolves when every pid is gone (zombies count as gone). */
+export async function waitGone(pids: readonly number[], what: string, timeoutMs = 10_000): Promise<void> {
+  await waitUntil(() => pids.every((p) => !alive(p)), `${what} (pids ${pids.join(', ')}) are gone`, timeoutMs);
+}
+
+// ---------------------------------------------------------------- manager log
+
+/** One line of nodewarden.log: winston's fields plus the event's details, flat. */
+export interface LogEntry {
+  readonly message: string;
+  readonly level: string;
+  readonly timestamp: string;
+  readonly [key: string]: unknown;
+}
+
+const LINE = Symbol('line');
+
+/** The index just past `e` in the log: pass it as `from` to wait for what came after `e`. */
+export function after(e: LogEntry): number {
+  const i = (e as unknown as Record<symbol, number>)[LINE];
+  if (i === undefined) throw new Error('not an entry read from a ManagerLog');
+  return i + 1;
+}
+
+/** True when the entry records contract event `type` of `node` (and `reason`, when given). */
+export function isEvent(e: LogEntry, node: string, type: string, reason?: string): boolean {
+  const head = `${node}: ${type}`;
+  if (reason !== undefined) return e.message === `${head} (${reason})`;
+  return e.message === head || e.message.startsWith(`${head} (`);
+}
+
+/** A reader of `<logDir>/nodewarden.log` that waits for lines, driven by fs.watch (with a slow poll as backstop). */
+export class ManagerLog {
+  constructor(readonly file: string) {}
+
+  /** Every complete line so far, parsed. */
+  entries(): LogEntry[] {
+    let text: string;
+    try {
+      text = fs.readFileSync(this.file, 'utf8');
+    } catch {
+      return [];
+    }
+    const lines = text.split('\n');
+    lines.pop(); // unterminated (or empty) tail
+    return lines
+      .filter((l) => l.trim() !== '')
+      .map((l, i) => Object.defineProperty(JSON.parse(l) as LogEntry, LINE, { value: i, enumerable: false }));
+  }
+
+  /** Number of complete lines so far: pass it as `from` to wait only for what comes next. */
+  count(): number {
+    return this.entries().length;
+  }
+
+  /** The first entry at index >= `from` that matches. */
+  waitFor(
+    match: (e: LogEntry) => boolean,
+    opts: { from?: number; timeoutMs?: number; what?: string } = {},
+  ): Promise<LogEntry> {
+    const timeoutMs = opts.timeoutMs ?? 10_000;
+    return new Promise((resolve, reject) => {
+      let watcher: fs.FSWatcher | null = null;
+      let poll: NodeJS.Timeout | null = null;
+      let timer: NodeJS.Timeout | null = null;
+      const finish = (fn: () => void): void => {
+        watcher?.close();
+        if (poll) clearInterval(poll);
+        if (timer) clearTimeout(timer);
+        fn();
+      };
+      const check = (): boolean => {
+        const hit = this.entries()
+          .slice(opts.from ?? 0)
+          .find(match);
+        if (hit) finish(() => resolve(hit));
+        return hit !== undefined;
+      };
+      if (check()) return;
+      try {
+        watcher = fs.watch(path.dirname(this.file), () => void check());
+      } catch {
+        watcher = null; // the directory is created by the manager; the poll covers it
+      }
+      poll = setInterval(check, 100);
+      timer = setTimeout(() => {
+        const tail = this.entries()
+          .slice(-8)
+          .map((e) => e.message)
+          .join(' | ');
+        finish(() =>
+          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${opts.what ?? 'a log line'} in ${this.file}; last: ${tail}`)),
+        );
+      }, timeoutMs);
+    });
+  }
+
+  /** The next `"<node>: <type>"` event line (optionally with that reason and more conditions). */
+  waitEvent(
+    node: string,
+    type: string,
+    opts: { from?: number; timeoutMs?: number; reason?: string; where?: (e: LogEntry) => boolean } = {},
+  ): Promise<LogEntry> {
+    const what = `"${node}: ${type}${opts.reason ? ` (${opts.reason})` : ''}"`;
+    return this.waitFor((e) => isEvent(e, node, type, opts.reason) && (opts.where?.(e) ?? true), { ...opts, what });
+  }
+
+  /** Every event line of `node` of that type so far. */
+  events(node: string, type: string, from = 0): LogEntry[] {
+    return this.entries()
+      .slice(from)
+      .filter((e) => isEvent(e, node, type));
+  }
+}
+
+// ---------------------------------------------------------------- manager process
+
+/** A `nodewarden` CLI process started by the harness. */
+export interface CliProcess {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stdout(): string;
+  stderr(): string;
+  signal(sig: NodeJS.Signals): void;
+  /** Resolves with the exit; fails after `timeoutMs` (a failure bound only). */
+  waitExit(timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Creation options of a Fleet: node files and overrides of the test defaults. */
+export interface FleetOptions {
+  /** `nodes/<name>.json` contents; without `args` a node runs the plain sim. */
+  nodes: Record<string, Json>;
+  template?: Json;
+  manager?: Json;
+}
+
+/**
+ * One temp config dir (nodewarden.json, template.json, nodes/) of simulated
+ * nodes, with state, logs and data inside it; starts managers on it and ends
+ * every process it knows of in `cleanup`.
+ */
+export class Fleet {
+  readonly configDir: string;
+  readonly stateDir: string;
+  readonly logDir: string;
+  readonly log: ManagerLog;
+  private readonly tracked = new Map<number, string>();
+  private seq = 0;
+
+  private constructor(readonly dir: string) {
+    this.configDir = path.join(dir, 'configs');
+    this.stateDir = path.join(dir, 'state');
+    this.logDir = path.join(dir, 'logs');
+    this.log = new ManagerLog(path.join(this.logDir, 'nodewarden.log'));
+  }
+
+  static create(opts: FleetOptions): Fleet {
+    const f = new Fleet(fs.mkdtempSync(path.join(os.tmpdir(), 'nw-')));
+    fs.mkdirSync(path.join(f.configDir, 'nodes'), { recursive: true });
+    fs.mkdirSync(f.logDir, { recursive: true });
+    const manager = merge(
+      { stateDir: f.stateDir, logDir: f.logDir, startup: { concurrency: 0, intervalMs: 1 } },
+      opts.manager ?? {},
+    );
+    const template = merge(
+      {
+        binary: process.execPath,
+        args: simArgs(),
+        env: { SIM_PORT: '0' },
+        dataDir: path.join(f.dir, 'data', '{{name}}'),
+        restart: { startSeconds: 1, stableSeconds: 1, backoffMs: 100, backoffMaxMs: 1000 },
+        stop: { graceMs: 1500 },
+      },
+      opts.template ?? {},
+    );
+    f.writeJson('nodewarden.json', manager);
+    f.writeJson('template.json', template);
+    for (const [name, node] of Object.entries(opts.nodes)) f.writeJson(path.join('nodes', `${name}.json`), node);
+    return f;
+  }
+
+  /** Writes a file of the config dir (e.g. a node file to change it). */
+  writeJson(rel: string, value: unknown): void {
+    fs.writeFileSync(path.join(this.configDir, rel), JSON.stringify(value, null, 2) + '\n');
+  }
+
+  /** `nodewarden <args...> --config DIR` as a child (own session, cwd inside the temp dir, output to files). */
+  cli(args: readonly string[], env: NodeJS.ProcessEnv = {}): CliProcess {
+    const n = ++this.seq;
+    const outFile = path.join(this.dir, `cli-${n}.out`);
+    const errFile = path.join(this.dir, `cli-${n}.err`);
+    const out = fs.openSync(outFile, 'w');
+    const err = fs.openSync(errFile, 'w');
+    const child = spawn(process.execPath, [CLI, ...args, '--config', this.configDir], {
+      cwd: this.dir,
+      detached: true,
+      stdio: ['ignore', out, err],
+      env: { ...process.env, ...env },
+    });
+    fs.closeSync(out);
+    fs.closeSync(err);
+    if (child.pid === undefined) throw new Error('could not spawn the nodewarden CLI');
+    this.track(child.pid);
+    const pid = child.pid;
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    const read = (f: string) => (): string => {
+      try {
+        return fs.readFileSync(f, 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    const stderr = read(errFile);
+    return {
+      child,
+      pid,
+      exited,
+      stdout: read(outFile),
+      stderr,
+      signal: (sig) => process.kill(pid, sig),
+      waitExit: async (timeoutMs = 10_000) => {
+        let timer: NodeJS.Timeout | undefined;
+        const bound = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`nodewarden ${args.join(' ')} (pid ${pid}) did not exit within ${timeoutMs} ms; stderr: ${stderr().slice(-500)}`)),
+            timeoutMs,
+          );
+        });
+        try {
+          return await Promise.race([exited, bound]);
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+    };
+  }
+
+  /** `nodewarden run --config DIR`. */
+  startManager(): CliProcess {
+    return this.cli(['run']);
+  }
+
+  /** Remember a pid (with its start time) for cleanup. */
+  track(...pids: number[]): void {
+    for (const pid of pids) {
+      const st = readStat(pid);
+      if (st && !this.tracked.has(pid)) this.tracked.set(pid, st.startTime);
+    }
+  }
+
+  nodeLogPath(name: string): string {
+    return path.join(this.logDir, `${name}.log`);
+  }
+
+  /** The node's log lines so far (complete lines only). */
+  nodeLines(name: string): string[] {
+    let text: string;
+    try {
+      text = fs.readFileSync(this.nodeLogPath(name), 'utf8');
+    } catch {
+      return [];
+    }
+    const lines = text.split('\n');
+    lines.pop();
+    return lines;
+  }
+
+  /** Waits for a line of the node's log matching `re`. */
+  async waitNodeLine(name: string, re: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
+    return waitUntil(
+      () => this.nodeLines(name).map((l) => re.exec(l)).find((m) => m !== null) ?? null,
+      `${name}.log has a line matching ${re}`,
+      timeoutMs,
+    );
+  }
+
+  /** Live (non-zombie) sim processes of this fleet running as node `name`. */
+  simPids(name: string): number[] {
+    return this.ownedPids().filter((pid) => {
+      const argv = argvOf(pid);
+      if (!argv || argv[1] !== SIM) return false;
+      const i = argv.indexOf('--name');
+      return i > 0 && argv[i + 1] === name;
+    });
+  }
+
+  /** Live processes whose working directory is inside the temp dir. */
+  ownedPids(): number[] {
+    const prefix = this.dir + path.sep;
+    return allPids().filter((pid) => {
+      const cwd = cwdOf(pid);
+      return cwd !== null && (cwd === this.dir || cwd.startsWith(prefix)) && alive(pid);
+    });
+  }
+
+  /** SIGKILLs every tracked or owned process, by pid, waits until each is gone, removes the temp dir. */
+  async cleanup(): Promise<void> {
+    const victims = new Set<number>();
+    for (const [pid, startTime] of this.tracked) if (alive(pid, startTime)) victims.add(pid);
+    for (const pid of this.ownedPids()) victims.add(pid);
+    for (const pid of victims) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await waitGone([...victims], 'every leftover process', 5000);
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** True when the CLI knows `verb` (its --help lists it); for sub-cases that wait on verbs added later. */
+export function cliHasVerb(verb: string): boolean {
+  const r = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' });
+  return new RegExp(`^\\s+${verb}\\b`, 'm').test(r.stdout);
+}

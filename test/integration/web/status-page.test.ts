@@ -1,0 +1,139 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { queryToken } from '../../../src/web/auth.js';
+import { registerWebRoutes } from '../../../src/web/routes.js';
+import { startFleet, waitState, type Fleet } from './fleet.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const TOKEN = 'test-token-<&>';
+const SCREENSHOT = '/tmp/nodewarden-status.png';
+
+/**
+ * The control server enforces the bearer token (the API's job); this test app
+ * does the same so the page is exercised as it is served over TCP: the token
+ * arrives as `/?token=` and the page must pass it on to its EventSource.
+ */
+function requireToken(app: FastifyInstance): void {
+  app.addHook('onRequest', async (req, reply) => {
+    const header = req.headers.authorization;
+    const given = header?.startsWith('Bearer ') ? header.slice(7) : queryToken(req.method, req.url);
+    if (given !== TOKEN) await reply.code(401).send({ error: { code: 'E_AUTH', message: 'bad token' } });
+  });
+}
+
+describe('status page in a real browser', () => {
+  let fleet: Fleet;
+  let app: FastifyInstance;
+  let context: BrowserContext;
+  let page: Page;
+  let profileDir: string;
+  let base: string;
+  const problems: string[] = [];
+
+  before(async () => {
+    assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is required (apt-get install chromium)`);
+    fleet = await startFleet(['alpha', 'beta', 'gamma']);
+    app = Fastify();
+    requireToken(app);
+    registerWebRoutes(app, fleet.daemon);
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-chromium-'));
+    context = await chromium.launchPersistentContext(profileDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+      viewport: { width: 1280, height: 800 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    page.on('pageerror', (err) => problems.push(String(err)));
+    await waitState(fleet.daemon, ['alpha', 'beta', 'gamma'], 'running');
+  });
+
+  after(async () => {
+    await context?.close();
+    await app?.close();
+    await fleet?.close();
+    if (profileDir) fs.rmSync(profileDir, { recursive: true, force: true });
+  });
+
+  test('the page is refused without the token', async () => {
+    const res = await page.request.get(`${base}/`);
+    assert.equal(res.status(), 401);
+  });
+
+  test('shows every node with its state, the host and the counts, live', async () => {
+    await page.goto(`${base}/?token=${encodeURIComponent(TOKEN)}`);
+    for (const n of ['alpha', 'beta', 'gamma']) {
+      await page.waitForSelector(`tr[data-node="${n}"][data-state="running"]`);
+    }
+    assert.equal(await page.locator('#nodes tbody tr').count(), 3);
+    assert.equal(await page.textContent('#host'), os.hostname());
+    assert.equal(await page.getAttribute('#conn', 'data-conn'), 'live');
+    assert.equal(await page.textContent('#counts'), '3 running');
+    const pid = fleet.daemon.supervisor.runner('alpha')!.snapshot().pid!;
+    assert.equal(await page.textContent('tr[data-node="alpha"] td.pid'), String(pid));
+    assert.equal(await page.textContent('tr[data-node="alpha"] td.state'), 'running');
+    assert.equal(await page.textContent('tr[data-node="alpha"] td.health'), 'unknown');
+    assert.match((await page.textContent('tr[data-node="alpha"] td.uptime')) ?? '', /^\d+s$/);
+    await page.waitForSelector('#events li[data-type="started"]');
+  });
+
+  test('a node stopped through the supervisor turns stopped without a reload', async () => {
+    await page.evaluate('window.marker = 42');
+    await fleet.daemon.supervisor.stop(['beta']);
+    await page.waitForSelector('tr[data-node="beta"][data-state="stopped"]');
+    assert.equal(await page.textContent('tr[data-node="beta"] td.state'), 'stopped');
+    assert.equal(await page.textContent('tr[data-node="beta"] td.pid'), '\u2014');
+    await page.waitForFunction("document.getElementById('counts').textContent === '2 running1 stopped'");
+    await page.waitForSelector('#events li[data-type="stopped"]');
+    // same document: nothing reloaded
+    assert.equal(await page.evaluate('window.marker'), 42);
+  });
+
+  test('event details are shown as text, never parsed as HTML', async () => {
+    const evil = '<img src=x onerror="window.pwned=1"><b>bold</b>';
+    fleet.daemon.bus.emit({ node: null, type: 'config_error', details: { problems: [evil] } });
+    const item = await page.waitForSelector('#events li[data-type="config_error"]');
+    assert.ok(((await item.textContent()) ?? '').includes('<img src=x'));
+    assert.equal(await page.locator('#events img, #events b').count(), 0);
+    assert.equal(await page.evaluate('window.pwned'), undefined);
+  });
+
+  test('reads well at phone width: cards, no sideways scrolling', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    // a string: the test's TypeScript has no DOM types
+    const layout = await page.evaluate<{ scrollWidth: number; rowDisplay: string; theadDisplay: string }>(`({
+      scrollWidth: document.documentElement.scrollWidth,
+      rowDisplay: getComputedStyle(document.querySelector('#nodes tbody tr')).display,
+      theadDisplay: getComputedStyle(document.querySelector('#nodes thead')).display,
+    })`);
+    assert.equal(layout.rowDisplay, 'grid');
+    assert.equal(layout.theadDisplay, 'none');
+    assert.ok(layout.scrollWidth <= 390, `page is ${layout.scrollWidth}px wide at 390px`);
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    assert.ok(fs.statSync(SCREENSHOT).size > 0);
+  });
+
+  test('the browser saw no script errors or CSP violations', () => {
+    assert.deepEqual(problems, []);
+  });
+});
