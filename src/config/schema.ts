@@ -136,7 +136,7 @@ export const managerSchema = {
   sampling: { intervalMs: f('nw-positive-int', 5000, 'resource sampling interval') },
   startup: {
     concurrency: f('nw-nat', 8, 'nodes starting at once (0 = unlimited)'),
-    intervalMs: f('nw-positive-int', 250, 'pause between two node starts'),
+    intervalMs: f('nw-nat', 250, 'pause between two node starts (0 = none)'),
   },
   pressure: {
     memoryHighPercent: f('nw-percent', 90, 'host memory use that starts shedding'),

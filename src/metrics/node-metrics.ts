@@ -40,7 +40,9 @@ export function registerNodeMetrics(registry: Registry, src: MetricsSource): voi
     help: 'Lifecycle state of the node: 1 for the current state, 0 for the others.',
     labelNames: ['node', 'state'],
     fill: (emit) =>
-      each((r) => NODE_STATES.forEach((state) => emit({ node: r.node, state }, r.snap.state === state ? 1 : 0))),
+      each((r) =>
+        NODE_STATES.forEach((state) => emit({ node: r.node, state }, r.snap.state === state ? 1 : 0)),
+      ),
   });
   scrapeGauge({
     registry,
@@ -136,7 +138,11 @@ function registerSyncMetrics(registry: Registry, each: Each): void {
     "Reference height of the node's sync group (best in-sync member or reference probe).",
     (o) => o.referenceHeight,
   );
-  sync('nodewarden_node_lag_blocks', 'Blocks the node is behind its reference height (0 when ahead).', (o) => o.lag);
+  sync(
+    'nodewarden_node_lag_blocks',
+    'Blocks the node is behind its reference height (0 when ahead).',
+    (o) => o.lag,
+  );
 }
 
 function registerLogMetrics(registry: Registry, each: Each): void {
@@ -149,7 +155,11 @@ function registerLogMetrics(registry: Registry, each: Each): void {
       fill: (emit) => each((r) => emit({ node: r.node }, r.log ? known(pick(r.log)) : null)),
     });
   };
-  counter('nodewarden_node_log_written_bytes_total', 'Bytes of node output written to its log.', (s) => s.writtenBytes);
+  counter(
+    'nodewarden_node_log_written_bytes_total',
+    'Bytes of node output written to its log.',
+    (s) => s.writtenBytes,
+  );
   counter(
     'nodewarden_node_log_dropped_bytes_total',
     'Bytes of node output dropped because the log disk was full or slow.',

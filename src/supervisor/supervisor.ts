@@ -271,6 +271,7 @@ export class Supervisor {
     }
     // No timer (backoff, fatal retry) may outlive the manager; kept nodes stay as they are.
     for (const e of this.entries.values()) e.runner.detach();
+    if (opts.keepNodes) this.deps.driver.release?.();
     await Promise.all([...this.entries.values()].map((e) => e.log.close()));
     this.offState();
   }

@@ -44,7 +44,8 @@ export const PAGE_HTML = `<!doctype html>
 </html>
 `;
 
-const sha256 = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+const sha256 = (text: string): string =>
+  `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 
 /**
  * Headers for the page: a Content-Security-Policy that allows exactly the

@@ -58,7 +58,9 @@ export class StreamFeed {
   /** Take over a request's raw response (the route has hijacked it) and start streaming. */
   attach(req: IncomingMessage, res: ServerResponse): void {
     if (this.closed) {
-      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end('nodewarden is shutting down\n');
+      res
+        .writeHead(503, { 'content-type': 'text/plain; charset=utf-8' })
+        .end('nodewarden is shutting down\n');
       return;
     }
     res.writeHead(200, SSE_HEADERS);

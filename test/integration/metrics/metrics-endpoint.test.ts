@@ -94,11 +94,18 @@ describe('GET /metrics on a real daemon', () => {
       assert.equal(sample(text, 'nodewarden_node_lag_blocks', { node: 'alpha' }), 4);
       assert.equal(sample(text, 'nodewarden_node_cpu_seconds_total', { node: 'alpha' }), 12.5);
       assert.equal(sample(text, 'nodewarden_node_cpu_usage_ratio', { node: 'alpha' }), 0.5);
-      assert.equal(sample(text, 'nodewarden_node_resident_memory_bytes', { node: 'alpha' }), 64 * 1024 * 1024);
+      assert.equal(
+        sample(text, 'nodewarden_node_resident_memory_bytes', { node: 'alpha' }),
+        64 * 1024 * 1024,
+      );
       assert.equal(sample(text, 'nodewarden_node_health', { node: 'alpha', health: 'in_sync' }), 1);
       assert.equal(sample(text, 'nodewarden_node_health', { node: 'alpha', health: 'unknown' }), 0);
       assert.equal(
-        sample(text, 'nodewarden_node_info', { node: 'alpha', version: '1.2.3 \\"quoted\\"', peer_id: '12D3KooW' }),
+        sample(text, 'nodewarden_node_info', {
+          node: 'alpha',
+          version: '1.2.3 \\"quoted\\"',
+          peer_id: '12D3KooW',
+        }),
         1,
       );
       assert.equal(sample(text, 'nodewarden_node_height', { node: 'beta' }), undefined);

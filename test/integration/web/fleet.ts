@@ -56,7 +56,12 @@ export async function startFleet(names: readonly string[]): Promise<Fleet> {
 }
 
 /** Resolve once every named node is in `state` (subscribe first, then check: no missed change). */
-export function waitState(daemon: Daemon, names: readonly string[], state: string, timeoutMs = 10_000): Promise<void> {
+export function waitState(
+  daemon: Daemon,
+  names: readonly string[],
+  state: string,
+  timeoutMs = 10_000,
+): Promise<void> {
   const reached = (): boolean => names.every((n) => daemon.supervisor.runner(n)?.snapshot().state === state);
   return new Promise((resolve, reject) => {
     const off = daemon.bus.on('state', () => {
@@ -76,7 +81,11 @@ export function waitState(daemon: Daemon, names: readonly string[], state: strin
 }
 
 /** Poll an external fact every 25 ms until true; throws after `timeoutMs` (a failure bound). */
-export async function until(what: string, fact: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+export async function until(
+  what: string,
+  fact: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await fact())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

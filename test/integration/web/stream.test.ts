@@ -52,7 +52,16 @@ describe('GET /api/stream (Server-Sent Events)', () => {
       assert.equal(solo.name, 'solo');
       assert.equal(solo.state, 'running');
       assert.equal(typeof solo.pid, 'number');
-      for (const key of ['health', 'uptimeSeconds', 'restarts', 'height', 'lag', 'cpuPercent', 'rssBytes', 'held']) {
+      for (const key of [
+        'health',
+        'uptimeSeconds',
+        'restarts',
+        'height',
+        'lag',
+        'cpuPercent',
+        'rssBytes',
+        'held',
+      ]) {
         assert.ok(key in solo, `status node has ${key}`);
       }
       await sse.next((f) => f.event === 'events');
@@ -109,7 +118,9 @@ describe('GET /api/stream (Server-Sent Events)', () => {
         { from },
       );
       assert.equal((JSON.parse(f.data) as StatusMessage).counts.stopped, 1);
-      await until('the stopped event', () => events(sse.frames.slice(from)).some((e) => e.type === 'stopped'));
+      await until('the stopped event', () =>
+        events(sse.frames.slice(from)).some((e) => e.type === 'stopped'),
+      );
     } finally {
       sse.close();
     }

@@ -2,6 +2,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { loadConfig } from '../../../src/config/load.js';
+import { loadManagerConfig } from '../../../src/config/manager.js';
 import { MASK } from '../../../src/config/issues.js';
 import { MemorySecrets } from '../../../src/config/secrets.js';
 import { assertIssue, expectIssues, makeConfigDir, removeDir } from './fixture.js';
@@ -149,9 +150,17 @@ describe('nodewarden.json', () => {
       0,
     );
     assert.equal(
-      assertIssue(issues, 'nodewarden.json', 'startup.intervalMs', /must be a positive integer/).value,
+      assertIssue(issues, 'nodewarden.json', 'startup.intervalMs', /must be an integer >= 0/).value,
       -250,
     );
+  });
+
+  test('startup pacing can be turned off: concurrency 0 and intervalMs 0', () => {
+    const { manager, issues } = loadManagerConfig(
+      dirWith({ 'nodewarden.json': { startup: { concurrency: 0, intervalMs: 0 } } }),
+    );
+    assert.deepEqual(issues, []);
+    assert.deepEqual({ ...manager.startup }, { concurrency: 0, intervalMs: 0 });
   });
 
   test('low pressure marks must be below the high ones; the issue names both keys', () => {
