@@ -15,6 +15,7 @@ import { acquireManagerLock, type HeldLock } from './supervisor/lock.js';
 import { isAlive, readCmdline } from './supervisor/proc.js';
 import { Supervisor, type PersistedNode, type ReloadDiff } from './supervisor/supervisor.js';
 import { VERSION } from './version.js';
+import { metricsFor } from './metrics/registry.js';
 import type { ObservationSource } from './api/status.js';
 import { prepareControl, startControlServer } from './api/server.js';
 import { Observations } from './monitoring/observations.js';
@@ -226,6 +227,7 @@ async function boot(p: Parts): Promise<Daemon> {
   };
   // Watchers subscribe before boot so they see adoption and reaping too.
   // WATCHERS: one line each, e.g. `attachAlerter(daemon);` (see each module's attach.ts).
+  metricsFor(daemon); // counters fed by the bus must see boot's events too
   attachProber(daemon);
   attachAlerter(daemon);
   attachResources(daemon);

@@ -8,9 +8,8 @@ import { pipeline } from 'node:stream/promises';
  * `<name>.log.1` (or `.1.gz`) the newest rotated file … `.N` the oldest.
  *
  * A rotation costs the write path two calls: rename the current file to
- * `<name>.log.rotating` and open a new one. Shifting the backups (one rename
- * per existing file), naming the rotated file `.1` and gzipping it run in the
- * background, one rotation at a time.
+ * `<name>.log.rotating` and open a new one; the Rotator (rotator.ts) does the
+ * rest in the background.
  */
 
 /** `<logDir>/<name>.log`. */
@@ -52,38 +51,18 @@ export async function shiftBackups(logDir: string, name: string, backups: number
   }
 }
 
-/**
- * Gzips file to `<file>.gz` via a temp name, then removes the plain file, so
- * a crash never loses a rotated file. Fast level: hosts run hundreds of nodes.
- */
-export async function gzipFile(file: string): Promise<void> {
-  const tmp = `${file}.gz.tmp`;
+/** Gzips src into dest (fast level: hosts run hundreds of nodes); a failed run leaves no dest. */
+export async function gzipTo(src: string, dest: string): Promise<void> {
   try {
     await pipeline(
-      fs.createReadStream(file),
+      fs.createReadStream(src),
       zlib.createGzip({ level: zlib.constants.Z_BEST_SPEED }),
-      fs.createWriteStream(tmp, { mode: 0o640 }),
+      fs.createWriteStream(dest, { mode: 0o640 }),
     );
-    await fs.promises.rename(tmp, `${file}.gz`);
-    await fs.promises.unlink(file);
   } catch (err) {
-    await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
+    await fs.promises.rm(dest, { force: true }).catch(() => undefined);
     throw err;
   }
-}
-
-/** The background half of a rotation: shift the backups, `.rotating` → `.1`, gzip it. */
-export async function finishRotation(
-  logDir: string,
-  name: string,
-  backups: number,
-  compress: boolean,
-): Promise<void> {
-  const base = logFilePath(logDir, name);
-  await shiftBackups(logDir, name, backups);
-  await fs.promises.rename(rotatingPath(logDir, name), `${base}.1`);
-  // On a gzip failure the plain `.1` stays: an uncompressed backup beats a lost one.
-  if (compress) await gzipFile(`${base}.1`);
 }
 
 /** Runs background jobs one at a time, in order; a failing job is reported and the queue goes on. */
@@ -93,7 +72,17 @@ export class JobQueue {
   constructor(private readonly onError: (err: unknown) => void) {}
 
   push(job: () => Promise<void>): void {
-    this.tail = this.tail.then(job).catch((err: unknown) => this.onError(err));
+    void this.run(job);
+  }
+
+  /** Queues job and resolves with its result (undefined if it failed; the error went to onError). */
+  run<T>(job: () => Promise<T>): Promise<T | undefined> {
+    const result = this.tail.then(job).catch((err: unknown) => {
+      this.onError(err);
+      return undefined;
+    });
+    this.tail = result.then(() => undefined);
+    return result;
   }
 
   /** Resolves when every job pushed so far has finished. */

@@ -4,7 +4,8 @@ import { systemClock, type Clock } from '../supervisor/clock.js';
 import { advance, lineEndWithin, NL } from './lines.js';
 import { DropReporter } from './drops.js';
 import { LineQueue } from './line-queue.js';
-import { finishRotation, gzipFile, ignoreMissing, JobQueue, logFilePath, rotatingPath } from './rotate.js';
+import { ignoreMissing, logFilePath, rotatingPath } from './rotate.js';
+import { Rotator } from './rotator.js';
 
 /** Counters of one node's log pipeline (shown in status and metrics). */
 export interface LogStats {
@@ -56,7 +57,7 @@ export class LogWriter {
   private writtenBytes = 0;
   private rotations = 0;
   private readonly drops: DropReporter;
-  private readonly background: JobQueue;
+  private readonly rotator: Rotator;
   private readonly logger: Logger;
   private readonly writev: WritevFn;
   private readonly maxLineBytes: number;
@@ -76,7 +77,7 @@ export class LogWriter {
     );
     this.writev = opts.writev ?? fsWritev;
     this.maxLineBytes = opts.maxLineBytes ?? 64 * 1024;
-    this.background = new JobQueue((err) =>
+    this.rotator = new Rotator(opts.logDir, opts.name, opts.backups, Boolean(opts.compress), (err) =>
       this.logger.warn(`node ${opts.name}: finishing a log rotation failed`, { error: String(err) }),
     );
   }
@@ -88,12 +89,7 @@ export class LogWriter {
     const fd = await openAppend(file);
     const { size } = await fs.promises.stat(file);
     const w = new LogWriter(opts, fd, size, size === 0 || (await lastByte(file, size)) === NL);
-    // Finish what a crash interrupted: a rotation half done, a gzip not done.
-    if (opts.backups > 0 && fs.existsSync(rotatingPath(opts.logDir, opts.name))) {
-      w.background.push(() => finishRotation(opts.logDir, opts.name, opts.backups, Boolean(opts.compress)));
-    } else if (opts.compress && fs.existsSync(`${file}.1`)) {
-      w.background.push(() => gzipFile(`${file}.1`));
-    }
+    w.rotator.recover(); // finish what a crash interrupted
     return w;
   }
 
@@ -135,7 +131,7 @@ export class LogWriter {
     this.closed = true;
     if (this.partialBytes > 0) this.enqueue(this.takePartial(), true);
     await this.flush();
-    await this.background.idle();
+    await this.rotator.idle();
     await new Promise<void>((resolve) => fs.close(this.fd, () => resolve()));
   }
 
@@ -212,13 +208,13 @@ export class LogWriter {
   }
 
   private async rotate(): Promise<void> {
-    const { logDir, name, backups, compress } = this.opts;
+    const { logDir, name, backups } = this.opts;
     const file = logFilePath(logDir, name);
     try {
-      await this.background.idle(); // the previous rotation is shifted in (normally long done)
+      await this.rotator.renamesIdle(); // the previous rotation is shifted in (normally long done)
       if (backups > 0) {
         await fs.promises.rename(file, rotatingPath(logDir, name));
-        this.background.push(() => finishRotation(logDir, name, backups, Boolean(compress)));
+        this.rotator.rotated();
       } else {
         await ignoreMissing(fs.promises.unlink(file));
       }

@@ -27,6 +27,8 @@ export interface ExecDriverOptions {
  */
 export class ExecDriver implements ProcessDriver {
   private readonly ids = new IdResolver();
+  /** Handles of the processes this driver spawned and that still run. */
+  private readonly children = new Set<{ unref(): void }>();
   /** Process groups sent a stop signal whose leader has not been swept yet. */
   private readonly signalled = new Set<number>();
   private readonly watched = new Map<number, { startTime: string; done: Array<(e: ExitInfo) => void> }>();
@@ -101,6 +103,11 @@ export class ExecDriver implements ProcessDriver {
     };
     const sub = execa(file, [...args], opts);
     const pid = sub.pid;
+    this.children.add(sub);
+    void sub.then(
+      () => this.children.delete(sub),
+      () => this.children.delete(sub),
+    );
     const exited: Promise<ExitInfo> = sub
       .then(
         (r) => ({ code: r.exitCode ?? null, signal: (r.signal as NodeJS.Signals | undefined) ?? null }),
@@ -175,6 +182,11 @@ export class ExecDriver implements ProcessDriver {
       clearInterval(this.watchTimer);
       this.watchTimer = null;
     }
+  }
+
+  /** Nodes left running (`--keep-nodes`) must not keep the exiting manager alive: unref their handles. */
+  release(): void {
+    for (const child of this.children) child.unref();
   }
 
   signalGroup(pgid: number, signal: NodeJS.Signals): void {

@@ -205,4 +205,31 @@ describe('LogWriter', () => {
       fs.readFileSync(file(), 'utf8');
     assert.equal(all, text);
   });
+
+  test('compress with few backups and rapid rotations: the kept files are all gzipped and hold the newest output', async () => {
+    const w = await open({ maxBytes: 500, backups: 3, compress: true });
+    const text = makeLines(3000).join('\n') + '\n';
+    feed(w, text, 5);
+    await w.close();
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['n1.log', 'n1.log.1.gz', 'n1.log.2.gz', 'n1.log.3.gz']);
+    const kept =
+      [3, 2, 1].map((i) => zlib.gunzipSync(fs.readFileSync(file(`.${i}.gz`))).toString()).join('') +
+      fs.readFileSync(file(), 'utf8');
+    assert.ok(text.endsWith(kept), 'a contiguous tail of the output');
+    assert.ok(w.stats().rotations > 100);
+  });
+
+  test('opening after a crash finishes a half-done rotation, removes temp files and compresses plain backups', async () => {
+    fs.writeFileSync(file('.rotating'), 'A\n');
+    fs.writeFileSync(file('.1'), 'B\n');
+    fs.writeFileSync(file('.gzsrc-123'), 'junk');
+    fs.writeFileSync(file('.gzsrc-123.gz.tmp'), 'junk');
+    fs.writeFileSync(file(), 'C\n');
+    const w = await open({ backups: 5, compress: true });
+    await w.close();
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['n1.log', 'n1.log.1.gz', 'n1.log.2.gz']);
+    assert.equal(zlib.gunzipSync(fs.readFileSync(file('.1.gz'))).toString(), 'A\n');
+    assert.equal(zlib.gunzipSync(fs.readFileSync(file('.2.gz'))).toString(), 'B\n');
+    assert.equal(fs.readFileSync(file(), 'utf8'), 'C\n');
+  });
 });
