@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildChild } from './child.js';
-import { machineInfo } from './machine.js';
+import { busyWarning, load1, machineInfo } from './machine.js';
 import { NodewardenManager } from './managers/nodewarden.js';
 import { Pm2Manager } from './managers/pm2.js';
 import { SupervisordManager } from './managers/supervisord.js';
@@ -37,7 +37,7 @@ async function main(opts: BenchOptions): Promise<void> {
   reaper.install(cleanup);
   const log = (msg: string): void => console.log(msg);
   try {
-    log(`bench: temp root ${root}${opts.quick ? ' (quick run)' : ''}`);
+    log(`bench: temp root ${root}${opts.quick ? ' (quick run)' : ''}, load average ${load1()}`);
     const child = await buildChild(root);
     const all: Manager[] = [
       new NodewardenManager(reaper),
@@ -96,8 +96,10 @@ async function main(opts: BenchOptions): Promise<void> {
       results.status = await runStatusApi(nw, w, opts.quick ? 200 : opts.statusRequests, log);
     }
 
-    const done: BenchResults = { ...results, durationS: nsToMs(nowNs() - began) / 1000 };
+    const done: BenchResults = { ...results, durationS: nsToMs(nowNs() - began) / 1000, loadAtEnd: load1() };
     log(`\n${renderText(buildRows(done), done.managers)}\n`);
+    const busy = busyWarning(done.machine.cpus, [done.machine.loadAtStart, done.loadAtEnd!]);
+    if (busy) log(`WARNING: ${busy}\n`);
     for (const v of evaluateTargets(done)) log(`${v.verdict.padEnd(12)} ${v.target}: ${v.measured}`);
     fs.writeFileSync(opts.out, renderReport(done));
     log(`\nbench: wrote ${opts.out} (${Math.round(done.durationS!)} s)`);

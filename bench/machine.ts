@@ -10,6 +10,22 @@ export interface MachineInfo {
   readonly node: string;
   /** Filesystem type of the temp directory (where every log is written). */
   readonly tmpFs: string;
+  /** 1-minute load average when the run began (other work on the host skews every number). */
+  readonly loadAtStart: number;
+}
+
+/** The 1-minute load average now. */
+export function load1(): number {
+  return Math.round(os.loadavg()[0]! * 100) / 100;
+}
+
+/** A warning when the host was busy with other work, or null. */
+export function busyWarning(cpus: number, loads: readonly number[]): string | null {
+  const worst = Math.max(...loads);
+  return worst > cpus * 0.5
+    ? `the host was busy with other work (1-minute load average up to ${worst} on ${cpus} CPUs): ` +
+        'timings are inflated and noisy; rerun on an idle machine for numbers to compare'
+    : null;
 }
 
 export function machineInfo(tmpDir: string): MachineInfo {
@@ -26,5 +42,6 @@ export function machineInfo(tmpDir: string): MachineInfo {
     kernel: `${os.type()} ${os.release()}`,
     node: process.version,
     tmpFs,
+    loadAtStart: load1(),
   };
 }

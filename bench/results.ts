@@ -30,4 +30,6 @@ export interface BenchResults {
   samplingError?: string;
   status?: StatusResult;
   readonly durationS?: number;
+  /** 1-minute load average at the end of the run. */
+  readonly loadAtEnd?: number;
 }

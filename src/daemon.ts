@@ -228,7 +228,7 @@ async function boot(p: Parts): Promise<Daemon> {
   // Watchers subscribe before boot so they see adoption and reaping too.
   // WATCHERS: one line each, e.g. `attachAlerter(daemon);` (see each module's attach.ts).
   metricsFor(daemon); // counters fed by the bus must see boot's events too
-  attachProber(daemon);
+  attachProber(daemon, { onProbe: metricsFor(daemon).observeProbe });
   attachAlerter(daemon);
   attachResources(daemon);
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VERSION } from '../../src/version.js';
 import { Reaper } from '../reaper.js';
-import { disposeLaunch, runCommand, spawnLogged, tail, waitGone } from './spawn.js';
+import { assertLive, disposeLaunch, runCommand, spawnLogged, tail, waitGone } from './spawn.js';
 import type { Launched, Manager, Workload } from './types.js';
 
 /** dist/bench/managers/nodewarden.js → dist/src/cli/index.js (built by `npm run build`). */
@@ -21,17 +21,19 @@ export class NodewardenManager implements Manager {
   readonly label = 'nodewarden';
   readonly notes: string[] = [];
   private intervalMs = 0;
+  private cli = NODEWARDEN_CLI;
 
   constructor(private readonly reaper: Reaper) {}
 
   async prepare(root: string): Promise<string> {
     if (!fs.existsSync(NODEWARDEN_CLI)) throw new Error(`${NODEWARDEN_CLI} is missing: run \`npm run build\``);
+    this.cli = snapshotBuild(root);
     // Pacing off means intervalMs 0; older schemas accept only a positive value.
     const dir = fs.mkdtempSync(path.join(root, 'nw-check-'));
     const w: Workload = { dir, child: '/bin/true', stampDir: dir, logDir: dir, sleepers: 1 };
     const cfg = writeConfig(w, 0);
     try {
-      await runCommand(process.execPath, [NODEWARDEN_CLI, 'config', 'check', '--config', cfg], { timeoutMs: 30_000 });
+      await runCommand(process.execPath, [this.cli, 'config', 'check', '--config', cfg], { timeoutMs: 30_000 });
     } catch (err) {
       if (!String(err).includes('startup.intervalMs')) throw err;
       this.intervalMs = 1;
@@ -45,7 +47,8 @@ export class NodewardenManager implements Manager {
   async launch(w: Workload): Promise<Launched> {
     const cfg = writeConfig(w, this.intervalMs);
     const consoleLog = path.join(w.dir, 'manager.out');
-    const proc = spawnLogged(process.execPath, [NODEWARDEN_CLI, 'run', '--config', cfg], {
+    const launchedAt = Date.now();
+    const proc = spawnLogged(process.execPath, [this.cli, 'run', '--config', cfg], {
       logFile: consoleLog,
       cwd: w.dir,
     });
@@ -53,6 +56,7 @@ export class NodewardenManager implements Manager {
     return {
       consoleLog,
       managerPid: async () => proc.pid,
+      assertRunning: () => assertLive(proc.pid, 'nodewarden', consoleLog),
       stop: async () => {
         try {
           process.kill(proc.pid, 'SIGTERM');
@@ -63,8 +67,47 @@ export class NodewardenManager implements Manager {
       waitExit: (ms) => waitGone(proc.pid, ms),
       spewLogFiles: () => rotatedSet(w.logDir, 'spew.log'),
       dispose: () => (disposed ??= disposeLaunch(proc.pid, w.dir, this.reaper)),
+      bootMs: () => {
+        const at = startedAt(consoleLog);
+        return at === null ? null : at - launchedAt;
+      },
     };
   }
+}
+
+/** Wall-clock ms of the `manager_started` line in the manager's JSON console log. */
+function startedAt(consoleLog: string): number | null {
+  let text = '';
+  try {
+    text = fs.readFileSync(consoleLog, 'utf8');
+  } catch {
+    return null;
+  }
+  for (const line of text.split('\n')) {
+    if (!line.includes('manager_started')) continue;
+    try {
+      const ts = Date.parse((JSON.parse(line) as { timestamp?: string }).timestamp ?? '');
+      return Number.isFinite(ts) ? ts : null;
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+/**
+ * Copies the build (dist/src + package.json) into the run's temp root, with a
+ * symlink to the repository's node_modules, and returns the copied CLI: the
+ * whole run measures the build it started with, even if dist/ is rebuilt
+ * meanwhile.
+ */
+function snapshotBuild(root: string): string {
+  const repo = fileURLToPath(new URL('../../../', import.meta.url));
+  const dest = path.join(root, 'nodewarden');
+  fs.cpSync(path.join(repo, 'dist', 'src'), path.join(dest, 'dist', 'src'), { recursive: true });
+  fs.copyFileSync(path.join(repo, 'package.json'), path.join(dest, 'package.json'));
+  fs.symlinkSync(path.join(repo, 'node_modules'), path.join(dest, 'node_modules'));
+  return path.join(dest, 'dist', 'src', 'cli', 'index.js');
 }
 
 function writeConfig(w: Workload, intervalMs: number): string {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { isLive } from '../proc-scan.js';
 import { Reaper } from '../reaper.js';
 import { waitFor } from '../time.js';
-import { disposeLaunch, runCommand, waitGone } from './spawn.js';
+import { assertLive, disposeLaunch, runCommand, waitGone } from './spawn.js';
 import type { Launched, Manager, Workload } from './types.js';
 
 /** The PM2 release line installed (engines: node >= 18). */
@@ -13,8 +13,8 @@ export const PM2_SPEC = 'pm2@7';
  * PM2 under test, installed from npm into the run's temp root (never a project
  * dependency). Every call runs with PM2_HOME in the launch directory, so ~/.pm2
  * is never touched; the launch ends with `pm2 kill` and then by pid. Apps run
- * the binary directly (`interpreter: none`, fork mode) with SIGTERM as kill
- * signal and PM2's defaults otherwise (restart_delay 0, CONCURRENT_ACTIONS 2),
+ * the binary directly (`interpreter: none`, fork mode) with SIGTERM as stop
+ * signal (PM2_KILL_SIGNAL) and PM2's defaults otherwise (restart_delay 0, CONCURRENT_ACTIONS 2),
  * except `vizion: false` (no git metadata lookup per app).
  */
 export class Pm2Manager implements Manager {
@@ -42,7 +42,8 @@ export class Pm2Manager implements Manager {
   async launch(w: Workload): Promise<Launched> {
     const home = path.join(w.dir, 'pm2home');
     fs.mkdirSync(home, { recursive: true });
-    const env = { ...process.env, PM2_HOME: home };
+    // PM2 7 reads the stop signal from PM2_KILL_SIGNAL (default SIGINT), not from the app config.
+    const env = { ...process.env, PM2_HOME: home, PM2_KILL_SIGNAL: 'SIGTERM' };
     const pm2 = (args: string[], timeoutMs = 120_000) =>
       runCommand(process.execPath, [this.bin, ...args], { env, timeoutMs, cwd: w.dir });
     const consoleLog = path.join(home, 'pm2.log');
@@ -68,6 +69,10 @@ export class Pm2Manager implements Manager {
     return {
       consoleLog,
       managerPid,
+      assertRunning: () => {
+        const pid = godPid ?? readPid();
+        if (pid !== null) assertLive(pid, 'the PM2 daemon', consoleLog);
+      },
       stop: async () => {
         godPid ??= readPid();
         await pm2(['kill'], 120_000);
@@ -112,7 +117,6 @@ function apps(w: Workload): object[] {
     interpreter: 'none',
     exec_mode: 'fork',
     autorestart: true,
-    kill_signal: 'SIGTERM',
     vizion: false,
     merge_logs: true,
   };

@@ -88,3 +88,9 @@ export function tail(file: string, lines = 6): string {
     return '';
   }
 }
+
+/** Throws when pid is gone, quoting the end of the manager's console output. */
+export function assertLive(pid: number, what: string, consoleLog: string): void {
+  if (isLive(pid)) return;
+  throw new Error(`${what} (pid ${pid}) exited unexpectedly; its output ends with:\n${tail(consoleLog)}`);
+}

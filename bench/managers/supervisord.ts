@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Reaper } from '../reaper.js';
-import { disposeLaunch, runCommand, spawnLogged, tail, waitGone } from './spawn.js';
+import { assertLive, disposeLaunch, runCommand, spawnLogged, tail, waitGone } from './spawn.js';
 import { rotatedSet } from './nodewarden.js';
 import type { Launched, Manager, Workload } from './types.js';
 
@@ -43,6 +43,7 @@ export class SupervisordManager implements Manager {
     return {
       consoleLog,
       managerPid: async () => proc.pid,
+      assertRunning: () => assertLive(proc.pid, 'supervisord', consoleLog),
       stop: async () => {
         try {
           process.kill(proc.pid, 'SIGTERM');

@@ -27,6 +27,11 @@ export interface Workload {
 export interface Launched {
   /** Resolves to the supervising process's pid (PM2: the God daemon). */
   managerPid(timeoutMs?: number): Promise<number>;
+  /**
+   * Throws (with the tail of the manager's console output) when the manager
+   * process has died; waits call it so that a crashed manager fails fast.
+   */
+  assertRunning(): void;
   /** Ask the manager to stop every program and exit (SIGTERM to the manager). */
   stop(): Promise<void>;
   /** Resolves true once the manager process is gone, false after timeoutMs. */
@@ -35,6 +40,11 @@ export interface Launched {
   spewLogFiles(): string[];
   /** Ends everything of this launch, by pid (idempotent). */
   dispose(): Promise<void>;
+  /**
+   * Launch → the manager reported itself ready to start its programs (ms,
+   * wall clock), where the manager says so (nodewarden's `manager_started`).
+   */
+  bootMs?(): number | null;
   /** The manager's console output, for error reports. */
   readonly consoleLog: string;
 }

@@ -1,3 +1,4 @@
+import { busyWarning } from '../machine.js';
 import type { BenchResults } from '../results.js';
 import { buildRows, renderMarkdown } from './table.js';
 import { evaluateTargets } from './targets.js';
@@ -16,8 +17,9 @@ export function renderReport(r: BenchResults): string {
       (r.durationS !== undefined ? `, ${Math.round(r.durationS)} s end to end` : ''),
     '',
     `Machine: ${mc.cpus} CPUs (${mc.cpuModel}), ${mc.memoryGiB} GiB memory, ${mc.kernel}, node ${mc.node}, ` +
-      `temp files on ${mc.tmpFs}`,
+      `temp files on ${mc.tmpFs}; 1-minute load average ${mc.loadAtStart} at the start, ${r.loadAtEnd ?? '?'} at the end`,
     '',
+    ...(busyWarning(mc.cpus, [mc.loadAtStart, r.loadAtEnd ?? 0]) ? [`> **Warning:** ${busyWarning(mc.cpus, [mc.loadAtStart, r.loadAtEnd ?? 0])}.`, ''] : []),
     'Managers:',
     '',
     ...r.managers.map(
@@ -45,7 +47,7 @@ export function renderReport(r: BenchResults): string {
       'and its exit time when SIGTERM arrives, so latencies are exact and do not depend on how fast the bench polls.',
     '- Every manager is a private instance in a temp directory (own config, socket, pid file, logs; PM2 with its own `PM2_HOME`), ' +
       'ended by pid. nodewarden: `nodewarden run`, pacing off, `restart.stableSeconds` 1, alerts off. ' +
-      'supervisord: `supervisord -n`, `numprocs`, `startsecs=0`. PM2: `pm2 start ecosystem.json` (fork mode, `interpreter: none`, `kill_signal: SIGTERM`, `vizion: false`).',
+      'supervisord: `supervisord -n`, `numprocs`, `startsecs=0`. PM2: `pm2 start ecosystem.json` (fork mode, `interpreter: none`, `PM2_KILL_SIGNAL=SIGTERM`, `vizion: false`).',
     '- 1 start all: from the start command (`nodewarden run`, `supervisord -n`, `pm2 start`, each booting its manager cold) to the last of N exec stamps; ' +
       'the bench then checks that /proc holds N live children whose parent chain leads to the manager. ' +
       'stop all: from the stop command (SIGTERM to nodewarden and supervisord, `pm2 kill`) to the last SIGTERM exit stamp.',

@@ -44,6 +44,7 @@ export function buildRows(r: BenchResults): Row[] {
   const cyc = (m: ManagerResults, n: number): CycleResult | undefined => m.cycles[n];
   for (const n of r.sizes) {
     numeric(`1. start all, N=${n} (ms)`, (m) => cyc(m, n)?.startMs);
+    numeric(`1. … of which first → last exec, N=${n} (ms)`, (m) => cyc(m, n)?.spreadMs);
     numeric(`1. stop all, N=${n} (ms)`, (m) => cyc(m, n)?.stopMs);
     numeric(`2. idle RSS, N=${n} (MB)`, (m) => cyc(m, n)?.idle?.rssMb);
     numeric(`2. idle CPU, N=${n} (% of a core)`, (m) => cyc(m, n)?.idle?.cpuPercent, 2);
@@ -64,7 +65,10 @@ export function buildRows(r: BenchResults): Row[] {
   };
   if (r.sampling) {
     for (const s of r.sampling) {
-      nwOnly(`5a. sampling tick, ${s.procs} processes (ms, p50 / max)`, `${s.tick.p50.toFixed(1)} / ${s.tick.max.toFixed(1)}`);
+      nwOnly(
+        `5a. sampling tick, ${s.procs} processes (ms, p50 / p95 / max)`,
+        `${s.tick.p50.toFixed(1)} / ${s.tick.p95.toFixed(1)} / ${s.tick.max.toFixed(1)}`,
+      );
     }
   } else if (r.samplingError) nwOnly('5a. sampling tick (ms)', 'failed');
   if (r.status) {

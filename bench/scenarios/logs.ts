@@ -36,7 +36,7 @@ export async function runLogs(
     launched = await mgr.launch(w);
     const l = launched;
     const { count, lastGrowth } = await waitForWriterAndQuiet(
-      () => readSpewCount(spew.countFile),
+      () => (l.assertRunning(), readSpewCount(spew.countFile)),
       () => l.spewLogFiles(),
       { quietMs: 1500, timeoutMs: (spew.seconds + 120) * 1000 },
     );

@@ -22,12 +22,14 @@ export interface SamplingResult {
 }
 
 const TICKS = 30;
+const WARMUP = 3;
 
 /**
  * The cost of one resource-sampling tick, as the sampler will do it (DESIGN
  * §3: CPU and RSS of each node's whole tree): one processTable() pass, then
  * each node's tree and a fresh read of every member's stat. Measured with
- * `counts` sleeper processes that the bench spawns itself (no manager).
+ * `counts` sleeper processes that the bench spawns itself (no manager);
+ * 3 warm-up ticks, then 30 measured ones.
  */
 export async function runSampling(
   root: string,
@@ -54,7 +56,12 @@ export async function runSampling(
       const tick: number[] = [];
       const usage: number[] = [];
       let hostProcs = 0;
-      for (let i = 0; i < TICKS; i++) {
+      for (let i = 0; i < WARMUP + TICKS; i++) {
+        if (i === WARMUP) {
+          table.length = 0;
+          tick.length = 0;
+          usage.length = 0;
+        }
         let t = nowNs();
         const tab = processTable();
         table.push(nsToMs(nowNs() - t));

@@ -33,7 +33,8 @@ export async function runStatusApi(
   let launched: Launched | null = null;
   try {
     launched = await mgr.launch(w);
-    await waitFor(`${w.sleepers} nodes started`, () => countStamps(w.stampDir, 'start') >= w.sleepers, {
+    const l = launched;
+    await waitFor(`${w.sleepers} nodes started`, () => (l.assertRunning(), countStamps(w.stampDir, 'start') >= w.sleepers), {
       timeoutMs: 120_000,
     });
     const appeared = await waitFor('the control socket', () => fs.existsSync(sock), { timeoutMs: 5000 }).catch(

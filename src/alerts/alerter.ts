@@ -46,6 +46,11 @@ export interface AlerterStats {
  * before any send; after a restart the pending rows are sent at once.
  * A row given up after `retry.giveUpAfterMs` raises `alert_failed`, except for
  * rows that were themselves about `alert_failed` (those are only logged: no loop).
+ *
+ * Deliberate limits: the small window between an event and its outbox row
+ * (one render) lives in memory only (the event itself is in the store);
+ * channels are built once at start (a reload changes `alerts.on`, the window
+ * and recipients, not the SMTP server or webhooks); no daily digest.
  */
 export class Alerter {
   private throttle!: Throttle;
@@ -167,7 +172,12 @@ export class Alerter {
   private rowsFor(d: AlertDecision, ctx: AlertContext, msg: RenderedMessage): NewOutboxRow[] {
     const createdTs = this.deps.clock.wallNow();
     const email = this.deps.config().alerts.email;
-    const meta: AlertMeta = { node: d.event.node, type: d.event.type, resolved: d.resolved, suppressed: d.suppressed };
+    const meta: AlertMeta = {
+      node: d.event.node,
+      type: d.event.type,
+      resolved: d.resolved,
+      suppressed: d.suppressed,
+    };
     const key = conditionLabel(d.event.node, d.condition);
     return this.deps.channels.map((ch) => ({
       createdTs,
@@ -207,9 +217,18 @@ export class Alerter {
   private gaveUp(row: OutboxRow, error: string): void {
     this.counts.failed++;
     const meta = row.payload?.meta;
-    const details = { channel: row.channel, outboxId: row.id, alert: meta?.type ?? null, attempts: row.attempts, error };
+    const details = {
+      channel: row.channel,
+      outboxId: row.id,
+      alert: meta?.type ?? null,
+      attempts: row.attempts,
+      error,
+    };
     if (meta?.type === 'alert_failed') {
-      this.deps.logger.error(`alerts: gave up sending an alert_failed alert via ${row.channel}: ${error}`, details);
+      this.deps.logger.error(
+        `alerts: gave up sending an alert_failed alert via ${row.channel}: ${error}`,
+        details,
+      );
       return;
     }
     this.deps.bus.emit({ node: meta?.node ?? null, type: 'alert_failed', reason: row.channel, details });

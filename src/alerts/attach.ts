@@ -28,7 +28,7 @@ export function attachAlerter(daemon: Daemon, opts: AttachAlerterOptions = {}): 
     bus: daemon.bus,
     clock,
     logger,
-    outbox: new Outbox(daemon.store.db, logger),
+    outbox: new Outbox(daemon.store.db, logger, () => clock.now()),
     templates: new TemplateSet(manager.templatesDir, logger),
     channels: buildChannels(manager),
     sources: daemonSources(daemon.supervisor, daemon.store, daemon.observe, manager.logDir),

@@ -141,7 +141,10 @@ function hostView(): AlertContext['host'] {
     name: os.hostname(),
     uptimeSeconds: up,
     uptime: formatDuration(up),
-    loadavg: os.loadavg().map((x) => x.toFixed(2)).join(' '),
+    loadavg: os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' '),
     memFreeBytes: os.freemem(),
     memTotalBytes: os.totalmem(),
     managerPid: process.pid,

@@ -14,7 +14,11 @@ import type { HelperDelegate } from 'handlebars';
 export const HELPERS: Readonly<Record<string, HelperDelegate>> = {
   time: (ts: unknown) => (typeof ts === 'number' && Number.isFinite(ts) ? new Date(ts).toISOString() : ''),
   duration: (s: unknown) => (typeof s === 'number' && Number.isFinite(s) ? formatDuration(s) : ''),
-  detail(this: unknown, key: unknown, options: { data?: { root?: { event?: { details?: Record<string, unknown> } } } }) {
+  detail(
+    this: unknown,
+    key: unknown,
+    options: { data?: { root?: { event?: { details?: Record<string, unknown> } } } },
+  ) {
     const v = options?.data?.root?.event?.details?.[String(key)];
     if (v === undefined || v === null) return '';
     return typeof v === 'object' ? JSON.stringify(v) : String(v);

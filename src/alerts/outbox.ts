@@ -38,6 +38,8 @@ interface DbRow {
 }
 
 const MAX_MEMORY = 5000;
+/** At most one failure line per this period; the rest are counted into the next line. */
+const LOG_EVERY_MS = 60_000;
 
 /**
  * The durable outbox and throttle memory, on the store's connection. Writes
@@ -50,17 +52,30 @@ export class Outbox {
   private readonly memoryThrottle = new Map<string, ThrottleState>();
   private readonly unsavedUpdates = new Map<number, Update>();
   private nextMemoryId = -1;
+  private lastLogAt = -Infinity;
+  private quiet = 0;
+  /** Failed outbox writes since start (each kept in memory). */
   writeErrors = 0;
+  /** Memory rows dropped because too many piled up while the database refused them. */
   dropped = 0;
 
   constructor(
     private readonly db: Database.Database,
     private readonly logger: Logger,
+    /** Monotonic ms, only to rate-limit failure log lines. */
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /** Store rendered rows and throttle changes in one transaction. False = kept in memory only. */
   add(rows: readonly NewOutboxRow[], throttle: readonly ThrottleState[] = []): boolean {
-    const full = rows.map((r) => ({ ...r, attempts: 0, nextAttemptTs: r.createdTs, status: 'pending' as const, lastError: null, sentTs: null }));
+    const full = rows.map((r) => ({
+      ...r,
+      attempts: 0,
+      nextAttemptTs: r.createdTs,
+      status: 'pending' as const,
+      lastError: null,
+      sentTs: null,
+    }));
     if (this.write('add alerts', () => this.insert(full, throttle))) return true;
     for (const r of full) this.memory.push({ ...r, id: this.nextMemoryId-- });
     for (const t of throttle) this.memoryThrottle.set(`${t.node}\u0000${t.condition}`, t);
@@ -73,7 +88,8 @@ export class Outbox {
 
   /** Retry what only lives in memory. True when nothing is left there. */
   retryUnsaved(): boolean {
-    if (this.memory.length === 0 && this.memoryThrottle.size === 0 && this.unsavedUpdates.size === 0) return true;
+    if (this.memory.length === 0 && this.memoryThrottle.size === 0 && this.unsavedUpdates.size === 0)
+      return true;
     const rows = this.memory.filter((r) => r.status === 'pending');
     const throttle = [...this.memoryThrottle.values()];
     const updates = [...this.unsavedUpdates];
@@ -91,15 +107,18 @@ export class Outbox {
 
   /** The oldest due pending row of a channel, or null. */
   nextDue(channel: string, now: number): OutboxRow | null {
-    const mem = this.memory.find((r) => r.channel === channel && r.status === 'pending' && r.nextAttemptTs <= now);
+    const mem = this.memory.find(
+      (r) => r.channel === channel && r.status === 'pending' && r.nextAttemptTs <= now,
+    );
     if (mem) return mem;
-    const rows = this.read(() =>
-      this.db
-        .prepare(
-          `SELECT * FROM outbox WHERE status = 'pending' AND channel = ? AND next_attempt_ts <= ?
+    const rows = this.read(
+      () =>
+        this.db
+          .prepare(
+            `SELECT * FROM outbox WHERE status = 'pending' AND channel = ? AND next_attempt_ts <= ?
            ORDER BY next_attempt_ts, id LIMIT ?`,
-        )
-        .all(channel, now, this.unsavedUpdates.size + 1) as DbRow[],
+          )
+          .all(channel, now, this.unsavedUpdates.size + 1) as DbRow[],
     );
     const row = rows?.find((r) => !this.unsavedUpdates.has(r.id));
     return row ? fromDb(row) : null;
@@ -107,7 +126,9 @@ export class Outbox {
 
   /** When the next pending row of a channel falls due, or null when none is pending. */
   nextAttemptAt(channel: string): number | null {
-    const times = this.memory.filter((r) => r.channel === channel && r.status === 'pending').map((r) => r.nextAttemptTs);
+    const times = this.memory
+      .filter((r) => r.channel === channel && r.status === 'pending')
+      .map((r) => r.nextAttemptTs);
     const db = this.read(
       () =>
         this.db
@@ -130,7 +151,9 @@ export class Outbox {
   allDueNow(now: number): number {
     let n = 0;
     this.write('reschedule alerts', () => {
-      n = this.db.prepare(`UPDATE outbox SET next_attempt_ts = ? WHERE status = 'pending' AND next_attempt_ts > ?`).run(now, now).changes;
+      n = this.db
+        .prepare(`UPDATE outbox SET next_attempt_ts = ? WHERE status = 'pending' AND next_attempt_ts > ?`)
+        .run(now, now).changes;
     });
     return n;
   }
@@ -140,7 +163,9 @@ export class Outbox {
     let n = 0;
     this.write('retire alerts', () => {
       n = this.db
-        .prepare(`UPDATE outbox SET status = 'failed', last_error = ?, next_attempt_ts = ? WHERE status = 'pending' AND channel = ?`)
+        .prepare(
+          `UPDATE outbox SET status = 'failed', last_error = ?, next_attempt_ts = ? WHERE status = 'pending' AND channel = ?`,
+        )
         .run(error, now, channel).changes;
     });
     for (const r of this.memory) {
@@ -154,24 +179,33 @@ export class Outbox {
 
   /** Channels that have pending rows. */
   pendingChannels(): string[] {
-    const db = this.read(() => this.db.prepare(`SELECT DISTINCT channel FROM outbox WHERE status = 'pending'`).pluck().all() as string[]) ?? [];
+    const db =
+      this.read(
+        () =>
+          this.db
+            .prepare(`SELECT DISTINCT channel FROM outbox WHERE status = 'pending'`)
+            .pluck()
+            .all() as string[],
+      ) ?? [];
     return [...new Set([...db, ...this.memory.filter((r) => r.status === 'pending').map((r) => r.channel)])];
   }
 
   /** Rows, oldest first, optionally of one status (tests, diagnostics). */
   list(status?: OutboxRow['status']): OutboxRow[] {
     const db =
-      this.read(() =>
-        (status
-          ? this.db.prepare('SELECT * FROM outbox WHERE status = ? ORDER BY id').all(status)
-          : this.db.prepare('SELECT * FROM outbox ORDER BY id').all()) as DbRow[],
+      this.read(
+        () =>
+          (status
+            ? this.db.prepare('SELECT * FROM outbox WHERE status = ? ORDER BY id').all(status)
+            : this.db.prepare('SELECT * FROM outbox ORDER BY id').all()) as DbRow[],
       ) ?? [];
     return [...db.map(fromDb), ...this.memory.filter((r) => !status || r.status === status)];
   }
 
   /** Throttle memory saved by earlier runs. */
   loadThrottle(): ThrottleState[] {
-    const rows = this.read(() => this.db.prepare('SELECT * FROM alert_throttle').all() as ThrottleDbRow[]) ?? [];
+    const rows =
+      this.read(() => this.db.prepare('SELECT * FROM alert_throttle').all() as ThrottleDbRow[]) ?? [];
     return rows.map((r) => ({
       node: r.node,
       condition: r.condition,
@@ -187,7 +221,9 @@ export class Outbox {
   prune(beforeTs: number): number {
     let n = 0;
     this.write('prune outbox', () => {
-      n = this.db.prepare(`DELETE FROM outbox WHERE status != 'pending' AND created_ts < ?`).run(beforeTs).changes;
+      n = this.db
+        .prepare(`DELETE FROM outbox WHERE status != 'pending' AND created_ts < ?`)
+        .run(beforeTs).changes;
     });
     return n;
   }
@@ -198,20 +234,40 @@ export class Outbox {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     for (const r of rows) {
-      ins.run(r.createdTs, r.channel, r.key, JSON.stringify(r.payload), r.attempts, r.nextAttemptTs, r.status, r.lastError, r.sentTs);
+      ins.run(
+        r.createdTs,
+        r.channel,
+        r.key,
+        JSON.stringify(r.payload),
+        r.attempts,
+        r.nextAttemptTs,
+        r.status,
+        r.lastError,
+        r.sentTs,
+      );
     }
     const up = this.db.prepare(
       `INSERT OR REPLACE INTO alert_throttle (node, condition, last_sent_ts, open, suppressed, suppressed_since_ts, pending)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
     for (const t of throttle) {
-      up.run(t.node, t.condition, t.lastSentTs, t.open ? 1 : 0, t.suppressed, t.suppressedSinceTs, t.pending ? JSON.stringify(t.pending) : null);
+      up.run(
+        t.node,
+        t.condition,
+        t.lastSentTs,
+        t.open ? 1 : 0,
+        t.suppressed,
+        t.suppressedSinceTs,
+        t.pending ? JSON.stringify(t.pending) : null,
+      );
     }
   }
 
   private applyUpdate(id: number, u: Update): void {
     this.db
-      .prepare(`UPDATE outbox SET attempts = ?, next_attempt_ts = ?, status = ?, last_error = ?, sent_ts = ? WHERE id = ?`)
+      .prepare(
+        `UPDATE outbox SET attempts = ?, next_attempt_ts = ?, status = ?, last_error = ?, sent_ts = ? WHERE id = ?`,
+      )
       .run(u.attempts, u.nextAttemptTs, u.status, u.lastError, u.sentTs, id);
   }
 
@@ -221,8 +277,7 @@ export class Outbox {
       return true;
     } catch (err) {
       this.writeErrors++;
-      // One line per failure is bounded by the alert rate and the sender's backoff.
-      this.logger.error(`alerts: outbox ${what} failed: ${describe(err)}; kept in memory`, {});
+      this.log(`alerts: outbox ${what} failed: ${describe(err)}; kept in memory`);
       return false;
     }
   }
@@ -231,9 +286,20 @@ export class Outbox {
     try {
       return fn();
     } catch (err) {
-      this.logger.error(`alerts: outbox read failed: ${describe(err)}`);
+      this.log(`alerts: outbox read failed: ${describe(err)}`);
       return null;
     }
+  }
+
+  private log(message: string): void {
+    const now = this.now();
+    if (now - this.lastLogAt < LOG_EVERY_MS) {
+      this.quiet++;
+      return;
+    }
+    this.lastLogAt = now;
+    this.logger.error(message, { writeErrors: this.writeErrors, suppressedSinceLastLine: this.quiet });
+    this.quiet = 0;
   }
 }
 

@@ -99,7 +99,9 @@ export class TemplateSet {
     try {
       files = fs.readdirSync(this.dir);
     } catch (err) {
-      this.logger.warn(`alerts: templates directory ${this.dir} is not readable (${oneLine(err)}); using the built-in templates`);
+      this.logger.warn(
+        `alerts: templates directory ${this.dir} is not readable (${oneLine(err)}); using the built-in templates`,
+      );
       return;
     }
     for (const f of files) {

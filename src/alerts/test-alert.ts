@@ -33,7 +33,10 @@ const NO_SOURCES: ContextSources = {
  * no outbox, no retry) and report each outcome. Rendered like a real alert
  * from `<templatesDir>/test.*` (else `default.*`), with `test: true`.
  */
-export async function sendTestAlerts(manager: ManagerConfig, logger: Logger = nullLogger): Promise<TestAlertReport> {
+export async function sendTestAlerts(
+  manager: ManagerConfig,
+  logger: Logger = nullLogger,
+): Promise<TestAlertReport> {
   const templates = new TemplateSet(manager.templatesDir, logger);
   const now = Date.now();
   const event = {
@@ -51,11 +54,18 @@ export async function sendTestAlerts(manager: ManagerConfig, logger: Logger = nu
   const results: TestAlertResult[] = [];
   const { smtp, to } = manager.alerts.email;
   if (smtp && to.length === 0) {
-    results.push({ channel: `smtp ${smtp.host}:${smtp.port}`, ok: false, message: 'no recipients: alerts.email.to is empty' });
+    results.push({
+      channel: `smtp ${smtp.host}:${smtp.port}`,
+      ok: false,
+      message: 'no recipients: alerts.email.to is empty',
+    });
   }
   for (const ch of buildChannels(manager)) {
     try {
-      const info = await ch.send(buildPayload(ch, meta, ctx, msg, manager.alerts.email, now), { id: 0, createdTs: now });
+      const info = await ch.send(buildPayload(ch, meta, ctx, msg, manager.alerts.email, now), {
+        id: 0,
+        createdTs: now,
+      });
       results.push({ channel: ch.label, ok: true, message: info });
     } catch (err) {
       results.push({ channel: ch.label, ok: false, message: describeSendError(err) });

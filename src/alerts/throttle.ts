@@ -86,7 +86,13 @@ export class Throttle {
       out.push(this.summary(st));
       suppressed = 0;
     }
-    out.push({ event: e, condition: e.type, resolved: false, suppressed, suppressedSince: suppressed > 0 ? st.suppressedSinceTs : null });
+    out.push({
+      event: e,
+      condition: e.type,
+      resolved: false,
+      suppressed,
+      suppressedSince: suppressed > 0 ? st.suppressedSinceTs : null,
+    });
     this.reset(st, now);
     st.open = true;
     return out;
@@ -152,7 +158,15 @@ export class Throttle {
     const k = keyOf(node, condition);
     let st = this.states.get(k);
     if (!st) {
-      st = { node, condition, lastSentTs: null, open: false, suppressed: 0, suppressedSinceTs: null, pending: null };
+      st = {
+        node,
+        condition,
+        lastSentTs: null,
+        open: false,
+        suppressed: 0,
+        suppressedSinceTs: null,
+        pending: null,
+      };
       this.states.set(k, st);
     }
     return st;

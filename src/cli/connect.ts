@@ -20,5 +20,8 @@ export function managerSettings(configDir: string): ManagerConfig {
 
 /** A client for the daemon of this config dir, on its Unix socket. */
 export function connect(configDir: string): ControlClient {
-  return new ControlClient({ socketPath: managerSettings(configDir).control.socket });
+  return new ControlClient(
+    { socketPath: managerSettings(configDir).control.socket },
+    { unreachableHint: `start it with \`nodewarden run --config ${configDir}\` (or your systemd/supervisord service)` },
+  );
 }

@@ -3,8 +3,6 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/issues.js';
 import { VERSION } from '../version.js';
 import { alertTest } from './commands/alert-test.js';
-import { configCheck, configShow } from './commands/config.js';
-import { runCommand } from './commands/run.js';
 import { resolveConfigDir } from './config-dir.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { reportError } from './report.js';
@@ -32,7 +30,8 @@ export function buildProgram(setExit: (code: ExitCodeValue) => void): Command {
   program
     .command('run')
     .description('run the manager in the foreground')
-    .action(wrap(() => runCommand(dir())));
+    // Loaded on use: the daemon's module graph is heavy, and the online verbs must start fast.
+    .action(wrap(async () => (await import('./commands/run.js')).runCommand(dir())));
 
   const config = program.command('config').description('check or show the configuration (offline)');
   config
@@ -40,7 +39,8 @@ export function buildProgram(setExit: (code: ExitCodeValue) => void): Command {
     .description('validate every config file; list every problem; exit 2 if any')
     .option('--json', 'machine-readable output')
     .action(
-      wrap((o: { json?: boolean }) => {
+      wrap(async (o: { json?: boolean }) => {
+        const { configCheck } = await import('./commands/config.js');
         try {
           return configCheck(dir(), Boolean(o.json));
         } catch (err) {
@@ -55,7 +55,7 @@ export function buildProgram(setExit: (code: ExitCodeValue) => void): Command {
   config
     .command('show <node>')
     .description("print a node's merged, interpolated config (secrets masked)")
-    .action(wrap((name: string) => configShow(dir(), name)));
+    .action(wrap(async (name: string) => (await import('./commands/config.js')).configShow(dir(), name)));
   program
     .command('alert')
     .description('alerts (offline)')

@@ -6,7 +6,12 @@ import type { Supervisor } from '../supervisor/supervisor.js';
  * The facts the sync action planner decides on, read from the supervisor
  * (state, hold, settings) and the sync policy (health, episode) at one instant.
  */
-export function groupFacts(group: string, members: readonly string[], sup: Supervisor, policy: SyncPolicy): GroupFacts {
+export function groupFacts(
+  group: string,
+  members: readonly string[],
+  sup: Supervisor,
+  policy: SyncPolicy,
+): GroupFacts {
   const out: MemberFacts[] = [];
   for (const name of members) {
     const spec = sup.spec(name);

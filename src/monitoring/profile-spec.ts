@@ -17,7 +17,10 @@ export function resolveProfileSpec(
   const cfg = loadConfig(configDir, { secrets, profileFor: (n) => (n === node ? profile : null) });
   const spec = cfg.nodes.find((n) => n.name === node);
   if (!spec) {
-    throw new NodewardenError('E_NODE_NOT_FOUND', `node ${node} is no longer in the configuration at ${configDir}`);
+    throw new NodewardenError(
+      'E_NODE_NOT_FOUND',
+      `node ${node} is no longer in the configuration at ${configDir}`,
+    );
   }
   return spec;
 }

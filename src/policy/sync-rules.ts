@@ -47,7 +47,8 @@ export interface Judgement {
  */
 export function judge(r: NodeReadings, reference: number | null, now: number): Judgement {
   const s = r.settings;
-  if (now - r.startedAt < s.startupGraceMs) return { health: 'unknown', rule: 'grace', lag: null, since: r.startedAt };
+  if (now - r.startedAt < s.startupGraceMs)
+    return { health: 'unknown', rule: 'grace', lag: null, since: r.startedAt };
   if (r.failures >= s.unreachableAfter) {
     return { health: 'unreachable', rule: 'probe_failed', lag: null, since: r.failingSince };
   }
@@ -61,7 +62,8 @@ export function judge(r: NodeReadings, reference: number | null, now: number): J
   }
   if (lag > s.maxLag) {
     const behindSince = r.behindSince ?? now;
-    if (now - behindSince < s.windowMs) return { health: 'syncing', rule: 'catching_up', lag, since: behindSince };
+    if (now - behindSince < s.windowMs)
+      return { health: 'syncing', rule: 'catching_up', lag, since: behindSince };
     const shrinking = r.lagWindowAgo !== null && lag < r.lagWindowAgo;
     return shrinking
       ? { health: 'syncing', rule: 'catching_up', lag, since: behindSince }

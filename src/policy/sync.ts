@@ -50,6 +50,11 @@ export class SyncPolicy {
     this.nodes.delete(node);
   }
 
+  /** Nodes the policy keeps readings for. */
+  known(): string[] {
+    return [...this.nodes.keys()];
+  }
+
   has(node: string): boolean {
     return this.nodes.has(node);
   }
@@ -151,7 +156,12 @@ export class SyncPolicy {
   view(node: string): SyncView {
     const t = this.nodes.get(node);
     if (!t) return { health: 'unknown', height: null, referenceHeight: null, lag: null };
-    return { health: t.health, height: t.last?.height ?? null, referenceHeight: t.lastReference, lag: t.lastLag };
+    return {
+      health: t.health,
+      height: t.last?.height ?? null,
+      referenceHeight: t.lastReference,
+      lag: t.lastLag,
+    };
   }
 
   private judgeOne(node: string, t: Track, ref: number | null, now: number): VerdictChange | null {
@@ -159,7 +169,9 @@ export class SyncPolicy {
     const fresh = t.last !== null && now - t.last.at <= t.settings.staleMs;
     if (fresh && ref !== null) {
       const lag = Math.max(0, ref - t.last!.height);
-      if (lag > t.settings.maxLag) t.behindSince ??= now;
+      // Time behind counts from the end of the grace: a start is allowed to begin far behind.
+      const inGrace = now - t.startedAt < t.settings.startupGraceMs;
+      if (lag > t.settings.maxLag && !inGrace) t.behindSince ??= now;
       else t.behindSince = null;
       this.recordLag(t, now, lag);
       t.lastReference = ref;

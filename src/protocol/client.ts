@@ -36,7 +36,10 @@ type Query = Record<string, string | number | undefined>;
  * NodewardenError with the daemon's code and message.
  */
 export class ControlClient {
-  constructor(readonly endpoint: Endpoint) {}
+  constructor(
+    readonly endpoint: Endpoint,
+    private readonly opts: { unreachableHint?: string } = {},
+  ) {}
 
   /** The socket path or URL, for messages. */
   get where(): string {
@@ -167,7 +170,7 @@ export class ControlClient {
         ? `the daemon is not running (no answer on ${this.where})`
         : `lost the connection to the daemon on ${this.where} (${err.code ?? err.message})`,
       {
-        hint: 'start it with `nodewarden run --config <dir>` (or your systemd/supervisord service)',
+        hint: this.opts.unreachableHint ?? 'start it with `nodewarden run --config <dir>` (or your systemd/supervisord service)',
         cause: err,
       },
     );

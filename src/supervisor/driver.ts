@@ -50,4 +50,9 @@ export interface ProcessDriver {
   signalGroup(pgid: number, signal: NodeJS.Signals): void;
   /** SIGKILL the process group and every descendant of pid (also those that left the group). */
   killTree(pid: number, pgid: number): Promise<void>;
+  /**
+   * The manager is leaving its processes running (`shutdown --keep-nodes`):
+   * hold nothing that would keep the manager's process alive on their account.
+   */
+  release?(): void;
 }

@@ -15,7 +15,11 @@ export class EmlChannel implements Channel {
   readonly id = 'email';
   readonly kind = 'email';
   readonly label: string;
-  private readonly transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+  private readonly transport = nodemailer.createTransport({
+    streamTransport: true,
+    buffer: true,
+    newline: 'windows',
+  });
 
   constructor(readonly dir: string) {
     this.label = `eml ${dir}`;

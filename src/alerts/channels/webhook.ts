@@ -22,7 +22,8 @@ export class WebhookChannel implements Channel {
   }
 
   send(payload: OutboxPayload): Promise<string> {
-    if (payload.kind !== 'webhook') return Promise.reject(new Error(`a webhook cannot send a ${payload.kind} payload`));
+    if (payload.kind !== 'webhook')
+      return Promise.reject(new Error(`a webhook cannot send a ${payload.kind} payload`));
     const body = Buffer.from(JSON.stringify(payload.body));
     const url = new URL(this.hook.url);
     const mod = url.protocol === 'https:' ? https : http;

@@ -31,22 +31,23 @@ export async function logsCommand(configDir: string, node: string, opts: LogsOpt
       hint: 'check the name with `nodewarden status`; a node that never ran has no log yet',
     });
   }
-  const tail = await readLastLines(logDir, node, n);
   const print = (lines: string[]): void => {
     if (lines.length === 0) return;
     const out = opts.json && opts.follow ? lines.map((l) => JSON.stringify(l)) : lines;
     process.stdout.write(out.join('\n') + '\n');
   };
   if (!opts.follow) {
+    const tail = await readLastLines(logDir, node, n);
     if (opts.json) process.stdout.write(JSON.stringify({ node, lines: tail }) + '\n');
     else print(tail);
     return ExitCode.OK;
   }
-  print(tail);
-  await new Promise<void>((resolve) => {
-    const follower = follow(logDir, node, print, {
-      onError: (err) => process.stderr.write(`nodewarden: reading ${base}: ${String(err)}\n`),
-    });
+  // Follow first, then read the tail: a line written in between may show twice, but none is lost.
+  let early: string[][] | null = [];
+  const follower = follow(logDir, node, (lines) => (early ? early.push(lines) : print(lines)), {
+    onError: (err) => process.stderr.write(`nodewarden: reading ${base}: ${String(err)}\n`),
+  });
+  const interrupted = new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
@@ -56,5 +57,10 @@ export async function logsCommand(configDir: string, node: string, opts: LogsOpt
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  await follower.ready;
+  print(await readLastLines(logDir, node, n));
+  for (const lines of early) print(lines);
+  early = null;
+  await interrupted;
   return ExitCode.OK;
 }

@@ -31,7 +31,13 @@ export async function httpText(req: HttpTextRequest): Promise<string> {
   }
   let res: Response;
   try {
-    res = await fetch(req.url, { method: req.method ?? 'GET', headers, body, signal: req.signal, redirect: 'follow' });
+    res = await fetch(req.url, {
+      method: req.method ?? 'GET',
+      headers,
+      body,
+      signal: req.signal,
+      redirect: 'follow',
+    });
   } catch (err) {
     throw describeFetchError(err, req.signal);
   }
@@ -67,8 +73,12 @@ async function readCapped(res: Response, signal: AbortSignal): Promise<string> {
 
 /** fetch's own errors say only "fetch failed"; the useful part (ECONNREFUSED ...) is in `cause`. */
 function describeFetchError(err: unknown, signal: AbortSignal): Error {
-  if (signal.aborted) return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason));
+  if (signal.aborted)
+    return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason));
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  if (cause?.message) return new Error(cause.code && !cause.message.includes(cause.code) ? `${cause.code} ${cause.message}` : cause.message);
+  if (cause?.message)
+    return new Error(
+      cause.code && !cause.message.includes(cause.code) ? `${cause.code} ${cause.message}` : cause.message,
+    );
   return err instanceof Error ? err : new Error(String(err));
 }

@@ -18,13 +18,18 @@ export async function jsonRpcProbe(spec: ProbeSpec, signal: AbortSignal): Promis
     json: { jsonrpc: '2.0', id, method: spec.method, params: spec.params ?? [] },
     auth: spec.auth,
   });
-  const reply = parseBody(text, true) as { result?: unknown; error?: { code?: unknown; message?: unknown } } | null;
+  const reply = parseBody(text, true) as {
+    result?: unknown;
+    error?: { code?: unknown; message?: unknown };
+  } | null;
   if (typeof reply !== 'object' || reply === null || Array.isArray(reply)) {
     throw new ProbeValueError(`not a JSON-RPC reply: ${quote(reply)}`);
   }
   if (reply.error !== undefined && reply.error !== null) {
     const e = reply.error;
-    throw new ProbeValueError(`JSON-RPC error ${String(e.code ?? '')}: ${String(e.message ?? quote(e))}`.replace(' :', ':'));
+    throw new ProbeValueError(
+      `JSON-RPC error ${String(e.code ?? '')}: ${String(e.message ?? quote(e))}`.replace(' :', ':'),
+    );
   }
   if (!('result' in reply)) throw new ProbeValueError(`JSON-RPC reply has no result: ${quote(reply)}`);
   return pickPath(reply.result, spec.path);

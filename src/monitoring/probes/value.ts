@@ -27,9 +27,12 @@ export function pickPath(root: unknown, path: string | undefined): unknown {
   let cur: unknown = root;
   for (const seg of path.split('.')) {
     if (Array.isArray(cur)) {
-      if (!/^\d+$/.test(seg)) throw new ProbeValueError(`path "${path}": "${seg}" is not an index into an array`);
+      if (!/^\d+$/.test(seg))
+        throw new ProbeValueError(`path "${path}": "${seg}" is not an index into an array`);
       if (Number(seg) >= cur.length) {
-        throw new ProbeValueError(`path "${path}": index ${seg} is past the end of an array of ${cur.length}`);
+        throw new ProbeValueError(
+          `path "${path}": index ${seg} is past the end of an array of ${cur.length}`,
+        );
       }
       cur = cur[Number(seg)];
     } else if (typeof cur === 'object' && cur !== null) {
@@ -55,7 +58,8 @@ const MAX = BigInt(Number.MAX_SAFE_INTEGER);
 export function toHeight(v: unknown): number {
   let big: bigint;
   if (typeof v === 'number') {
-    if (!Number.isSafeInteger(v) || v < 0) throw new ProbeValueError(`not a height (a non-negative integer): ${quote(v)}`);
+    if (!Number.isSafeInteger(v) || v < 0)
+      throw new ProbeValueError(`not a height (a non-negative integer): ${quote(v)}`);
     return v;
   } else if (typeof v === 'bigint') {
     big = v;

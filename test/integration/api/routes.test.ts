@@ -10,7 +10,7 @@ import { PROTOCOL_HEADER, PROTOCOL_VERSION, type ActionResponse, type NodeStatus
 import { isAlive } from '../../../src/supervisor/proc.js';
 import { simArgs, startTestDaemon, type TestDaemon } from '../../helpers/daemon.js';
 
-describe('control API routes (in process)', () => {
+describe('control API routes (in process)', { timeout: 120_000 }, () => {
   let t: TestDaemon;
   let app: FastifyInstance;
   before(async () => {

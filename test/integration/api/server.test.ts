@@ -50,7 +50,7 @@ async function staleSocket(file: string): Promise<void> {
   assert.ok(fs.lstatSync(file).isSocket());
 }
 
-describe('control server', () => {
+describe('control server', { timeout: 120_000 }, () => {
   const dirs: string[] = [];
   const daemons: TestDaemon[] = [];
   after(async () => {

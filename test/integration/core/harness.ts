@@ -7,10 +7,12 @@
  * and every process whose working directory lies inside the fleet's temp dir
  * (the manager is started there, nodes and grandchildren run in their dataDir).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterEach } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 /** The compiled tree (dist/). */
@@ -89,7 +91,7 @@ function allPids(): number[] {
 }
 
 /** Polls `fact` every 25 ms until truthy; `timeoutMs` is only a failure bound. */
-export async function waitUntil<T>(fact: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
+export async function waitUntil<T>(fact: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fact();
@@ -159,7 +161,7 @@ export class ManagerLog {
     match: (e: LogEntry) => boolean,
     opts: { from?: number; timeoutMs?: number; what?: string } = {},
   ): Promise<LogEntry> {
-    const timeoutMs = opts.timeoutMs ?? 10_000;
+    const timeoutMs = opts.timeoutMs ?? 15_000;
     return new Promise((resolve, reject) => {
       let watcher: fs.FSWatcher | null = null;
       let poll: NodeJS.Timeout | null = null;
@@ -261,7 +263,7 @@ export class Fleet {
     fs.mkdirSync(path.join(f.configDir, 'nodes'), { recursive: true });
     fs.mkdirSync(f.logDir, { recursive: true });
     const manager = merge(
-      { stateDir: f.stateDir, logDir: f.logDir, startup: { concurrency: 0, intervalMs: 1 } },
+      { stateDir: f.stateDir, logDir: f.logDir, startup: { concurrency: 0, intervalMs: 0 } },
       opts.manager ?? {},
     );
     const template = merge(
@@ -322,7 +324,7 @@ export class Fleet {
       stdout: read(outFile),
       stderr,
       signal: (sig) => process.kill(pid, sig),
-      waitExit: async (timeoutMs = 10_000) => {
+      waitExit: async (timeoutMs = 15_000) => {
         let timer: NodeJS.Timeout | undefined;
         const bound = new Promise<never>((_, reject) => {
           timer = setTimeout(
@@ -337,6 +339,23 @@ export class Fleet {
         }
       },
     };
+  }
+
+  /**
+   * A control verb (`status`, `stop` …) run to its end; retried while the
+   * daemon is unreachable (exit 3: its control socket may come up just after
+   * the first node starts).
+   */
+  async ctl(args: readonly string[], timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return waitUntil(
+      async () => {
+        const cli = this.cli(args);
+        const r = await cli.waitExit(timeoutMs);
+        return r.code === 3 ? null : { code: r.code, stdout: cli.stdout(), stderr: cli.stderr() };
+      },
+      `nodewarden ${args.join(' ')} reaches the daemon`,
+      timeoutMs,
+    );
   }
 
   /** `nodewarden run --config DIR`. */
@@ -370,12 +389,17 @@ export class Fleet {
   }
 
   /** Waits for a line of the node's log matching `re`. */
-  async waitNodeLine(name: string, re: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
+  async waitNodeLine(name: string, re: RegExp, timeoutMs = 15_000): Promise<RegExpMatchArray> {
     return waitUntil(
       () => this.nodeLines(name).map((l) => re.exec(l)).find((m) => m !== null) ?? null,
       `${name}.log has a line matching ${re}`,
       timeoutMs,
     );
+  }
+
+  /** Waits until the sim of `name` with this pid says READY (signal handlers and grandchild in place). */
+  ready(name: string, pid: number): Promise<RegExpMatchArray> {
+    return this.waitNodeLine(name, new RegExp(`^READY pid=${pid} `));
   }
 
   /** Live (non-zombie) sim processes of this fleet running as node `name`. */
@@ -414,8 +438,21 @@ export class Fleet {
   }
 }
 
-/** True when the CLI knows `verb` (its --help lists it); for sub-cases that wait on verbs added later. */
-export function cliHasVerb(verb: string): boolean {
-  const r = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' });
-  return new RegExp(`^\\s+${verb}\\b`, 'm').test(r.stdout);
+/** The `pid` detail of a node event line. */
+export function pidOf(e: LogEntry): number {
+  assert.equal(typeof e['pid'], 'number', `${e.message} carries the pid`);
+  return e['pid'] as number;
+}
+
+/** A Fleet factory for one test file; every fleet it made is cleaned up after each test. */
+export function useFleets(): (opts: FleetOptions) => Fleet {
+  const made: Fleet[] = [];
+  afterEach(async () => {
+    for (const f of made.splice(0)) await f.cleanup();
+  });
+  return (opts) => {
+    const f = Fleet.create(opts);
+    made.push(f);
+    return f;
+  };
 }

@@ -4,13 +4,13 @@
  * `supervisorctl stop nodewarden` must end every node and grandchild, and
  * nodewarden must exit 0. Fails (never skips) when supervisord is missing.
  */
-import { afterEach, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { alive, CLI, DIST, Fleet, simArgs, waitGone, waitUntil, type LogEntry } from './harness.js';
+import { alive, CLI, DIST, pidOf, simArgs, useFleets, waitGone, waitUntil, type Fleet } from './harness.js';
 
 const run = promisify(execFile);
 const SUPERVISORD = '/usr/bin/supervisord';
@@ -18,10 +18,7 @@ const SUPERVISORCTL = '/usr/bin/supervisorctl';
 const DEPLOY = path.join(DIST, '..', 'deploy', 'supervisord-nodewarden.conf');
 const BOUND_MS = 15_000;
 
-const fleets: Fleet[] = [];
-afterEach(async () => {
-  for (const f of fleets.splice(0)) await f.cleanup();
-});
+const fleet = useFleets();
 
 /**
  * The shipped `[program:nodewarden]` section with only what must differ here
@@ -73,13 +70,10 @@ async function ctl(conf: string, ...args: string[]): Promise<{ code: number; out
   }
 }
 
-const pidOf = (e: LogEntry): number => e['pid'] as number;
-
 test('under supervisord: `supervisorctl stop nodewarden` ends every node and grandchild; nodewarden exits 0', async () => {
   assert.ok(fs.existsSync(SUPERVISORD), `${SUPERVISORD} is installed (Debian package "supervisor")`);
   assert.ok(fs.existsSync(SUPERVISORCTL), `${SUPERVISORCTL} is installed`);
-  const f = Fleet.create({ nodes: { plain: {}, parent: { args: simArgs('--spawn-child') } } });
-  fleets.push(f);
+  const f = fleet({ nodes: { plain: {}, parent: { args: simArgs('--spawn-child') } } });
   const conf = path.join(f.dir, 'supervisord.conf');
   fs.writeFileSync(conf, supervisordConf(f));
 

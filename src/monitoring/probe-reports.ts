@@ -1,0 +1,93 @@
+/**
+ * What a finished probe means: a node's `height` probe feeds the sync policy
+ * (a value that is no height is a failure, never a reading), other probes fill
+ * the node's info (version, peerId, anything else under `info`), and a group's
+ * reference probes give the network's tip.
+ */
+import type { NodeObservation } from '../api/status.js';
+import type { SyncPolicy } from '../policy/sync.js';
+import { HEIGHT_PROBE, STALE_INTERVALS, type VerdictChange } from '../policy/sync-types.js';
+import { groupOf, type HealthHost } from './health-host.js';
+import type { ProbeReport } from './prober.js';
+import { toHeight, toInfo } from './probes/index.js';
+
+/** Prober target key of a sync group's reference probes (node names cannot start with `@`). */
+export const REF_PREFIX = '@';
+
+/** Told of every node probe run: e.g. metrics' `observeProbe(node, probe, seconds, ok)`. */
+export type ProbeObserver = (node: string, probe: string, seconds: number, ok: boolean) => void;
+
+/** An observation with the values of info probes other than height, version and peerId. */
+export type HealthObservation = NodeObservation & { info?: Readonly<Record<string, string | number>> };
+
+export interface ReportDeps {
+  readonly host: HealthHost;
+  readonly policy: SyncPolicy;
+  readonly apply: (group: string, changes: readonly VerdictChange[]) => void;
+  readonly onProbe?: ProbeObserver | undefined;
+}
+
+/** Builds the prober's `onReport`. */
+export function reportHandler(d: ReportDeps): (r: ProbeReport) => void {
+  const { host, policy } = d;
+  const info = new Map<string, Record<string, string | number>>();
+  const debug = (msg: string): void => host.logger.debug(msg);
+
+  const reference = (r: ProbeReport): void => {
+    const group = r.target.slice(REF_PREFIX.length);
+    if (!r.ok) return debug(`sync group ${group}: ${r.probe} failed: ${r.error}`);
+    let h: number;
+    try {
+      h = toHeight(r.value);
+    } catch (err) {
+      return debug(`sync group ${group}: ${r.probe}: ${(err as Error).message}`);
+    }
+    d.apply(group, policy.referenceReading(group, r.probe, h, STALE_INTERVALS * r.spec.intervalMs));
+  };
+
+  const height = (node: string, r: ProbeReport): void => {
+    let h: number | null = null;
+    let error = r.ok ? null : r.error;
+    if (r.ok) {
+      try {
+        h = toHeight(r.value);
+      } catch (err) {
+        error = (err as Error).message;
+      }
+    }
+    d.onProbe?.(node, r.probe, r.seconds, h !== null);
+    if (h !== null) host.observations.update(node, { height: h });
+    const group = groupOf(host, node);
+    if (group === null || !policy.has(node)) return;
+    d.apply(group, h !== null ? policy.height(node, h) : policy.heightFailed(node, error!));
+  };
+
+  const other = (node: string, r: ProbeReport): void => {
+    let value: string | number | null = null;
+    if (!r.ok) debug(`${node}: probe ${r.probe} failed: ${r.error}`);
+    else {
+      try {
+        value = toInfo(r.value);
+      } catch (err) {
+        debug(`${node}: probe ${r.probe}: ${(err as Error).message}`);
+      }
+    }
+    d.onProbe?.(node, r.probe, r.seconds, value !== null);
+    // A failed info probe keeps the last value shown: it is no new fact about the node.
+    if (value === null) return;
+    if (r.probe === 'version') host.observations.update(node, { version: String(value) });
+    else if (r.probe === 'peerId') host.observations.update(node, { peerId: String(value) });
+    else {
+      const mine = { ...(info.get(node) ?? {}), [r.probe]: value };
+      info.set(node, mine);
+      const fields: HealthObservation = { info: mine };
+      host.observations.update(node, fields);
+    }
+  };
+
+  return (r) => {
+    if (r.target.startsWith(REF_PREFIX)) reference(r);
+    else if (r.probe === HEIGHT_PROBE) height(r.target, r);
+    else other(r.target, r);
+  };
+}

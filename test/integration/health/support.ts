@@ -1,0 +1,107 @@
+/**
+ * Shared pieces of the health integration tests: simulated nodes of one sync
+ * group on a shared chain file with 200 ms blocks, probed every 200 ms, with
+ * windows of 1–2 s, booted in a real daemon (test/helpers/daemon.ts).
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { NodewardenEvent } from '../../../src/events/types.js';
+import type { Daemon } from '../../../src/daemon.js';
+import { simArgs } from '../../helpers/daemon.js';
+
+export const BLOCK_MS = 200;
+export const PROBE_MS = 200;
+
+/** Sync settings shared by every node of these tests (template.json). */
+export const FAST_SYNC = {
+  group: 'chain',
+  maxLag: 5,
+  windowMs: 1500,
+  stallMs: 1500,
+  startupGraceMs: 1000,
+};
+
+/** A free loopback port (bound once and released: the sim binds it next). */
+export async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** Creates the shared chain file with its genesis `agoMs` in the past (tip = agoMs / BLOCK_MS). */
+export function writeChainFile(dir: string, agoMs: number): string {
+  const file = path.join(dir, 'chain.json');
+  fs.writeFileSync(file, JSON.stringify({ genesisMs: Date.now() - agoMs, blockMs: BLOCK_MS }) + '\n');
+  return file;
+}
+
+type ProbeKind = 'http' | 'jsonrpc' | 'prometheus';
+
+/** The height probe of a sim on `port`, in one of three shapes (number, decimal string, metric). */
+export function heightProbe(port: number, kind: ProbeKind): Record<string, unknown> {
+  const base = { intervalMs: PROBE_MS, timeoutMs: 500 };
+  switch (kind) {
+    case 'http':
+      return { ...base, type: 'http', url: `http://127.0.0.1:${port}/height`, path: 'height' };
+    case 'jsonrpc':
+      return { ...base, type: 'jsonrpc', url: `http://127.0.0.1:${port}/rpc`, method: 'getblockcount_str' };
+    case 'prometheus':
+      return {
+        ...base,
+        type: 'prometheus',
+        url: `http://127.0.0.1:${port}/metrics`,
+        metric: 'sim_block_height',
+      };
+  }
+}
+
+/** A node file for a sim on `port`: its args (plus `extra` flags) and its probes. */
+export function simNode(
+  chainFile: string,
+  port: number,
+  kind: ProbeKind,
+  extra: string[] = [],
+): Record<string, unknown> {
+  return {
+    args: nodeArgs(chainFile, port, extra),
+    probes: {
+      height: heightProbe(port, kind),
+      version: {
+        type: 'prometheus',
+        url: `http://127.0.0.1:${port}/metrics`,
+        metric: 'sim_build_info',
+        label: 'version',
+        intervalMs: 1000,
+        timeoutMs: 500,
+      },
+    },
+  };
+}
+
+export function nodeArgs(chainFile: string, port: number, extra: string[] = []): string[] {
+  return simArgs('--chain-file', chainFile, '--block-ms', String(BLOCK_MS), '--port', String(port), ...extra);
+}
+
+/** Template keys of these tests. */
+export const TEMPLATE = {
+  sync: FAST_SYNC,
+  limits: { forSamples: 3 },
+  restart: { startSeconds: 1, backoffMs: 100, backoffMaxMs: 1000 },
+  stop: { graceMs: 2000 },
+};
+
+/** Records every contract event from now on. */
+export function recordEvents(daemon: Daemon): NodewardenEvent[] {
+  const events: NodewardenEvent[] = [];
+  daemon.bus.on('event', (e) => events.push(e));
+  return events;
+}
+
+/** `node:type(reason)` lines of the events about `nodes`, for failure messages. */
+export function describeEvents(events: readonly NodewardenEvent[]): string {
+  return events.map((e) => `${e.node ?? '-'}:${e.type}${e.reason ? `(${e.reason})` : ''}`).join(' ');
+}
