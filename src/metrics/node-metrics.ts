@@ -100,7 +100,7 @@ function registerResourceMetrics(registry: Registry, each: Each): void {
     name: 'nodewarden_node_cpu_seconds_total',
     help: 'CPU time used by the node process tree, in seconds (from the sampler).',
     labelNames: ['node'],
-    fill: (emit) => each((r) => emit({ node: r.node }, known(r.obs.cpuSeconds))),
+    fill: (emit) => each((r) => emit({ node: r.node }, known(r.obs.cpuSecondsTotal))),
   });
   scrapeGauge({
     registry,

@@ -18,11 +18,10 @@ export interface MetricsSource {
 }
 
 /**
- * An observation with the fields metrics can export beyond the status ones.
- * `cpuSeconds` is the node tree's cumulative CPU time (pidusage's `ctime`),
- * filled in by the sampler once it exists; absent or null = not exported.
+ * An observation as metrics read it; `cpuSecondsTotal` (the node tree's
+ * cumulative CPU time, kept by the sampler) absent or null = not exported.
  */
-export type MetricObservation = NodeObservation & { cpuSeconds?: number | null };
+export type MetricObservation = NodeObservation;
 
 /** A finite number, or null for anything unknown (undefined, null, NaN, ±Infinity, a string). */
 export function known(v: unknown): number | null {

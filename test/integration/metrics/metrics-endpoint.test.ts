@@ -80,7 +80,7 @@ describe('GET /metrics on a real daemon', () => {
         referenceHeight: 1004,
         lag: 4,
         cpuPercent: 50,
-        cpuSeconds: 12.5,
+        cpuSecondsTotal: 12.5,
         rssBytes: 64 * 1024 * 1024,
         version: '1.2.3 "quoted"',
         peerId: '12D3KooW',
