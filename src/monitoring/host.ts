@@ -49,7 +49,8 @@ export function parseMeminfo(text: string): { totalBytes: number; availableBytes
 export function parseCpuLine(text: string): { total: number; idle: number } {
   const nl = text.indexOf('\n');
   const line = nl < 0 ? text : text.slice(0, nl);
-  if (!line.startsWith('cpu ')) throw new Error(`/proc/stat does not start with a cpu line: ${JSON.stringify(line)}`);
+  if (!line.startsWith('cpu '))
+    throw new Error(`/proc/stat does not start with a cpu line: ${JSON.stringify(line)}`);
   // user nice system idle iowait irq softirq steal (guest time is already inside user).
   const f = line.trim().split(/\s+/).slice(1, 9).map(Number);
   const total = f.reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);

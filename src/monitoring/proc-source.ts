@@ -22,7 +22,11 @@ export interface ProcSource {
 /** `getconf NAME` as a positive integer, or `fallback` when it cannot be read. */
 function getconf(name: string, fallback: number): number {
   try {
-    const out = execFileSync('getconf', [name], { encoding: 'utf8', timeout: 2000, stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync('getconf', [name], {
+      encoding: 'utf8',
+      timeout: 2000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     const n = Number(out.trim());
     return Number.isSafeInteger(n) && n > 0 ? n : fallback;
   } catch {

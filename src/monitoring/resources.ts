@@ -1,19 +1,16 @@
 import type { Daemon } from '../daemon.js';
-import { LimitsPolicy, type LimitAction } from '../policy/limits.js';
-import { LowDiskWatch, type LowDiskAlert } from '../policy/low-disk.js';
-import { PressurePolicy, type PressureAction } from '../policy/pressure.js';
 import type { TimerHandle } from '../supervisor/clock.js';
 import { ProcHostReader, type HostReader, type HostReading } from './host.js';
 import type { ProcSource } from './proc-source.js';
+import { ResourceActions, type ResourceDecisions } from './resource-actions.js';
 import { Sampler, type ProcessSample } from './sampler.js';
 
 /**
  * The resource watcher of a daemon: every `sampling.intervalMs` it samples
  * every node's process tree and the host, publishes the figures (observations
- * for status and metrics, samples for the store), and feeds the limits,
- * pressure and low-disk policies, whose actions it carries out through the
- * nodes' runners and the bus. One tick is synchronous from start to end, so
- * two ticks never overlap.
+ * for status and metrics, samples for the store), and hands them to the
+ * resource policies (resource-actions.ts). One tick is synchronous from start
+ * to end, so two ticks never overlap.
  */
 
 /** The host as last seen, for metrics and the status page. */
@@ -29,13 +26,10 @@ export interface HostFigures extends HostReading {
 }
 
 /** Everything one tick saw and did. */
-export interface TickResult {
+export interface TickResult extends ResourceDecisions {
   readonly sample: ProcessSample;
   /** Null when the host could not be read (the error is logged). */
   readonly host: HostFigures | null;
-  readonly limits: readonly LimitAction[];
-  readonly pressure: PressureAction | null;
-  readonly lowDisk: readonly LowDiskAlert[];
 }
 
 export interface ResourceWatcherOptions {
@@ -49,9 +43,7 @@ export interface ResourceWatcherOptions {
 export class ResourceWatcher {
   readonly sampler: Sampler;
   private readonly hostReader: HostReader;
-  private readonly limits = new LimitsPolicy();
-  private readonly pressure: PressurePolicy;
-  private readonly lowDisk: LowDiskWatch;
+  private readonly actions: ResourceActions;
   private latestHost: HostFigures | null = null;
   private timer: TimerHandle | null = null;
   private stopped = false;
@@ -64,9 +56,7 @@ export class ResourceWatcher {
   ) {
     this.sampler = new Sampler({ clock: daemon.clock, ...(opts.procs ? { procs: opts.procs } : {}) });
     this.hostReader = opts.host ?? new ProcHostReader();
-    const marks = daemon.supervisor.managerConfig().pressure;
-    this.pressure = new PressurePolicy(marks, daemon.clock);
-    this.lowDisk = new LowDiskWatch(marks.diskLowPercent);
+    this.actions = new ResourceActions(daemon);
     if (opts.autoTick !== false) this.schedule();
   }
 
@@ -77,12 +67,15 @@ export class ResourceWatcher {
 
   /** One sample of everything, then the policies and their actions. */
   tick(): TickResult {
-    const { supervisor, observations, store, bus, clock } = this.daemon;
-    const manager = supervisor.managerConfig();
+    const { supervisor, observations, store, clock } = this.daemon;
     const snaps = supervisor.snapshots();
     const sample = this.sampler.sampleOnce(snaps.map((s) => ({ node: s.name, pid: s.pid })));
     const ts = clock.wallNow();
-    const host = this.readHost(snaps.map((s) => supervisor.spec(s.name)!.dataDir), sample, ts);
+    const host = this.readHost(
+      snaps.map((s) => supervisor.spec(s.name)!.dataDir),
+      sample,
+      ts,
+    );
 
     for (const u of sample.nodes) {
       observations.update(u.node, {
@@ -104,53 +97,7 @@ export class ResourceWatcher {
       });
     }
     this.forgetRemoved(snaps.map((s) => s.name));
-
-    const usage = new Map(sample.nodes.map((u) => [u.node, u]));
-    const limitActions = this.limits.evaluate(
-      snaps.map((s) => ({
-        node: s.name,
-        state: s.state,
-        held: s.held,
-        pid: s.pid,
-        limits: supervisor.spec(s.name)!.limits,
-        cpuPercent: usage.get(s.name)?.cpuPercent ?? null,
-        rssBytes: usage.get(s.name)?.rssBytes ?? null,
-      })),
-    );
-    for (const a of limitActions) {
-      bus.emit({ node: a.node, type: 'resource_limit', reason: a.details.metric, details: { ...a.details } });
-      supervisor.runner(a.node)?.restart('resource', { details: { ...a.details } });
-    }
-
-    let pressureAction: PressureAction | null = null;
-    let lowDisk: LowDiskAlert[] = [];
-    if (host) {
-      this.pressure.setMarks(manager.pressure);
-      // Re-read: a limit restart above changed some states.
-      pressureAction = this.pressure.evaluate(
-        { memoryUsedPercent: host.memoryUsedPercent, cpuPercent: host.cpuBusyPercent },
-        supervisor.snapshots().map((s) => ({
-          node: s.name,
-          state: s.state,
-          held: s.held,
-          priority: supervisor.spec(s.name)!.priority,
-          startedAt: s.startedAt,
-        })),
-      );
-      if (pressureAction) {
-        const runner = supervisor.runner(pressureAction.node);
-        if (pressureAction.type === 'pause') runner?.pause({ ...pressureAction.details });
-        else runner?.resume({ ...pressureAction.details });
-      }
-      this.lowDisk.setLowPercent(manager.pressure.diskLowPercent);
-      lowDisk = this.lowDisk.evaluate(host.disks);
-      for (const alert of lowDisk) {
-        const dirs = new Set(alert.dataDirs);
-        const nodes = snaps.map((s) => s.name).filter((n) => dirs.has(supervisor.spec(n)!.dataDir));
-        bus.emit({ node: null, type: 'low_disk', reason: alert.filesystem, details: { ...alert, nodes } });
-      }
-    }
-    return { sample, host, limits: limitActions, pressure: pressureAction, lowDisk };
+    return { sample, host, ...this.actions.apply(sample, host) };
   }
 
   stop(): void {

@@ -139,7 +139,8 @@ export class Sampler {
     const before = this.seen.get(key);
     if (before !== undefined) return Math.max(0, info.cpuTicks - before);
     // Born since the previous tick: every tick it used falls in this interval.
-    if (this.prevBootTicks !== null && Number(info.startTime) >= Math.floor(this.prevBootTicks)) return info.cpuTicks;
+    if (this.prevBootTicks !== null && Number(info.startTime) >= Math.floor(this.prevBootTicks))
+      return info.cpuTicks;
     return null;
   }
 

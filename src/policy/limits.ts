@@ -71,7 +71,12 @@ export class LimitsPolicy {
     for (const s of samples) {
       present.add(s.node);
       const { maxRssMb, maxCpuPercent, forSamples } = s.limits;
-      if (s.state !== 'running' || s.held || s.pid === null || (maxRssMb === null && maxCpuPercent === null)) {
+      if (
+        s.state !== 'running' ||
+        s.held ||
+        s.pid === null ||
+        (maxRssMb === null && maxCpuPercent === null)
+      ) {
         this.streaks.delete(s.node);
         continue;
       }
@@ -96,7 +101,14 @@ export class LimitsPolicy {
         type: 'restart',
         node: s.node,
         reason: 'resource',
-        details: { metric, value: values[values.length - 1]!, limit, samples: values.length, values: [...values], pid: s.pid },
+        details: {
+          metric,
+          value: values[values.length - 1]!,
+          limit,
+          samples: values.length,
+          values: [...values],
+          pid: s.pid,
+        },
       });
       this.streaks.delete(s.node);
     }

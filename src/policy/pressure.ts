@@ -169,7 +169,10 @@ function compareVictims(a: PressureNode, b: PressureNode): number {
 }
 
 /** The paused, not held node to bring back: lowest priority number, then the last paused, then by name. */
-export function pickResume(nodes: readonly PressureNode[], pausedOrder: readonly string[]): PressureNode | undefined {
+export function pickResume(
+  nodes: readonly PressureNode[],
+  pausedOrder: readonly string[],
+): PressureNode | undefined {
   let best: PressureNode | undefined;
   const rank = (n: PressureNode): number => pausedOrder.indexOf(n.node);
   for (const n of nodes) {

@@ -27,9 +27,13 @@ describe('resource limits in a real daemon', () => {
       if (e.node === 'leaky') events.push(e);
     });
     const { leaky: firstPid } = await t.waitRunning(['leaky']);
-    const restarted = daemon.bus.waitFor('state', (s) => s.node === 'leaky' && s.to === 'running' && s.pid !== firstPid, {
-      timeoutMs: 20_000,
-    });
+    const restarted = daemon.bus.waitFor(
+      'state',
+      (s) => s.node === 'leaky' && s.to === 'running' && s.pid !== firstPid,
+      {
+        timeoutMs: 20_000,
+      },
+    );
     const change = await restarted;
     assert.notEqual(change.pid, firstPid);
 
@@ -44,8 +48,15 @@ describe('resource limits in a real daemon', () => {
     assert.equal(limit.details.pid, firstPid);
     const values = limit.details.values as number[];
     assert.equal(values.length, 2);
-    assert.ok(values.every((v) => v > 120), `both samples over the limit: ${values.join(', ')}`);
-    assert.deepEqual(events[limitAt + 1]!.details.metric, 'rssMb', 'the restart carries the deciding figures');
+    assert.ok(
+      values.every((v) => v > 120),
+      `both samples over the limit: ${values.join(', ')}`,
+    );
+    assert.deepEqual(
+      events[limitAt + 1]!.details.metric,
+      'rssMb',
+      'the restart carries the deciding figures',
+    );
 
     // The figures are in status (observations) and in the store.
     const o = daemon.observations.get('leaky')!;

@@ -43,7 +43,9 @@ describe('host pressure in a real daemon', () => {
     const sup = daemon.supervisor;
     await t.waitRunning();
     // c becomes the youngest of the priority-100 nodes; e is under maintenance.
-    const cRestarted = daemon.bus.waitFor('state', (s) => s.node === 'c' && s.to === 'running', { timeoutMs: 10_000 });
+    const cRestarted = daemon.bus.waitFor('state', (s) => s.node === 'c' && s.to === 'running', {
+      timeoutMs: 10_000,
+    });
     sup.restart(['c']);
     await cRestarted;
     sup.hold(['e']);
@@ -133,7 +135,13 @@ describe('host pressure in a real daemon', () => {
       if (e.type === 'low_disk') lowDisk.push({ node: e.node, severity: e.severity, ...e.details });
     });
     const disk = (freePercent: number) => [
-      { filesystem: '/srv/nodes', dataDirs: [dataDir], freePercent, freeBytes: freePercent * 1e9, totalBytes: 100e9 },
+      {
+        filesystem: '/srv/nodes',
+        dataDirs: [dataDir],
+        freePercent,
+        freeBytes: freePercent * 1e9,
+        totalBytes: 100e9,
+      },
     ];
     for (const free of [40, 3, 2, 1, 30, 4]) {
       host.disks = disk(free);

@@ -23,7 +23,8 @@ describe('Sampler against a real process tree', () => {
     assert.equal(first.cpuPercent, null, 'no baseline for a process that ran before the first tick');
 
     // statm read just before and just after the tick brackets what the tick saw.
-    const sum = (): number => statmRssBytes(sim.pid, procs.pageSize) + statmRssBytes(grandchild, procs.pageSize);
+    const sum = (): number =>
+      statmRssBytes(sim.pid, procs.pageSize) + statmRssBytes(grandchild, procs.pageSize);
     const before = sum();
     const u = sampler.sampleOnce(roots).nodes[0]!;
     const afterSum = sum();

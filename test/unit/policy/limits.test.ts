@@ -45,15 +45,103 @@ describe('LimitsPolicy', () => {
 
   test('table: when the count resets', () => {
     const cases: Array<[string, LimitSample[], number[]]> = [
-      ['a sample at the limit is not over it and resets', [sample({ rssMb: 120 }), sample({ rssMb: 120 }), sample({ rssMb: 100 }), sample({ rssMb: 120 }), sample({ rssMb: 120 })], []],
-      ['a sample under the limit resets', [sample({ rssMb: 120 }), sample({ rssMb: 120 }), sample({ rssMb: 50 }), sample({ rssMb: 120 }), sample({ rssMb: 120 }), sample({ rssMb: 120 })], [5]],
-      ['not running resets', [sample({ rssMb: 120 }), sample({ rssMb: 120 }), sample({ rssMb: 120, state: 'stopping' }), sample({ rssMb: 120 }), sample({ rssMb: 120 })], []],
-      ['a new pid resets', [sample({ rssMb: 120 }), sample({ rssMb: 120 }), sample({ rssMb: 120, pid: 101 }), sample({ rssMb: 120, pid: 101 })], []],
-      ['held resets and never restarts', [sample({ rssMb: 120, held: true }), sample({ rssMb: 120, held: true }), sample({ rssMb: 120, held: true }), sample({ rssMb: 120 })], []],
-      ['after a restart the next process starts from zero', [sample({ rssMb: 120 }), sample({ rssMb: 120 }), sample({ rssMb: 120 }), sample({ rssMb: 120 }), sample({ rssMb: 120 }), sample({ rssMb: 120 })], [2, 5]],
-      ['an unmeasured CPU sample neither counts nor resets', [sample({ cpuPercent: 60 }), sample({ cpuPercent: null }), sample({ cpuPercent: 60 }), sample({ cpuPercent: 60 })], [3]],
-      ['memory and CPU count separately', [sample({ cpuPercent: 60 }), sample({ rssMb: 120 }), sample({ cpuPercent: 60 }), sample({ rssMb: 120 })], []],
-      ['limits off: never', [sample({ rssMb: 900, cpuPercent: 900, limits: { nofile: null, maxRssMb: null, maxCpuPercent: null, forSamples: 1 } })], []],
+      [
+        'a sample at the limit is not over it and resets',
+        [
+          sample({ rssMb: 120 }),
+          sample({ rssMb: 120 }),
+          sample({ rssMb: 100 }),
+          sample({ rssMb: 120 }),
+          sample({ rssMb: 120 }),
+        ],
+        [],
+      ],
+      [
+        'a sample under the limit resets',
+        [
+          sample({ rssMb: 120 }),
+          sample({ rssMb: 120 }),
+          sample({ rssMb: 50 }),
+          sample({ rssMb: 120 }),
+          sample({ rssMb: 120 }),
+          sample({ rssMb: 120 }),
+        ],
+        [5],
+      ],
+      [
+        'not running resets',
+        [
+          sample({ rssMb: 120 }),
+          sample({ rssMb: 120 }),
+          sample({ rssMb: 120, state: 'stopping' }),
+          sample({ rssMb: 120 }),
+          sample({ rssMb: 120 }),
+        ],
+        [],
+      ],
+      [
+        'a new pid resets',
+        [
+          sample({ rssMb: 120 }),
+          sample({ rssMb: 120 }),
+          sample({ rssMb: 120, pid: 101 }),
+          sample({ rssMb: 120, pid: 101 }),
+        ],
+        [],
+      ],
+      [
+        'held resets and never restarts',
+        [
+          sample({ rssMb: 120, held: true }),
+          sample({ rssMb: 120, held: true }),
+          sample({ rssMb: 120, held: true }),
+          sample({ rssMb: 120 }),
+        ],
+        [],
+      ],
+      [
+        'after a restart the next process starts from zero',
+        [
+          sample({ rssMb: 120 }),
+          sample({ rssMb: 120 }),
+          sample({ rssMb: 120 }),
+          sample({ rssMb: 120 }),
+          sample({ rssMb: 120 }),
+          sample({ rssMb: 120 }),
+        ],
+        [2, 5],
+      ],
+      [
+        'an unmeasured CPU sample neither counts nor resets',
+        [
+          sample({ cpuPercent: 60 }),
+          sample({ cpuPercent: null }),
+          sample({ cpuPercent: 60 }),
+          sample({ cpuPercent: 60 }),
+        ],
+        [3],
+      ],
+      [
+        'memory and CPU count separately',
+        [
+          sample({ cpuPercent: 60 }),
+          sample({ rssMb: 120 }),
+          sample({ cpuPercent: 60 }),
+          sample({ rssMb: 120 }),
+        ],
+        [],
+      ],
+      [
+        'limits off: never',
+        [
+          sample({
+            rssMb: 900,
+            cpuPercent: 900,
+            limits: { nofile: null, maxRssMb: null, maxCpuPercent: null, forSamples: 1 },
+          }),
+        ],
+        [],
+      ],
     ];
     for (const [name, samples, expected] of cases) {
       assert.deepEqual(run(new LimitsPolicy(), samples), expected, name);
@@ -63,7 +151,14 @@ describe('LimitsPolicy', () => {
   test('CPU over its limit decides with metric cpuPercent; when both reach it at once memory decides', () => {
     const cpu = new LimitsPolicy();
     const hits = [60, 70, 80].map((c) => cpu.evaluate([sample({ cpuPercent: c })]));
-    assert.deepEqual(hits[2]![0]!.details, { metric: 'cpuPercent', value: 80, limit: 50, samples: 3, values: [60, 70, 80], pid: 100 });
+    assert.deepEqual(hits[2]![0]!.details, {
+      metric: 'cpuPercent',
+      value: 80,
+      limit: 50,
+      samples: 3,
+      values: [60, 70, 80],
+      pid: 100,
+    });
     const both = new LimitsPolicy();
     const last = [1, 2, 3].map(() => both.evaluate([sample({ cpuPercent: 90, rssMb: 200 })]))[2]!;
     assert.equal(last.length, 1);
@@ -76,6 +171,9 @@ describe('LimitsPolicy', () => {
     p.evaluate([sample({ node: 'a', rssMb: 120 })]);
     assert.deepEqual(p.count('b'), { rss: 0, cpu: 0 });
     const acts = p.evaluate([sample({ node: 'a', rssMb: 120 }), sample({ node: 'b', rssMb: 120 })]);
-    assert.deepEqual(acts.map((a) => a.node), ['a']);
+    assert.deepEqual(
+      acts.map((a) => a.node),
+      ['a'],
+    );
   });
 });

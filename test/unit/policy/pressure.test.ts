@@ -66,18 +66,52 @@ describe('PressurePolicy', () => {
       { node: 'c', priority: 100 },
     ]);
     assert.deepEqual(f.feed([95, 95, 95, 95, 95, 95, 85, 85, 85, 85, 75, 75, 75, 75, 75, 75, 75]), [
-      '-', '-', 'pause c', 'pause b', 'pause a', '-', // nothing left to pause
-      '-', '-', '-', '-', // between the marks: nothing either way
-      '-', '-', 'resume a', 'resume b', 'resume c', '-', '-',
+      '-',
+      '-',
+      'pause c',
+      'pause b',
+      'pause a',
+      '-', // nothing left to pause
+      '-',
+      '-',
+      '-',
+      '-', // between the marks: nothing either way
+      '-',
+      '-',
+      'resume a',
+      'resume b',
+      'resume c',
+      '-',
+      '-',
     ]);
   });
 
   test('table: which samples count as high, low or neither', () => {
     const cases: Array<[string, Array<number | [number, number | null]>, string[]]> = [
       ['memory at the high mark is high', [90, 90, 90], ['-', '-', 'pause n']],
-      ['CPU at its high mark is high', [[50, 95], [50, 99], [50, 96]], ['-', '-', 'pause n']],
-      ['a sample between the marks breaks the high streak', [95, 95, 85, 95, 95, 95], ['-', '-', '-', '-', '-', 'pause n']],
-      ['unknown CPU is not high', [[50, null], [50, null], [50, null]], ['-', '-', '-']],
+      [
+        'CPU at its high mark is high',
+        [
+          [50, 95],
+          [50, 99],
+          [50, 96],
+        ],
+        ['-', '-', 'pause n'],
+      ],
+      [
+        'a sample between the marks breaks the high streak',
+        [95, 95, 85, 95, 95, 95],
+        ['-', '-', '-', '-', '-', 'pause n'],
+      ],
+      [
+        'unknown CPU is not high',
+        [
+          [50, null],
+          [50, null],
+          [50, null],
+        ],
+        ['-', '-', '-'],
+      ],
       ['memory just under the high mark is not high', [89.99, 89.99, 89.99], ['-', '-', '-']],
     ];
     for (const [name, seq, expected] of cases) {
@@ -87,11 +121,39 @@ describe('PressurePolicy', () => {
 
   test('table: resuming needs memory AND CPU below their low marks for `samples` in a row', () => {
     const cases: Array<[string, Array<number | [number, number | null]>, string[]]> = [
-      ['both low', [[79, 69], [79, 69], [79, 69]], ['-', '-', 'resume n']],
-      ['memory low, CPU in the band', [[50, 80], [50, 80], [50, 80]], ['-', '-', '-']],
+      [
+        'both low',
+        [
+          [79, 69],
+          [79, 69],
+          [79, 69],
+        ],
+        ['-', '-', 'resume n'],
+      ],
+      [
+        'memory low, CPU in the band',
+        [
+          [50, 80],
+          [50, 80],
+          [50, 80],
+        ],
+        ['-', '-', '-'],
+      ],
       ['memory at the low mark is not low', [80, 80, 80], ['-', '-', '-']],
-      ['unknown CPU does not keep memory from being low', [[50, null], [50, null], [50, null]], ['-', '-', 'resume n']],
-      ['a band sample breaks the low streak', [50, 50, 85, 50, 50, 50], ['-', '-', '-', '-', '-', 'resume n']],
+      [
+        'unknown CPU does not keep memory from being low',
+        [
+          [50, null],
+          [50, null],
+          [50, null],
+        ],
+        ['-', '-', 'resume n'],
+      ],
+      [
+        'a band sample breaks the low streak',
+        [50, 50, 85, 50, 50, 50],
+        ['-', '-', '-', '-', '-', 'resume n'],
+      ],
       ['a high sample breaks it too', [50, 50, 95, 50, 50, 50], ['-', '-', '-', '-', '-', 'resume n']],
     ];
     for (const [name, seq, expected] of cases) {
@@ -107,8 +169,22 @@ describe('PressurePolicy', () => {
       { node: 'least', priority: 200, startedAt: 0 },
       { node: 'vital', priority: 1, startedAt: 5_000 },
     ]);
-    assert.deepEqual(f.feed([95, 95, 95, 95, 95, 95]), ['-', '-', 'pause least', 'pause young', 'pause old', 'pause vital']);
-    assert.deepEqual(f.feed([50, 50, 50, 50, 50, 50]), ['-', '-', 'resume vital', 'resume old', 'resume young', 'resume least']);
+    assert.deepEqual(f.feed([95, 95, 95, 95, 95, 95]), [
+      '-',
+      '-',
+      'pause least',
+      'pause young',
+      'pause old',
+      'pause vital',
+    ]);
+    assert.deepEqual(f.feed([50, 50, 50, 50, 50, 50]), [
+      '-',
+      '-',
+      'resume vital',
+      'resume old',
+      'resume young',
+      'resume least',
+    ]);
   });
 
   test('held nodes and nodes that are not running are never paused; held paused nodes are not resumed', () => {

@@ -59,7 +59,8 @@ describe('host readings', () => {
 
 describe('filesystems of dataDirs', () => {
   test('mount points: octal escapes undone; the longest containing mount point wins', () => {
-    const mi = '22 27 0:21 / /proc rw - proc proc rw\n30 1 8:1 / / rw - ext4 /dev/sda1 rw\n31 30 8:2 / /var/lib/my\\040nodes rw - ext4 /dev/sdb rw\n';
+    const mi =
+      '22 27 0:21 / /proc rw - proc proc rw\n30 1 8:1 / / rw - ext4 /dev/sda1 rw\n31 30 8:2 / /var/lib/my\\040nodes rw - ext4 /dev/sdb rw\n';
     const mps = parseMountPoints(mi);
     assert.deepEqual(mps, ['/proc', '/', '/var/lib/my nodes']);
     assert.equal(mountPointOf('/var/lib/my nodes/a', mps), '/var/lib/my nodes');
@@ -78,6 +79,9 @@ describe('filesystems of dataDirs', () => {
     assert.ok(d.totalBytes > 0 && d.freeBytes <= d.totalBytes);
     assert.ok(d.freePercent >= 0 && d.freePercent <= 100);
     assert.ok(path.isAbsolute(d.filesystem));
-    assert.deepEqual(readFilesystems([], () => ''), []);
+    assert.deepEqual(
+      readFilesystems([], () => ''),
+      [],
+    );
   });
 });

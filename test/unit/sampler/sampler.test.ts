@@ -121,7 +121,14 @@ describe('Sampler', () => {
     elapse(s, 1000);
     s.procs.procs = [];
     const down = s.sampler.sampleOnce([{ node: 'a', pid: null }]).nodes[0]!;
-    assert.deepEqual(down, { node: 'a', pid: null, processes: 0, cpuPercent: null, rssBytes: null, cpuSecondsTotal: 1 });
+    assert.deepEqual(down, {
+      node: 'a',
+      pid: null,
+      processes: 0,
+      cpuPercent: null,
+      rssBytes: null,
+      cpuSecondsTotal: 1,
+    });
     elapse(s, 1000);
     s.procs.procs = [{ pid: 33, ppid: 1, ticks: 40, pages: 10, start: 100_250 }];
     const back = s.sampler.sampleOnce([{ node: 'a', pid: 33 }]).nodes[0]!;
