@@ -162,6 +162,22 @@ async function boot(p: Parts): Promise<Daemon> {
   };
   let pruneTimer = p.clock.setTimer(60_000, prune);
 
+  let reloadChain: Promise<void> = Promise.resolve();
+  const reloadOnce = async (): Promise<ReloadOutcome> => {
+    let next: LoadedConfig;
+    try {
+      next = loadConfig(p.configDir, { secrets: store.secrets });
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      const problems = formatIssues(err.issues, p.configDir).split('\n').filter(Boolean);
+      bus.emit({ node: null, type: 'config_error', details: { problems } });
+      return { ok: false, problems };
+    }
+    await ensureFifos(next.nodes.map((n) => fifoPath(next.manager.stateDir, n.name)));
+    const diff = await supervisor.reload(next);
+    bus.emit({ node: null, type: 'config_reloaded', details: { ...diff } });
+    return { ok: true, diff };
+  };
   const observations = new Observations();
   const watchers: Watcher[] = [];
   let stopping: Promise<void> | null = null;
@@ -182,20 +198,14 @@ async function boot(p: Parts): Promise<Daemon> {
     addWatcher(w) {
       watchers.push(w);
     },
-    async reload() {
-      let next: LoadedConfig;
-      try {
-        next = loadConfig(p.configDir, { secrets: store.secrets });
-      } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
-        const problems = formatIssues(err.issues, p.configDir).split('\n').filter(Boolean);
-        bus.emit({ node: null, type: 'config_error', details: { problems } });
-        return { ok: false, problems };
-      }
-      await ensureFifos(next.nodes.map((n) => fifoPath(next.manager.stateDir, n.name)));
-      const diff = await supervisor.reload(next);
-      bus.emit({ node: null, type: 'config_reloaded', details: { ...diff } });
-      return { ok: true, diff };
+    reload() {
+      // One reload at a time, whether it came from SIGHUP or the API.
+      const run = reloadChain.then(() => reloadOnce());
+      reloadChain = run.then(
+        () => undefined,
+        () => undefined,
+      );
+      return run;
     },
     stop(opts = {}) {
       stopping ??= (async () => {

@@ -3,6 +3,7 @@ import net from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { NodewardenError } from '../errors.js';
 import type { ManagerConfig } from '../config/types.js';
+import { queryToken } from '../web/auth.js';
 
 /** True for addresses only this host can reach: 127.0.0.0/8, ::1, `localhost`. */
 export function isLoopback(host: string): boolean {
@@ -35,14 +36,19 @@ export function sameSecret(given: string, expected: string): boolean {
   return crypto.timingSafeEqual(a, b);
 }
 
-/** Every request on this app must carry `Authorization: Bearer <token>`; else 401 E_UNAUTHORIZED. */
+/**
+ * Every request on this app must carry `Authorization: Bearer <token>`, else
+ * 401 E_UNAUTHORIZED. A browser cannot send that header, so the status page
+ * and its event stream (GET only) may carry `?token=` instead (web/auth.ts).
+ */
 export function requireBearer(app: FastifyInstance, token: string): void {
   app.addHook('onRequest', async (req) => {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    if (!m || !sameSecret(m[1]!, token)) {
+    const given = m ? m[1]! : queryToken(req.method, req.url);
+    if (given === null || !sameSecret(given, token)) {
       throw new NodewardenError(
         'E_UNAUTHORIZED',
-        m ? 'wrong bearer token' : 'missing `Authorization: Bearer <token>` header',
+        given !== null ? 'wrong bearer token' : 'missing `Authorization: Bearer <token>` header',
       );
     }
   });

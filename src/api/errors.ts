@@ -74,7 +74,9 @@ function badRequest(message: string): ErrorResponse {
 
 /** E_NODE_NOT_FOUND for a name the supervisor does not know. */
 export function noSuchNode(name: string): NodewardenError {
-  return new NodewardenError('E_NODE_NOT_FOUND', `no such node: ${JSON.stringify(name)}`, { details: { node: name } });
+  return new NodewardenError('E_NODE_NOT_FOUND', `no such node: ${JSON.stringify(name)}`, {
+    details: { node: name },
+  });
 }
 
 /** E_BAD_REQUEST for input the schema could not express, quoting the value. */

@@ -29,8 +29,10 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.get('/api/status', async () => handleStatus(ctx));
 
-  app.get<{ Params: { name: string } }>('/api/nodes/:name', { schema: { params: s.nodeParams } }, async (req) =>
-    handleNode(ctx, req.params.name),
+  app.get<{ Params: { name: string } }>(
+    '/api/nodes/:name',
+    { schema: { params: s.nodeParams } },
+    async (req) => handleNode(ctx, req.params.name),
   );
 
   app.post<{ Params: { name: string; verb: ActionVerb }; Body: { wait?: boolean; timeoutMs?: number } }>(
@@ -50,13 +52,19 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (req) => handleAction(ctx, req.params.verb, req.body),
   );
 
-  app.post('/api/reload', { schema: { body: s.emptyBody }, preValidation: optionalBody }, async (_req, reply) => {
-    const res = await handleReload(ctx);
-    return reply.code(res.ok ? 200 : 422).send(res);
-  });
+  app.post(
+    '/api/reload',
+    { schema: { body: s.emptyBody }, preValidation: optionalBody },
+    async (_req, reply) => {
+      const res = await handleReload(ctx);
+      return reply.code(res.ok ? 200 : 422).send(res);
+    },
+  );
 
-  app.get<{ Querystring: EventsInput }>('/api/events', { schema: { querystring: s.eventsQuery } }, async (req) =>
-    handleEvents(ctx, req.query),
+  app.get<{ Querystring: EventsInput }>(
+    '/api/events',
+    { schema: { querystring: s.eventsQuery } },
+    async (req) => handleEvents(ctx, req.query),
   );
 
   app.get<{ Querystring: { since?: string } }>(

@@ -16,10 +16,10 @@ const obj = (properties: Record<string, unknown>, required: string[] = []) =>
 
 export const nodeParams = obj({ name: nodeName }, ['name']);
 
-export const nodeActionParams = obj(
-  { name: target, verb: { type: 'string', enum: [...ACTION_VERBS] } },
-  ['name', 'verb'],
-);
+export const nodeActionParams = obj({ name: target, verb: { type: 'string', enum: [...ACTION_VERBS] } }, [
+  'name',
+  'verb',
+]);
 
 /** Optional body of `POST /api/nodes/:name/:verb`. */
 export const nodeActionBody = obj({ wait: { type: 'boolean' }, timeoutMs });

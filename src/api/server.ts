@@ -42,7 +42,9 @@ export async function startControlServer(daemon: Daemon): Promise<ControlServer>
       const port = typeof addr === 'object' && addr ? addr.port : control.http.port;
       http = { host: control.http.host, port };
       if (!control.http.token) {
-        daemon.logger.warn(`control API on http://${control.http.host}:${port} has no token: every local user can drive it`);
+        daemon.logger.warn(
+          `control API on http://${control.http.host}:${port} has no token: every local user can drive it`,
+        );
       }
     }
   } catch (err) {

@@ -30,9 +30,13 @@ export async function claimSocketPath(socketPath: string): Promise<void> {
     throw err;
   }
   if (!st.isSocket()) {
-    throw new NodewardenError('E_CONFIG_INVALID', `control.socket: ${socketPath} exists and is not a socket`, {
-      hint: 'move that file away or set control.socket to another path',
-    });
+    throw new NodewardenError(
+      'E_CONFIG_INVALID',
+      `control.socket: ${socketPath} exists and is not a socket`,
+      {
+        hint: 'move that file away or set control.socket to another path',
+      },
+    );
   }
   if (await answers(socketPath)) {
     throw new NodewardenError('E_LOCKED', `another process answers on the control socket ${socketPath}`, {

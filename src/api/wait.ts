@@ -26,7 +26,9 @@ export function waitForRunning(ctx: ApiContext, node: string, timeoutMs: number)
       if (s.to === 'running') finish({ ok: true });
       else if (DEAD_ENDS.has(s.to)) finish({ ok: false, reason: `${s.to} while waiting for running` });
     });
-    const timer = clock.setTimer(timeoutMs, () => finish({ ok: false, reason: 'timed out waiting for running' }));
+    const timer = clock.setTimer(timeoutMs, () =>
+      finish({ ok: false, reason: 'timed out waiting for running' }),
+    );
     const onAbort = (): void => finish({ ok: false, reason: 'the daemon is shutting down' });
     ctx.lifecycle.signal.addEventListener('abort', onAbort);
     let settled = false;
@@ -44,7 +46,11 @@ export function waitForRunning(ctx: ApiContext, node: string, timeoutMs: number)
 }
 
 /** Bound a stop (which resolves once the node rests) by a timeout and the server's closing. */
-export function waitForStopped(ctx: ApiContext, stopped: Promise<void>, timeoutMs: number): Promise<WaitOutcome> {
+export function waitForStopped(
+  ctx: ApiContext,
+  stopped: Promise<void>,
+  timeoutMs: number,
+): Promise<WaitOutcome> {
   const { clock } = ctx.daemon;
   const done = new Promise<WaitOutcome>((resolve) => {
     let settled = false;
@@ -55,7 +61,9 @@ export function waitForStopped(ctx: ApiContext, stopped: Promise<void>, timeoutM
       ctx.lifecycle.signal.removeEventListener('abort', onAbort);
       resolve(o);
     };
-    const timer = clock.setTimer(timeoutMs, () => finish({ ok: false, reason: 'timed out waiting for stopped' }));
+    const timer = clock.setTimer(timeoutMs, () =>
+      finish({ ok: false, reason: 'timed out waiting for stopped' }),
+    );
     const onAbort = (): void => finish({ ok: false, reason: 'the daemon is shutting down' });
     ctx.lifecycle.signal.addEventListener('abort', onAbort);
     if (ctx.lifecycle.signal.aborted) onAbort();

@@ -22,6 +22,8 @@ export function managerSettings(configDir: string): ManagerConfig {
 export function connect(configDir: string): ControlClient {
   return new ControlClient(
     { socketPath: managerSettings(configDir).control.socket },
-    { unreachableHint: `start it with \`nodewarden run --config ${configDir}\` (or your systemd/supervisord service)` },
+    {
+      unreachableHint: `start it with \`nodewarden run --config ${configDir}\` (or your systemd/supervisord service)`,
+    },
   );
 }

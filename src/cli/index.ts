@@ -2,7 +2,6 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/issues.js';
 import { VERSION } from '../version.js';
-import { alertTest } from './commands/alert-test.js';
 import { resolveConfigDir } from './config-dir.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { reportError } from './report.js';
@@ -62,7 +61,7 @@ export function buildProgram(setExit: (code: ExitCodeValue) => void): Command {
     .command('test')
     .description('send a test alert through every configured channel; exit 1 if any failed')
     .option('--json', 'machine-readable output')
-    .action(wrap((o: { json?: boolean }) => alertTest(dir(), Boolean(o.json))));
+    .action(wrap(async (o: { json?: boolean }) => (await import('./commands/alert-test.js')).alertTest(dir(), Boolean(o.json))));
 
   addControlVerbs(program, dir, wrap);
   return program;

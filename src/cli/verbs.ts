@@ -11,7 +11,9 @@ import { uptimeCommand } from './commands/uptime.js';
 import { connect } from './connect.js';
 import type { ExitCodeValue } from './exit-codes.js';
 
-type Wrap = <A extends unknown[]>(fn: (...a: A) => ExitCodeValue | Promise<ExitCodeValue>) => (...a: A) => Promise<void>;
+type Wrap = <A extends unknown[]>(
+  fn: (...a: A) => ExitCodeValue | Promise<ExitCodeValue>,
+) => (...a: A) => Promise<void>;
 
 const ACTION_HELP: Readonly<Record<ActionVerb, string>> = {
   start: 'start nodes (names, globs or all)',
@@ -30,7 +32,9 @@ export function addControlVerbs(program: Command, dir: () => string, wrap: Wrap)
     .command('status [names...]')
     .description('show every node (or the named ones; globs allowed)')
     .option('--json', 'print the NodeStatus array')
-    .action(wrap((names: string[], o: { json?: boolean }) => statusCommand(connect(dir()), names, Boolean(o.json))));
+    .action(
+      wrap((names: string[], o: { json?: boolean }) => statusCommand(connect(dir()), names, Boolean(o.json))),
+    );
 
   for (const verb of ACTION_VERBS) {
     const cmd = program
@@ -39,10 +43,15 @@ export function addControlVerbs(program: Command, dir: () => string, wrap: Wrap)
       .option('--json', 'print the per-target results as JSON');
     if (verb === 'start' || verb === 'stop' || verb === 'restart') {
       cmd
-        .option('--wait', verb === 'stop' ? 'wait until each node is stopped' : 'wait until each node is running')
+        .option(
+          '--wait',
+          verb === 'stop' ? 'wait until each node is stopped' : 'wait until each node is running',
+        )
         .option('--timeout <seconds>', 'give up waiting after this long (implies --wait; exit 4)');
     }
-    cmd.action(wrap((targets: string[], o: ActionOptions) => actionCommand(connect(dir()), verb, targets, o)));
+    cmd.action(
+      wrap((targets: string[], o: ActionOptions) => actionCommand(connect(dir()), verb, targets, o)),
+    );
   }
 
   program
@@ -74,7 +83,11 @@ export function addControlVerbs(program: Command, dir: () => string, wrap: Wrap)
     .description('uptime % per node, worst first')
     .option('--since <when>', 'window: 24h (default), 7d, 30d …')
     .option('--json', 'print the uptime rows as JSON')
-    .action(wrap((o: { since?: string; json?: boolean }) => uptimeCommand(connect(dir()), o.since, Boolean(o.json))));
+    .action(
+      wrap((o: { since?: string; json?: boolean }) =>
+        uptimeCommand(connect(dir()), o.since, Boolean(o.json)),
+      ),
+    );
 
   program
     .command('export <kind>')

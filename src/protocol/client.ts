@@ -97,7 +97,10 @@ export class ControlClient {
   /** One request; rejects with E_DAEMON_UNREACHABLE when nothing answers. */
   send(method: string, path: string, body?: unknown): Promise<RawReply> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers: http.OutgoingHttpHeaders = { [PROTOCOL_HEADER]: String(PROTOCOL_VERSION), connection: 'close' };
+    const headers: http.OutgoingHttpHeaders = {
+      [PROTOCOL_HEADER]: String(PROTOCOL_VERSION),
+      connection: 'close',
+    };
     if (payload !== undefined) {
       headers['content-type'] = 'application/json';
       headers['content-length'] = Buffer.byteLength(payload);
@@ -111,7 +114,11 @@ export class ControlClient {
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', (err) => reject(this.unreachable(err)));
         res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }),
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            text: Buffer.concat(chunks).toString('utf8'),
+          }),
         );
       });
       req.on('error', (err) => reject(this.unreachable(err)));
@@ -140,15 +147,21 @@ export class ControlClient {
       try {
         parsed = JSON.parse(reply.text);
       } catch (err) {
-        throw new NodewardenError('E_INTERNAL', `the daemon sent invalid JSON (HTTP ${reply.status})`, { cause: err });
+        throw new NodewardenError('E_INTERNAL', `the daemon sent invalid JSON (HTTP ${reply.status})`, {
+          cause: err,
+        });
       }
     }
     if (ok.includes(reply.status)) return parsed;
-    const error = (parsed as { error?: { code?: unknown; message?: unknown; hint?: unknown; details?: unknown } } | null)
-      ?.error;
+    const error = (
+      parsed as { error?: { code?: unknown; message?: unknown; hint?: unknown; details?: unknown } } | null
+    )?.error;
     const code: ErrorCode =
       typeof error?.code === 'string' && error.code in ErrorCodes ? (error.code as ErrorCode) : 'E_INTERNAL';
-    const message = typeof error?.message === 'string' ? error.message : `HTTP ${reply.status}: ${reply.text.slice(0, 200)}`;
+    const message =
+      typeof error?.message === 'string'
+        ? error.message
+        : `HTTP ${reply.status}: ${reply.text.slice(0, 200)}`;
     const details = error?.details;
     throw new NodewardenError(code, message, {
       ...(typeof error?.hint === 'string' ? { hint: error.hint } : {}),
@@ -170,7 +183,9 @@ export class ControlClient {
         ? `the daemon is not running (no answer on ${this.where})`
         : `lost the connection to the daemon on ${this.where} (${err.code ?? err.message})`,
       {
-        hint: this.opts.unreachableHint ?? 'start it with `nodewarden run --config <dir>` (or your systemd/supervisord service)',
+        hint:
+          this.opts.unreachableHint ??
+          'start it with `nodewarden run --config <dir>` (or your systemd/supervisord service)',
         cause: err,
       },
     );

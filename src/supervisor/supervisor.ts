@@ -69,6 +69,8 @@ interface Entry {
 export class Supervisor {
   private readonly entries = new Map<string, Entry>();
   private manager: ManagerConfig;
+  /** The manager settings this process started with: what restart-only keys are compared to. */
+  private readonly bootManager: ManagerConfig;
   private readonly pacer: StartPacer;
   private readonly offState: () => void;
   private shuttingDown = false;
@@ -85,6 +87,7 @@ export class Supervisor {
     private readonly deps: SupervisorDeps,
   ) {
     this.manager = config.manager;
+    this.bootManager = config.manager;
     this.pacer = new StartPacer(config.manager.startup, deps.clock, (name) => {
       const e = this.entries.get(name);
       if (e) e.runner.start();
@@ -217,7 +220,7 @@ export class Supervisor {
       removed: [],
       changed: [],
       unchanged: [],
-      needsManagerRestart: managerRestartKeys(this.manager, next.manager),
+      needsManagerRestart: managerRestartKeys(this.bootManager, next.manager),
     };
     const nextNames = new Set(next.nodes.map((n) => n.name));
     const removals: Promise<void>[] = [];

@@ -45,7 +45,8 @@ function isObject(v: unknown): v is Json {
 
 function merge(a: Json, b: Json): Json {
   const out: Json = { ...a };
-  for (const [k, v] of Object.entries(b)) out[k] = isObject(v) && isObject(out[k]) ? merge(out[k] as Json, v) : v;
+  for (const [k, v] of Object.entries(b))
+    out[k] = isObject(v) && isObject(out[k]) ? merge(out[k] as Json, v) : v;
   return out;
 }
 
@@ -56,8 +57,9 @@ export function tmpDir(): string {
 
 /**
  * Write `<dir>/configs`: state and logs inside `dir`, no startup pacing
- * (concurrency 0, intervalMs 1: the schema's smallest), sim nodes with a
- * 1 s start window and a short stop grace. Returns the config dir.
+ * (concurrency 0, intervalMs 0), host-pressure shedding out of reach (a busy
+ * test machine must not pause the nodes under test), sim nodes with a 1 s
+ * start window and a short stop grace. Returns the config dir.
  */
 export function writeConfig(dir: string, cfg: TestConfig = {}): string {
   const configDir = path.join(dir, 'configs');
@@ -67,7 +69,8 @@ export function writeConfig(dir: string, cfg: TestConfig = {}): string {
       stateDir: path.join(dir, 'state'),
       logDir: path.join(dir, 'logs'),
       templatesDir: path.join(dir, 'templates'),
-      startup: { concurrency: 0, intervalMs: 1 },
+      startup: { concurrency: 0, intervalMs: 0 },
+      pressure: { samples: 1_000_000 },
     },
     cfg.manager ?? {},
   );
@@ -114,7 +117,11 @@ export function runCli(configDir: string, args: string[], timeoutMs = 30_000): P
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`nodewarden ${args.join(' ')} did not finish in ${timeoutMs} ms; stdout: ${stdout} stderr: ${stderr}`));
+      reject(
+        new Error(
+          `nodewarden ${args.join(' ')} did not finish in ${timeoutMs} ms; stdout: ${stdout} stderr: ${stderr}`,
+        ),
+      );
     }, timeoutMs);
     child.on('error', reject);
     child.on('close', (code) => {
@@ -125,7 +132,11 @@ export function runCli(configDir: string, args: string[], timeoutMs = 30_000): P
 }
 
 /** Polls `fact` every 25 ms until truthy; `timeoutMs` is only a failure bound. */
-export async function waitUntil<T>(fact: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
+export async function waitUntil<T>(
+  fact: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fact();

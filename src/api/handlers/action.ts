@@ -22,23 +22,37 @@ const AT_REST: ReadonlySet<string> = new Set(['stopped', 'exited', 'fatal', 'pau
  * nothing is `ERROR (no such node)`. With `wait`, start/restart answer once
  * the node is `running`, stop once it is `stopped`.
  */
-export async function handleAction(ctx: ApiContext, verb: ActionVerb, req: ActionRequest): Promise<ActionResponse> {
+export async function handleAction(
+  ctx: ApiContext,
+  verb: ActionVerb,
+  req: ActionRequest,
+): Promise<ActionResponse> {
   const names = ctx.daemon.supervisor.names();
   const seen = new Set<string>();
   const jobs: Array<Promise<TargetResult>> = [];
   for (const target of req.targets) {
     const { nodes, unknown } = resolveTargets([target], names);
-    if (unknown.length > 0) jobs.push(Promise.resolve({ node: target, ok: false, message: 'ERROR (no such node)' }));
+    if (unknown.length > 0)
+      jobs.push(Promise.resolve({ node: target, ok: false, message: 'ERROR (no such node)' }));
     for (const node of nodes) {
       if (seen.has(node)) continue;
       seen.add(node);
-      jobs.push(actOn(ctx, verb, node, req).catch((err: unknown) => failed(node, err instanceof Error ? err.message : String(err))));
+      jobs.push(
+        actOn(ctx, verb, node, req).catch((err: unknown) =>
+          failed(node, err instanceof Error ? err.message : String(err)),
+        ),
+      );
     }
   }
   return { results: await Promise.all(jobs) };
 }
 
-async function actOn(ctx: ApiContext, verb: ActionVerb, node: string, req: ActionRequest): Promise<TargetResult> {
+async function actOn(
+  ctx: ApiContext,
+  verb: ActionVerb,
+  node: string,
+  req: ActionRequest,
+): Promise<TargetResult> {
   const sup = ctx.daemon.supervisor;
   const before = sup.runner(node)?.snapshot();
   if (!before) return failed(node, 'no such node');
@@ -55,11 +69,12 @@ async function actOn(ctx: ApiContext, verb: ActionVerb, node: string, req: Actio
     case 'stop': {
       const atRest = AT_REST.has(before.state) && before.pid === null;
       const stopped = sup.stop([node]);
+      // Nobody may be left awaiting it; a failure is logged, never an unhandled rejection.
+      stopped.catch((err: unknown) =>
+        ctx.daemon.logger.error(`${node}: stop failed`, { error: String(err) }),
+      );
       if (atRest) return ok('already stopped');
-      if (!req.wait) {
-        stopped.catch((err: unknown) => ctx.daemon.logger.error(`${node}: stop failed`, { error: String(err) }));
-        return ok('stopping');
-      }
+      if (!req.wait) return ok('stopping');
       const timeoutMs = req.timeoutMs ?? sup.spec(node)!.stop.graceMs + 30_000;
       return outcome(node, DONE.stop, await waitForStopped(ctx, stopped, timeoutMs));
     }
@@ -70,11 +85,17 @@ async function actOn(ctx: ApiContext, verb: ActionVerb, node: string, req: Actio
         return ok('already running');
       }
       const spec = sup.spec(node)!;
-      const defaultMs = spec.restart.startSeconds * 1000 + 60_000 + (verb === 'restart' ? spec.stop.graceMs : 0);
+      const defaultMs =
+        spec.restart.startSeconds * 1000 + 60_000 + (verb === 'restart' ? spec.stop.graceMs : 0);
       // Subscribe before acting, so a quick `running` is not missed.
       const waiter = req.wait ? waitForRunning(ctx, node, req.timeoutMs ?? defaultMs) : null;
-      if (verb === 'start') sup.start([node]);
-      else sup.restart([node], 'manual');
+      try {
+        if (verb === 'start') sup.start([node]);
+        else sup.restart([node], 'manual');
+      } catch (err) {
+        waiter?.cancel();
+        throw err;
+      }
       if (!waiter) return ok(DONE[verb]);
       return outcome(node, DONE[verb], await waiter.done);
     }

@@ -39,7 +39,9 @@ export function parseTypes(text: string): EventType[] {
   const types = text.split(',').map((t) => t.trim());
   const bad = types.filter((t) => !KNOWN.has(t));
   if (bad.length > 0) {
-    throw badInput(`type: unknown event type ${bad.map((b) => JSON.stringify(b)).join(', ')}; known: ${EVENT_TYPES.join(', ')}`);
+    throw badInput(
+      `type: unknown event type ${bad.map((b) => JSON.stringify(b)).join(', ')}; known: ${EVENT_TYPES.join(', ')}`,
+    );
   }
   return types as EventType[];
 }

@@ -14,7 +14,11 @@ export interface ExportInput {
 }
 
 /** `GET /api/export/:kind`: the columns of src/store/EXPORTS.md as CSV (default) or JSON. */
-export function handleExport(ctx: ApiContext, kind: ExportKind, q: ExportInput): { contentType: string; body: string } {
+export function handleExport(
+  ctx: ApiContext,
+  kind: ExportKind,
+  q: ExportInput,
+): { contentType: string; body: string } {
   const { store } = ctx.daemon;
   const format = q.format ?? 'csv';
   const node = q.node !== undefined ? { node: q.node } : {};
@@ -33,8 +37,15 @@ export function handleExport(ctx: ApiContext, kind: ExportKind, q: ExportInput):
       );
       break;
     case 'samples':
-      body = exportSamples(store, { ...node, sinceMs: sinceOrDefault(ctx, q.since), resolution: q.resolution ?? 'minute' }, format);
+      body = exportSamples(
+        store,
+        { ...node, sinceMs: sinceOrDefault(ctx, q.since), resolution: q.resolution ?? 'minute' },
+        format,
+      );
       break;
   }
-  return { contentType: format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8', body };
+  return {
+    contentType: format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
+    body,
+  };
 }

@@ -16,7 +16,15 @@ export function handleReload(ctx: ApiContext): Promise<ReloadResponse> {
   const next = prev.then(async (): Promise<ReloadResponse> => {
     const r = await daemon.reload();
     if (!r.ok) {
-      return { ok: false, added: [], removed: [], changed: [], unchanged: [], needsManagerRestart: [], problems: r.problems };
+      return {
+        ok: false,
+        added: [],
+        removed: [],
+        changed: [],
+        unchanged: [],
+        needsManagerRestart: [],
+        problems: r.problems,
+      };
     }
     const d = r.diff;
     return {

@@ -14,10 +14,12 @@ export function handleShutdown(
   return {
     response: { ok: true, keepNodes },
     afterReply: () => {
-      ctx.daemon.logger.info(`shutdown requested over the control API${keepNodes ? ', nodes keep running' : ''}`);
-      ctx.daemon.stop({ keepNodes }).catch((err: unknown) =>
-        ctx.daemon.logger.error('shutdown failed', { error: String(err) }),
+      ctx.daemon.logger.info(
+        `shutdown requested over the control API${keepNodes ? ', nodes keep running' : ''}`,
       );
+      ctx.daemon
+        .stop({ keepNodes })
+        .catch((err: unknown) => ctx.daemon.logger.error('shutdown failed', { error: String(err) }));
     },
   };
 }

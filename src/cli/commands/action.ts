@@ -25,19 +25,29 @@ export async function actionCommand(
 ): Promise<ExitCodeValue> {
   for (const t of targets) {
     if (!isTarget(t)) {
-      throw new NodewardenError('E_BAD_REQUEST', `${JSON.stringify(t)} is not a node name, a glob or \`all\``);
+      throw new NodewardenError(
+        'E_BAD_REQUEST',
+        `${JSON.stringify(t)} is not a node name, a glob or \`all\``,
+      );
     }
   }
   let timeoutMs: number | undefined;
   if (opts.timeout !== undefined) {
     const s = Number(opts.timeout);
     if (!Number.isFinite(s) || s <= 0) {
-      throw new NodewardenError('E_BAD_REQUEST', `--timeout: expected seconds > 0, got ${JSON.stringify(opts.timeout)}`);
+      throw new NodewardenError(
+        'E_BAD_REQUEST',
+        `--timeout: expected seconds > 0, got ${JSON.stringify(opts.timeout)}`,
+      );
     }
     timeoutMs = Math.ceil(s * 1000);
   }
   const wait = Boolean(opts.wait) || timeoutMs !== undefined;
-  const res = await client.action(verb, { targets, ...(wait ? { wait } : {}), ...(timeoutMs ? { timeoutMs } : {}) });
+  const res = await client.action(verb, {
+    targets,
+    ...(wait ? { wait } : {}),
+    ...(timeoutMs ? { timeoutMs } : {}),
+  });
   if (opts.json) process.stdout.write(JSON.stringify(res, null, 2) + '\n');
   else process.stdout.write(renderResults(res.results).join('\n') + '\n');
   return resultsExitCode(res.results);

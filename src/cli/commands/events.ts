@@ -27,7 +27,10 @@ export async function eventsCommand(client: ControlClient, opts: EventsOptions):
   if (opts.limit !== undefined) {
     limit = Number(opts.limit);
     if (!Number.isInteger(limit) || limit < 1) {
-      throw new NodewardenError('E_BAD_REQUEST', `--limit: expected a positive integer, got ${JSON.stringify(opts.limit)}`);
+      throw new NodewardenError(
+        'E_BAD_REQUEST',
+        `--limit: expected a positive integer, got ${JSON.stringify(opts.limit)}`,
+      );
     }
   }
   const res = await client.events({

@@ -15,17 +15,30 @@ export interface ExportOptions {
  * `nodewarden export events|uptime|samples --format csv|json [--since]`: the
  * columns of src/store/EXPORTS.md on stdout, as the daemon wrote them.
  */
-export async function exportCommand(client: ControlClient, kind: string, opts: ExportOptions): Promise<ExitCodeValue> {
+export async function exportCommand(
+  client: ControlClient,
+  kind: string,
+  opts: ExportOptions,
+): Promise<ExitCodeValue> {
   if (!(EXPORT_KINDS as readonly string[]).includes(kind)) {
-    throw new NodewardenError('E_BAD_REQUEST', `export: expected one of ${EXPORT_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
+    throw new NodewardenError(
+      'E_BAD_REQUEST',
+      `export: expected one of ${EXPORT_KINDS.join(', ')}, got ${JSON.stringify(kind)}`,
+    );
   }
   const format = opts.format ?? 'csv';
   if (format !== 'csv' && format !== 'json') {
-    throw new NodewardenError('E_BAD_REQUEST', `--format: expected csv or json, got ${JSON.stringify(format)}`);
+    throw new NodewardenError(
+      'E_BAD_REQUEST',
+      `--format: expected csv or json, got ${JSON.stringify(format)}`,
+    );
   }
   const resolution = opts.resolution;
   if (resolution !== undefined && resolution !== 'raw' && resolution !== 'minute') {
-    throw new NodewardenError('E_BAD_REQUEST', `--resolution: expected raw or minute, got ${JSON.stringify(resolution)}`);
+    throw new NodewardenError(
+      'E_BAD_REQUEST',
+      `--resolution: expected raw or minute, got ${JSON.stringify(resolution)}`,
+    );
   }
   checkSince(opts.since);
   const text = await client.exportData(kind as ExportKind, {

@@ -18,11 +18,19 @@ export interface LogsOptions {
  * down. With -f it prints lines as they are written, across rotations, until
  * interrupted. --json: `{node, lines}`, or one JSON string per line with -f.
  */
-export async function logsCommand(configDir: string, node: string, opts: LogsOptions): Promise<ExitCodeValue> {
-  if (!isNodeName(node)) throw new NodewardenError('E_BAD_REQUEST', `${JSON.stringify(node)} is not a node name`);
+export async function logsCommand(
+  configDir: string,
+  node: string,
+  opts: LogsOptions,
+): Promise<ExitCodeValue> {
+  if (!isNodeName(node))
+    throw new NodewardenError('E_BAD_REQUEST', `${JSON.stringify(node)} is not a node name`);
   const n = opts.lines === undefined ? 100 : Number(opts.lines);
   if (!Number.isInteger(n) || n < 0) {
-    throw new NodewardenError('E_BAD_REQUEST', `-n: expected a whole number of lines, got ${JSON.stringify(opts.lines)}`);
+    throw new NodewardenError(
+      'E_BAD_REQUEST',
+      `-n: expected a whole number of lines, got ${JSON.stringify(opts.lines)}`,
+    );
   }
   const { logDir } = managerSettings(configDir);
   const base = logFilePath(logDir, node);

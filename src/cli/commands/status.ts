@@ -9,12 +9,19 @@ import { useColor } from '../render/table.js';
  * globs allowed) as a table, or the contract's NodeStatus array with --json.
  * A name that matches nothing is reported and makes the exit code 1.
  */
-export async function statusCommand(client: ControlClient, names: string[], json: boolean): Promise<ExitCodeValue> {
+export async function statusCommand(
+  client: ControlClient,
+  names: string[],
+  json: boolean,
+): Promise<ExitCodeValue> {
   const all = await client.status();
   let rows = all;
   let missing: string[] = [];
   if (names.length > 0) {
-    const { nodes, unknown } = resolveTargets(names, all.map((s) => s.name));
+    const { nodes, unknown } = resolveTargets(
+      names,
+      all.map((s) => s.name),
+    );
     rows = nodes.map((n) => all.find((s) => s.name === n)!);
     missing = unknown;
   }

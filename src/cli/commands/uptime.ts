@@ -5,7 +5,11 @@ import { useColor } from '../render/table.js';
 import { checkSince } from './events.js';
 
 /** `nodewarden uptime [--since 24h]`: uptime % per node over the window, worst first. */
-export async function uptimeCommand(client: ControlClient, since: string | undefined, json: boolean): Promise<ExitCodeValue> {
+export async function uptimeCommand(
+  client: ControlClient,
+  since: string | undefined,
+  json: boolean,
+): Promise<ExitCodeValue> {
   checkSince(since);
   const res = await client.uptime(since);
   if (json) process.stdout.write(JSON.stringify(res, null, 2) + '\n');

@@ -6,13 +6,15 @@ const SEVERITY_STYLE: Readonly<Record<string, Style>> = { warning: 'yellow', cri
 
 /** `nodewarden events`: oldest first (the API answers newest first), details as compact JSON. */
 export function renderEvents(newestFirst: readonly NodewardenEvent[], color: boolean): string[] {
-  const rows = [...newestFirst].reverse().map((e) => [
-    formatTime(e.ts),
-    e.node ?? NONE,
-    e.type,
-    { text: e.severity, ...(SEVERITY_STYLE[e.severity] ? { style: SEVERITY_STYLE[e.severity] } : {}) },
-    e.reason ?? NONE,
-    Object.keys(e.details).length > 0 ? JSON.stringify(e.details) : '',
-  ]);
+  const rows = [...newestFirst]
+    .reverse()
+    .map((e) => [
+      formatTime(e.ts),
+      e.node ?? NONE,
+      e.type,
+      { text: e.severity, ...(SEVERITY_STYLE[e.severity] ? { style: SEVERITY_STYLE[e.severity] } : {}) },
+      e.reason ?? NONE,
+      Object.keys(e.details).length > 0 ? JSON.stringify(e.details) : '',
+    ]);
   return renderTable(['TIME', 'NODE', 'TYPE', 'SEVERITY', 'REASON', 'DETAILS'], rows, { color });
 }

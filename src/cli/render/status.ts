@@ -2,7 +2,19 @@ import type { NodeStatus } from '../../protocol/types.js';
 import { formatBytes, formatDuration, formatNumber, formatPercent, NONE } from './format.js';
 import { renderTable, type Cell, type Style } from './table.js';
 
-const HEADER = ['NAME', 'STATE', 'HEALTH', 'PID', 'UPTIME', 'RESTARTS', 'CPU', 'MEM', 'HEIGHT', 'LAG', 'HELD'];
+const HEADER = [
+  'NAME',
+  'STATE',
+  'HEALTH',
+  'PID',
+  'UPTIME',
+  'RESTARTS',
+  'CPU',
+  'MEM',
+  'HEIGHT',
+  'LAG',
+  'HELD',
+];
 const RIGHT = new Set([3, 5, 6, 7, 8, 9]);
 
 const STATE_STYLE: Readonly<Record<string, Style>> = {

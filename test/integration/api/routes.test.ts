@@ -6,7 +6,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../../src/api/app.js';
-import { PROTOCOL_HEADER, PROTOCOL_VERSION, type ActionResponse, type NodeStatus } from '../../../src/protocol/types.js';
+import {
+  PROTOCOL_HEADER,
+  PROTOCOL_VERSION,
+  type ActionResponse,
+  type NodeStatus,
+} from '../../../src/protocol/types.js';
 import { isAlive } from '../../../src/supervisor/proc.js';
 import { simArgs, startTestDaemon, type TestDaemon } from '../../helpers/daemon.js';
 
@@ -19,7 +24,11 @@ describe('control API routes (in process)', { timeout: 120_000 }, () => {
         a: {},
         b: { instances: 2 },
         // exits 3 at once; 3 is permanent: straight to fatal, never retried
-        broken: { autostart: false, args: simArgs('--exit-at-start', '3'), restart: { permanentExitCodes: [3], fatalRetryMs: 0 } },
+        broken: {
+          autostart: false,
+          args: simArgs('--exit-at-start', '3'),
+          restart: { permanentExitCodes: [3], fatalRetryMs: 0 },
+        },
       },
     });
     app = buildApp(t.daemon);
@@ -33,7 +42,8 @@ describe('control API routes (in process)', { timeout: 120_000 }, () => {
   const get = (url: string) => app.inject({ method: 'GET', url });
   const post = (url: string, payload?: unknown) =>
     app.inject({ method: 'POST', url, ...(payload === undefined ? {} : { payload: payload as object }) });
-  const errorOf = (r: { json(): unknown }) => (r.json() as { error: { code: string; message: string } }).error;
+  const errorOf = (r: { json(): unknown }) =>
+    (r.json() as { error: { code: string; message: string } }).error;
 
   test('GET /api/hello answers the protocol version, and every reply carries the protocol header', async () => {
     const r = await get('/api/hello');
@@ -55,7 +65,12 @@ describe('control API routes (in process)', { timeout: 120_000 }, () => {
     const rows = (await get('/api/status')).json() as NodeStatus[];
     assert.deepEqual(
       rows.map((s) => [s.name, s.state]),
-      [['a', 'running'], ['b-1', 'running'], ['b-2', 'running'], ['broken', 'stopped']],
+      [
+        ['a', 'running'],
+        ['b-1', 'running'],
+        ['b-2', 'running'],
+        ['broken', 'stopped'],
+      ],
     );
     const one = await get('/api/nodes/b-2');
     assert.equal(one.statusCode, 200);
@@ -85,7 +100,11 @@ describe('control API routes (in process)', { timeout: 120_000 }, () => {
       ['/api/actions/start', { targets: ['a'], extra: 1 }, /body: unknown key "extra"/],
       ['/api/actions/start', { targets: ['a'], timeoutMs: 0 }, /body\.timeoutMs: must be >= 1 \(got 0\)/],
       ['/api/actions/start', { targets: ['../etc'] }, /body\.targets\.0: must match pattern/],
-      ['/api/actions/explode', { targets: ['a'] }, /params\.verb: must be equal to one of the allowed values \(got "explode"\)/],
+      [
+        '/api/actions/explode',
+        { targets: ['a'] },
+        /params\.verb: must be equal to one of the allowed values \(got "explode"\)/,
+      ],
       ['/api/nodes/a/explode', {}, /params\.verb/],
     ];
     for (const [url, body, message] of cases) {
@@ -115,7 +134,9 @@ describe('control API routes (in process)', { timeout: 120_000 }, () => {
 
   test('POST /api/actions/stop and start with wait: globs, all, and an unknown target in target order', async () => {
     const pids = [t.pid('b-1')!, t.pid('b-2')!];
-    const stop = (await post('/api/actions/stop', { targets: ['b-*', 'nope'], wait: true })).json() as ActionResponse;
+    const stop = (
+      await post('/api/actions/stop', { targets: ['b-*', 'nope'], wait: true })
+    ).json() as ActionResponse;
     assert.deepEqual(stop.results, [
       { node: 'b-1', ok: true, message: 'stopped' },
       { node: 'b-2', ok: true, message: 'stopped' },
@@ -124,7 +145,9 @@ describe('control API routes (in process)', { timeout: 120_000 }, () => {
     for (const p of pids) assert.equal(isAlive(p), false);
     const again = (await post('/api/actions/stop', { targets: ['b-1'] })).json() as ActionResponse;
     assert.deepEqual(again.results, [{ node: 'b-1', ok: true, message: 'already stopped' }]);
-    const start = (await post('/api/actions/start', { targets: ['all', 'b-1'], wait: true })).json() as ActionResponse;
+    const start = (
+      await post('/api/actions/start', { targets: ['all', 'b-1'], wait: true })
+    ).json() as ActionResponse;
     assert.deepEqual(start.results, [
       { node: 'a', ok: true, message: 'already running' },
       { node: 'b-1', ok: true, message: 'started' },
@@ -135,8 +158,12 @@ describe('control API routes (in process)', { timeout: 120_000 }, () => {
 
   test('a wait that runs out answers ERROR (timed out waiting for running)', async () => {
     await post('/api/actions/stop', { targets: ['b-2'], wait: true });
-    const r = (await post('/api/actions/start', { targets: ['b-2'], wait: true, timeoutMs: 1 })).json() as ActionResponse;
-    assert.deepEqual(r.results, [{ node: 'b-2', ok: false, message: 'ERROR (timed out waiting for running)' }]);
+    const r = (
+      await post('/api/actions/start', { targets: ['b-2'], wait: true, timeoutMs: 1 })
+    ).json() as ActionResponse;
+    assert.deepEqual(r.results, [
+      { node: 'b-2', ok: false, message: 'ERROR (timed out waiting for running)' },
+    ]);
     await t.waitRunning(['b-2']);
   });
 
@@ -170,14 +197,21 @@ describe('control API routes (in process)', { timeout: 120_000 }, () => {
     const badSince = await get('/api/events?since=yesterday');
     assert.equal(badSince.statusCode, 400);
     assert.match(errorOf(badSince).message, /since: expected a duration .* got "yesterday"/);
-    assert.match(errorOf(await get('/api/events?limit=abc')).message, /querystring\.limit: must be integer \(got "abc"\)/);
+    assert.match(
+      errorOf(await get('/api/events?limit=abc')).message,
+      /querystring\.limit: must be integer \(got "abc"\)/,
+    );
     assert.match(errorOf(await get('/api/events?color=red')).message, /querystring: unknown key "color"/);
   });
 
   test('GET /api/uptime gives every node over the window', async () => {
     const r = await get('/api/uptime?since=7d');
     assert.equal(r.statusCode, 200);
-    const body = r.json() as { sinceMs: number; untilMs: number; nodes: Array<{ node: string; uptimePercent: number }> };
+    const body = r.json() as {
+      sinceMs: number;
+      untilMs: number;
+      nodes: Array<{ node: string; uptimePercent: number }>;
+    };
     assert.equal(body.untilMs - body.sinceMs, 7 * 86_400_000);
     assert.deepEqual(body.nodes.map((n) => n.node).sort(), ['a', 'b-1', 'b-2', 'broken']);
     assert.equal((await get('/api/uptime?since=soon')).statusCode, 400);
@@ -201,7 +235,14 @@ describe('control API routes (in process)', { timeout: 120_000 }, () => {
     const json = await get('/api/export/uptime?format=json');
     assert.match(String(json.headers['content-type']), /^application\/json/);
     const rows = JSON.parse(json.body) as Array<Record<string, unknown>>;
-    assert.deepEqual(Object.keys(rows[0]!), ['node', 'uptimePercent', 'upSeconds', 'observedSeconds', 'from', 'to']);
+    assert.deepEqual(Object.keys(rows[0]!), [
+      'node',
+      'uptimePercent',
+      'upSeconds',
+      'observedSeconds',
+      'from',
+      'to',
+    ]);
     assert.equal((await get('/api/export/samples?resolution=raw')).statusCode, 200);
     assert.equal((await get('/api/export/secrets')).statusCode, 400);
     assert.equal((await get('/api/export/events?format=xml')).statusCode, 400);

@@ -17,13 +17,23 @@ import { ControlClient } from '../../../src/protocol/client.js';
 import { startTestDaemon, tmpDir, writeConfig, type TestDaemon } from '../../helpers/daemon.js';
 
 /** GET with optional Authorization; resolves status and parsed body. */
-function get(port: number, url: string, auth?: string): Promise<{ status: number; body: { error?: { code: string } } }> {
+function get(
+  port: number,
+  url: string,
+  auth?: string,
+): Promise<{ status: number; body: { error?: { code: string } } }> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: url, headers: auth ? { authorization: auth } : {} }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-    });
+    const req = http.get(
+      { host: '127.0.0.1', port, path: url, headers: auth ? { authorization: auth } : {} },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (d: string) => (text += d));
+        res.on('end', () => {
+          const json = String(res.headers['content-type']).includes('json');
+          resolve({ status: res.statusCode ?? 0, body: json ? JSON.parse(text) : {} });
+        });
+      },
+    );
     req.on('error', reject);
   });
 }
@@ -71,7 +81,10 @@ describe('control server', { timeout: 120_000 }, () => {
     assert.equal((await get(port, '/api/hello', 'Bearer wrong')).status, 401);
     assert.equal((await get(port, '/api/hello', 's3cret-token')).status, 401);
     assert.equal((await get(port, '/api/hello', 'Bearer s3cret-token')).status, 200);
-    assert.deepEqual(await new ControlClient({ host: '127.0.0.1', port, token: 's3cret-token' }).status(), []);
+    assert.deepEqual(
+      await new ControlClient({ host: '127.0.0.1', port, token: 's3cret-token' }).status(),
+      [],
+    );
     await assert.rejects(new ControlClient({ host: '127.0.0.1', port }).status(), { code: 'E_UNAUTHORIZED' });
     assert.equal((await t.client.hello()).protocol, 1);
   });
@@ -87,6 +100,10 @@ describe('control server', { timeout: 120_000 }, () => {
       assert.equal((await get(port, '/api/status', 'Bearer tok-1234')).status, 401);
       assert.equal((await get(port, '/api/nope', 'Bearer tok-12')).status, 401);
       assert.equal((await get(port, '/api/status', 'bearer tok-123')).status, 200);
+      // A browser's status page may carry the token in the query; a JSON route never may.
+      assert.equal((await get(port, '/?token=tok-123')).status, 200);
+      assert.equal((await get(port, '/?token=nope')).status, 401);
+      assert.equal((await get(port, '/api/status?token=tok-123')).status, 401);
     } finally {
       await app.close();
     }
@@ -101,7 +118,10 @@ describe('control server', { timeout: 120_000 }, () => {
     });
     await assert.rejects(startDaemon({ configDir, consoleLog: false }), (err: NodewardenError) => {
       assert.equal(err.code, 'E_CONFIG_INVALID');
-      assert.match(err.message, /control\.http\.host is "0\.0\.0\.0", not loopback, and control\.http\.token is not set/);
+      assert.match(
+        err.message,
+        /control\.http\.host is "0\.0\.0\.0", not loopback, and control\.http\.token is not set/,
+      );
       return true;
     });
     assert.equal(fs.existsSync(path.join(dir, 'logs', 'n.log')), false);
@@ -136,11 +156,15 @@ describe('control server', { timeout: 120_000 }, () => {
     dirs.push(dir);
     const sock = path.join(dir, 'x'.repeat(120) + '.sock');
     const configDir = writeConfig(dir, { manager: { control: { socket: sock } } });
-    await assert.rejects(startDaemon({ configDir, consoleLog: false }), /control\.socket: .* bytes long, more than the 107/);
+    await assert.rejects(
+      startDaemon({ configDir, consoleLog: false }),
+      /control\.socket: .* bytes long, more than the 107/,
+    );
   });
 
   test('loopback detection and the constant-time token comparison', () => {
-    for (const h of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1']) assert.ok(isLoopback(h), h);
+    for (const h of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1'])
+      assert.ok(isLoopback(h), h);
     for (const h of ['0.0.0.0', '10.0.0.1', '::', 'example.com', '128.0.0.1']) assert.ok(!isLoopback(h), h);
     assert.ok(sameSecret('abc', 'abc'));
     assert.ok(!sameSecret('abc', 'abcd'));

@@ -62,9 +62,13 @@ describe('CLI with the daemon down', { timeout: 120_000 }, () => {
   test('a stale socket file (its daemon was killed) is the same: exit 3', async () => {
     const { configDir, socket } = fresh();
     fs.mkdirSync(path.dirname(socket), { recursive: true });
-    const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(socket)}, () => console.log('up'))`], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['-e', `require('net').createServer().listen(${JSON.stringify(socket)}, () => console.log('up'))`],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
@@ -97,7 +101,10 @@ describe('CLI with the daemon down', { timeout: 120_000 }, () => {
       // The tail is printed once the follower holds its position: what is appended after it shows up.
       const seen = (text: string): Promise<void> =>
         new Promise((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`logs -f did not print ${JSON.stringify(text)}; stdout: ${out}`)), 10_000);
+          const timer = setTimeout(
+            () => reject(new Error(`logs -f did not print ${JSON.stringify(text)}; stdout: ${out}`)),
+            10_000,
+          );
           const check = (): void => {
             if (out.includes(text)) {
               clearTimeout(timer);
@@ -151,7 +158,10 @@ describe('CLI with the daemon down', { timeout: 120_000 }, () => {
     try {
       const r = await runCli(configDir, ['status']);
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /what answers on .*nodewarden\.sock is not a nodewarden daemon \(HTTP 200, no x-nodewarden-protocol header\)/);
+      assert.match(
+        r.stderr,
+        /what answers on .*nodewarden\.sock is not a nodewarden daemon \(HTTP 200, no x-nodewarden-protocol header\)/,
+      );
     } finally {
       await new Promise((r) => srv.close(r));
     }
@@ -159,7 +169,10 @@ describe('CLI with the daemon down', { timeout: 120_000 }, () => {
 
   test('a nodewarden.json the CLI cannot find the socket from is a config error (exit 2)', async () => {
     const { dir, configDir } = fresh();
-    fs.writeFileSync(path.join(configDir, 'nodewarden.json'), JSON.stringify({ stateDir: 5, logDir: path.join(dir, 'logs') }));
+    fs.writeFileSync(
+      path.join(configDir, 'nodewarden.json'),
+      JSON.stringify({ stateDir: 5, logDir: path.join(dir, 'logs') }),
+    );
     const r = await runCli(configDir, ['status']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /nodewarden\.json: stateDir: .*\(5\)/);

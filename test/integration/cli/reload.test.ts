@@ -28,8 +28,14 @@ describe('reload', { timeout: 120_000 }, () => {
     assert.equal(r.stdout, '');
     const lines = r.stderr.trimEnd().split('\n');
     assert.equal(lines[0], 'nodewarden: reload refused, nothing changed (2 problems):');
-    assert.ok(lines.some((l) => /^ {2}nodes\/keep\.json: priority: .*\("high"\)$/.test(l)), r.stderr);
-    assert.ok(lines.some((l) => /^ {2}nodes\/keep\.json: restart\.backoffMs: .*\(-5\)$/.test(l)), r.stderr);
+    assert.ok(
+      lines.some((l) => /^ {2}nodes\/keep\.json: priority: .*\("high"\)$/.test(l)),
+      r.stderr,
+    );
+    assert.ok(
+      lines.some((l) => /^ {2}nodes\/keep\.json: restart\.backoffMs: .*\(-5\)$/.test(l)),
+      r.stderr,
+    );
     assert.match(lines.at(-1)!, /^hint: /);
 
     assert.deepEqual(t.daemon.supervisor.names(), ['change', 'drop', 'keep']);
