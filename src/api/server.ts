@@ -41,6 +41,7 @@ export async function startControlServer(daemon: Daemon): Promise<ControlServer>
       const addr = remote.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : control.http.port;
       http = { host: control.http.host, port };
+      daemon.logger.info(`status page and API on http://${control.http.host}:${port}/`);
       if (!control.http.token) {
         daemon.logger.warn(
           `control API on http://${control.http.host}:${port} has no token: every local user can drive it`,
