@@ -158,7 +158,8 @@ export class Supervisor {
     // Survivors of nodes that are no longer configured at all.
     for (const [name, p] of persisted) {
       if (this.entries.has(name) || !p.identity) continue;
-      if (this.deps.inspect(p.identity).alive) reaping.push(this.reap(name, p.identity, 'node removed from config'));
+      if (this.deps.inspect(p.identity).alive)
+        reaping.push(this.reap(name, p.identity, 'node removed from config'));
       else this.deps.bus.emitProcess({ node: name, identity: null, runHash: null });
     }
     await Promise.all(reaping);

@@ -22,7 +22,9 @@ test('nodewarden run starts every node of a 3-node config', async () => {
   const pids = started.map(pidOf);
   f.track(...pids);
   assert.equal(new Set(pids).size, 3, 'three distinct processes');
-  names.forEach((n, i) => assert.deepEqual(f.simPids(n), [pids[i]], `${n} runs once, as the pid it reported`));
+  names.forEach((n, i) =>
+    assert.deepEqual(f.simPids(n), [pids[i]], `${n} runs once, as the pid it reported`),
+  );
 
   m.signal('SIGTERM');
   assert.equal((await m.waitExit(GRACE_MS + MARGIN_MS)).code, 0);
@@ -38,7 +40,10 @@ test('kill -9 of a node after its stable run: a replacement runs at once (restar
   const killedAt = Date.now();
   const t0 = performance.now();
   process.kill(first, 'SIGKILL');
-  const spawnedPid = await waitUntil(() => f.simPids('victim').find((p) => p !== first), 'a replacement process exists');
+  const spawnedPid = await waitUntil(
+    () => f.simPids('victim').find((p) => p !== first),
+    'a replacement process exists',
+  );
   const spawnMs = performance.now() - t0;
   f.track(spawnedPid);
   await f.waitNodeLine('victim', new RegExp(`^READY pid=${spawnedPid} `));
@@ -62,7 +67,10 @@ test('kill -9 of a node after its stable run: a replacement runs at once (restar
 });
 
 test('kill -9 of a node: its orphaned grandchild is killed before the replacement starts', async () => {
-  const f = fleet({ nodes: { parent: { args: simArgs('--spawn-child') } }, template: { restart: { stableSeconds: 0.5 } } });
+  const f = fleet({
+    nodes: { parent: { args: simArgs('--spawn-child') } },
+    template: { restart: { stableSeconds: 0.5 } },
+  });
   const m = f.startManager();
   const first = pidOf(await f.log.waitEvent('parent', 'started'));
   const orphan = Number((await f.waitNodeLine('parent', /^GRANDCHILD pid=(\d+)$/))[1]);
@@ -99,7 +107,10 @@ test('crash loop: backoff, fatal, then a retry after fatalRetryMs with a fresh f
   assert.equal(fatal['retryInMs'], 1500);
   const retry = await f.log.waitEvent('looper', 'restarting', { reason: 'crash', from: after(fatal) });
   assert.equal(retry['afterFatal'], true);
-  assert.ok(Date.parse(retry.timestamp) - Date.parse(fatal.timestamp) >= 1500 - 5, 'retried after fatalRetryMs');
+  assert.ok(
+    Date.parse(retry.timestamp) - Date.parse(fatal.timestamp) >= 1500 - 5,
+    'retried after fatalRetryMs',
+  );
   const again = await f.log.waitEvent('looper', 'backoff', { from: after(retry) });
   assert.equal(again['attempt'], 1, 'the failure count starts afresh after a fatal retry');
   assert.equal(f.log.events('looper', 'started').length, 0, 'it never counted as started');

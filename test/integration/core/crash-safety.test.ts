@@ -25,7 +25,6 @@ afterEach(async () => {
   for (const f of fleets.splice(0)) await f.cleanup();
 });
 
-
 /** Wall-clock times of the periodic `--log-every` lines of node `name`. */
 function tickTimes(f: Fleet, name: string): number[] {
   const re = new RegExp(`^(\\S+Z) INFO sim\\[${name}\\] `);
@@ -64,7 +63,10 @@ test('a second manager on the same stateDir is refused; after a SIGKILL the next
 
   first.signal('SIGKILL');
   await first.waitExit(BOUND_MS);
-  assert.ok(pids.every((p) => alive(p)), 'nodes outlive a killed manager');
+  assert.ok(
+    pids.every((p) => alive(p)),
+    'nodes outlive a killed manager',
+  );
 
   const from = f.log.count();
   const third = f.startManager();
@@ -78,7 +80,10 @@ test('a second manager on the same stateDir is refused; after a SIGKILL the next
     'the stale lock of the killed manager was taken over',
   );
   const linesAtAdoption = f.nodeLines('talker').length;
-  await waitUntil(() => f.nodeLines('talker').length >= linesAtAdoption + 3, "talker's log grows after adoption");
+  await waitUntil(
+    () => f.nodeLines('talker').length >= linesAtAdoption + 3,
+    "talker's log grows after adoption",
+  );
   names.forEach((n, i) => assert.deepEqual(f.simPids(n), [pids[i]], `exactly one process of ${n}`));
   assert.equal(names.flatMap((n) => f.log.events(n, 'started', from)).length, 0, 'nothing was spawned again');
 
@@ -117,13 +122,18 @@ test('nodes of a SIGKILLed manager keep running and writing; the next manager ad
   const adopted = await f.log.waitEvent('ticker', 'adopted', { from });
   assert.equal(pidOf(adopted), pid);
   const adoptedAt = Date.parse(adopted.timestamp);
-  await waitUntil(() => tickTimes(f, 'ticker').some((ts) => ts > adoptedAt + 300), 'ticks after the adoption are logged');
+  await waitUntil(
+    () => tickTimes(f, 'ticker').some((ts) => ts > adoptedAt + 300),
+    'ticks after the adoption are logged',
+  );
 
   // A line read by the killed manager but not yet written may be lost with it;
   // everything the node wrote after the kill sat in the pipe and must be there.
   const times = tickTimes(f, 'ticker').filter((ts) => ts >= killedAt);
   const gap = largestGap(killedAt, times);
-  t.diagnostic(`${times.length} ticks since the kill, largest gap ${gap} ms (ticks every 50 ms, ~1200 ms without a manager)`);
+  t.diagnostic(
+    `${times.length} ticks since the kill, largest gap ${gap} ms (ticks every 50 ms, ~1200 ms without a manager)`,
+  );
   assert.ok(gap < 600, `no gap in the periodic lines across the manager's absence (largest ${gap} ms)`);
   assert.deepEqual(f.simPids('ticker'), [pid]);
   assert.equal(f.log.events('ticker', 'crashed', from).length, 0);
@@ -157,7 +167,9 @@ test('nodewarden shutdown --keep-nodes: the manager exits 0, the node runs on an
 test('a node stopped by the operator stays stopped across manager restarts (killed, then clean)', async () => {
   const f = fleet({ nodes: { keep: {}, halt: {} } });
   const first = f.startManager();
-  const [keepPid, haltPid] = (await Promise.all(['keep', 'halt'].map((n) => f.log.waitEvent(n, 'started')))).map(pidOf);
+  const [keepPid, haltPid] = (
+    await Promise.all(['keep', 'halt'].map((n) => f.log.waitEvent(n, 'started')))
+  ).map(pidOf);
   f.track(keepPid!, haltPid!);
   const stop = await f.ctl(['stop', 'halt', '--wait']);
   assert.equal(stop.code, 0, `stop halt: ${stop.stdout}${stop.stderr}`);
@@ -203,7 +215,8 @@ async function running(d: Daemon, name: string, except?: number): Promise<number
   if (snap.state === 'running' && snap.pid !== null && snap.pid !== except) return snap.pid;
   const e: NodewardenEvent = await d.bus.waitFor(
     'event',
-    (ev) => ev.node === name && (ev.type === 'started' || ev.type === 'adopted') && ev.details['pid'] !== except,
+    (ev) =>
+      ev.node === name && (ev.type === 'started' || ev.type === 'adopted') && ev.details['pid'] !== except,
     { timeoutMs: BOUND_MS },
   );
   return e.details['pid'] as number;
@@ -249,7 +262,11 @@ test('with the database refusing writes mid-run, a crashing node is still restar
     .map((e) => e.type)
     .filter((t) => lifecycle.has(t));
   assert.deepEqual(types, ['started', 'crashed', 'restarting', 'started']);
-  assert.equal(d.store.loadNodes().get('crashy')?.process?.pid, second, 'the new pid is recorded for re-adoption');
+  assert.equal(
+    d.store.loadNodes().get('crashy')?.process?.pid,
+    second,
+    'the new pid is recorded for re-adoption',
+  );
   await stopDaemon(d);
   await waitGone([second], 'crashy, stopped with the manager');
 });

@@ -14,6 +14,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { ManagerLog, type LogEntry } from './manager-log.js';
+import { alive, allPids, argvOf, cwdOf, readStat, waitGone, waitUntil } from './proc-facts.js';
+
+export { after, isEvent, ManagerLog, type LogEntry } from './manager-log.js';
+export { alive, waitGone, waitUntil } from './proc-facts.js';
 
 /** The compiled tree (dist/). */
 export const DIST = fileURLToPath(new URL('../../../', import.meta.url));
@@ -36,184 +41,9 @@ function isObject(v: unknown): v is Json {
 /** Objects merge key by key; anything else replaces. */
 function merge(a: Json, b: Json): Json {
   const out: Json = { ...a };
-  for (const [k, v] of Object.entries(b)) out[k] = isObject(v) && isObject(out[k]) ? merge(out[k] as Json, v) : v;
+  for (const [k, v] of Object.entries(b))
+    out[k] = isObject(v) && isObject(out[k]) ? merge(out[k] as Json, v) : v;
   return out;
-}
-
-// ---------------------------------------------------------------- /proc facts
-
-interface Stat {
-  state: string;
-  startTime: string;
-}
-
-function readStat(pid: number): Stat | null {
-  let line: string;
-  try {
-    line = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-  } catch {
-    return null;
-  }
-  const f = line.slice(line.lastIndexOf(')') + 2).split(' ');
-  return { state: f[0] ?? '?', startTime: f[19] ?? '' };
-}
-
-/** The pid exists and is not a zombie (a zombie counts as gone); with startTime, it is that very process. */
-export function alive(pid: number, startTime?: string): boolean {
-  const st = readStat(pid);
-  if (!st || st.state === 'Z' || st.state === 'X') return false;
-  return startTime === undefined || st.startTime === startTime;
-}
-
-function argvOf(pid: number): string[] | null {
-  try {
-    const parts = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    if (parts.at(-1) === '') parts.pop();
-    return parts;
-  } catch {
-    return null;
-  }
-}
-
-function cwdOf(pid: number): string | null {
-  try {
-    return fs.readlinkSync(`/proc/${pid}/cwd`);
-  } catch {
-    return null;
-  }
-}
-
-function allPids(): number[] {
-  return fs
-    .readdirSync('/proc')
-    .filter((n) => /^\d+$/.test(n))
-    .map(Number);
-}
-
-/** Polls `fact` every 25 ms until truthy; `timeoutMs` is only a failure bound. */
-export async function waitUntil<T>(fact: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fact();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-/** Resolves when every pid is gone (zombies count as gone). */
-export async function waitGone(pids: readonly number[], what: string, timeoutMs = 10_000): Promise<void> {
-  await waitUntil(() => pids.every((p) => !alive(p)), `${what} (pids ${pids.join(', ')}) are gone`, timeoutMs);
-}
-
-// ---------------------------------------------------------------- manager log
-
-/** One line of nodewarden.log: winston's fields plus the event's details, flat. */
-export interface LogEntry {
-  readonly message: string;
-  readonly level: string;
-  readonly timestamp: string;
-  readonly [key: string]: unknown;
-}
-
-const LINE = Symbol('line');
-
-/** The index just past `e` in the log: pass it as `from` to wait for what came after `e`. */
-export function after(e: LogEntry): number {
-  const i = (e as unknown as Record<symbol, number>)[LINE];
-  if (i === undefined) throw new Error('not an entry read from a ManagerLog');
-  return i + 1;
-}
-
-/** True when the entry records contract event `type` of `node` (and `reason`, when given). */
-export function isEvent(e: LogEntry, node: string, type: string, reason?: string): boolean {
-  const head = `${node}: ${type}`;
-  if (reason !== undefined) return e.message === `${head} (${reason})`;
-  return e.message === head || e.message.startsWith(`${head} (`);
-}
-
-/** A reader of `<logDir>/nodewarden.log` that waits for lines, driven by fs.watch (with a slow poll as backstop). */
-export class ManagerLog {
-  constructor(readonly file: string) {}
-
-  /** Every complete line so far, parsed. */
-  entries(): LogEntry[] {
-    let text: string;
-    try {
-      text = fs.readFileSync(this.file, 'utf8');
-    } catch {
-      return [];
-    }
-    const lines = text.split('\n');
-    lines.pop(); // unterminated (or empty) tail
-    return lines
-      .filter((l) => l.trim() !== '')
-      .map((l, i) => Object.defineProperty(JSON.parse(l) as LogEntry, LINE, { value: i, enumerable: false }));
-  }
-
-  /** Number of complete lines so far: pass it as `from` to wait only for what comes next. */
-  count(): number {
-    return this.entries().length;
-  }
-
-  /** The first entry at index >= `from` that matches. */
-  waitFor(
-    match: (e: LogEntry) => boolean,
-    opts: { from?: number; timeoutMs?: number; what?: string } = {},
-  ): Promise<LogEntry> {
-    const timeoutMs = opts.timeoutMs ?? 15_000;
-    return new Promise((resolve, reject) => {
-      let watcher: fs.FSWatcher | null = null;
-      let poll: NodeJS.Timeout | null = null;
-      let timer: NodeJS.Timeout | null = null;
-      const finish = (fn: () => void): void => {
-        watcher?.close();
-        if (poll) clearInterval(poll);
-        if (timer) clearTimeout(timer);
-        fn();
-      };
-      const check = (): boolean => {
-        const hit = this.entries()
-          .slice(opts.from ?? 0)
-          .find(match);
-        if (hit) finish(() => resolve(hit));
-        return hit !== undefined;
-      };
-      if (check()) return;
-      try {
-        watcher = fs.watch(path.dirname(this.file), () => void check());
-      } catch {
-        watcher = null; // the directory is created by the manager; the poll covers it
-      }
-      poll = setInterval(check, 100);
-      timer = setTimeout(() => {
-        const tail = this.entries()
-          .slice(-8)
-          .map((e) => e.message)
-          .join(' | ');
-        finish(() =>
-          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${opts.what ?? 'a log line'} in ${this.file}; last: ${tail}`)),
-        );
-      }, timeoutMs);
-    });
-  }
-
-  /** The next `"<node>: <type>"` event line (optionally with that reason and more conditions). */
-  waitEvent(
-    node: string,
-    type: string,
-    opts: { from?: number; timeoutMs?: number; reason?: string; where?: (e: LogEntry) => boolean } = {},
-  ): Promise<LogEntry> {
-    const what = `"${node}: ${type}${opts.reason ? ` (${opts.reason})` : ''}"`;
-    return this.waitFor((e) => isEvent(e, node, type, opts.reason) && (opts.where?.(e) ?? true), { ...opts, what });
-  }
-
-  /** Every event line of `node` of that type so far. */
-  events(node: string, type: string, from = 0): LogEntry[] {
-    return this.entries()
-      .slice(from)
-      .filter((e) => isEvent(e, node, type));
-  }
 }
 
 // ---------------------------------------------------------------- manager process
@@ -249,13 +79,17 @@ export class Fleet {
   readonly logDir: string;
   readonly log: ManagerLog;
   private readonly tracked = new Map<number, string>();
+  private readonly managers: CliProcess[] = [];
   private seq = 0;
 
   private constructor(readonly dir: string) {
     this.configDir = path.join(dir, 'configs');
     this.stateDir = path.join(dir, 'state');
     this.logDir = path.join(dir, 'logs');
-    this.log = new ManagerLog(path.join(this.logDir, 'nodewarden.log'));
+    this.log = new ManagerLog(path.join(this.logDir, 'nodewarden.log'), () => {
+      const last = this.managers.at(-1);
+      return last ? `; manager pid ${last.pid} stderr: ${last.stderr().slice(-600)}` : '';
+    });
   }
 
   static create(opts: FleetOptions): Fleet {
@@ -279,7 +113,8 @@ export class Fleet {
     );
     f.writeJson('nodewarden.json', manager);
     f.writeJson('template.json', template);
-    for (const [name, node] of Object.entries(opts.nodes)) f.writeJson(path.join('nodes', `${name}.json`), node);
+    for (const [name, node] of Object.entries(opts.nodes))
+      f.writeJson(path.join('nodes', `${name}.json`), node);
     return f;
   }
 
@@ -328,7 +163,12 @@ export class Fleet {
         let timer: NodeJS.Timeout | undefined;
         const bound = new Promise<never>((_, reject) => {
           timer = setTimeout(
-            () => reject(new Error(`nodewarden ${args.join(' ')} (pid ${pid}) did not exit within ${timeoutMs} ms; stderr: ${stderr().slice(-500)}`)),
+            () =>
+              reject(
+                new Error(
+                  `nodewarden ${args.join(' ')} (pid ${pid}) did not exit within ${timeoutMs} ms; stderr: ${stderr().slice(-500)}`,
+                ),
+              ),
             timeoutMs,
           );
         });
@@ -346,7 +186,10 @@ export class Fleet {
    * daemon is unreachable (exit 3: its control socket may come up just after
    * the first node starts).
    */
-  async ctl(args: readonly string[], timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  async ctl(
+    args: readonly string[],
+    timeoutMs = 15_000,
+  ): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return waitUntil(
       async () => {
         const cli = this.cli(args);
@@ -360,7 +203,9 @@ export class Fleet {
 
   /** `nodewarden run --config DIR`. */
   startManager(): CliProcess {
-    return this.cli(['run']);
+    const m = this.cli(['run']);
+    this.managers.push(m);
+    return m;
   }
 
   /** Remember a pid (with its start time) for cleanup. */
@@ -391,7 +236,10 @@ export class Fleet {
   /** Waits for a line of the node's log matching `re`. */
   async waitNodeLine(name: string, re: RegExp, timeoutMs = 15_000): Promise<RegExpMatchArray> {
     return waitUntil(
-      () => this.nodeLines(name).map((l) => re.exec(l)).find((m) => m !== null) ?? null,
+      () =>
+        this.nodeLines(name)
+          .map((l) => re.exec(l))
+          .find((m) => m !== null) ?? null,
       `${name}.log has a line matching ${re}`,
       timeoutMs,
     );

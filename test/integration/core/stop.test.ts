@@ -25,7 +25,9 @@ test('SIGTERM to nodewarden: every node and grandchild is gone, exit code 0, wit
     template: { stop: { graceMs } },
   });
   const m = f.startManager();
-  const pids = (await Promise.all(['plain', 'parent', 'slow'].map((n) => f.log.waitEvent(n, 'started')))).map(pidOf);
+  const pids = (await Promise.all(['plain', 'parent', 'slow'].map((n) => f.log.waitEvent(n, 'started')))).map(
+    pidOf,
+  );
   await Promise.all(['plain', 'parent', 'slow'].map((n, i) => f.ready(n, pids[i]!)));
   const grandchild = Number((await f.waitNodeLine('parent', /^GRANDCHILD pid=(\d+)$/))[1]);
   f.track(...pids, grandchild);
@@ -36,7 +38,10 @@ test('SIGTERM to nodewarden: every node and grandchild is gone, exit code 0, wit
   assert.equal(exit.code, 0, `exit code 0 (stderr: ${m.stderr().slice(-300)})`);
   await waitGone([...pids, grandchild], 'every node and the grandchild', 5000);
   const stopped = ['plain', 'parent', 'slow'].map((n) => f.log.events(n, 'stopped'));
-  assert.ok(stopped.every((s) => s.length === 1 && s[0]!['escalated'] === false), 'each stopped politely');
+  assert.ok(
+    stopped.every((s) => s.length === 1 && s[0]!['escalated'] === false),
+    'each stopped politely',
+  );
   assert.ok(f.log.entries().some((e) => e.message === 'nodewarden: manager_stopped'));
   assert.deepEqual(f.ownedPids(), [], 'nothing of this fleet is left running');
 });
@@ -62,7 +67,10 @@ test('a SIGTERM-ignoring node and its SIGTERM-ignoring grandchild are killed aft
 
 test('a second SIGTERM kills every node at once instead of waiting out graceMs', async () => {
   const graceMs = 60_000;
-  const f = fleet({ nodes: { stubborn: { args: simArgs('--ignore-sigterm') } }, template: { stop: { graceMs } } });
+  const f = fleet({
+    nodes: { stubborn: { args: simArgs('--ignore-sigterm') } },
+    template: { stop: { graceMs } },
+  });
   const m = f.startManager();
   const pid = pidOf(await f.log.waitEvent('stubborn', 'started'));
   f.track(pid);
@@ -83,7 +91,9 @@ test('a node that obeys SIGTERM with a grandchild that ignores it: the grandchil
   // sh starts the sim's SIGTERM-ignoring sleeper in the background, then becomes the sim.
   const script = '"$1" "$2" --ignore-sigterm & echo "GRANDCHILD pid=$!"; exec "$1" "$3" --name "$4"';
   const f = fleet({
-    nodes: { wrapped: { binary: '/bin/sh', args: ['-c', script, 'sh', process.execPath, SLEEPER, SIM, '{{name}}'] } },
+    nodes: {
+      wrapped: { binary: '/bin/sh', args: ['-c', script, 'sh', process.execPath, SLEEPER, SIM, '{{name}}'] },
+    },
   });
   const m = f.startManager();
   const pid = pidOf(await f.log.waitEvent('wrapped', 'started'));

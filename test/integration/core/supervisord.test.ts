@@ -82,13 +82,18 @@ test('under supervisord: `supervisorctl stop nodewarden` ends every node and gra
   f.track(sd.pid);
   const sdExited = new Promise<number | null>((resolve) => sd.once('exit', (code) => resolve(code)));
 
-  const manager = pidOf(await f.log.waitFor((e) => e.message === 'nodewarden: manager_started', { timeoutMs: BOUND_MS }));
+  const manager = pidOf(
+    await f.log.waitFor((e) => e.message === 'nodewarden: manager_started', { timeoutMs: BOUND_MS }),
+  );
   const nodes = (await Promise.all(['plain', 'parent'].map((n) => f.log.waitEvent(n, 'started')))).map(pidOf);
   const grandchild = Number((await f.waitNodeLine('parent', /^GRANDCHILD pid=(\d+)$/))[1]);
   f.track(manager, ...nodes, grandchild);
   const pidFile = Number(fs.readFileSync(path.join(f.dir, 'supervisord.pid'), 'utf8').trim());
   assert.equal(pidFile, sd.pid);
-  assert.match((await ctl(conf, 'status', 'nodewarden')).out, new RegExp(`nodewarden\\s+(STARTING|RUNNING)\\b.*`));
+  assert.match(
+    (await ctl(conf, 'status', 'nodewarden')).out,
+    new RegExp(`nodewarden\\s+(STARTING|RUNNING)\\b.*`),
+  );
 
   const stop = await ctl(conf, 'stop', 'nodewarden');
   assert.equal(stop.code, 0, stop.out);
