@@ -205,6 +205,16 @@ export class ExecDriver implements ProcessDriver {
    */
   private async sweepGroup(pgid: number): Promise<void> {
     if (!Number.isInteger(pgid) || pgid <= 1 || pgid === process.pid || pgid === ownGroupId()) return;
+    if (!groupHasMembers(pgid)) {
+      // The usual case, and the crash→replacement path: one kill(2) says the
+      // group is empty, so the exit is reported now. Session members that moved
+      // to a group of their own are rare; they are swept off the hot path.
+      this.signalled.delete(pgid);
+      setImmediate(() => {
+        for (const p of groupRemnants(pgid)) sendSignal(p, 'SIGKILL');
+      });
+      return;
+    }
     for (;;) {
       const left = groupRemnants(pgid);
       if (left.length === 0) break;
@@ -265,6 +275,16 @@ function treeMembers(pid: number, pgid: number): number[] {
 }
 
 /** Live members of a (leaderless) group or session: what a node left behind. */
+/** Does any process (zombies included) still belong to process group pgid? One syscall. */
+function groupHasMembers(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
 function groupRemnants(pgid: number): number[] {
   const out: number[] = [];
   for (const p of processTable().procs.values()) {
