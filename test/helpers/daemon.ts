@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { startDaemon, type Daemon } from '../../src/daemon.js';
 import { ControlClient } from '../../src/protocol/client.js';
 import { isAlive } from '../../src/supervisor/proc.js';
+import { waitUntil as pollUntil } from './wait.js';
 
 /** The compiled CLI and simulated node (dist/src/...). */
 export const CLI = fileURLToPath(new URL('../../src/cli/index.js', import.meta.url));
@@ -131,19 +132,13 @@ export function runCli(configDir: string, args: string[], timeoutMs = 30_000): P
   });
 }
 
-/** Polls `fact` every 25 ms until truthy; `timeoutMs` is only a failure bound. */
-export async function waitUntil<T>(
+/** Polls a fact until truthy (see test/helpers/wait.ts); the timeout is only a failure bound. */
+export function waitUntil<T>(
   fact: () => T | Promise<T>,
   what: string,
   timeoutMs = 10_000,
 ): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fact();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  return pollUntil(fact, what, timeoutMs, 25);
 }
 
 export interface TestDaemon {

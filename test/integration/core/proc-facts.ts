@@ -4,6 +4,7 @@
  * as gone), argv, working directory; plus a bounded poll for such facts.
  */
 import fs from 'node:fs';
+import { waitUntil as pollUntil } from '../../helpers/wait.js';
 
 /** The fields of /proc/<pid>/stat the tests need. */
 export interface Stat {
@@ -58,19 +59,13 @@ export function allPids(): number[] {
     .map(Number);
 }
 
-/** Polls `fact` every 25 ms until truthy; `timeoutMs` is only a failure bound. */
-export async function waitUntil<T>(
+/** Polls a fact until truthy (see test/helpers/wait.ts); the timeout is only a failure bound. */
+export function waitUntil<T>(
   fact: () => T | Promise<T>,
   what: string,
   timeoutMs = 15_000,
 ): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fact();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  return pollUntil(fact, what, timeoutMs, 25);
 }
 
 /** Resolves when every pid is gone (zombies count as gone). */

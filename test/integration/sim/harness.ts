@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { waitUntil } from '../../helpers/wait.js';
 
 /** Path of the compiled sim node. */
 export const SIM = fileURLToPath(new URL('../../../src/sim/sim-node.js', import.meta.url));
@@ -57,7 +58,10 @@ export function spawnSim(args: string[], env: NodeJS.ProcessEnv = {}): SimRun {
       resolve({ code, signal });
     });
   });
-  const waitLine = (re: RegExp, opts: { from?: number; timeoutMs?: number } = {}): Promise<RegExpMatchArray> =>
+  const waitLine = (
+    re: RegExp,
+    opts: { from?: number; timeoutMs?: number } = {},
+  ): Promise<RegExpMatchArray> =>
     new Promise((resolve, reject) => {
       let checked = opts.from ?? 0;
       const finish = (fn: () => void): void => {
@@ -73,7 +77,10 @@ export function spawnSim(args: string[], env: NodeJS.ProcessEnv = {}): SimRun {
         if (done) finish(() => reject(new Error(`sim exited before printing ${re}; stderr: ${err}`)));
       };
       const timer = setTimeout(
-        () => finish(() => reject(new Error(`timed out waiting for ${re}; last lines: ${lines.slice(-5).join(' | ')}`))),
+        () =>
+          finish(() =>
+            reject(new Error(`timed out waiting for ${re}; last lines: ${lines.slice(-5).join(' | ')}`)),
+          ),
         opts.timeoutMs ?? 10_000,
       );
       waiters.add(check);
@@ -110,16 +117,7 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** Polls `fn` every 25 ms until it returns a truthy value; fails after `timeoutMs`. */
-export async function waitUntil<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+export { waitUntil };
 
 /** SIGKILLs every process the harness started or tracked, by pid, and waits until each is gone. */
 export async function killAll(): Promise<void> {
@@ -136,7 +134,12 @@ export async function killAll(): Promise<void> {
 }
 
 /** One HTTP request to the sim on 127.0.0.1; resolves with status and body. */
-export function request(port: number, method: string, path: string, body?: string): Promise<{ status: number; body: string }> {
+export function request(
+  port: number,
+  method: string,
+  path: string,
+  body?: string,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, method, path, agent: false }, (res) => {
       let data = '';

@@ -6,6 +6,7 @@ import type { Effect, MachineContext } from '../../../src/supervisor/machine-typ
 import { NodeRunner } from '../../../src/supervisor/runner.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 import { FakeDriver, flush } from '../../helpers/fake-driver.js';
+import { baseSpec } from '../../helpers/node-spec.js';
 
 /** Shared builders for the supervisor unit tests. */
 
@@ -21,46 +22,13 @@ export function testSpec(
   } = {},
 ): NodeSpec {
   const name = opts.name ?? 'ant-1';
+  const base = baseSpec(name, `/var/lib/${name}`);
   return {
-    name,
-    index: 1,
-    file: `/etc/nodewarden/nodes/${name}.json`,
+    ...base,
     binary: '/opt/node/bin/node',
     args: ['--port', '12001'],
-    env: {},
-    cwd: `/var/lib/${name}`,
-    dataDir: `/var/lib/${name}`,
-    user: null,
-    group: null,
-    autostart: true,
-    priority: 100,
-    restart: {
-      policy: 'always',
-      startSeconds: 3,
-      maxRetries: 5,
-      fatalRetryMs: 600_000,
-      backoffMs: 1000,
-      backoffMaxMs: 60_000,
-      stableSeconds: 60,
-      permanentExitCodes: [],
-      ...opts.restart,
-    },
-    stop: { signal: 'SIGTERM', graceMs: 120_000, ...opts.stop },
-    limits: { nofile: null, maxRssMb: null, maxCpuPercent: null, forSamples: 3 },
-    logs: { maxBytes: 20 * 1024 * 1024, backups: 10, compress: false },
-    probes: {},
-    sync: {
-      group: name,
-      minHealthy: 1,
-      reference: [],
-      maxLag: 10,
-      windowMs: 300_000,
-      stallMs: 600_000,
-      startupGraceMs: 120_000,
-    },
-    profileNames: [],
-    profile: null,
-    files: [],
+    restart: { ...base.restart, ...opts.restart },
+    stop: { ...base.stop, ...opts.stop },
     runHash: opts.runHash ?? 'hash-1',
   };
 }
