@@ -31,9 +31,7 @@ export interface DaemonOptions {
   consoleLog?: boolean;
 }
 
-export type ReloadOutcome =
-  | { ok: true; diff: ReloadDiff }
-  | { ok: false; problems: string[] };
+export type ReloadOutcome = { ok: true; diff: ReloadDiff } | { ok: false; problems: string[] };
 
 /** A running nodewarden: the object graph of DESIGN §7, assembled. */
 export interface Daemon {
@@ -99,10 +97,27 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     attachStore(bus, store);
     bus.on('event', (e) => {
       const level = e.severity === 'info' ? 'info' : e.severity === 'warning' ? 'warn' : 'error';
-      logger[level](`${e.node ?? 'nodewarden'}: ${e.type}${e.reason ? ` (${e.reason})` : ''}`, { ...e.details });
+      logger[level](`${e.node ?? 'nodewarden'}: ${e.type}${e.reason ? ` (${e.reason})` : ''}`, {
+        ...e.details,
+      });
     });
-    const supervisor = await buildSupervisor(config, { clock, bus, logger, driver: opts.driver ?? new ExecDriver() });
-    return await boot({ configDir: opts.configDir, manager, config, bus, store, supervisor, logger, lock, clock });
+    const supervisor = await buildSupervisor(config, {
+      clock,
+      bus,
+      logger,
+      driver: opts.driver ?? new ExecDriver(),
+    });
+    return await boot({
+      configDir: opts.configDir,
+      manager,
+      config,
+      bus,
+      store,
+      supervisor,
+      logger,
+      lock,
+      clock,
+    });
   } catch (err) {
     store?.close();
     lock.release();

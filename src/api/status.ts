@@ -37,7 +37,8 @@ export function buildStatus(sup: Supervisor, observe: ObservationSource, nowMs: 
       state: s.state,
       health: o.health ?? 'unknown',
       pid: s.pid,
-      uptimeSeconds: live && s.startedAt !== null ? Math.max(0, Math.round((nowMs - s.startedAt) / 1000)) : null,
+      uptimeSeconds:
+        live && s.startedAt !== null ? Math.max(0, Math.round((nowMs - s.startedAt) / 1000)) : null,
       restarts: s.restarts,
       exitCode: s.exitCode,
       exitSignal: s.exitSignal,

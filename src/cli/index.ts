@@ -61,7 +61,11 @@ export function buildProgram(setExit: (code: ExitCodeValue) => void): Command {
     .command('test')
     .description('send a test alert through every configured channel; exit 1 if any failed')
     .option('--json', 'machine-readable output')
-    .action(wrap(async (o: { json?: boolean }) => (await import('./commands/alert-test.js')).alertTest(dir(), Boolean(o.json))));
+    .action(
+      wrap(async (o: { json?: boolean }) =>
+        (await import('./commands/alert-test.js')).alertTest(dir(), Boolean(o.json)),
+      ),
+    );
 
   addControlVerbs(program, dir, wrap);
   return program;

@@ -36,13 +36,7 @@ export type Severity = 'info' | 'warning' | 'critical';
 
 /** Why a node is being restarted (the `reason` of a `restarting` event). */
 export type RestartReason =
-  | 'crash'
-  | 'out_of_sync'
-  | 'unreachable'
-  | 'resource'
-  | 'manual'
-  | 'config'
-  | 'upgrade';
+  'crash' | 'out_of_sync' | 'unreachable' | 'resource' | 'manual' | 'config' | 'upgrade';
 
 /** An event as stored, alerted on and shown: `{id, ts, node, type, severity, reason, details}`. */
 export interface NodewardenEvent {

@@ -43,13 +43,32 @@ export class SimUsageError extends Error {
 type Kind = 'int' | 'posint' | 'number' | 'string' | 'bool' | 'crash';
 
 const FLAGS: Record<string, Kind> = {
-  '--name': 'string', '--id': 'string', '--port': 'int', '--port-file': 'string',
-  '--block-ms': 'posint', '--start-height': 'int', '--chain-file': 'string', '--peers': 'int',
-  '--crash-after': 'crash', '--exit-at-start': 'int', '--stall-at': 'int', '--stall-after': 'int',
-  '--lag': 'int', '--catch-up-from': 'int', '--catch-up-rate': 'posint', '--close-port-after': 'int',
-  '--leak-mb-per-s': 'number', '--leak-max-mb': 'number', '--ignore-sigterm': 'bool',
-  '--spawn-child': 'bool', '--spew': 'bool', '--spew-lines': 'posint', '--log-every': 'posint',
-  '--burn-cpu': 'number', '--stop-delay': 'int', '--help': 'bool',
+  '--name': 'string',
+  '--id': 'string',
+  '--port': 'int',
+  '--port-file': 'string',
+  '--block-ms': 'posint',
+  '--start-height': 'int',
+  '--chain-file': 'string',
+  '--peers': 'int',
+  '--crash-after': 'crash',
+  '--exit-at-start': 'int',
+  '--stall-at': 'int',
+  '--stall-after': 'int',
+  '--lag': 'int',
+  '--catch-up-from': 'int',
+  '--catch-up-rate': 'posint',
+  '--close-port-after': 'int',
+  '--leak-mb-per-s': 'number',
+  '--leak-max-mb': 'number',
+  '--ignore-sigterm': 'bool',
+  '--spawn-child': 'bool',
+  '--spew': 'bool',
+  '--spew-lines': 'posint',
+  '--log-every': 'posint',
+  '--burn-cpu': 'number',
+  '--stop-delay': 'int',
+  '--help': 'bool',
 };
 
 function convert(flag: string, kind: Kind, raw: string): unknown {
@@ -95,7 +114,8 @@ export function parseSimArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
     else if (kind === 'bool') raw = 'true';
     else if (i + 1 < argv.length) raw = argv[++i]!;
     else throw new SimUsageError(`${flag}: missing value`);
-    if (kind === 'bool' && raw !== 'true') throw new SimUsageError(`${flag}: takes no value, got ${JSON.stringify(raw)}`);
+    if (kind === 'bool' && raw !== 'true')
+      throw new SimUsageError(`${flag}: takes no value, got ${JSON.stringify(raw)}`);
     seen.set(flag, convert(flag, kind, raw));
   }
   const get = <T>(flag: string, dflt: T): T => (seen.has(flag) ? (seen.get(flag) as T) : dflt);
@@ -110,7 +130,9 @@ export function parseSimArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
     throw new SimUsageError(`--exit-at-start: expected an exit code 0-255, got ${exitAtStart}`);
   }
   if (seen.has('--chain-file') && seen.has('--start-height')) {
-    throw new SimUsageError('--start-height cannot be combined with --chain-file (the chain file sets the tip)');
+    throw new SimUsageError(
+      '--start-height cannot be combined with --chain-file (the chain file sets the tip)',
+    );
   }
   if (seen.has('--catch-up-from') !== seen.has('--catch-up-rate')) {
     throw new SimUsageError('--catch-up-from and --catch-up-rate must be given together');

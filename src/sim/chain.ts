@@ -41,10 +41,14 @@ export function loadOrCreateChainFile(file: string, blockMs: number, nowMs: numb
   }
   const c = parsed as Partial<ChainFile> | null;
   if (typeof c?.genesisMs !== 'number' || !Number.isFinite(c.genesisMs)) {
-    throw new SimUsageError(`chain file ${file}: genesisMs must be a number (epoch ms), got ${JSON.stringify(c?.genesisMs)}`);
+    throw new SimUsageError(
+      `chain file ${file}: genesisMs must be a number (epoch ms), got ${JSON.stringify(c?.genesisMs)}`,
+    );
   }
   if (typeof c.blockMs !== 'number' || !(c.blockMs > 0)) {
-    throw new SimUsageError(`chain file ${file}: blockMs must be a positive number, got ${JSON.stringify(c.blockMs)}`);
+    throw new SimUsageError(
+      `chain file ${file}: blockMs must be a positive number, got ${JSON.stringify(c.blockMs)}`,
+    );
   }
   return { genesisMs: c.genesisMs, blockMs: c.blockMs };
 }
@@ -64,7 +68,10 @@ export class HeightModel {
    * @param chain the shared chain, or null for a private chain starting at `opts.startHeight`
    */
   constructor(
-    private readonly opts: Pick<SimOptions, 'blockMs' | 'startHeight' | 'lag' | 'stallAt' | 'stallAfterMs' | 'catchUp'>,
+    private readonly opts: Pick<
+      SimOptions,
+      'blockMs' | 'startHeight' | 'lag' | 'stallAt' | 'stallAfterMs' | 'catchUp'
+    >,
     private readonly startMs: number,
     private readonly chain: ChainFile | null,
   ) {

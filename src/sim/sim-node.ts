@@ -76,7 +76,8 @@ async function main(): Promise<void> {
     throw err;
   }
   if (opts.help) return say(SIM_USAGE);
-  if (opts.exitAtStart !== null) fail(`exiting at start with code ${opts.exitAtStart} (--exit-at-start)`, opts.exitAtStart);
+  if (opts.exitAtStart !== null)
+    fail(`exiting at start with code ${opts.exitAtStart} (--exit-at-start)`, opts.exitAtStart);
 
   const startMs = Date.now();
   // The process stays alive even after --close-port-after closes the server.
@@ -85,7 +86,8 @@ async function main(): Promise<void> {
 
   let model: HeightModel;
   try {
-    const chain = opts.chainFile === null ? null : loadOrCreateChainFile(opts.chainFile, opts.blockMs, startMs);
+    const chain =
+      opts.chainFile === null ? null : loadOrCreateChainFile(opts.chainFile, opts.blockMs, startMs);
     model = new HeightModel(opts, startMs, chain);
   } catch (err) {
     fail((err as Error).message, err instanceof SimUsageError ? 2 : 1);

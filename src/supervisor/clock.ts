@@ -30,10 +30,13 @@ class SystemClock implements Clock {
 
   setTimer(ms: number, fn: () => void): TimerHandle {
     const id = ++this.seq;
-    const t = setTimeout(() => {
-      this.timers.delete(id);
-      fn();
-    }, Math.max(0, ms));
+    const t = setTimeout(
+      () => {
+        this.timers.delete(id);
+        fn();
+      },
+      Math.max(0, ms),
+    );
     this.timers.set(id, t);
     return { id };
   }

@@ -39,5 +39,8 @@ test('waitFor resolves on the first matching payload and unsubscribes', async ()
 
 test('waitFor rejects after its timeout', async () => {
   const bus = new EventBus();
-  await assert.rejects(bus.waitFor('event', () => false, { timeoutMs: 5 }), /timed out/);
+  await assert.rejects(
+    bus.waitFor('event', () => false, { timeoutMs: 5 }),
+    /timed out/,
+  );
 });

@@ -23,7 +23,8 @@ export async function runCommand(configDir: string): Promise<ExitCodeValue> {
     daemon.logger.info('SIGHUP: reloading the configuration');
     daemon.reload().then(
       (r) => {
-        if (!r.ok) daemon.logger.error(`reload refused, old config keeps running:\n  ${r.problems.join('\n  ')}`);
+        if (!r.ok)
+          daemon.logger.error(`reload refused, old config keeps running:\n  ${r.problems.join('\n  ')}`);
       },
       (err: unknown) => daemon.logger.error('reload failed', { error: String(err) }),
     );

@@ -66,7 +66,10 @@ describe('sim node API', () => {
     const sim = await startSim(['--block-ms', '40', '--start-height', '100']);
     const first = (await getJson(sim.port, '/height')).height as number;
     assert.ok(first >= 100);
-    await waitUntil(async () => ((await getJson(sim.port, '/height')).height as number) >= first + 3, 'height grew by 3');
+    await waitUntil(
+      async () => ((await getJson(sim.port, '/height')).height as number) >= first + 3,
+      'height grew by 3',
+    );
   });
 
   test('JSON-RPC answers the height as a number, a hex string and a decimal string', async () => {
@@ -87,12 +90,22 @@ describe('sim node API', () => {
     const bad = JSON.parse((await request(sim.port, 'POST', '/rpc', '{not json')).body);
     assert.equal(bad.error.code, -32700);
     const batch = JSON.parse(
-      (await request(sim.port, 'POST', '/rpc', JSON.stringify([
-        { jsonrpc: '2.0', id: 'a', method: 'getblockcount' },
-        { jsonrpc: '2.0', id: 'b', method: 'getblockcount_str' },
-      ]))).body,
+      (
+        await request(
+          sim.port,
+          'POST',
+          '/rpc',
+          JSON.stringify([
+            { jsonrpc: '2.0', id: 'a', method: 'getblockcount' },
+            { jsonrpc: '2.0', id: 'b', method: 'getblockcount_str' },
+          ]),
+        )
+      ).body,
     );
-    assert.deepEqual(batch.map((r: { id: string }) => r.id), ['a', 'b']);
+    assert.deepEqual(
+      batch.map((r: { id: string }) => r.id),
+      ['a', 'b'],
+    );
   });
 
   test('/metrics is valid Prometheus text with height, peers and build info', async () => {

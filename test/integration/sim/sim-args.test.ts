@@ -15,7 +15,14 @@ describe('sim-node flag parsing', () => {
   });
 
   test('--flag value and --flag=value, booleans, MS:CODE', () => {
-    const o = parseSimArgs(['--port=9000', '--crash-after', '45000:3', '--ignore-sigterm', '--spew-lines', '10']);
+    const o = parseSimArgs([
+      '--port=9000',
+      '--crash-after',
+      '45000:3',
+      '--ignore-sigterm',
+      '--spew-lines',
+      '10',
+    ]);
     assert.equal(o.port, 9000);
     assert.deepEqual(o.crashAfter, { ms: 45000, code: 3 });
     assert.equal(o.ignoreSigterm, true);
@@ -42,11 +49,14 @@ describe('sim-node flag parsing', () => {
   ];
   for (const [argv, re] of bad) {
     test(`rejects ${argv.join(' ') || '$SIM_PORT=abc'}`, () => {
-      assert.throws(() => parseSimArgs(argv, argv.length ? {} : { SIM_PORT: 'abc' }), (e: unknown) => {
-        assert.ok(e instanceof SimUsageError);
-        assert.match(e.message, re);
-        return true;
-      });
+      assert.throws(
+        () => parseSimArgs(argv, argv.length ? {} : { SIM_PORT: 'abc' }),
+        (e: unknown) => {
+          assert.ok(e instanceof SimUsageError);
+          assert.match(e.message, re);
+          return true;
+        },
+      );
     });
   }
 });
@@ -55,7 +65,10 @@ describe('sim height model', () => {
   const base = { blockMs: 100, startHeight: 0, lag: 0, stallAt: null, stallAfterMs: null, catchUp: null };
 
   test('own chain counts from start height; shared chain from genesis', () => {
-    assert.deepEqual(new HeightModel({ ...base, startHeight: 10 }, 1000, null).at(1350), { height: 13, tip: 13 });
+    assert.deepEqual(new HeightModel({ ...base, startHeight: 10 }, 1000, null).at(1350), {
+      height: 13,
+      tip: 13,
+    });
     const shared = new HeightModel(base, 5000, { genesisMs: 0, blockMs: 1000 });
     assert.deepEqual(shared.at(7500), { height: 7, tip: 7 });
   });

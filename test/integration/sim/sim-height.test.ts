@@ -47,24 +47,38 @@ describe('sim node height behaviours', () => {
 
   test('--catch-up-from/--catch-up-rate: starts behind and closes the gap until at the tip', async () => {
     const sim = await startSim([
-      '--block-ms', '25', '--start-height', '1000', '--catch-up-from', '0', '--catch-up-rate', '11',
+      '--block-ms',
+      '25',
+      '--start-height',
+      '1000',
+      '--catch-up-from',
+      '0',
+      '--catch-up-rate',
+      '11',
     ]);
     const first = await read(sim.port);
     assert.ok(first.tip - first.height > 500, `starts far behind: ${JSON.stringify(first)}`);
     let lastGap = first.tip - first.height;
-    await waitUntil(async () => {
-      const r = await read(sim.port);
-      const gap = r.tip - r.height;
-      assert.ok(gap <= lastGap, `gap never grows (${lastGap} -> ${gap})`);
-      lastGap = gap;
-      return gap === 0;
-    }, 'caught up with the tip', 15_000);
+    await waitUntil(
+      async () => {
+        const r = await read(sim.port);
+        const gap = r.tip - r.height;
+        assert.ok(gap <= lastGap, `gap never grows (${lastGap} -> ${gap})`);
+        lastGap = gap;
+        return gap === 0;
+      },
+      'caught up with the tip',
+      15_000,
+    );
   });
 
   test('--chain-file: sims sharing a chain agree on the tip', async () => {
     const file = path.join(tmp, 'chain.json');
     // The middle of block 100 of a 60 s chain: no block boundary during the test.
-    fs.writeFileSync(file, JSON.stringify({ genesisMs: Date.now() - 100 * 60_000 - 30_000, blockMs: 60_000 }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ genesisMs: Date.now() - 100 * 60_000 - 30_000, blockMs: 60_000 }),
+    );
     const a = await startSim(['--chain-file', file]);
     const b = await startSim(['--chain-file', file]);
     const lagging = await startSim(['--chain-file', file, '--lag', '5']);
@@ -76,7 +90,9 @@ describe('sim node height behaviours', () => {
   test('--chain-file: a missing chain file is created with genesis now', async () => {
     const file = path.join(tmp, 'sub', 'new-chain.json');
     const before = Date.now();
-    const sims = await Promise.all([1, 2, 3].map(() => startSim(['--chain-file', file, '--block-ms', '600000'])));
+    const sims = await Promise.all(
+      [1, 2, 3].map(() => startSim(['--chain-file', file, '--block-ms', '600000'])),
+    );
     const c = JSON.parse(fs.readFileSync(file, 'utf8'));
     assert.equal(c.blockMs, 600000);
     assert.ok(c.genesisMs >= before - 1000 && c.genesisMs <= Date.now());

@@ -39,7 +39,10 @@ describe('sim node output and resource behaviours', () => {
     sim.child.stdout!.resume();
     await sim.waitLine(/^SPEW DONE lines=5000$/);
     const nums = sim.lines.filter((l) => SPEW.test(l)).map((l) => Number(SPEW.exec(l)![1]));
-    assert.deepEqual(nums, Array.from({ length: 5000 }, (_, i) => i + 1));
+    assert.deepEqual(
+      nums,
+      Array.from({ length: 5000 }, (_, i) => i + 1),
+    );
   });
 
   test('--log-every MS prints a normal log line periodically', async () => {
