@@ -23,7 +23,11 @@ export async function buildChild(dir: string): Promise<{ path: string; linkage: 
     await run('cc', ['-O2', '-static', '-o', out, SOURCE]);
     return { path: out, linkage: 'static' };
   } catch {
-    await run('cc', ['-O2', '-o', out, SOURCE]);
+    try {
+      await run('cc', ['-O2', '-o', out, SOURCE]);
+    } catch (err) {
+      throw new Error(`cannot compile ${SOURCE} with cc (install a C compiler: apt-get install -y gcc): ${String(err)}`);
+    }
     return { path: out, linkage: 'dynamic' };
   }
 }

@@ -19,11 +19,13 @@ export function load1(): number {
   return Math.round(os.loadavg()[0]! * 100) / 100;
 }
 
-/** A warning when the host was busy with other work, or null. */
-export function busyWarning(cpus: number, loads: readonly number[]): string | null {
-  const worst = Math.max(...loads);
-  return worst > cpus * 0.5
-    ? `the host was busy with other work (1-minute load average up to ${worst} on ${cpus} CPUs): ` +
+/**
+ * A warning when the host was already busy before the bench started, or null.
+ * (The load at the end is not used: it counts the bench's own log writers.)
+ */
+export function busyWarning(cpus: number, loadAtStart: number): string | null {
+  return loadAtStart > cpus * 0.5
+    ? `the host was busy with other work when the run began (1-minute load average ${loadAtStart} on ${cpus} CPUs): ` +
         'timings are inflated and noisy; rerun on an idle machine for numbers to compare'
     : null;
 }

@@ -15,6 +15,8 @@ export interface BenchOptions {
   readonly idleSeconds: number;
   readonly kills: number;
   readonly logSeconds: number;
+  /** Rounds of the log scenario, alternating between the managers. */
+  readonly logRounds: number;
   readonly samplingCounts: readonly number[];
   readonly statusRequests: number;
 }
@@ -63,6 +65,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     idleSeconds: quick ? 10 : 30,
     kills: 20,
     logSeconds: 10,
+    logRounds: quick ? 1 : 3,
     samplingCounts: [50, 200, 500],
     statusRequests: 500,
   };

@@ -1,7 +1,7 @@
 import type { MachineInfo } from './machine.js';
 import type { ManagerName } from './managers/types.js';
 import type { CycleResult } from './scenarios/cycle.js';
-import type { LogResult } from './scenarios/logs.js';
+import type { LogSummary } from './scenarios/log-rounds.js';
 import type { SamplingResult } from './scenarios/sampling.js';
 import type { StatusResult } from './scenarios/status-api.js';
 
@@ -15,7 +15,8 @@ export interface ManagerResults {
   notes: string[];
   /** Scenarios 1-3 by N. */
   cycles: Record<number, CycleResult>;
-  logs?: LogResult;
+  /** Scenario 4, median round (counts added over rounds). */
+  logs?: LogSummary;
 }
 
 /** A whole run: what BENCHMARKS.md is generated from. */

@@ -106,7 +106,8 @@ export class Pm2Manager implements Manager {
       const note = 'logs rotated by the pm2-logrotate module (max_size 10M, retain 5, size checked every 1 s, copy + truncate)';
       if (!this.notes.includes(note)) this.notes.push(note);
     } catch (err) {
-      this.notes.push(`PM2 ran WITHOUT log rotation: pm2-logrotate could not be installed (${String(err).split('\n')[0]})`);
+      const note = `PM2 ran WITHOUT log rotation: pm2-logrotate could not be installed (${String(err).split('\n')[0]})`;
+      if (!this.notes.includes(note)) this.notes.push(note);
     }
   }
 }

@@ -17,9 +17,10 @@ export function renderReport(r: BenchResults): string {
       (r.durationS !== undefined ? `, ${Math.round(r.durationS)} s end to end` : ''),
     '',
     `Machine: ${mc.cpus} CPUs (${mc.cpuModel}), ${mc.memoryGiB} GiB memory, ${mc.kernel}, node ${mc.node}, ` +
-      `temp files on ${mc.tmpFs}; 1-minute load average ${mc.loadAtStart} at the start, ${r.loadAtEnd ?? '?'} at the end`,
+      `temp files on ${mc.tmpFs}; 1-minute load average ${mc.loadAtStart} at the start ` +
+      `(${r.loadAtEnd ?? '?'} at the end, the bench's own load included)`,
     '',
-    ...(busyWarning(mc.cpus, [mc.loadAtStart, r.loadAtEnd ?? 0]) ? [`> **Warning:** ${busyWarning(mc.cpus, [mc.loadAtStart, r.loadAtEnd ?? 0])}.`, ''] : []),
+    ...warning(busyWarning(mc.cpus, mc.loadAtStart)),
     'Managers:',
     '',
     ...r.managers.map(
@@ -47,19 +48,24 @@ export function renderReport(r: BenchResults): string {
       'and its exit time when SIGTERM arrives, so latencies are exact and do not depend on how fast the bench polls.',
     '- Every manager is a private instance in a temp directory (own config, socket, pid file, logs; PM2 with its own `PM2_HOME`), ' +
       'ended by pid. nodewarden: `nodewarden run`, pacing off, `restart.stableSeconds` 1, alerts off. ' +
-      'supervisord: `supervisord -n`, `numprocs`, `startsecs=0`. PM2: `pm2 start ecosystem.json` (fork mode, `interpreter: none`, `PM2_KILL_SIGNAL=SIGTERM`, `vizion: false`).',
+      'supervisord: `supervisord -n`, `numprocs`, `startsecs=0`. PM2: `pm2 start ecosystem.json` (fork mode, `interpreter: none`, `PM2_KILL_SIGNAL=SIGTERM`, `vizion: false`, ' +
+      'its defaults otherwise: 2 concurrent actions, no restart delay).',
     '- 1 start all: from the start command (`nodewarden run`, `supervisord -n`, `pm2 start`, each booting its manager cold) to the last of N exec stamps; ' +
       'the bench then checks that /proc holds N live children whose parent chain leads to the manager. ' +
       'stop all: from the stop command (SIGTERM to nodewarden and supervisord, `pm2 kill`) to the last SIGTERM exit stamp.',
     `- 2 idle: the manager process only (PM2: its God daemon), utime+stime from /proc/<pid>/stat over the window (` +
       `${firstIdle(r)} s, starting 2 s after all started) and VmRSS at its end.`,
     '- 3 crash→replacement: kill -9 of 20 different children one at a time (300 ms apart), from the kill to the replacement\'s exec stamp.',
-    '- 4 logs: one program writes numbered 100-byte lines with one blocking write(2) each for 10 s, rotation 10 MB × 5. ' +
+    '- 4 logs: one program writes numbered 100-byte lines with one blocking write(2) each for 10 s, rotation 10 MB × 5; ' +
+      'in rounds alternating between the managers (MB/s is the median round; the counts add up all rounds), because this ' +
+      'ping-pong of two processes is very sensitive to other load on the host. ' +
       'MB/s = lines landed × 100 B / (writer start → the log files stopped growing). Every file (rotated + current) is read: ' +
       'lost = sequence numbers missing between the smallest and largest seen, plus any missing after the largest; ' +
       'split = lines cut across two files by rotation; malformed = any other damaged line; duplicated = seen twice.',
-    '- 5a sampling tick: `processTable()` (src/supervisor/proc.ts) + `descendants()` of each node + `readStat()` of every tree member, ' +
-      '30 ticks with N sleepers spawned by the bench; `pidusage` over the same pids for comparison.',
+    '- 5a sampling tick: `Sampler.sampleOnce()` (src/monitoring/sampler.ts: one `processTable()` pass, then each node\'s tree) over N sleepers ' +
+      'spawned by the bench, 30 ticks after 3 warm-up ones; raw JSON also has a bare `processTable()` pass, that pass plus a fresh ' +
+      '`readStat()` of every tree member, and `pidusage` over the same pids.',
+    '- nodewarden runs from a copy of dist/ taken at the start of the run, so a rebuild meanwhile does not change what is measured.',
     '- 5b status API: `GET /api/status` on `<stateDir>/nodewarden.sock`, one connection per request, sequential, ' +
       'while the nodes run and one more node writes log lines flat out.',
   ];
@@ -74,6 +80,10 @@ export function renderReport(r: BenchResults): string {
   }
   lines.push('', '## Raw results', '', '```json', JSON.stringify(r, null, 1), '```', '');
   return lines.join('\n');
+}
+
+function warning(text: string | null): string[] {
+  return text ? [`> **Warning:** ${text}.`, ''] : [];
 }
 
 function firstIdle(r: BenchResults): string {

@@ -19,8 +19,10 @@ export function fmt(v: number | undefined, digits = 1): string | undefined {
 
 function ratio(a: number | undefined, b: number | undefined): string | undefined {
   if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b)) return undefined;
-  if (b === 0) return a === 0 ? '1.00' : '∞';
-  return (a / b).toFixed(2);
+  if (b === 0) return a === 0 ? '1.0' : '∞';
+  const r = a / b;
+  // Two significant digits: 0.0048 stays readable instead of rounding to 0.00.
+  return r >= 10 ? r.toFixed(0) : r.toPrecision(2);
 }
 
 /** Builds the table rows: one per metric and N, then the log rows, then nodewarden-only rows. */
@@ -44,7 +46,8 @@ export function buildRows(r: BenchResults): Row[] {
   const cyc = (m: ManagerResults, n: number): CycleResult | undefined => m.cycles[n];
   for (const n of r.sizes) {
     numeric(`1. start all, N=${n} (ms)`, (m) => cyc(m, n)?.startMs);
-    numeric(`1. … of which first → last exec, N=${n} (ms)`, (m) => cyc(m, n)?.spreadMs);
+    numeric(`1. … launch → manager ready (manager_started), N=${n} (ms)`, (m) => cyc(m, n)?.bootMs, 0);
+    numeric(`1. … first → last child exec, N=${n} (ms)`, (m) => cyc(m, n)?.spreadMs);
     numeric(`1. stop all, N=${n} (ms)`, (m) => cyc(m, n)?.stopMs);
     numeric(`2. idle RSS, N=${n} (MB)`, (m) => cyc(m, n)?.idle?.rssMb);
     numeric(`2. idle CPU, N=${n} (% of a core)`, (m) => cyc(m, n)?.idle?.cpuPercent, 2);
@@ -52,13 +55,18 @@ export function buildRows(r: BenchResults): Row[] {
     numeric(`3. crash→replacement p95, N=${n} (ms)`, (m) => cyc(m, n)?.crash?.p95, 2);
     numeric(`3. crash→replacement max, N=${n} (ms)`, (m) => cyc(m, n)?.crash?.max, 2);
   }
-  numeric('4. logs landed (MB/s)', (m) => m.logs?.landedMBps);
+  const rounds = Math.max(0, ...r.managers.map((m) => m.logs?.rounds.length ?? 0));
+  numeric(`4. logs landed (MB/s${rounds > 1 ? `, median of ${rounds} rounds` : ''})`, (m) => m.logs?.landedMBps);
   const values: Partial<Record<ManagerName, string>> = {};
   for (const m of r.managers) {
     const c = m.logs?.check;
     values[m.name] = m.error ? 'failed' : c ? `${m.logs!.lost} / ${c.split} / ${c.malformed} / ${c.duplicated}` : '—';
   }
-  rows.push({ scenario: '4. logs lost / split / malformed / duplicated (lines)', values, ratios: {} });
+  rows.push({
+    scenario: `4. logs lost / split / malformed / duplicated (lines${rounds > 1 ? `, all ${rounds} rounds` : ''})`,
+    values,
+    ratios: {},
+  });
 
   const nwOnly = (scenario: string, v: string): void => {
     rows.push({ scenario, values: { nodewarden: v }, ratios: {} });

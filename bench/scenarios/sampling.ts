@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import pidusage from 'pidusage';
+import { Sampler } from '../../src/monitoring/sampler.js';
 import { descendants, processTable, readStat } from '../../src/supervisor/proc.js';
 import { countStamps } from '../child.js';
 import { Reaper } from '../reaper.js';
@@ -15,8 +16,10 @@ export interface SamplingResult {
   readonly hostProcs: number;
   /** processTable() alone (one pass over every /proc/<pid>/stat). */
   readonly table: Summary;
-  /** processTable() + descendants() of each node + readStat() of every tree member: the sampler's tick. */
+  /** The real tick: `Sampler.sampleOnce()` (src/monitoring/sampler.ts) over every node. */
   readonly tick: Summary;
+  /** processTable() + descendants() of each node + a fresh readStat() of every tree member. */
+  readonly tableAndStats: Summary;
   /** pidusage() over the node pids, for comparison. */
   readonly pidusage: Summary;
 }
@@ -25,9 +28,10 @@ const TICKS = 30;
 const WARMUP = 3;
 
 /**
- * The cost of one resource-sampling tick, as the sampler will do it (DESIGN
- * §3: CPU and RSS of each node's whole tree): one processTable() pass, then
- * each node's tree and a fresh read of every member's stat. Measured with
+ * The cost of one resource-sampling tick (DESIGN §3: CPU and RSS of each
+ * node's whole tree): the real `Sampler.sampleOnce()`, and for comparison a
+ * bare processTable() pass, that pass plus a fresh read of every tree
+ * member's stat, and pidusage over the node pids. Measured with
  * `counts` sleeper processes that the bench spawns itself (no manager);
  * 3 warm-up ticks, then 30 measured ones.
  */
@@ -54,18 +58,27 @@ export async function runSampling(
       const nodes = pids.slice(0, target);
       const table: number[] = [];
       const tick: number[] = [];
+      const tableAndStats: number[] = [];
       const usage: number[] = [];
+      const sampler = new Sampler();
+      const roots = nodes.map((pid, i) => ({ node: `n${i + 1}`, pid }));
       let hostProcs = 0;
       for (let i = 0; i < WARMUP + TICKS; i++) {
         if (i === WARMUP) {
           table.length = 0;
           tick.length = 0;
+          tableAndStats.length = 0;
           usage.length = 0;
         }
         let t = nowNs();
         const tab = processTable();
         table.push(nsToMs(nowNs() - t));
         hostProcs = tab.procs.size;
+
+        t = nowNs();
+        const sample = sampler.sampleOnce(roots);
+        tick.push(nsToMs(nowNs() - t));
+        if (sample.nodes.length !== target) throw new Error(`the sampler saw ${sample.nodes.length} of ${target} nodes`);
 
         t = nowNs();
         const tab2 = processTable();
@@ -80,18 +93,27 @@ export async function runSampling(
             }
           }
         }
-        tick.push(nsToMs(nowNs() - t));
+        tableAndStats.push(nsToMs(nowNs() - t));
         if (cpu < 0 || rss < 0) throw new Error('impossible /proc values');
 
         t = nowNs();
         await pidusage(nodes);
         usage.push(nsToMs(nowNs() - t));
       }
-      const r = { procs: target, hostProcs, table: summarize(table), tick: summarize(tick), pidusage: summarize(usage) };
+      const r = {
+        procs: target,
+        hostProcs,
+        table: summarize(table),
+        tick: summarize(tick),
+        tableAndStats: summarize(tableAndStats),
+        pidusage: summarize(usage),
+      };
       out.push(r);
       log(
         `  sampling tick at ${target} processes (${hostProcs} on the host): ` +
-          `p50 ${r.tick.p50.toFixed(1)} ms (table pass ${r.table.p50.toFixed(1)} ms), pidusage ${r.pidusage.p50.toFixed(1)} ms`,
+          `Sampler.sampleOnce p50 ${r.tick.p50.toFixed(1)} ms, p95 ${r.tick.p95.toFixed(1)} ms ` +
+          `(table pass ${r.table.p50.toFixed(1)} ms, table + stat per member ${r.tableAndStats.p50.toFixed(1)} ms, ` +
+          `pidusage ${r.pidusage.p50.toFixed(1)} ms)`,
       );
     }
   } finally {
