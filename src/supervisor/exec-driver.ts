@@ -108,11 +108,15 @@ export class ExecDriver implements ProcessDriver {
       () => this.children.delete(sub),
       () => this.children.delete(sub),
     );
-    const exited: Promise<ExitInfo> = sub
-      .then(
-        (r) => ({ code: r.exitCode ?? null, signal: (r.signal as NodeJS.Signals | undefined) ?? null }),
-        () => UNKNOWN_EXIT,
-      )
+    // The child's own 'exit' event, not execa's result: the result is assembled
+    // a few ticks later, and this is the crash → replacement path.
+    const exited: Promise<ExitInfo> = (
+      pid === undefined
+        ? Promise.resolve(UNKNOWN_EXIT)
+        : new Promise<ExitInfo>((resolve) =>
+            sub.once('exit', (code: number | null, signal: NodeJS.Signals | null) => resolve({ code, signal })),
+          )
+    )
       .then(async (exit) => {
         if (pid !== undefined) await this.sweepGroup(pid);
         return exit;

@@ -60,9 +60,12 @@ export class IdResolver {
 
 /** Creates dataDir (owned by the node's user if we create it) and writes files[]. */
 export async function prepareDirs(spec: NodeSpec, uid?: number, gid?: number): Promise<void> {
-  const created = await fs.promises.mkdir(spec.dataDir, { recursive: true });
-  if (created !== undefined && uid !== undefined) await fs.promises.chown(spec.dataDir, uid, gid ?? -1);
-  await Promise.all(spec.files.map((f) => writeAtomic(f.path, f.content, uid, gid)));
+  // Synchronous on purpose: a mkdir of an existing local directory takes
+  // microseconds, while a threadpool round trip cost over a millisecond on the
+  // crash → replacement path.
+  const created = fs.mkdirSync(spec.dataDir, { recursive: true });
+  if (created !== undefined && uid !== undefined) fs.chownSync(spec.dataDir, uid, gid ?? -1);
+  if (spec.files.length > 0) await Promise.all(spec.files.map((f) => writeAtomic(f.path, f.content, uid, gid)));
 }
 
 let tmpSeq = 0;
