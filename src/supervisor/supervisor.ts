@@ -78,7 +78,9 @@ export class Supervisor {
   /** Build a supervisor for a loaded configuration, opening every node's log. */
   static async create(config: LoadedConfig, deps: SupervisorDeps): Promise<Supervisor> {
     const sup = new Supervisor(config, deps);
-    for (const spec of config.nodes) await sup.add(spec);
+    // Logs open concurrently (each is a file open and a FIFO open); entries keep config order.
+    const logs = await Promise.all(config.nodes.map((spec) => deps.openLog(spec)));
+    config.nodes.forEach((spec, i) => sup.add(spec, logs[i]!));
     return sup;
   }
 
@@ -242,7 +244,7 @@ export class Supervisor {
       const e = this.entries.get(spec.name);
       if (!e) {
         diff.added.push(spec.name);
-        await this.add(spec);
+        this.add(spec, await this.deps.openLog(spec));
         if (spec.autostart) toStart.push(spec.name);
         continue;
       }
@@ -289,8 +291,7 @@ export class Supervisor {
     return this.shuttingDown;
   }
 
-  private async add(spec: NodeSpec): Promise<void> {
-    const log = await this.deps.openLog(spec);
+  private add(spec: NodeSpec, log: NodeLog): void {
     const entry = { spec, log } as Entry;
     entry.runner = new NodeRunner({
       spec,
