@@ -60,10 +60,16 @@ export class Pm2Manager implements Manager {
     const managerPid = async (timeoutMs = 30_000): Promise<number> =>
       (godPid ??= await waitFor('the PM2 daemon pid file', readPid, { timeoutMs, intervalMs: 10 }));
 
-    if (w.spew) await this.enableLogrotate(pm2);
-    const eco = path.join(w.dir, 'ecosystem.json');
-    fs.writeFileSync(eco, JSON.stringify({ apps: apps(w) }, null, 2));
-    await pm2(['start', eco], 300_000);
+    try {
+      if (w.spew) await this.enableLogrotate(pm2);
+      const eco = path.join(w.dir, 'ecosystem.json');
+      fs.writeFileSync(eco, JSON.stringify({ apps: apps(w) }, null, 2));
+      await pm2(['start', eco], 300_000);
+    } catch (err) {
+      // A daemon may be up already (started by the failed command): end it now.
+      await disposeLaunch(readPid(), w.dir, this.reaper);
+      throw err;
+    }
 
     let disposed: Promise<void> | null = null;
     return {

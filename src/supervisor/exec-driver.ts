@@ -11,6 +11,7 @@ import { descendants, isAlive, processTable, readCmdline, readStartTime, readSta
 const UNKNOWN_EXIT: ExitInfo = { code: null, signal: null };
 /** How often the remnants of an exited node's group are checked until they are gone. */
 const SWEEP_POLL_MS = 50;
+const SESSION_SWEEP_DELAY_MS = 250;
 
 export interface ExecDriverOptions {
   /** How often adopted processes are checked (ms). */
@@ -31,6 +32,8 @@ export class ExecDriver implements ProcessDriver {
   private readonly children = new Set<{ unref(): void }>();
   /** Process groups sent a stop signal whose leader has not been swept yet. */
   private readonly signalled = new Set<number>();
+  private readonly laterSweep = new Set<number>();
+  private laterTimer: NodeJS.Timeout | null = null;
   private readonly watched = new Map<number, { startTime: string; done: Array<(e: ExitInfo) => void> }>();
   private watchTimer: NodeJS.Timeout | null = null;
   private prlimitPath: string | null = null;
@@ -114,13 +117,14 @@ export class ExecDriver implements ProcessDriver {
       pid === undefined
         ? Promise.resolve(UNKNOWN_EXIT)
         : new Promise<ExitInfo>((resolve) =>
-            sub.once('exit', (code: number | null, signal: NodeJS.Signals | null) => resolve({ code, signal })),
+            sub.once('exit', (code: number | null, signal: NodeJS.Signals | null) =>
+              resolve({ code, signal }),
+            ),
           )
-    )
-      .then(async (exit) => {
-        if (pid !== undefined) await this.sweepGroup(pid);
-        return exit;
-      });
+    ).then(async (exit) => {
+      if (pid !== undefined) await this.sweepGroup(pid);
+      return exit;
+    });
     if (pid === undefined) {
       const r = await sub;
       const cause = (r.cause ?? r) as NodeJS.ErrnoException;
@@ -188,6 +192,23 @@ export class ExecDriver implements ProcessDriver {
     }
   }
 
+  /**
+   * Sweep groups' stray session members in one /proc pass, a little later:
+   * run at once, the pass would land in the middle of the replacement's spawn.
+   */
+  private sweepLater(pgid: number): void {
+    this.laterSweep.add(pgid);
+    this.laterTimer ??= setTimeout(() => {
+      this.laterTimer = null;
+      const groups = new Set(this.laterSweep);
+      this.laterSweep.clear();
+      for (const p of processTable().procs.values()) {
+        if (p.state === 'Z' || p.state === 'X' || p.pid === process.pid || p.pid <= 1) continue;
+        if (groups.has(p.sid)) sendSignal(p.pid, 'SIGKILL');
+      }
+    }, SESSION_SWEEP_DELAY_MS).unref();
+  }
+
   /** Nodes left running (`--keep-nodes`) must not keep the exiting manager alive: unref their handles. */
   release(): void {
     for (const child of this.children) child.unref();
@@ -214,9 +235,7 @@ export class ExecDriver implements ProcessDriver {
       // group is empty, so the exit is reported now. Session members that moved
       // to a group of their own are rare; they are swept off the hot path.
       this.signalled.delete(pgid);
-      setImmediate(() => {
-        for (const p of groupRemnants(pgid)) sendSignal(p, 'SIGKILL');
-      });
+      this.sweepLater(pgid);
       return;
     }
     for (;;) {

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { checkLog } from '../scenarios/log-check.js';
-import { percentile, summarize } from '../stats.js';
+import { checkLog } from '../../../bench/scenarios/log-check.js';
+import { percentile, summarize } from '../../../bench/stats.js';
 
 /** The line nwb-child writes for seq: 12 digits, a space, 86 letters, a newline. */
 const line = (seq: number): string =>
