@@ -8,22 +8,13 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startDaemon, type Daemon } from '../../src/daemon.js';
 import { ControlClient } from '../../src/protocol/client.js';
 import { isAlive } from '../../src/supervisor/proc.js';
 import { waitUntil as pollUntil } from './wait.js';
+import { CLI, mergeJson, SIM, simArgs, type Json } from './sim-config.js';
 
-/** The compiled CLI and simulated node (dist/src/...). */
-export const CLI = fileURLToPath(new URL('../../src/cli/index.js', import.meta.url));
-export const SIM = fileURLToPath(new URL('../../src/sim/sim-node.js', import.meta.url));
-
-/** `args` of a simulated node: `[SIM, '--name', '{{name}}', ...extra]`. */
-export function simArgs(...extra: string[]): string[] {
-  return [SIM, '--name', '{{name}}', ...extra];
-}
-
-type Json = Record<string, unknown>;
+export { CLI, SIM, simArgs };
 
 export interface TestConfig {
   /** `nodes/<name>.json` contents; merged over the sim template. */
@@ -40,17 +31,6 @@ export interface CliResult {
   stderr: string;
 }
 
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function merge(a: Json, b: Json): Json {
-  const out: Json = { ...a };
-  for (const [k, v] of Object.entries(b))
-    out[k] = isObject(v) && isObject(out[k]) ? merge(out[k] as Json, v) : v;
-  return out;
-}
-
 /** A fresh temp dir (`nw-…`). */
 export function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'nw-'));
@@ -65,7 +45,7 @@ export function tmpDir(): string {
 export function writeConfig(dir: string, cfg: TestConfig = {}): string {
   const configDir = path.join(dir, 'configs');
   fs.mkdirSync(path.join(configDir, 'nodes'), { recursive: true });
-  const manager = merge(
+  const manager = mergeJson(
     {
       stateDir: path.join(dir, 'state'),
       logDir: path.join(dir, 'logs'),
@@ -75,7 +55,7 @@ export function writeConfig(dir: string, cfg: TestConfig = {}): string {
     },
     cfg.manager ?? {},
   );
-  const template = merge(
+  const template = mergeJson(
     {
       binary: process.execPath,
       args: simArgs('--block-ms', '1000'),

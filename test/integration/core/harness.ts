@@ -16,35 +16,16 @@ import { afterEach } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ManagerLog, type LogEntry } from './manager-log.js';
 import { alive, allPids, argvOf, cwdOf, readStat, waitGone, waitUntil } from './proc-facts.js';
+import { CLI, mergeJson, SIM, simArgs, type Json } from '../../helpers/sim-config.js';
 
 export { after, isEvent, ManagerLog, type LogEntry } from './manager-log.js';
 export { alive, waitGone, waitUntil } from './proc-facts.js';
+export { CLI, SIM, simArgs };
 
 /** The compiled tree (dist/). */
 export const DIST = fileURLToPath(new URL('../../../', import.meta.url));
-export const CLI = path.join(DIST, 'src', 'cli', 'index.js');
-export const SIM = path.join(DIST, 'src', 'sim', 'sim-node.js');
 /** The sim's grandchild program (`--ignore-sigterm` to shrug off SIGTERM). */
 export const SLEEPER = path.join(DIST, 'src', 'sim', 'sleeper.js');
-
-/** `args` of a simulated node: `[SIM, '--name', '{{name}}', ...extra]`. */
-export function simArgs(...extra: string[]): string[] {
-  return [SIM, '--name', '{{name}}', ...extra];
-}
-
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Objects merge key by key; anything else replaces. */
-function merge(a: Json, b: Json): Json {
-  const out: Json = { ...a };
-  for (const [k, v] of Object.entries(b))
-    out[k] = isObject(v) && isObject(out[k]) ? merge(out[k] as Json, v) : v;
-  return out;
-}
 
 // ---------------------------------------------------------------- manager process
 
@@ -96,11 +77,11 @@ export class Fleet {
     const f = new Fleet(fs.mkdtempSync(path.join(os.tmpdir(), 'nw-')));
     fs.mkdirSync(path.join(f.configDir, 'nodes'), { recursive: true });
     fs.mkdirSync(f.logDir, { recursive: true });
-    const manager = merge(
+    const manager = mergeJson(
       { stateDir: f.stateDir, logDir: f.logDir, startup: { concurrency: 0, intervalMs: 0 } },
       opts.manager ?? {},
     );
-    const template = merge(
+    const template = mergeJson(
       {
         binary: process.execPath,
         args: simArgs(),
