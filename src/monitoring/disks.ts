@@ -34,10 +34,18 @@ export function mountPointOf(file: string, mountPoints: readonly string[]): stri
   return best;
 }
 
-/** `dir` itself or its nearest existing ancestor (a dataDir is created only at the node's first start). */
-function existingAncestor(dir: string): string | null {
+/**
+ * `dir` itself or its nearest existing ancestor (a dataDir is created only at
+ * the node's first start), with its device id: one stat per level tried.
+ */
+function existingAncestor(dir: string): { probe: string; dev: number } | null {
   for (let d = path.resolve(dir); ; d = path.dirname(d)) {
-    if (fs.existsSync(d)) return d;
+    try {
+      const st = fs.statSync(d, { throwIfNoEntry: false });
+      if (st) return { probe: d, dev: st.dev };
+    } catch {
+      // ENOTDIR, EACCES ...: as good as missing, try the parent
+    }
     if (d === path.dirname(d)) return null;
   }
 }
@@ -49,14 +57,9 @@ function existingAncestor(dir: string): string | null {
 export function readFilesystems(dataDirs: readonly string[], readMountinfo: () => string): DiskReading[] {
   const byDev = new Map<number, { probe: string; dataDirs: string[] }>();
   for (const dir of new Set(dataDirs)) {
-    const probe = existingAncestor(dir);
-    if (probe === null) continue;
-    let dev: number;
-    try {
-      dev = fs.statSync(probe).dev;
-    } catch {
-      continue; // removed between the check and the stat
-    }
+    const found = existingAncestor(dir);
+    if (found === null) continue;
+    const { probe, dev } = found;
     const group = byDev.get(dev);
     if (group) group.dataDirs.push(dir);
     else byDev.set(dev, { probe, dataDirs: [dir] });

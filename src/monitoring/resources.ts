@@ -13,7 +13,7 @@ import { Sampler, type ProcessSample } from './sampler.js';
  * to end, so two ticks never overlap.
  */
 
-/** The host as last seen, for metrics and the status page. */
+/** The host as one tick saw it. */
 export interface HostFigures extends HostReading {
   /** 100 − memoryAvailablePercent. */
   readonly memoryUsedPercent: number;
@@ -44,7 +44,6 @@ export class ResourceWatcher {
   readonly sampler: Sampler;
   private readonly hostReader: HostReader;
   private readonly actions: ResourceActions;
-  private latestHost: HostFigures | null = null;
   private timer: TimerHandle | null = null;
   private stopped = false;
   private hostFailing = false;
@@ -58,11 +57,6 @@ export class ResourceWatcher {
     this.hostReader = opts.host ?? new ProcHostReader();
     this.actions = new ResourceActions(daemon);
     if (opts.autoTick !== false) this.schedule();
-  }
-
-  /** The host as last read, or null before the first tick. */
-  host(): HostFigures | null {
-    return this.latestHost;
   }
 
   /** One sample of everything, then the policies and their actions. */
@@ -126,14 +120,13 @@ export class ResourceWatcher {
     try {
       const r = this.hostReader.read(dataDirs);
       this.hostFailing = false;
-      this.latestHost = {
+      return {
         ...r,
         memoryUsedPercent: Math.round((100 - r.memoryAvailablePercent) * 100) / 100,
         ts,
         tickMs: Math.round(sample.durationMs * 100) / 100,
         hostProcesses: sample.hostProcesses,
       };
-      return this.latestHost;
     } catch (err) {
       // Logged once per failing spell, not at every tick.
       if (!this.hostFailing) this.daemon.logger.warn('cannot read host resources', { error: String(err) });
@@ -153,20 +146,9 @@ export class ResourceWatcher {
   }
 }
 
-const watchers = new WeakMap<Daemon, ResourceWatcher>();
-
-/**
- * Start resource watching on a daemon (its WATCHERS line) and register its
- * stop. The first watcher attached to a daemon is the one `hostFigures` reads.
- */
+/** Start resource watching on a daemon (its WATCHERS line) and register its stop. */
 export function attachResources(daemon: Daemon, opts: ResourceWatcherOptions = {}): ResourceWatcher {
   const w = new ResourceWatcher(daemon, opts);
-  if (!watchers.has(daemon)) watchers.set(daemon, w);
   daemon.addWatcher({ name: 'resources', stop: () => w.stop() });
   return w;
-}
-
-/** The daemon's latest host figures (for metrics), or undefined before the first tick. */
-export function hostFigures(daemon: Daemon): HostFigures | undefined {
-  return watchers.get(daemon)?.host() ?? undefined;
 }
