@@ -23,9 +23,8 @@ export interface ControlServer {
  * another process answers on.
  */
 export async function startControlServer(daemon: Daemon): Promise<ControlServer> {
-  const { control, configDir } = daemon.manager;
-  checkHttpSettings(control.http, path.join(configDir, 'nodewarden.json'));
-  await claimSocketPath(control.socket);
+  const { control } = daemon.manager;
+  await prepareControl(daemon.manager);
   const lifecycle = new Lifecycle();
   const apps: FastifyInstance[] = [];
   let http: ControlServer['http'] = null;

@@ -24,8 +24,6 @@ export interface NodeObservation {
 /** Reads observations by node name (an empty source until watchers exist). */
 export type ObservationSource = (node: string) => NodeObservation | undefined;
 
-export const noObservations: ObservationSource = () => undefined;
-
 /** One row per node with the contract's `status --json` fields, in config order. */
 export function buildStatus(sup: Supervisor, observe: ObservationSource, nowMs: number): NodeStatus[] {
   return sup.snapshots().map((s) => {

@@ -1,14 +1,11 @@
-import { ConfigError } from '../config/issues.js';
 import { NodewardenError } from '../errors.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 
-/** Print an error the way every verb does (`nodewarden: message`, then a hint) and pick its exit code. */
+/**
+ * Print an error the way every verb does (`nodewarden: message`, then a hint)
+ * and pick its exit code; a ConfigError is a NodewardenError (E_CONFIG_INVALID: 2).
+ */
 export function reportError(err: unknown): ExitCodeValue {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`nodewarden: ${err.message}\n`);
-    if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
-    return ExitCode.USAGE;
-  }
   if (err instanceof NodewardenError) {
     process.stderr.write(`nodewarden: ${err.message}\n`);
     if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);

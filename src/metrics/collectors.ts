@@ -15,23 +15,31 @@ interface ScrapeMetric<L extends string> {
   fill: (emit: Emit<L>) => void;
 }
 
+/** The options both kinds share: every scrape resets the metric, then `put`s each known value. */
+function scrapeOptions<L extends string, M extends { reset(): void }>(
+  m: ScrapeMetric<L>,
+  put: (metric: M, labels: Labels<L>, value: number) => void,
+) {
+  return {
+    name: m.name,
+    help: m.help,
+    labelNames: m.labelNames,
+    registers: [m.registry],
+    collect(this: M) {
+      this.reset();
+      m.fill((labels, v) => {
+        if (v !== null) put(this, labels, v);
+      });
+    },
+  };
+}
+
 /**
  * A gauge whose series are rebuilt from current values on every scrape, so a
  * node that left the configuration loses its series with no bookkeeping.
  */
 export function scrapeGauge<L extends string>(m: ScrapeMetric<L>): Gauge<L> {
-  return new Gauge<L>({
-    name: m.name,
-    help: m.help,
-    labelNames: m.labelNames,
-    registers: [m.registry],
-    collect() {
-      this.reset();
-      m.fill((labels, v) => {
-        if (v !== null) this.set(labels, v);
-      });
-    },
-  });
+  return new Gauge<L>(scrapeOptions(m, (g: Gauge<L>, labels, v) => g.set(labels, v)));
 }
 
 /**
@@ -40,18 +48,11 @@ export function scrapeGauge<L extends string>(m: ScrapeMetric<L>): Gauge<L> {
  * with the manager, which Prometheus treats as a counter reset.
  */
 export function scrapeCounter<L extends string>(m: ScrapeMetric<L>): Counter<L> {
-  return new Counter<L>({
-    name: m.name,
-    help: m.help,
-    labelNames: m.labelNames,
-    registers: [m.registry],
-    collect() {
-      this.reset();
-      m.fill((labels, v) => {
-        if (v !== null && v >= 0) this.inc(labels, v);
-      });
-    },
-  });
+  return new Counter<L>(
+    scrapeOptions(m, (c: Counter<L>, labels, v) => {
+      if (v >= 0) c.inc(labels, v);
+    }),
+  );
 }
 
 /**

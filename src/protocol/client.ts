@@ -193,7 +193,7 @@ export class ControlClient {
 }
 
 /** The error both sides report when their protocol versions differ. */
-export function mismatch(theirs: string): NodewardenError {
+function mismatch(theirs: string): NodewardenError {
   return new NodewardenError(
     'E_PROTOCOL_MISMATCH',
     `the daemon speaks protocol v${theirs}, this cli v${PROTOCOL_VERSION}`,

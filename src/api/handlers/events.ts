@@ -1,8 +1,8 @@
 import { EVENT_TYPES, type EventType } from '../../events/types.js';
-import { badSinceMessage, parseSince } from '../../protocol/duration.js';
 import type { EventsResponse } from '../../protocol/types.js';
 import type { ApiContext } from '../context.js';
 import { badInput } from '../errors.js';
+import { sinceOrDefault } from './uptime.js';
 
 /** Query of `GET /api/events` (validated by the route's schema first). */
 export interface EventsInput {
@@ -17,15 +17,9 @@ const KNOWN: ReadonlySet<string> = new Set(EVENT_TYPES);
 
 /** `GET /api/events`: stored events, newest first (default the last 100). */
 export function handleEvents(ctx: ApiContext, q: EventsInput): EventsResponse {
-  const { store, clock } = ctx.daemon;
   const types = q.type === undefined ? undefined : parseTypes(q.type);
-  let sinceMs: number | undefined;
-  if (q.since !== undefined) {
-    const t = parseSince(q.since, clock.wallNow());
-    if (t === null) throw badInput(badSinceMessage('since', q.since));
-    sinceMs = t;
-  }
-  const events = store.queryEvents({
+  const sinceMs = q.since === undefined ? undefined : sinceOrDefault(ctx, q.since);
+  const events = ctx.daemon.store.queryEvents({
     ...(q.node !== undefined ? { node: q.node } : {}),
     ...(types !== undefined ? { type: types } : {}),
     ...(sinceMs !== undefined ? { sinceMs } : {}),

@@ -1,6 +1,6 @@
 import type { NodewardenEvent } from '../../events/types.js';
 import { formatTime, NONE } from './format.js';
-import { renderTable, type Style } from './table.js';
+import { renderTable, styled, type Style } from './table.js';
 
 const SEVERITY_STYLE: Readonly<Record<string, Style>> = { warning: 'yellow', critical: 'red' };
 
@@ -12,7 +12,7 @@ export function renderEvents(newestFirst: readonly NodewardenEvent[], color: boo
       formatTime(e.ts),
       e.node ?? NONE,
       e.type,
-      { text: e.severity, ...(SEVERITY_STYLE[e.severity] ? { style: SEVERITY_STYLE[e.severity] } : {}) },
+      styled(e.severity, SEVERITY_STYLE),
       e.reason ?? NONE,
       Object.keys(e.details).length > 0 ? JSON.stringify(e.details) : '',
     ]);

@@ -1,6 +1,6 @@
 import type { NodeStatus } from '../../protocol/types.js';
 import { formatBytes, formatDuration, formatNumber, formatPercent, NONE } from './format.js';
-import { renderTable, type Cell, type Style } from './table.js';
+import { renderTable, styled, type Cell, type Style } from './table.js';
 
 const HEADER = [
   'NAME',
@@ -40,8 +40,8 @@ const HEALTH_STYLE: Readonly<Record<string, Style>> = {
 export function renderStatus(rows: readonly NodeStatus[], color: boolean): string[] {
   const body = rows.map((s): Array<Cell | string> => [
     s.name,
-    { text: s.state, ...(STATE_STYLE[s.state] ? { style: STATE_STYLE[s.state] } : {}) },
-    { text: s.health, ...(HEALTH_STYLE[s.health] ? { style: HEALTH_STYLE[s.health] } : {}) },
+    styled(s.state, STATE_STYLE),
+    styled(s.health, HEALTH_STYLE),
     formatNumber(s.pid),
     formatDuration(s.uptimeSeconds),
     String(s.restarts),

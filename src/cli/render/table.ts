@@ -19,6 +19,12 @@ const ANSI: Readonly<Record<Style, string>> = {
   red: '\x1b[31m',
 };
 
+/** A cell styled by its value (`running` green …); plain when `styles` has no entry for it. */
+export function styled(text: string, styles: Readonly<Record<string, Style>>): Cell {
+  const style = styles[text];
+  return style ? { text, style } : { text };
+}
+
 /** Colour on: a terminal, and NO_COLOR not set (no-color.org). */
 export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
   return Boolean(stream.isTTY) && !process.env.NO_COLOR;

@@ -4,7 +4,6 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -15,6 +14,7 @@ import { startDaemon } from '../../../src/daemon.js';
 import { NodewardenError } from '../../../src/errors.js';
 import { ControlClient } from '../../../src/protocol/client.js';
 import { startTestDaemon, tmpDir, writeConfig, type TestDaemon } from '../../helpers/daemon.js';
+import { staleSocket } from './stale-socket.js';
 
 /** GET with optional Authorization; resolves status and parsed body. */
 function get(
@@ -44,20 +44,6 @@ async function freePort(): Promise<number> {
   const port = (srv.address() as net.AddressInfo).port;
   await new Promise((r) => srv.close(r));
   return port;
-}
-
-/** A socket file nobody answers on: its server was SIGKILLed, so nothing removed it. */
-async function staleSocket(file: string): Promise<void> {
-  const child = spawn(
-    process.execPath,
-    ['-e', `require('net').createServer().listen(${JSON.stringify(file)}, () => console.log('up'))`],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGKILL');
-  await exited;
-  assert.ok(fs.lstatSync(file).isSocket());
 }
 
 describe('control server', { timeout: 120_000 }, () => {

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { CLI, runCli, startTestDaemon, tmpDir, writeConfig } from '../../helpers/daemon.js';
+import { staleSocket } from '../api/stale-socket.js';
 
 const ONLINE_VERBS = [
   ['status'],
@@ -62,17 +63,7 @@ describe('CLI with the daemon down', { timeout: 120_000 }, () => {
   test('a stale socket file (its daemon was killed) is the same: exit 3', async () => {
     const { configDir, socket } = fresh();
     fs.mkdirSync(path.dirname(socket), { recursive: true });
-    const child = spawn(
-      process.execPath,
-      ['-e', `require('net').createServer().listen(${JSON.stringify(socket)}, () => console.log('up'))`],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
+    await staleSocket(socket);
     const r = await runCli(configDir, ['status']);
     assert.equal(r.code, 3);
     assert.equal(r.stderr, downMessage(socket, configDir));

@@ -5,7 +5,8 @@ import { execa } from 'execa';
 import { metricsFor } from '../../../src/metrics/registry.js';
 import type { MetricObservation } from '../../../src/metrics/source.js';
 import { registerWebRoutes } from '../../../src/web/routes.js';
-import { startFleet, until, type Fleet, waitState } from '../web/fleet.js';
+import { waitUntil } from '../../helpers/wait.js';
+import { startFleet, type Fleet, waitState } from '../web/fleet.js';
 import { sample } from './exposition.js';
 
 /** promtool from Debian's prometheus package; CI installs it, so a missing one fails the suite. */
@@ -134,9 +135,11 @@ describe('GET /metrics on a real daemon', () => {
 
   test('counts what the node wrote to its log', async () => {
     // sim-node prints READY at start; the log writer is asynchronous
-    await until('alpha log bytes in /metrics', async () => {
-      return (sample(await scrape(), 'nodewarden_node_log_written_bytes_total', { node: 'alpha' }) ?? 0) > 0;
-    });
+    await waitUntil(
+      async () =>
+        (sample(await scrape(), 'nodewarden_node_log_written_bytes_total', { node: 'alpha' }) ?? 0) > 0,
+      'alpha log bytes in /metrics',
+    );
   });
 
   test('a crash caused by SIGKILL raises the restarts counter and the event counters', async () => {

@@ -8,7 +8,8 @@ import type { NodewardenEvent } from '../../../src/events/types.js';
 import { registerWebRoutes } from '../../../src/web/routes.js';
 import type { EventsMessage, StatusMessage } from '../../../src/web/snapshot.js';
 import { StreamFeed } from '../../../src/web/stream-feed.js';
-import { startFleet, until, waitState, type Fleet } from './fleet.js';
+import { waitUntil } from '../../helpers/wait.js';
+import { startFleet, waitState, type Fleet } from './fleet.js';
 import { openSse, type Frame } from './sse-client.js';
 
 const isStatus = (f: Frame): boolean => f.event === 'status';
@@ -93,7 +94,7 @@ describe('GET /api/stream (Server-Sent Events)', () => {
         supervisor.hold(['solo']);
         supervisor.release(['solo']);
       }
-      await until('20 new events on the stream', () => events(sse.frames.slice(from)).length >= 20);
+      await waitUntil(() => events(sse.frames.slice(from)).length >= 20, '20 new events on the stream');
       const fresh = events(sse.frames.slice(from));
       assert.deepEqual(
         fresh.map((e) => e.type),
@@ -118,8 +119,9 @@ describe('GET /api/stream (Server-Sent Events)', () => {
         { from },
       );
       assert.equal((JSON.parse(f.data) as StatusMessage).counts.stopped, 1);
-      await until('the stopped event', () =>
-        events(sse.frames.slice(from)).some((e) => e.type === 'stopped'),
+      await waitUntil(
+        () => events(sse.frames.slice(from)).some((e) => e.type === 'stopped'),
+        'the stopped event',
       );
     } finally {
       sse.close();
@@ -127,12 +129,12 @@ describe('GET /api/stream (Server-Sent Events)', () => {
   });
 
   test('forgets a reader that disconnects, and close() ends every stream', async () => {
-    await until('no readers left from earlier tests', () => feed.size === 0);
+    await waitUntil(() => feed.size === 0, 'no readers left from earlier tests');
     const a = await openSse(url);
     const b = await openSse(url);
-    await until('two readers', () => feed.size === 2);
+    await waitUntil(() => feed.size === 2, 'two readers');
     a.close();
-    await until('one reader', () => feed.size === 1);
+    await waitUntil(() => feed.size === 1, 'one reader');
     feed.close();
     await b.ended;
     assert.equal(feed.size, 0);
