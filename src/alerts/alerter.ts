@@ -129,6 +129,8 @@ export class Alerter {
     const on = new Set(cfg.on);
     if (!on.has(e.type) && !isResolving(e.type)) return;
     const decisions = this.throttle.onEvent(e, this.deps.clock.wallNow(), cfg.throttleSeconds * 1000, on);
+    // A resolving event that clears nothing (every plain `started`) changes nothing: no job, no write.
+    if (decisions.length === 0 && !this.throttle.hasDirty()) return;
     this.enqueue(decisions);
     this.scheduleFlush();
   }
@@ -165,7 +167,9 @@ export class Alerter {
       );
     }
     this.counts.queued += rows.length;
-    this.deps.outbox.add(rows, this.throttle.takeDirty());
+    // An earlier job may already have saved this job's throttle change: then there is nothing to write.
+    const throttle = this.throttle.takeDirty();
+    if (rows.length > 0 || throttle.length > 0) this.deps.outbox.add(rows, throttle);
     if (rows.length > 0) for (const p of this.pumps) p.kick();
   }
 

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Logger } from '../logger.js';
+import { FailureLog } from '../store/failure-log.js';
 import { describe } from '../store/sqlite-errors.js';
 import type { ThrottleState } from './throttle.js';
 import type { OutboxPayload } from './types.js';
@@ -38,8 +39,6 @@ interface DbRow {
 }
 
 const MAX_MEMORY = 5000;
-/** At most one failure line per this period; the rest are counted into the next line. */
-const LOG_EVERY_MS = 60_000;
 
 /**
  * The durable outbox and throttle memory, on the store's connection. Writes
@@ -52,8 +51,7 @@ export class Outbox {
   private readonly memoryThrottle = new Map<string, ThrottleState>();
   private readonly unsavedUpdates = new Map<number, Update>();
   private nextMemoryId = -1;
-  private lastLogAt = -Infinity;
-  private quiet = 0;
+  private readonly failureLog: FailureLog;
   /** Failed outbox writes since start (each kept in memory). */
   writeErrors = 0;
   /** Memory rows dropped because too many piled up while the database refused them. */
@@ -61,10 +59,12 @@ export class Outbox {
 
   constructor(
     private readonly db: Database.Database,
-    private readonly logger: Logger,
-    /** Monotonic ms, only to rate-limit failure log lines. */
-    private readonly now: () => number = () => performance.now(),
-  ) {}
+    logger: Logger,
+    /** Monotonic ms, only to rate-limit failure log lines (one a minute). */
+    now: () => number = () => performance.now(),
+  ) {
+    this.failureLog = new FailureLog(logger, now);
+  }
 
   /** Store rendered rows and throttle changes in one transaction. False = kept in memory only. */
   add(rows: readonly NewOutboxRow[], throttle: readonly ThrottleState[] = []): boolean {
@@ -292,14 +292,7 @@ export class Outbox {
   }
 
   private log(message: string): void {
-    const now = this.now();
-    if (now - this.lastLogAt < LOG_EVERY_MS) {
-      this.quiet++;
-      return;
-    }
-    this.lastLogAt = now;
-    this.logger.error(message, { writeErrors: this.writeErrors, suppressedSinceLastLine: this.quiet });
-    this.quiet = 0;
+    this.failureLog.error(message, { writeErrors: this.writeErrors });
   }
 }
 

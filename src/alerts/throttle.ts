@@ -121,6 +121,11 @@ export class Throttle {
     return next;
   }
 
+  /** True when some state changed since the last `takeDirty()`. */
+  hasDirty(): boolean {
+    return this.dirty.size > 0;
+  }
+
   /** States changed since the last call (to persist), and forget that they changed. */
   takeDirty(): ThrottleState[] {
     const out = [...this.dirty].map((k) => ({ ...this.states.get(k)! }));

@@ -25,9 +25,6 @@ export const anyInt: Check = (v) => (Number.isInteger(v) ? null : 'must be an in
 export const positiveNumber: Check = (v) =>
   typeof v === 'number' && Number.isFinite(v) && v > 0 ? null : 'must be a positive number';
 
-export const nonNegativeNumber: Check = (v) =>
-  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? null : 'must be a number >= 0';
-
 export const percent: Check = (v) =>
   typeof v === 'number' && v > 0 && v <= 100 ? null : 'must be a percentage above 0 and at most 100';
 

@@ -1,5 +1,6 @@
 import Handlebars from 'handlebars';
 import { isPlainObject } from './merge.js';
+import { join } from './shape.js';
 import type { SecretSource } from './types.js';
 
 /**
@@ -145,8 +146,4 @@ export function interpolateTree(
     return v;
   };
   return { value: walk(value, prefix), problems, templated };
-}
-
-function join(a: string, b: string): string {
-  return a === '' ? b : `${a}.${b}`;
 }

@@ -144,8 +144,7 @@ export function resolveNode(
   if (issues.length > 0 || binary === null || absDataDir === null || cwd === null)
     return { spec: null, issues, dataDir: absDataDir };
 
-  const limits = cfg.limits;
-  const spec: NodeSpec = {
+  const fields: Omit<NodeSpec, 'runHash'> = {
     name: src.name,
     index: src.index,
     file: src.file,
@@ -160,24 +159,14 @@ export function resolveNode(
     priority: cfg.priority,
     restart: cfg.restart,
     stop: cfg.stop,
-    limits,
+    limits: cfg.limits,
     logs: cfg.logs,
     probes: cfg.probes,
     sync,
     profileNames: Object.keys(profiles).sort(),
     profile: src.profile,
     files: rendered.files,
-    runHash: runHash({
-      binary,
-      args: cfg.args,
-      env: cfg.env,
-      cwd,
-      dataDir: absDataDir,
-      user: cfg.user,
-      group: cfg.group,
-      nofile: limits.nofile,
-      files: rendered.files,
-    }),
   };
+  const spec: NodeSpec = { ...fields, runHash: runHash(fields) };
   return { spec, issues, dataDir: absDataDir };
 }

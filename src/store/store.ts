@@ -174,11 +174,6 @@ export class Store {
     return this.queue.stats();
   }
 
-  /** Failed write attempts so far (the `writeErrors` metric). */
-  get writeErrors(): number {
-    return this.queue.stats().writeErrors;
-  }
-
   /** Flush and close. Later writes are dropped and counted. Idempotent. */
   close(): void {
     if (this.closed) return;

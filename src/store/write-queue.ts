@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Logger } from '../logger.js';
 import type { Clock, TimerHandle } from '../supervisor/clock.js';
+import { FailureLog } from './failure-log.js';
 import type { StoreStats } from './types.js';
 import { describe, isCorruption, isTransient, sqliteCode } from './sqlite-errors.js';
 
@@ -38,18 +39,18 @@ export class WriteQueue {
   private retryTimer: TimerHandle | null = null;
   private failing = false;
   private closed = false;
-  private lastLogAt = -Infinity;
-  private suppressed = 0;
   private writeErrors = 0;
   private dropped = 0;
   private lastErrorCode: string | null = null;
   private readonly maxBacklog: number;
+  private readonly failureLog: FailureLog;
 
   constructor(
     private readonly db: Database.Database,
     private readonly opts: WriteQueueOptions,
   ) {
     this.maxBacklog = opts.maxBacklog ?? 20000;
+    this.failureLog = new FailureLog(opts.logger, () => opts.clock.now(), opts.logEveryMs ?? 60000);
   }
 
   /** Buffer a write for the end of this tick. */
@@ -99,7 +100,7 @@ export class WriteQueue {
    */
   reportError(err: unknown, what: string): void {
     this.count(err);
-    this.log(`store: ${what} failed: ${describe(err)}`, {});
+    this.failureLog.error(`store: ${what} failed: ${describe(err)}`);
   }
 
   stats(): StoreStats {
@@ -153,7 +154,7 @@ export class WriteQueue {
     this.trim();
     this.failing = true;
     if (isCorruption(err)) this.opts.onCorruption?.();
-    this.log(
+    this.failureLog.error(
       `store: database write failed (${describe(err)}); ${this.pending.length} writes kept in memory, retrying every ${this.retryMs()} ms`,
       { code: sqliteCode(err), backlog: this.pending.length, writeErrors: this.writeErrors },
     );
@@ -169,13 +170,11 @@ export class WriteQueue {
   private succeeded(): void {
     if (!this.failing) return;
     this.failing = false;
-    this.lastLogAt = -Infinity;
     this.opts.logger.warn('store: database writes recovered', {
       writeErrors: this.writeErrors,
       dropped: this.dropped,
-      suppressedLogLines: this.suppressed,
+      suppressedLogLines: this.failureLog.reset(),
     });
-    this.suppressed = 0;
     if (this.retryTimer) this.opts.clock.clearTimer(this.retryTimer);
     this.retryTimer = null;
   }
@@ -183,17 +182,6 @@ export class WriteQueue {
   private count(err: unknown): void {
     this.writeErrors++;
     this.lastErrorCode = sqliteCode(err) ?? 'ERROR';
-  }
-
-  private log(message: string, meta: Record<string, unknown>): void {
-    const now = this.opts.clock.now();
-    if (now - this.lastLogAt < (this.opts.logEveryMs ?? 60000)) {
-      this.suppressed++;
-      return;
-    }
-    this.lastLogAt = now;
-    this.opts.logger.error(message, { ...meta, suppressedSinceLastLine: this.suppressed });
-    this.suppressed = 0;
   }
 
   // Over the bound: drop the oldest ordinary write, or the oldest of all if every one is important.

@@ -107,6 +107,23 @@ describe('alerter: events to outbox to channels', () => {
     assert.match(note.subject, /resolved/);
   });
 
+  test('a started that clears no condition queues nothing and writes nothing to the outbox', async () => {
+    const r = newRig();
+    const mail = new FakeChannel('email');
+    r.start([mail]);
+    let adds = 0;
+    const add = r.outbox.add.bind(r.outbox);
+    r.outbox.add = (...args) => (adds++, add(...args));
+    r.bus.emit({ node: 'ant-1', type: 'started', details: { pid: 1 } });
+    await r.alerter.settled();
+    assert.equal(adds, 0);
+    assert.equal(mail.sent.length, 0);
+    r.crash('ant-1');
+    await r.alerter.settled();
+    assert.equal(adds, 1, 'a real alert is still stored, once');
+    assert.equal(mail.sent.length, 1);
+  });
+
   test('a failing channel is retried with exponential backoff and the alert sent exactly once', async () => {
     const r = newRig();
     const mail = new FakeChannel('email');

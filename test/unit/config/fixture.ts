@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
+import { after } from 'node:test';
 import { ConfigError, loadConfig, type LoadOptions } from '../../../src/config/load.js';
 import { MemorySecrets } from '../../../src/config/secrets.js';
 
@@ -39,6 +40,21 @@ export function removeDir(dir: string): void {
 
 /** A minimal valid template: every node runs the fake binary in `data/<name>`. */
 export const BASE_TEMPLATE = { binary: './bin/fake-node', dataDir: 'data/{{name}}' };
+
+/**
+ * For one test file: a maker of config dirs holding the base template, the
+ * fake binary and `files`, every one removed after the file's tests.
+ */
+export function configDirMaker(): (files: Record<string, unknown>) => string {
+  const dirs: string[] = [];
+  after(() => dirs.forEach(removeDir));
+  return (files) => {
+    const dir = makeConfigDir({ 'template.json': BASE_TEMPLATE, ...files });
+    makeExecutable(dir);
+    dirs.push(dir);
+    return dir;
+  };
+}
 
 /** Loads `dir` expecting a ConfigError and returns its issues with files made relative. */
 export function expectIssues(

@@ -1,28 +1,13 @@
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { MASK } from '../../../src/config/issues.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { MemorySecrets } from '../../../src/config/secrets.js';
-import {
-  assertIssue,
-  BASE_TEMPLATE,
-  expectIssues,
-  makeConfigDir,
-  makeExecutable,
-  removeDir,
-} from './fixture.js';
+import { assertIssue, BASE_TEMPLATE, configDirMaker, expectIssues, makeExecutable } from './fixture.js';
 
-const dirs: string[] = [];
-after(() => dirs.forEach(removeDir));
-
-function configDir(files: Record<string, unknown>): string {
-  const dir = makeConfigDir({ 'template.json': BASE_TEMPLATE, ...files });
-  makeExecutable(dir);
-  dirs.push(dir);
-  return dir;
-}
+const configDir = configDirMaker();
 const issuesFor = (files: Record<string, unknown>) => expectIssues(configDir(files));
 
 describe('loadConfig: bad input names the file and the key', () => {

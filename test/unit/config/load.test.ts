@@ -1,22 +1,14 @@
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig, type LoadOptions } from '../../../src/config/load.js';
 import { MemorySecrets } from '../../../src/config/secrets.js';
 import type { NodeSpec } from '../../../src/config/types.js';
-import { BASE_TEMPLATE, makeConfigDir, makeExecutable, removeDir, writeFiles } from './fixture.js';
-
-const dirs: string[] = [];
-after(() => dirs.forEach(removeDir));
+import { BASE_TEMPLATE, configDirMaker, makeExecutable, writeFiles } from './fixture.js';
 
 /** A config dir with the fake binary and the base template, plus `files`. */
-function configDir(files: Record<string, unknown>): string {
-  const dir = makeConfigDir({ 'template.json': BASE_TEMPLATE, ...files });
-  makeExecutable(dir);
-  dirs.push(dir);
-  return dir;
-}
+const configDir = configDirMaker();
 const load = (dir: string, opts: Partial<LoadOptions> = {}) =>
   loadConfig(dir, { secrets: new MemorySecrets(), ...opts });
 const node = (nodes: readonly NodeSpec[], name: string): NodeSpec => {

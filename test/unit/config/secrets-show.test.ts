@@ -1,14 +1,13 @@
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NodewardenError } from '../../../src/errors.js';
 import { MASK } from '../../../src/config/issues.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { MaskedSecrets, MemorySecrets } from '../../../src/config/secrets.js';
 import { showNode } from '../../../src/config/show.js';
-import { BASE_TEMPLATE, makeConfigDir, makeExecutable, removeDir } from './fixture.js';
+import { configDirMaker } from './fixture.js';
 
-const dirs: string[] = [];
-after(() => dirs.forEach(removeDir));
+const configDir = configDirMaker();
 
 describe('secret sources', () => {
   test('MemorySecrets: 32 hex chars, stable per node and key, distinct otherwise', () => {
@@ -27,15 +26,12 @@ describe('secret sources', () => {
 });
 
 describe('showNode', () => {
-  const dir = makeConfigDir({
-    'template.json': BASE_TEMPLATE,
+  const dir = configDir({
     'nodes/monerod.json': {
       args: ['--rpc-login', 'monero:{{secret "rpc"}}'],
       files: [{ path: 'c.json', json: { pw: '{{secret "rpc"}}' } }],
     },
   });
-  makeExecutable(dir);
-  dirs.push(dir);
 
   test('returns the merged, interpolated config; secrets masked when loaded with MaskedSecrets', () => {
     const n = showNode(loadConfig(dir, { secrets: new MaskedSecrets() }), 'monerod');
