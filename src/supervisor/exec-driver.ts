@@ -4,7 +4,14 @@ import { execa, type Options } from 'execa';
 import type { NodeSpec } from '../config/types.js';
 import { NodewardenError } from '../errors.js';
 import type { ExitInfo, ProcessDriver, ProcessIdentity, SpawnedProcess, SpawnOptions } from './driver.js';
-import { cwdMissing, IdResolver, ownNofileHardLimit, prepareDirs, spawnError } from './exec-prepare.js';
+import {
+  cwdMissing,
+  IdResolver,
+  ownNofileHardLimit,
+  prepareDataDir,
+  renderFiles,
+  spawnError,
+} from './exec-prepare.js';
 import { acquireNodeLock, selfOwner, type HeldLock } from './lock.js';
 import { descendants, isAlive, processTable, readCmdline, readStartTime, readStat } from './proc.js';
 
@@ -46,11 +53,17 @@ export class ExecDriver implements ProcessDriver {
     this.nodeLocks = opts.nodeLocks ?? true;
   }
 
+  /**
+   * Forks before its first await when there is nothing to look up, render or
+   * limit (the usual node): the runner issues the spawn ahead of the bus
+   * subscribers of the same transition, so the fork does not wait for them.
+   */
   async spawn({ spec, outputFd }: SpawnOptions): Promise<SpawnedProcess> {
-    const { uid, gid } = await this.ids.resolve(spec);
+    const { uid, gid } = spec.user === null && spec.group === null ? {} : await this.ids.resolve(spec);
     let lock: HeldLock | null;
     try {
-      await prepareDirs(spec, uid, gid);
+      prepareDataDir(spec, uid, gid);
+      if (spec.files.length > 0) await renderFiles(spec, uid, gid);
       lock = this.nodeLocks ? acquireNodeLock(spec.dataDir, { ...this.self, managerPid: process.pid }) : null;
     } catch (err) {
       if (err instanceof NodewardenError) throw err;
@@ -106,30 +119,24 @@ export class ExecDriver implements ProcessDriver {
     };
     const sub = execa(file, [...args], opts);
     const pid = sub.pid;
-    this.children.add(sub);
-    void sub.then(
-      () => this.children.delete(sub),
-      () => this.children.delete(sub),
-    );
-    // The child's own 'exit' event, not execa's result: the result is assembled
-    // a few ticks later, and this is the crash → replacement path.
-    const exited: Promise<ExitInfo> = (
-      pid === undefined
-        ? Promise.resolve(UNKNOWN_EXIT)
-        : new Promise<ExitInfo>((resolve) =>
-            sub.once('exit', (code: number | null, signal: NodeJS.Signals | null) =>
-              resolve({ code, signal }),
-            ),
-          )
-    ).then(async (exit) => {
-      if (pid !== undefined) await this.sweepGroup(pid);
-      return exit;
-    });
     if (pid === undefined) {
+      // execa's result (never a rejection: reject is false) is read only to explain a failed spawn.
       const r = await sub;
       const cause = (r.cause ?? r) as NodeJS.ErrnoException;
       throw spawnError(spec, cause.code ?? 'UNKNOWN', cause, await cwdMissing(spec.cwd));
     }
+    this.children.add(sub);
+    // The child's own 'exit' event, not execa's result: the result is assembled
+    // a few ticks later, and this is the crash → replacement path.
+    const exited = new Promise<ExitInfo>((resolve) =>
+      sub.once('exit', (code: number | null, signal: NodeJS.Signals | null) => {
+        this.children.delete(sub);
+        resolve({ code, signal });
+      }),
+    ).then(async (exit) => {
+      await this.sweepGroup(pid);
+      return exit;
+    });
     // Read now: the child cannot be reaped before this synchronous read.
     const startTime = readStartTime(pid) ?? '0';
     const argv = nofile === null ? (readCmdline(pid) ?? []) : await this.argvAfterPrlimit(spec, pid, exited);

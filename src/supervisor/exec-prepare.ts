@@ -58,14 +58,18 @@ export class IdResolver {
   }
 }
 
-/** Creates dataDir (owned by the node's user if we create it) and writes files[]. */
-export async function prepareDirs(spec: NodeSpec, uid?: number, gid?: number): Promise<void> {
+/** Creates dataDir, owned by the node's user if we create it. */
+export function prepareDataDir(spec: NodeSpec, uid?: number, gid?: number): void {
   // Synchronous on purpose: a mkdir of an existing local directory takes
   // microseconds, while a threadpool round trip cost over a millisecond on the
   // crash → replacement path.
   const created = fs.mkdirSync(spec.dataDir, { recursive: true });
   if (created !== undefined && uid !== undefined) fs.chownSync(spec.dataDir, uid, gid ?? -1);
-  if (spec.files.length > 0) await Promise.all(spec.files.map((f) => writeAtomic(f.path, f.content, uid, gid)));
+}
+
+/** Writes files[] (each atomically). */
+export async function renderFiles(spec: NodeSpec, uid?: number, gid?: number): Promise<void> {
+  await Promise.all(spec.files.map((f) => writeAtomic(f.path, f.content, uid, gid)));
 }
 
 let tmpSeq = 0;

@@ -10,8 +10,6 @@ import type { TimerName } from './machine-types.js';
 export class NamedTimers {
   private readonly live = new Map<TimerName, { token: number; handle: TimerHandle }>();
   private seq = 0;
-  /** Stale callbacks dropped so far. */
-  staleDropped = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -22,10 +20,7 @@ export class NamedTimers {
     this.clear(name);
     const token = ++this.seq;
     const handle = this.clock.setTimer(Math.max(0, ms), () => {
-      if (this.live.get(name)?.token !== token) {
-        this.staleDropped++;
-        return;
-      }
+      if (this.live.get(name)?.token !== token) return;
       this.live.delete(name);
       this.fire(name);
     });
@@ -41,9 +36,5 @@ export class NamedTimers {
 
   clearAll(): void {
     for (const name of [...this.live.keys()]) this.clear(name);
-  }
-
-  has(name: TimerName): boolean {
-    return this.live.has(name);
   }
 }

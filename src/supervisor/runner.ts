@@ -201,11 +201,6 @@ export class NodeRunner {
     return this.slot.identity();
   }
 
-  /** The machine's state with its data (backoff's retryAt, stopping's `then`, ...). */
-  machineState(): NodeState {
-    return this.state;
-  }
-
   snapshot(): NodeSnapshot {
     const s = this.state;
     return {
@@ -247,10 +242,19 @@ export class NodeRunner {
       random: this.random,
       strict: this.deps.strict ?? false,
     });
-    // An adopted process's identity is known before the state change announces it.
-    for (const effect of effects) if (effect.type === 'watch') this.perform(effect);
+    // Before the state change and the emits: an adopted process's identity is
+    // known when they are told, and a spawn's fork does not wait for the bus's
+    // synchronous subscribers (crash → replacement latency). Neither emits
+    // anything itself: their results come back later as inputs.
+    for (const effect of effects) if (isEarly(effect)) this.perform(effect);
     this.changeState(next);
-    for (const effect of effects) if (effect.type !== 'watch') this.perform(effect);
+    for (const effect of effects) {
+      if (!isEarly(effect)) this.perform(effect);
+      // A restart is counted where its spawn stands among the effects, so the
+      // snapshot that subscribers read while the transition is told is unchanged.
+      else if (effect.type === 'spawn' && (effect.cause === 'restart' || effect.cause === 'retry'))
+        this.restarts++;
+    }
   }
 
   /** The one place the state is written; tells the bus of a new kind or a new pid. */
@@ -268,7 +272,6 @@ export class NodeRunner {
   private perform(e: Effect): void {
     switch (e.type) {
       case 'spawn':
-        if (e.cause === 'restart' || e.cause === 'retry') this.restarts++;
         return this.slot.spawn(() => ({ spec: this.spec, outputFd: this.deps.outputFd() }));
       case 'watch':
         this.slot.watch(e.identity);
@@ -315,6 +318,11 @@ export class NodeRunner {
     this.idleWaiters = [];
     for (const w of waiters) w();
   }
+}
+
+/** Effects performed before the transition is told on the bus (see `step`). */
+function isEarly(e: Effect): boolean {
+  return e.type === 'watch' || e.type === 'spawn';
 }
 
 function pidOf(s: NodeState): number | null {

@@ -6,15 +6,10 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { follow, readLastLines } from '../../../src/logs/tail.js';
 import { LogWriter } from '../../../src/logs/writer.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 /** Polls until cond() holds; the cap is only a failure bound. */
-async function until(cond: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (cond: () => boolean, what: string) => waitUntil(cond, what, 10_000, 20);
 
 describe('tail', () => {
   let dir: string;

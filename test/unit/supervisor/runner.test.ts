@@ -48,8 +48,20 @@ describe('NodeRunner lifecycle', () => {
     const h = harness();
     const pid = await running(h);
     await h.tick(60_000);
+    // What the bus's subscribers see while the crash is told: the replacement is
+    // already spawned, and the snapshot is as before the spawn (no restart counted yet).
+    const seen: string[] = [];
+    h.bus.on('state', (c) => seen.push(`state ${c.to} spawns=${h.driver.spawns.length}`));
+    h.bus.on('event', (e) =>
+      seen.push(`${e.type} spawns=${h.driver.spawns.length} restarts=${h.runner.snapshot().restarts}`),
+    );
     h.driver.exit(pid, 1);
     await flush();
+    assert.deepEqual(seen.slice(0, 3), [
+      'state starting spawns=2',
+      'crashed spawns=2 restarts=0',
+      'restarting spawns=2 restarts=0',
+    ]);
     assert.equal(h.driver.spawns.length, 2, 'replacement spawned without any clock advance');
     assert.equal(h.driver.last.at, h.driver.spawns[0]!.at + 63_000);
     assert.deepEqual(h.types(), ['started', 'crashed', 'restarting']);
