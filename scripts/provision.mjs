@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// Makes sure the real peers the test suite drives are on this machine before
+// anything is built: Debian's supervisord (nodewarden under a real supervisor),
+// promtool from the prometheus package (the metrics page is checked with it) and
+// chromium (the status page is tested in a real browser through playwright-core).
+// As root with apt-get, it installs what is missing; otherwise it stops at once
+// with the one command to run. Usage: node scripts/provision.mjs [--check]
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+
+/** Debian package → the program the tests run from it. */
+const PEERS = [
+  { pkg: 'supervisor', bin: 'supervisord' },
+  { pkg: 'prometheus', bin: 'promtool' },
+  { pkg: 'chromium', bin: 'chromium' },
+];
+
+const onPath = (bin) =>
+  (process.env.PATH ?? '/usr/bin:/bin')
+    .split(':')
+    .concat('/usr/bin', '/usr/sbin')
+    .some((dir) => {
+      try {
+        fs.accessSync(`${dir}/${bin}`, fs.constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+
+const missing = PEERS.filter((p) => !onPath(p.bin));
+if (missing.length === 0) process.exit(0);
+
+const pkgs = missing.map((p) => p.pkg);
+const command = `apt-get update && apt-get install -y --no-install-recommends ${pkgs.join(' ')}`;
+const canInstall = process.getuid?.() === 0 && onPath('apt-get') && !process.argv.includes('--check');
+if (!canInstall) {
+  console.error(
+    `nodewarden tests need ${missing.map((p) => p.bin).join(', ')}: run \`sudo sh -c '${command}'\` and try again`,
+  );
+  process.exit(1);
+}
+
+console.error(`installing the tests' peers: ${pkgs.join(', ')} (Debian packages)`);
+// Package scripts must not start system services (supervisord, prometheus): the
+// tests run private instances. policy-rc.d says so to invoke-rc.d, unless the
+// machine already has one of its own.
+const policy = '/usr/sbin/policy-rc.d';
+const ownPolicy = !fs.existsSync(policy);
+if (ownPolicy) fs.writeFileSync(policy, '#!/bin/sh\nexit 101\n', { mode: 0o755 });
+const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+const run = (args) => spawnSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], env }).status === 0;
+let ok;
+try {
+  // The package lists may be stale or missing on a fresh machine: update once if the first try fails.
+  ok =
+    run(['install', '-y', '-qq', '--no-install-recommends', ...pkgs]) ||
+    (run(['update', '-qq']) && run(['install', '-y', '-qq', '--no-install-recommends', ...pkgs]));
+} finally {
+  if (ownPolicy) fs.rmSync(policy, { force: true });
+}
+const still = PEERS.filter((p) => !onPath(p.bin));
+if (!ok || still.length > 0) {
+  console.error(
+    `nodewarden tests need ${still.map((p) => p.bin).join(', ') || pkgs.join(', ')}; apt-get failed: run \`${command}\` and try again`,
+  );
+  process.exit(1);
+}
