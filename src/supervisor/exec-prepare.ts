@@ -149,7 +149,7 @@ function prepareError(spec: NodeSpec, key: string, target: string, err: unknown)
   if (err instanceof UnsafeLinkError) {
     return new NodewardenError(
       'E_SPAWN_FAILED',
-      `node ${spec.name}: refusing ${key} ${target}: ${e.message}`,
+      `node ${spec.name}: refusing ${where} (${target}): ${e.message}`,
       {
         cause: err,
         hint: `check ${where}: use the real path, or remove the link (it may have been planted by the node's user)`,
