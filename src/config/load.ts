@@ -24,6 +24,15 @@ export interface LoadOptions {
 /** Node names (DESIGN §1), compared case-insensitively. */
 export const NODE_NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/i;
 
+/**
+ * Node names the manager's own files take: a node's log is `<logDir>/<name>.log`,
+ * and the manager writes `<logDir>/nodewarden.log` and rotates it to
+ * `nodewarden1.log`, `nodewarden2.log` … (its stateDir files, nodewarden.db,
+ * .sock, .lock, fifo/ and outbox/, never meet a node's `<name>.log`). Compared
+ * case-insensitively, like every node name.
+ */
+export const RESERVED_NODE_NAME = /^nodewarden\d*$/i;
+
 function readObject(file: string, issues: ConfigIssue[], missingOk: boolean): Record<string, unknown> | null {
   const r = readJsonFile(file);
   if (!r.ok) {
@@ -117,6 +126,16 @@ export function loadConfig(configDir: string, opts: LoadOptions): LoadedConfig {
           src.file,
           key,
           `invalid node name "${src.name}": must match ${NODE_NAME.source} (case-insensitive)`,
+        ),
+      );
+    }
+    if (RESERVED_NODE_NAME.test(src.name)) {
+      issues.push(
+        issue(
+          src.file,
+          key,
+          `node name "${src.name}" is reserved: nodewarden keeps its own log as nodewarden.log ` +
+            `(rotated to nodewarden1.log …) in logDir, where this node's log would go; rename the node`,
         ),
       );
     }

@@ -4,11 +4,13 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { NodeSpec } from '../config/types.js';
 import { NodewardenError } from '../errors.js';
+import { openDir, replaceFile, UnsafeLinkError, type SafeDir } from './safe-fs.js';
 
 /**
  * What the ExecDriver does before and around an exec: resolve the node's user
- * and group, create its dataDir, render its files atomically, and turn OS
- * failures into E_SPAWN_FAILED errors that name the node, the path and the code.
+ * and group, create its dataDir, render its files atomically without following
+ * links the node's user may have planted (safe-fs.ts), and turn OS failures
+ * into E_SPAWN_FAILED errors that name the node, the config key, the path and the code.
  */
 
 const run = promisify(execFile);
@@ -58,28 +60,113 @@ export class IdResolver {
   }
 }
 
-/** Creates dataDir, owned by the node's user if we create it. */
+/** Mode of a dataDir nodewarden creates, and of directories it creates inside one. */
+const NODE_DIR_MODE = 0o750;
+/** Mode of parent directories nodewarden creates above a dataDir (or for files[] outside it): manager-owned. */
+const PARENT_DIR_MODE = 0o755;
+/** Mode of rendered files[]. */
+const FILE_MODE = 0o600;
+
+/**
+ * Opens the node's dataDir by a safe walk (safe-fs.ts), creating what is
+ * missing: parents owned by the manager (0755), the dataDir itself and
+ * directories inside it owned by the node's user (0750), set on the opened fd.
+ * A link on the way that another user could have planted is refused.
+ */
+function openDataDir(spec: NodeSpec, uid?: number, gid?: number): SafeDir {
+  try {
+    return openDir(spec.dataDir, {
+      create: (last) => (last ? { mode: NODE_DIR_MODE, uid, gid } : { mode: PARENT_DIR_MODE }),
+    });
+  } catch (err) {
+    throw prepareError(spec, 'dataDir', spec.dataDir, err);
+  }
+}
+
+/**
+ * Creates dataDir if missing, owned by the node's user if we create it; never
+ * follows a link planted on its path. Synchronous on purpose: opening an
+ * existing local directory takes microseconds, while a threadpool round trip
+ * cost over a millisecond on the crash → replacement path.
+ */
 export function prepareDataDir(spec: NodeSpec, uid?: number, gid?: number): void {
-  // Synchronous on purpose: a mkdir of an existing local directory takes
-  // microseconds, while a threadpool round trip cost over a millisecond on the
-  // crash → replacement path.
-  const created = fs.mkdirSync(spec.dataDir, { recursive: true });
-  if (created !== undefined && uid !== undefined) fs.chownSync(spec.dataDir, uid, gid ?? -1);
+  openDataDir(spec, uid, gid).close();
 }
 
-/** Writes files[] (each atomically). */
+/** Is `file` lexically inside `dir`? */
+function inside(dir: string, file: string): string | null {
+  const rel = path.relative(dir, file);
+  return rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel) ? null : rel;
+}
+
+/**
+ * Writes files[] before a start, each atomically (safe-fs `replaceFile`):
+ * owned by the node's user, mode 0600. A file inside the dataDir is reached
+ * from the dataDir's own fd and never through a link inside it; a link at a
+ * file's own path is refused, never written through or replaced.
+ */
 export async function renderFiles(spec: NodeSpec, uid?: number, gid?: number): Promise<void> {
-  await Promise.all(spec.files.map((f) => writeAtomic(f.path, f.content, uid, gid)));
+  const data = openDataDir(spec, uid, gid);
+  try {
+    await Promise.all(spec.files.map((f, i) => renderOne(spec, data, i, f.path, f.content, uid, gid)));
+  } finally {
+    data.close();
+  }
 }
 
-let tmpSeq = 0;
-/** Writes a rendered file via temp + rename, so a node never reads half a config. */
-async function writeAtomic(file: string, content: string, uid?: number, gid?: number): Promise<void> {
-  await fs.promises.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.nw-tmp-${process.pid}-${++tmpSeq}`;
-  await fs.promises.writeFile(tmp, content, { mode: 0o600 });
-  if (uid !== undefined) await fs.promises.chown(tmp, uid, gid ?? -1);
-  await fs.promises.rename(tmp, file);
+async function renderOne(
+  spec: NodeSpec,
+  data: SafeDir,
+  i: number,
+  file: string,
+  content: string,
+  uid?: number,
+  gid?: number,
+): Promise<void> {
+  let dir: SafeDir | null = null;
+  try {
+    const rel = inside(spec.dataDir, path.dirname(file));
+    dir =
+      rel === null
+        ? openDir(path.dirname(file), { create: () => ({ mode: PARENT_DIR_MODE }) })
+        : openDir(rel, { create: () => ({ mode: NODE_DIR_MODE, uid, gid }) }, data);
+    await replaceFile(dir, path.basename(file), content, { mode: FILE_MODE, uid, gid });
+  } catch (err) {
+    throw prepareError(spec, `files.${i}.path`, file, err);
+  } finally {
+    dir?.close();
+  }
+}
+
+/**
+ * E_SPAWN_FAILED for a dataDir or files[] entry that could not be prepared,
+ * naming the node, the key in its config file, the path and what went wrong.
+ */
+function prepareError(spec: NodeSpec, key: string, target: string, err: unknown): NodewardenError {
+  if (err instanceof NodewardenError) return err;
+  const e = err as NodeJS.ErrnoException;
+  const where = `${key} in ${spec.file}`;
+  if (err instanceof UnsafeLinkError) {
+    return new NodewardenError(
+      'E_SPAWN_FAILED',
+      `node ${spec.name}: refusing ${where} (${target}): ${e.message}`,
+      {
+        cause: err,
+        hint: `check ${where}: use the real path, or remove the link (it may have been planted by the node's user)`,
+        details: { node: spec.name, file: spec.file, key, path: target, link: err.path, code: err.code },
+      },
+    );
+  }
+  const at = e.path && e.path !== target ? ` (at ${e.path})` : '';
+  return new NodewardenError(
+    'E_SPAWN_FAILED',
+    `node ${spec.name}: cannot prepare ${key} ${target}: ${e.code ?? e.message}${at}`,
+    {
+      cause: err,
+      hint: `check ${where} and that nodewarden may write there`,
+      details: { node: spec.name, file: spec.file, key, path: e.path ?? target, code: e.code ?? null },
+    },
+  );
 }
 
 export function ownNofileHardLimit(): string {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { NodewardenError } from '../errors.js';
 import { isAlive, readStartTime } from './proc.js';
+import { lstatIn, openDir, readNoFollow, SafeDir, tempName, writeExclusiveSync } from './safe-fs.js';
 
 /**
  * Pid lock files: one manager per stateDir, one copy of a node per dataDir.
@@ -9,6 +10,11 @@ import { isAlive, readStartTime } from './proc.js';
  * process, or whose pid the kernel gave to another process since, is stale and
  * taken over. Calls are synchronous on purpose: check-and-create cannot
  * interleave with another acquire in the same manager.
+ *
+ * A node lock lives in a dataDir the node's user owns: it is written under an
+ * unpredictable temp name with O_EXCL|O_NOFOLLOW, linked or renamed into place
+ * within the directory's fd, and read with O_NOFOLLOW, so no link planted
+ * there can redirect a write (safe-fs.ts).
  */
 
 /** What a lock file holds. */
@@ -34,47 +40,91 @@ export function selfOwner(): LockOwner {
   return { pid: process.pid, startTime: readStartTime(process.pid) ?? '0' };
 }
 
-/** Reads a lock file; null when missing; an unparsable file counts as stale. */
-export function readLock(file: string): { owner: LockOwner | null; ino: number } | null {
-  let text: string;
-  let ino: number;
+/** Lock files are a line of JSON; anything longer is garbage (and stale). */
+const MAX_LOCK_BYTES = 4096;
+
+/**
+ * Where a lock lives: opens its directory for fd-relative work. Node locks
+ * sit in a dataDir the node's user owns, so that one is reached by a safe
+ * walk (safe-fs.ts); the manager's stateDir is its own.
+ */
+type DirOpener = () => SafeDir;
+
+function nodeDir(dataDir: string): DirOpener {
+  return () => openDir(dataDir);
+}
+
+function plainDir(dir: string): DirOpener {
+  return () => new SafeDir(fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY), dir);
+}
+
+function withDir<T>(open: DirOpener, fn: (dir: SafeDir) => T): T {
+  const dir = open();
   try {
-    ino = fs.statSync(file).ino;
-    text = fs.readFileSync(file, 'utf8');
+    return fn(dir);
+  } finally {
+    dir.close();
+  }
+}
+
+/** Parses a lock read without following links; a link, FIFO or unparsable file counts as stale. */
+function readLockIn(dir: SafeDir, name: string): { owner: LockOwner | null; ino: number } | null {
+  const r = readNoFollow(dir, name, MAX_LOCK_BYTES);
+  if (r === null) return null;
+  if (r.kind === 'other') return { owner: null, ino: r.ino };
+  try {
+    const o = JSON.parse(r.text) as Partial<LockOwner>;
+    if (typeof o.pid === 'number' && typeof o.startTime === 'string')
+      return { owner: o as LockOwner, ino: r.ino };
+  } catch {
+    // fall through: garbage is stale
+  }
+  return { owner: null, ino: r.ino };
+}
+
+/**
+ * Reads a lock file without following a link at its path or (walked safely)
+ * on its directory's path; null when missing; a link, FIFO or unparsable file
+ * counts as stale.
+ */
+export function readLock(file: string): { owner: LockOwner | null; ino: number } | null {
+  let dir: SafeDir;
+  try {
+    dir = openDir(path.dirname(file));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
   try {
-    const o = JSON.parse(text) as Partial<LockOwner>;
-    if (typeof o.pid === 'number' && typeof o.startTime === 'string') return { owner: o as LockOwner, ino };
-  } catch {
-    // fall through: garbage is stale
+    return readLockIn(dir, path.basename(file));
+  } finally {
+    dir.close();
   }
-  return { owner: null, ino };
 }
 
 function ownerAlive(owner: LockOwner | null): boolean {
   return owner !== null && isAlive(owner.pid, owner.startTime);
 }
 
-function writeTemp(file: string, owner: LockOwner): string {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(owner) + '\n', { mode: 0o644 });
+/** Writes owner to a new temp file with an unpredictable name (O_EXCL|O_NOFOLLOW); returns its name. */
+function writeTemp(dir: SafeDir, name: string, owner: LockOwner): string {
+  const tmp = tempName(name);
+  writeExclusiveSync(dir, tmp, JSON.stringify(owner) + '\n', { mode: 0o644 });
   return tmp;
 }
 
 /** Writes content to a temp file and hard-links it into place: the lock appears complete or not at all. */
-function tryCreate(file: string, owner: LockOwner): boolean {
-  const tmp = writeTemp(file, owner);
+function tryCreate(dir: SafeDir, name: string, owner: LockOwner): boolean {
+  const tmp = writeTemp(dir, name, owner);
   try {
-    fs.linkSync(tmp, file);
+    // link() neither follows nor replaces whatever (a link included) is at the lock's name.
+    fs.linkSync(dir.at(tmp), dir.at(name));
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw err;
   } finally {
-    fs.rmSync(tmp, { force: true });
+    fs.rmSync(dir.at(tmp), { force: true });
   }
 }
 
@@ -82,49 +132,69 @@ function tryCreate(file: string, owner: LockOwner): boolean {
  * Moves a stale lock aside. If what got moved is not the file we judged stale
  * (another process took it over in between), that one is put back.
  */
-function removeStale(file: string, staleIno: number): void {
-  const aside = `${file}.stale.${process.pid}`;
+function removeStale(dir: SafeDir, name: string, staleIno: number): void {
+  const aside = tempName(`${name}.stale`);
   try {
-    fs.renameSync(file, aside);
+    fs.renameSync(dir.at(name), dir.at(aside));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw err;
   }
-  if (fs.statSync(aside).ino !== staleIno) {
+  if (lstatIn(dir, aside)?.ino !== staleIno) {
     try {
-      fs.linkSync(aside, file);
+      fs.linkSync(dir.at(aside), dir.at(name));
     } catch {
       // someone created yet another lock meanwhile; theirs stands
     }
   }
-  fs.rmSync(aside, { force: true });
+  // unlink, never a recursive removal: a directory planted here stays and fails loudly.
+  fs.unlinkSync(dir.at(aside));
 }
 
-/** Acquire `file` for owner, or call onLive with the live holder (which must throw). */
+/** Acquire `name` in the directory for owner, or call onLive with the live holder (which must throw). */
 function acquire(
+  open: DirOpener,
   file: string,
   owner: LockOwner,
   onLive: (holder: LockOwner) => never,
   mayReplace?: (h: LockOwner) => boolean,
 ): HeldLock {
+  const name = path.basename(file);
   let takenOver: LockOwner | null = null;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    if (tryCreate(file, owner)) return handle(file, owner, takenOver);
-    const cur = readLock(file);
-    if (!cur) continue;
-    if (cur.owner && mayReplace?.(cur.owner)) {
-      const h = handle(file, owner, null);
-      h.update(owner);
-      return h;
+  const got = withDir(open, (dir) => {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (tryCreate(dir, name, owner)) return true;
+      const cur = readLockIn(dir, name);
+      if (!cur) continue;
+      if (cur.owner && mayReplace?.(cur.owner)) {
+        replace(dir, name, owner);
+        takenOver = null;
+        return true;
+      }
+      if (ownerAlive(cur.owner)) onLive(cur.owner!);
+      takenOver = cur.owner ?? { pid: 0, startTime: '' };
+      removeStale(dir, name, cur.ino);
     }
-    if (ownerAlive(cur.owner)) onLive(cur.owner!);
-    takenOver = cur.owner ?? { pid: 0, startTime: '' };
-    removeStale(file, cur.ino);
-  }
-  throw new NodewardenError('E_INTERNAL', `could not acquire lock ${file}: it keeps changing under us`);
+    return false;
+  });
+  if (!got)
+    throw new NodewardenError('E_INTERNAL', `could not acquire lock ${file}: it keeps changing under us`);
+  return handle(open, file, owner, takenOver);
 }
 
-function handle(file: string, first: LockOwner, takenOver: LockOwner | null): HeldLock {
+/** Replaces the lock's content atomically (temp + rename within the directory). */
+function replace(dir: SafeDir, name: string, owner: LockOwner): void {
+  const tmp = writeTemp(dir, name, owner);
+  try {
+    fs.renameSync(dir.at(tmp), dir.at(name));
+  } catch (err) {
+    fs.rmSync(dir.at(tmp), { force: true });
+    throw err;
+  }
+}
+
+function handle(open: DirOpener, file: string, first: LockOwner, takenOver: LockOwner | null): HeldLock {
+  const name = path.basename(file);
   let current = first;
   const same = (o: LockOwner | null) =>
     o !== null && o.pid === current.pid && o.startTime === current.startTime;
@@ -132,12 +202,14 @@ function handle(file: string, first: LockOwner, takenOver: LockOwner | null): He
     path: file,
     takenOver,
     update(owner) {
-      fs.renameSync(writeTemp(file, owner), file);
+      withDir(open, (dir) => replace(dir, name, owner));
       current = owner;
     },
     release() {
-      const cur = readLock(file);
-      if (cur && same(cur.owner)) fs.rmSync(file, { force: true });
+      withDir(open, (dir) => {
+        const cur = readLockIn(dir, name);
+        if (cur && same(cur.owner)) fs.rmSync(dir.at(name), { force: true });
+      });
     },
   };
 }
@@ -154,7 +226,7 @@ export function managerLockPath(stateDir: string): string {
 export function acquireManagerLock(stateDir: string, owner: LockOwner = selfOwner()): HeldLock {
   fs.mkdirSync(stateDir, { recursive: true });
   const file = managerLockPath(stateDir);
-  return acquire(file, owner, (h) => {
+  return acquire(plainDir(stateDir), file, owner, (h) => {
     throw new NodewardenError('E_LOCKED', `another nodewarden (pid ${h.pid}) holds ${file}`, {
       hint: `stop it first (\`nodewarden shutdown\` or \`kill ${h.pid}\`), or use another stateDir`,
       details: { pid: h.pid, lockFile: file },
@@ -186,6 +258,7 @@ export function checkNodeLock(dataDir: string): {
 export function acquireNodeLock(dataDir: string, owner: LockOwner): HeldLock {
   const file = nodeLockPath(dataDir);
   return acquire(
+    nodeDir(dataDir),
     file,
     owner,
     (h) => {

@@ -2,9 +2,11 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { MASK } from '../../../src/config/issues.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { MemorySecrets } from '../../../src/config/secrets.js';
+import { CLI } from '../../helpers/sim-config.js';
 import { assertIssue, BASE_TEMPLATE, configDirMaker, expectIssues, makeExecutable } from './fixture.js';
 
 const configDir = configDirMaker();
@@ -155,6 +157,42 @@ describe('loadConfig: bad input names the file and the key', () => {
     assertIssue(issues, 'nodes/Bad Name.json', '', /invalid node name "Bad Name"/);
     assertIssue(issues, 'nodes/-dash.json', '', /invalid node name "-dash"/);
     assertIssue(issues, `nodes/${long}.json`, 'instances', new RegExp(`invalid node name "${long}-1"`));
+  });
+
+  test("names of the manager's own log files are reserved, in any case", () => {
+    const issues = issuesFor({
+      'nodes/nodewarden.json': {},
+      'nodes/NodeWarden.json': { dataDir: 'data/other' },
+      'nodes/nodewarden12.json': {},
+    });
+    const reserved = /node name "(nodewarden|NodeWarden|nodewarden12)" is reserved: .*nodewarden\.log/;
+    assertIssue(issues, 'nodes/nodewarden.json', '', reserved);
+    assertIssue(issues, 'nodes/NodeWarden.json', '', reserved);
+    assertIssue(issues, 'nodes/nodewarden12.json', '', reserved);
+    // Names around them stay free: their logs cannot be the manager's.
+    const dir = configDir({
+      'nodes/nodewarden-main.json': {},
+      'nodes/nodewardens.json': {},
+      'nodes/nodewarden.log.json': {},
+      'nodes/mynodewarden.json': {},
+      'nodes/pool.json': { instances: 2 },
+    });
+    const names = loadConfig(dir, { secrets: new MemorySecrets() }).nodes.map((n) => n.name);
+    assert.deepEqual(names.sort(), [
+      'mynodewarden',
+      'nodewarden-main',
+      'nodewarden.log',
+      'nodewardens',
+      'pool-1',
+      'pool-2',
+    ]);
+  });
+
+  test('`nodewarden config check` on a node named nodewarden prints the file and the name, and exits 2', () => {
+    const dir = configDir({ 'nodes/nodewarden.json': {} });
+    const r = spawnSync(process.execPath, [CLI, '--config', dir, 'config', 'check'], { encoding: 'utf8' });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /nodes\/nodewarden\.json: node name "nodewarden" is reserved/);
   });
 
   test('upper case is allowed in names (they compare case-insensitively)', () => {
