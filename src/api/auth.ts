@@ -115,7 +115,8 @@ function quoteHeader(v: string): string {
  * of another site posting blind). No handler runs for either.
  */
 export function requireAllowedHost(app: FastifyInstance, policy: HostPolicy): void {
-  const hint = 'open the control API as http://127.0.0.1:<port>/, or add the name to control.http.allowedHosts';
+  const hint =
+    'open the control API as http://127.0.0.1:<port>/, or add the name to control.http.allowedHosts';
   app.addHook('onRequest', async (req: FastifyRequest) => {
     const local = req.raw.socket.localAddress;
     const header = req.headers.host;

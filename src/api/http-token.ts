@@ -30,14 +30,16 @@ function readTokenFile(file: string): TokenRead {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { missing: true };
-    if (code === 'ELOOP') return { problem: 'is a symbolic link; nodewarden does not follow links to its token' };
+    if (code === 'ELOOP')
+      return { problem: 'is a symbolic link; nodewarden does not follow links to its token' };
     return { problem: `cannot be read (${code ?? String(err)})` };
   }
   try {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) return { problem: 'is not a regular file' };
     const uid = process.getuid?.();
-    if (uid !== undefined && st.uid !== uid) return { problem: `belongs to uid ${st.uid}, not to uid ${uid} that runs nodewarden` };
+    if (uid !== undefined && st.uid !== uid)
+      return { problem: `belongs to uid ${st.uid}, not to uid ${uid} that runs nodewarden` };
     if ((st.mode & 0o077) !== 0) {
       return {
         problem: `is mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}: other users may read the token (chmod 600 it, or remove it to have a new one made)`,
@@ -74,7 +76,10 @@ export function tokenFileIssues(stateDir: string): ConfigIssue[] {
  * link or file planted at its path is never followed or overwritten. A
  * token file that is not safe to use is a ConfigError.
  */
-export function readOrCreateHttpToken(stateDir: string, configDir: string): { token: string; created: boolean } {
+export function readOrCreateHttpToken(
+  stateDir: string,
+  configDir: string,
+): { token: string; created: boolean } {
   const file = httpTokenPath(stateDir);
   const existing = readTokenFile(file);
   if ('token' in existing) return { token: existing.token, created: false };

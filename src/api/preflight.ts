@@ -40,4 +40,3 @@ export function controlIssues(manager: ManagerConfig): ConfigIssue[] {
   if (http.port !== null && !http.token) issues.push(...tokenFileIssues(manager.stateDir));
   return issues;
 }
-

@@ -96,7 +96,10 @@ function parseClass(glob: string, body: string): Atom {
     const lo = body[j]!;
     if (body[j + 1] === '-' && j + 2 < body.length) {
       const hi = body[j + 2]!;
-      if (hi < lo) throw targetError(`target ${JSON.stringify(glob)}: range ${lo}-${hi} is reversed (write the lower character first)`);
+      if (hi < lo)
+        throw targetError(
+          `target ${JSON.stringify(glob)}: range ${lo}-${hi} is reversed (write the lower character first)`,
+        );
       ranges.push([lo, hi]);
       j += 2;
     } else chars += lo;
