@@ -15,6 +15,10 @@ export const ErrorCodes = {
   E_TIMEOUT: 'E_TIMEOUT',
   E_STORE: 'E_STORE',
   E_INTERNAL: 'E_INTERNAL',
+  /** A TCP request whose `Host` is neither loopback nor a name the control API is configured for. */
+  E_HOST_NOT_ALLOWED: 'E_HOST_NOT_ALLOWED',
+  /** A state-changing TCP request sent by a page of another origin. */
+  E_ORIGIN_NOT_ALLOWED: 'E_ORIGIN_NOT_ALLOWED',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -3,7 +3,7 @@ import type { Daemon } from '../daemon.js';
 import { NodewardenError } from '../errors.js';
 import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '../protocol/types.js';
 import { registerWebRoutes } from '../web/routes.js';
-import { requireBearer } from './auth.js';
+import { requireAllowedHost, requireBearer, type HostPolicy } from './auth.js';
 import { Lifecycle, type ApiContext } from './context.js';
 import { formatSchemaErrors, toErrorReply, type SchemaFailure } from './errors.js';
 import { registerApiRoutes } from './routes.js';
@@ -11,6 +11,8 @@ import { registerApiRoutes } from './routes.js';
 export interface AppOptions {
   /** Require `Authorization: Bearer <token>` on every route (the TCP listener). */
   token?: string | null;
+  /** Answer only requests for these hosts and refuse foreign origins (the TCP listener; checked before the token). */
+  hosts?: HostPolicy;
   /** Shared by the apps of one control server, so closing aborts the waits of both. */
   lifecycle?: Lifecycle;
 }
@@ -18,7 +20,8 @@ export interface AppOptions {
 /**
  * The control API as a fastify app, not yet listening: the daemon's routes
  * (routes.ts), the web routes (/metrics, /), one error shape, the protocol
- * header on every reply, and the bearer check when a token is given. Tests
+ * header on every reply, and, for TCP, the Host/Origin guard and the
+ * bearer check (the Unix socket needs neither: its file mode decides). Tests
  * drive it in process with `app.inject`.
  */
 export function buildApp(daemon: Daemon, opts: AppOptions = {}): FastifyInstance {
@@ -33,6 +36,7 @@ export function buildApp(daemon: Daemon, opts: AppOptions = {}): FastifyInstance
   const lifecycle = opts.lifecycle ?? new Lifecycle();
   const ctx: ApiContext = { daemon, lifecycle };
 
+  if (opts.hosts) requireAllowedHost(app, opts.hosts);
   if (opts.token) requireBearer(app, opts.token);
   app.addHook('onRequest', async (req) => {
     const theirs = req.headers[PROTOCOL_HEADER];

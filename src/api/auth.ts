@@ -1,8 +1,10 @@
 import crypto from 'node:crypto';
 import net from 'node:net';
-import type { FastifyInstance } from 'fastify';
+import path from 'node:path';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { issue } from '../config/issues.js';
+import type { ConfigIssue, ManagerConfig } from '../config/types.js';
 import { NodewardenError } from '../errors.js';
-import type { ManagerConfig } from '../config/types.js';
 import { queryToken } from '../web/auth.js';
 
 /** True for addresses only this host can reach: 127.0.0.0/8, ::1, `localhost`. */
@@ -15,18 +17,23 @@ export function isLoopback(host: string): boolean {
 }
 
 /**
- * The TCP listener's settings, checked before anything starts: a host other
- * than loopback without a token would hand the fleet to the network.
+ * The TCP listener's settings, checked before anything starts (and by
+ * `config check`): a host other than loopback without a token of its own
+ * would hand the fleet to the network.
  */
-export function checkHttpSettings(http: ManagerConfig['control']['http'], file: string): void {
-  if (http.port === null) return;
+export function httpSettingsIssues(http: ManagerConfig['control']['http'], file: string): ConfigIssue[] {
+  if (http.port === null || typeof http.host !== 'string') return [];
   if (!isLoopback(http.host) && !http.token) {
-    throw new NodewardenError(
-      'E_CONFIG_INVALID',
-      `${file}: control.http.host is ${JSON.stringify(http.host)}, not loopback, and control.http.token is not set: refusing to serve the control API unauthenticated`,
-      { hint: 'set control.http.token, or bind control.http.host to 127.0.0.1' },
-    );
+    return [
+      issue(
+        file,
+        'control.http.host',
+        'is not loopback and control.http.token is not set: refusing to open the control API to the network without a token of your own (set control.http.token, or bind control.http.host to 127.0.0.1)',
+        http.host,
+      ),
+    ];
   }
+  return [];
 }
 
 /** Constant-time equality of two secrets (hashed first, so the buffers are always equal in length). */
@@ -49,7 +56,100 @@ export function requireBearer(app: FastifyInstance, token: string): void {
       throw new NodewardenError(
         'E_UNAUTHORIZED',
         given !== null ? 'wrong bearer token' : 'missing `Authorization: Bearer <token>` header',
+        { hint: 'the token is control.http.token in nodewarden.json, else the file http.token in stateDir' },
       );
     }
   });
+}
+
+/** Which names the TCP listener answers to, besides loopback ones. */
+export interface HostPolicy {
+  /** `control.http.host` (a wildcard address such as 0.0.0.0 names no host and is ignored). */
+  readonly host: string;
+  /** `control.http.allowedHosts`, lower case. */
+  readonly allowedHosts: readonly string[];
+}
+
+/** The host part of a `Host` header (`name`, `name:port`, `[v6]:port`), lower case, or null if malformed. */
+export function hostOfHeader(value: string): string | null {
+  const m = /^(\[[0-9a-f:.]+\]|[^:[\]\s/@]+)(?::\d{1,5})?$/i.exec(value);
+  return m ? m[1]!.toLowerCase().replace(/\.$/, '') : null;
+}
+
+function unbracket(h: string): string {
+  return h.replace(/^\[|\]$/g, '');
+}
+
+/**
+ * May a request that names `host` (from `Host` or `Origin`) be answered? Yes
+ * for loopback names and addresses (`localhost`, `*.localhost`, 127.0.0.0/8,
+ * [::1]), the configured host and allowedHosts, and an IP address that is
+ * the very address the client connected to (no DNS name can be rebound to
+ * that). Anything else may be a DNS name an attacker pointed at loopback.
+ */
+export function isAllowedHost(host: string, policy: HostPolicy, localAddress?: string): boolean {
+  const h = host.toLowerCase().replace(/\.$/, '');
+  if (h === 'localhost' || h.endsWith('.localhost') || isLoopback(h)) return true;
+  const bare = unbracket(h);
+  const configured = unbracket(policy.host.toLowerCase());
+  if (bare === configured && configured !== '0.0.0.0' && configured !== '::') return true;
+  if (policy.allowedHosts.some((a) => unbracket(a) === bare)) return true;
+  if (localAddress !== undefined && net.isIP(bare) !== 0) {
+    const local = localAddress.replace(/^::ffff:(?=\d+\.)/i, '').toLowerCase();
+    if (local === bare) return true;
+  }
+  return false;
+}
+
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function quoteHeader(v: string): string {
+  return JSON.stringify(v.length > 100 ? `${v.slice(0, 100)}…` : v);
+}
+
+/**
+ * Guards of the TCP listener that come before the token check: a request
+ * whose `Host` is not an allowed name is 421 E_HOST_NOT_ALLOWED (a DNS name
+ * rebound to loopback), and a state-changing request (not GET/HEAD/OPTIONS)
+ * whose `Origin` is not an allowed host is 403 E_ORIGIN_NOT_ALLOWED (a page
+ * of another site posting blind). No handler runs for either.
+ */
+export function requireAllowedHost(app: FastifyInstance, policy: HostPolicy): void {
+  const hint =
+    'open the control API as http://127.0.0.1:<port>/, or add the name to control.http.allowedHosts';
+  app.addHook('onRequest', async (req: FastifyRequest) => {
+    const local = req.raw.socket.localAddress;
+    const header = req.headers.host;
+    const host = header === undefined ? null : hostOfHeader(header);
+    if (host === null || !isAllowedHost(host, policy, local)) {
+      throw new NodewardenError(
+        'E_HOST_NOT_ALLOWED',
+        header === undefined
+          ? 'the request has no Host header'
+          : `Host ${quoteHeader(header)} is not a name this control API answers to`,
+        { hint },
+      );
+    }
+    const origin = req.headers.origin;
+    if (origin === undefined || SAFE_METHODS.has(req.method)) return;
+    let originHost: string | null = null;
+    try {
+      const u = new URL(origin);
+      if (u.protocol === 'http:' || u.protocol === 'https:') originHost = u.hostname;
+    } catch {
+      originHost = null; // `null` (a sandboxed or file page) or garbage: not an allowed origin
+    }
+    if (originHost === null || !isAllowedHost(originHost, policy, local)) {
+      throw new NodewardenError(
+        'E_ORIGIN_NOT_ALLOWED',
+        `${req.method} from a page of origin ${quoteHeader(origin)} refused: only pages of this control API may change state`,
+        { hint },
+      );
+    }
+  });
+}
+
+/** Path of nodewarden.json, for issues about manager keys. */
+export function managerFile(manager: ManagerConfig): string {
+  return path.join(manager.configDir, 'nodewarden.json');
 }

@@ -6,7 +6,10 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   E_BAD_REQUEST: 400,
   E_PROTOCOL_MISMATCH: 400,
   E_UNAUTHORIZED: 401,
+  E_ORIGIN_NOT_ALLOWED: 403,
   E_NODE_NOT_FOUND: 404,
+  // 421 Misdirected Request: this server does not answer for that name (DNS rebinding).
+  E_HOST_NOT_ALLOWED: 421,
   E_CONFIG_INVALID: 422,
   E_STORE: 503,
   E_TIMEOUT: 504,

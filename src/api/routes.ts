@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { isGlob } from '../protocol/targets.js';
+import { compileGlob, isGlob } from '../protocol/targets.js';
 import type { ActionRequest, ActionVerb, ExportKind, ShutdownRequest } from '../protocol/types.js';
 import type { ApiContext } from './context.js';
 import { noSuchNode } from './errors.js';
@@ -42,6 +42,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const { name, verb } = req.params;
       // One node by name: a name (not a glob, not `all`) that is not configured is a 404 here.
       if (name !== 'all' && !isGlob(name) && !ctx.daemon.supervisor.has(name)) throw noSuchNode(name);
+      checkGlobs([name]);
       return handleAction(ctx, verb, { targets: [name], ...req.body });
     },
   );
@@ -49,7 +50,10 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post<{ Params: { verb: ActionVerb }; Body: ActionRequest }>(
     '/api/actions/:verb',
     { schema: { params: s.actionParams, body: s.actionBody } },
-    async (req) => handleAction(ctx, req.params.verb, req.body),
+    async (req) => {
+      checkGlobs(req.body.targets);
+      return handleAction(ctx, req.params.verb, req.body);
+    },
   );
 
   app.post(
@@ -98,4 +102,9 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
       return reply.send(response);
     },
   );
+}
+
+/** Refuse a request with an unusable glob (a reversed range) before any of its targets is acted on. */
+function checkGlobs(targets: readonly string[]): void {
+  for (const t of targets) if (isGlob(t)) compileGlob(t);
 }

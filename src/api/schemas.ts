@@ -3,11 +3,11 @@
  * Fastify validates with them before a handler runs; a failure is a 400
  * E_BAD_REQUEST naming the field. Unknown keys are refused, not dropped.
  */
-import { NODE_NAME_PATTERN, TARGET_PATTERN } from '../protocol/targets.js';
+import { MAX_TARGET_LENGTH, NODE_NAME_PATTERN, TARGET_PATTERN } from '../protocol/targets.js';
 import { ACTION_VERBS, EXPORT_KINDS } from '../protocol/types.js';
 
 const nodeName = { type: 'string', pattern: NODE_NAME_PATTERN } as const;
-const target = { type: 'string', pattern: TARGET_PATTERN } as const;
+const target = { type: 'string', maxLength: MAX_TARGET_LENGTH, pattern: TARGET_PATTERN } as const;
 const since = { type: 'string', minLength: 1, maxLength: 64 } as const;
 const timeoutMs = { type: 'integer', minimum: 1, maximum: 86_400_000 } as const;
 

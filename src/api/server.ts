@@ -1,10 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { ConfigError } from '../config/issues.js';
+import type { ManagerConfig } from '../config/types.js';
 import type { Daemon } from '../daemon.js';
 import { buildApp } from './app.js';
-import { checkHttpSettings } from './auth.js';
 import { Lifecycle } from './context.js';
+import { readOrCreateHttpToken } from './http-token.js';
+import { controlIssues } from './preflight.js';
 import { claimSocketPath } from './socket.js';
 
 /** The daemon's listening control API (DESIGN §6). */
@@ -12,40 +15,54 @@ export interface ControlServer {
   readonly socketPath: string;
   /** The TCP listener's address, when `control.http.port` is set. */
   readonly http: { host: string; port: number } | null;
+  /** The status page with its `?token=`, when the TCP listener is up (for the operator's eyes only). */
+  readonly pageUrl: string | null;
   /** Answer or abort what is in flight, stop listening, remove the socket. Idempotent. */
   close(): Promise<void>;
 }
 
+/** The control server each running daemon listens with (`nodewarden run` prints its page URL). */
+const servers = new WeakMap<Daemon, ControlServer>();
+
+/** The listening control server of a daemon, once it has started. */
+export function controlServerOf(daemon: Daemon): ControlServer | null {
+  return servers.get(daemon) ?? null;
+}
+
 /**
  * Serve the control API on `control.socket` (mode 0600: the file mode is the
- * authentication) and, when `control.http.port` is set, on TCP with the bearer
- * token. Refuses a non-loopback host without a token and a socket that
- * another process answers on.
+ * authentication) and, when `control.http.port` is set, on TCP, where every
+ * request needs an allowed `Host`, a same-origin `Origin` to change state,
+ * and the bearer token (`control.http.token`, else the generated
+ * `<stateDir>/http.token`). Refuses what prepareControl refuses.
  */
 export async function startControlServer(daemon: Daemon): Promise<ControlServer> {
   const { control } = daemon.manager;
-  await prepareControl(daemon.manager);
+  const { token } = await prepareControl(daemon.manager);
   const lifecycle = new Lifecycle();
   const apps: FastifyInstance[] = [];
   let http: ControlServer['http'] = null;
+  let pageUrl: string | null = null;
   try {
     const local = buildApp(daemon, { lifecycle });
     apps.push(local);
     await local.listen({ path: control.socket });
     fs.chmodSync(control.socket, 0o600);
-    if (control.http.port !== null) {
-      const remote = buildApp(daemon, { lifecycle, token: control.http.token });
+    if (control.http.port !== null && token !== null) {
+      const remote = buildApp(daemon, {
+        lifecycle,
+        token,
+        hosts: { host: control.http.host, allowedHosts: control.http.allowedHosts },
+      });
       apps.push(remote);
       await remote.listen({ host: control.http.host, port: control.http.port });
       const addr = remote.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : control.http.port;
       http = { host: control.http.host, port };
-      daemon.logger.info(`status page and API on http://${control.http.host}:${port}/`);
-      if (!control.http.token) {
-        daemon.logger.warn(
-          `control API on http://${control.http.host}:${port} has no token: every local user can drive it`,
-        );
-      }
+      const base = `http://${urlHost(control.http.host)}:${port}/`;
+      pageUrl = `${base}?token=${encodeURIComponent(token)}`;
+      // The token stays out of the log: nodewarden.log may be read by more people than stateDir.
+      daemon.logger.info(`status page and API on ${base} (bearer token required)`);
     }
   } catch (err) {
     await Promise.all(apps.map((a) => a.close()));
@@ -53,9 +70,10 @@ export async function startControlServer(daemon: Daemon): Promise<ControlServer>
   }
   const ino = fs.statSync(control.socket).ino;
   let closing: Promise<void> | null = null;
-  return {
+  const server: ControlServer = {
     socketPath: control.socket,
     http,
+    pageUrl,
     close() {
       closing ??= (async () => {
         await lifecycle.close();
@@ -67,13 +85,32 @@ export async function startControlServer(daemon: Daemon): Promise<ControlServer>
       return closing;
     },
   };
+  servers.set(daemon, server);
+  return server;
+}
+
+/** A host as it goes into a URL: wildcard binds are reached on loopback, IPv6 in brackets. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::' || host === '[::]') return '[::1]';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
 /**
  * The checks of startControlServer that can run before the daemon boots, so
- * a bad control setup refuses to start before any node is touched.
+ * a bad control setup refuses to start before any node is touched: every
+ * controlIssues problem (a ConfigError), a socket another process answers on
+ * (E_LOCKED). Then it claims the socket path and, for the TCP listener
+ * without `control.http.token`, reads or creates `<stateDir>/http.token`.
+ * Returns the TCP listener's token (null without one).
  */
-export async function prepareControl(manager: Daemon['manager']): Promise<void> {
-  checkHttpSettings(manager.control.http, path.join(manager.configDir, 'nodewarden.json'));
+export async function prepareControl(manager: ManagerConfig): Promise<{ token: string | null }> {
+  const issues = controlIssues(manager);
+  if (issues.length > 0) throw new ConfigError(path.resolve(manager.configDir), issues);
   await claimSocketPath(manager.control.socket);
+  const http = manager.control.http;
+  if (http.port === null) return { token: null };
+  if (http.token) return { token: http.token };
+  fs.mkdirSync(manager.stateDir, { recursive: true, mode: 0o700 });
+  return { token: readOrCreateHttpToken(manager.stateDir, path.resolve(manager.configDir)).token };
 }

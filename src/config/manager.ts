@@ -116,6 +116,7 @@ export function loadManagerConfig(configDir: string): { manager: ManagerConfig; 
         host: get('control.http.host'),
         port: get('control.http.port'),
         token: get('control.http.token'),
+        allowedHosts: list('control.http.allowedHosts').map((h) => h.toLowerCase()),
       },
     },
     sampling: { intervalMs: get('sampling.intervalMs') },

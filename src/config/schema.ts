@@ -70,6 +70,20 @@ export function webhookProblems(v: unknown): Problem[] {
   return out;
 }
 
+/** A host name or IP address as a browser puts it in `Host` (no scheme, no port), for `control.http.allowedHosts`. */
+const HOST_NAME =
+  /^(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i;
+const IPV6_LITERAL = /^\[?[0-9a-f:.]*:[0-9a-f:.]*\]?$/i;
+
+const hostList: Check = (v) => {
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
+    return 'must be an array of host names, e.g. ["nodes.example.com"]';
+  const bad = v.filter((x) => x.length > 253 || !(HOST_NAME.test(x) || IPV6_LITERAL.test(x)));
+  return bad.length === 0
+    ? null
+    : `${bad.map((x) => JSON.stringify(x)).join(', ')} ${bad.length === 1 ? 'is not a host name' : 'are not host names'} (give the name only: no scheme, port or path)`;
+};
+
 const eventList: Check = (v) => {
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) return 'must be an array of event types';
   const bad = v.filter((x) => !(EVENT_TYPES as readonly string[]).includes(x));
@@ -88,6 +102,7 @@ export const FORMAT_CHECKS: Readonly<Record<string, Check>> = {
   'nw-port-or-null': orNull(port),
   'nw-log-level': (v) => (LOG_LEVELS.includes(v as never) ? null : `must be one of ${LOG_LEVELS.join(', ')}`),
   'nw-event-list': eventList,
+  'nw-host-list': hostList,
   'nw-string-list': (v) =>
     Array.isArray(v) && v.every((x) => typeof x === 'string' && x !== '')
       ? null
@@ -130,7 +145,17 @@ export const managerSchema = {
     http: {
       host: f('nw-string', '127.0.0.1', 'control HTTP host'),
       port: f('nw-port-or-null', null, 'control HTTP port; null = no TCP listener'),
-      token: f('nw-string-or-null', null, 'bearer token for the control HTTP API', true),
+      token: f(
+        'nw-string-or-null',
+        null,
+        'bearer token for the control HTTP API (default: generated into <stateDir>/http.token)',
+        true,
+      ),
+      allowedHosts: f(
+        'nw-host-list',
+        [],
+        'host names the control HTTP API answers to besides loopback and control.http.host (reverse proxy)',
+      ),
     },
   },
   sampling: { intervalMs: f('nw-positive-int', 5000, 'resource sampling interval') },

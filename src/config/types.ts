@@ -115,7 +115,13 @@ export interface ManagerConfig {
   readonly control: {
     /** Absolute socket path (default `<stateDir>/nodewarden.sock`). */
     readonly socket: string;
-    readonly http: { readonly host: string; readonly port: number | null; readonly token: string | null };
+    readonly http: {
+      readonly host: string;
+      readonly port: number | null;
+      readonly token: string | null;
+      /** Extra `Host` names the TCP listener answers to (lower case), e.g. a reverse proxy's. */
+      readonly allowedHosts: readonly string[];
+    };
   };
   readonly sampling: { readonly intervalMs: number };
   readonly startup: { readonly concurrency: number; readonly intervalMs: number };

@@ -1,6 +1,7 @@
-import { resolveTargets } from '../../protocol/targets.js';
+import { resolveTargetsStepwise } from '../../protocol/targets.js';
 import type { ActionRequest, ActionResponse, ActionVerb, TargetResult } from '../../protocol/types.js';
 import type { ApiContext } from '../context.js';
+import { runPaced } from '../paced.js';
 import { waitForRunning, waitForStopped, type WaitOutcome } from '../wait.js';
 
 /** Past tense of each verb, the message of a target it was applied to. */
@@ -31,7 +32,7 @@ export async function handleAction(
   const seen = new Set<string>();
   const jobs: Array<Promise<TargetResult>> = [];
   for (const target of req.targets) {
-    const { nodes, unknown } = resolveTargets([target], names);
+    const { nodes, unknown } = await runPaced(resolveTargetsStepwise([target], names));
     if (unknown.length > 0)
       jobs.push(Promise.resolve({ node: target, ok: false, message: 'ERROR (no such node)' }));
     for (const node of nodes) {

@@ -1,11 +1,33 @@
-import { loadConfig } from '../../config/load.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { controlIssues } from '../../api/preflight.js';
+import { ConfigError, loadConfig } from '../../config/load.js';
+import { loadManagerConfig } from '../../config/manager.js';
+import type { ConfigIssue, LoadedConfig } from '../../config/types.js';
 import { MaskedSecrets } from '../../config/secrets.js';
 import { showNode } from '../../config/show.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 
-/** `nodewarden config check`: validate every file without starting anything; every problem listed. */
+/**
+ * `nodewarden config check`: validate every file without starting anything;
+ * every problem listed, including what `run` would refuse before touching a
+ * node (the control listener, socket and token file), as one ConfigError.
+ */
 export function configCheck(configDir: string, json: boolean): ExitCodeValue {
-  const loaded = loadConfig(configDir, { secrets: new MaskedSecrets() });
+  const dir = path.resolve(configDir);
+  const issues: ConfigIssue[] = [];
+  let loaded: LoadedConfig | null = null;
+  try {
+    loaded = loadConfig(dir, { secrets: new MaskedSecrets() });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    issues.push(...err.issues);
+  }
+  // A config dir that does not exist has nothing more to say.
+  if (fs.existsSync(dir)) {
+    issues.push(...controlIssues(loaded?.manager ?? loadManagerConfig(dir).manager));
+  }
+  if (issues.length > 0 || loaded === null) throw new ConfigError(dir, issues);
   if (json) {
     process.stdout.write(JSON.stringify({ ok: true, nodes: loaded.nodes.map((n) => n.name) }) + '\n');
   } else {

@@ -1,13 +1,18 @@
+import { controlServerOf } from '../../api/server.js';
 import { startDaemon } from '../../daemon.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 
 /**
  * `nodewarden run`: the manager in the foreground. SIGTERM, SIGINT and SIGUSR1
  * stop every node in parallel and exit 0; a second one kills every node's tree
- * at once. SIGHUP reloads the configuration.
+ * at once. SIGHUP reloads the configuration. With a TCP listener, the first
+ * line on stdout (the log goes to stderr) is the status page's URL with its
+ * token, for the operator to open.
  */
 export async function runCommand(configDir: string): Promise<ExitCodeValue> {
   const daemon = await startDaemon({ configDir });
+  const pageUrl = controlServerOf(daemon)?.pageUrl;
+  if (pageUrl) process.stdout.write(`status page: ${pageUrl}\n`);
   let signals = 0;
   const onStop = (sig: NodeJS.Signals): void => {
     signals++;

@@ -123,6 +123,24 @@ describe('control API routes (in process)', { timeout: 120_000 }, () => {
     assert.equal(errorOf(json).code, 'E_BAD_REQUEST');
   });
 
+  test('an unusable glob is refused before any target is acted on; an overlong one names the bound', async () => {
+    const pid = t.pid('a')!;
+    for (const [url, body] of [
+      ['/api/actions/stop', { targets: ['a', 'b-[9-0]'] }],
+      ['/api/nodes/b-[2-1]/stop', undefined],
+    ] as const) {
+      const r = await post(url, body);
+      assert.equal(r.statusCode, 400, url);
+      assert.equal(errorOf(r).code, 'E_BAD_REQUEST');
+      assert.match(errorOf(r).message, /target "b-\[(9-0|2-1)\]": range (9-0|2-1) is reversed/);
+    }
+    assert.equal(t.daemon.supervisor.runner('a')!.snapshot().state, 'running');
+    assert.equal(t.pid('a'), pid, 'a was not stopped by the refused request');
+    const long = await post('/api/actions/stop', { targets: ['*'.repeat(129)] });
+    assert.equal(long.statusCode, 400);
+    assert.match(errorOf(long).message, /body\.targets\.0: must NOT have more than 128 characters/);
+  });
+
   test('POST /api/nodes/:name/restart with wait answers once the node runs again, with a new pid', async () => {
     const old = t.pid('a')!;
     const r = await post('/api/nodes/a/restart', { wait: true });

@@ -106,12 +106,13 @@ describe('control server', { timeout: 120_000 }, () => {
       assert.equal(err.code, 'E_CONFIG_INVALID');
       assert.match(
         err.message,
-        /control\.http\.host is "0\.0\.0\.0", not loopback, and control\.http\.token is not set/,
+        /nodewarden\.json: control\.http\.host: is not loopback and control\.http\.token is not set: .* \("0\.0\.0\.0"\)/,
       );
       return true;
     });
     assert.equal(fs.existsSync(path.join(dir, 'logs', 'n.log')), false);
     assert.equal(fs.existsSync(path.join(dir, 'state', 'nodewarden.sock')), false);
+    assert.equal(fs.existsSync(path.join(dir, 'state', 'http.token')), false, 'no token was made for it');
   });
 
   test('a stale socket file is replaced; a socket another process answers on is refused (E_LOCKED)', async () => {

@@ -8,7 +8,14 @@ import assert from 'node:assert/strict';
 import { formatSchemaErrors, toErrorReply } from '../../../src/api/errors.js';
 import { NodewardenError } from '../../../src/errors.js';
 import { parseDuration, parseSince } from '../../../src/protocol/duration.js';
-import { globToRegExp, isNodeName, isTarget, resolveTargets } from '../../../src/protocol/targets.js';
+import {
+  compileGlob,
+  isNodeName,
+  isTarget,
+  MAX_TARGET_LENGTH,
+  resolveTargets,
+  resolveTargetsStepwise,
+} from '../../../src/protocol/targets.js';
 import { formatBytes, formatDuration } from '../../../src/cli/render/format.js';
 import { renderResults, resultsExitCode } from '../../../src/cli/render/results.js';
 import { renderTable } from '../../../src/cli/render/table.js';
@@ -30,11 +37,173 @@ describe('targets', () => {
   });
 
   test('globs: * any run, ? one character, [..] a class; dots and other characters are literal', () => {
-    assert.ok(globToRegExp('ant-*').test('ant-10'));
-    assert.ok(!globToRegExp('ant-?').test('ant-10'));
-    assert.ok(globToRegExp('ant-[0-9]').test('ant-7'));
-    assert.ok(!globToRegExp('monero.main').test('moneroxmain'));
-    assert.ok(globToRegExp('a[').test('a['));
+    assert.ok(compileGlob('ant-*').test('ant-10'));
+    assert.ok(!compileGlob('ant-?').test('ant-10'));
+    assert.ok(compileGlob('ant-[0-9]').test('ant-7'));
+    assert.ok(!compileGlob('monero.main').test('moneroxmain'));
+    assert.ok(compileGlob('a[').test('a['));
+  });
+
+  test('the matcher agrees with the regular-expression semantics globs always had', () => {
+    // The former translation of a glob into a RegExp, kept here as the reference.
+    const reference = (glob: string): RegExp => {
+      let re = '';
+      for (let i = 0; i < glob.length; i++) {
+        const c = glob[i]!;
+        if (c === '*') re += '.*';
+        else if (c === '?') re += '.';
+        else if (c === '[') {
+          const end = glob.indexOf(']', i + 2);
+          if (end < 0) {
+            re += '\\[';
+            continue;
+          }
+          let body = glob.slice(i + 1, end);
+          const negate = body.startsWith('!');
+          if (negate) body = body.slice(1);
+          re += `[${negate ? '^' : ''}${body.replace(/[\\\]^]/g, '\\$&')}]`;
+          i = end;
+        } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
+      }
+      return new RegExp(`^${re}$`);
+    };
+    const globs = [
+      '*',
+      '**',
+      'a*',
+      '*a',
+      '*a*',
+      'a*b*c',
+      'ant-?',
+      'ant-??',
+      '?',
+      '??*',
+      'ant-[0-9]',
+      'ant-[!1]',
+      'ant-[!0-4]*',
+      '[ab]-1',
+      '[a-c-e]x',
+      '[-a]',
+      '[a-]',
+      '[]a]',
+      '[!]',
+      '[!]a]',
+      'a[',
+      'a[b',
+      '[',
+      '[[]',
+      'x[.]y',
+      'monero.main',
+      'a.*',
+      '*.*',
+      '*-1?',
+      'b*-*',
+      '*[0-9][0-9]',
+      '[A-Z]*',
+      'ant-1*0',
+      '*a*a*a*b',
+      'a**b',
+      '***',
+      '[*]',
+      '[?]x',
+      'ant-*-*',
+    ];
+    const names = [
+      'a',
+      'b',
+      'ab',
+      'abc',
+      'aXbYc',
+      'ant-1',
+      'ant-2',
+      'ant-10',
+      'ant-15',
+      'ant-1x0',
+      'a-1',
+      'b-1',
+      'c-1',
+      '-',
+      ']',
+      ']a',
+      'x',
+      'a[',
+      'a[b',
+      '[',
+      'x.y',
+      'xzy',
+      'monero.main',
+      'moneroxmain',
+      'a.b',
+      'ab.cd',
+      'e-1',
+      'Ant-1',
+      'b-2-3',
+      'aaab',
+      'aab',
+      '*',
+      '?x',
+      'ant-3-4',
+      '',
+    ];
+    for (const g of globs) {
+      const re = reference(g);
+      const m = compileGlob(g);
+      for (const n of names)
+        assert.equal(m.test(n), re.test(n), `glob ${JSON.stringify(g)} on ${JSON.stringify(n)}`);
+    }
+    // And on pseudo-random globs and names over a small alphabet (seeded: the same cases every run).
+    let seed = 7;
+    const rand = (k: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % k;
+    };
+    const pick = (alphabet: string, max: number): string =>
+      Array.from({ length: rand(max + 1) }, () => alphabet[rand(alphabet.length)]).join('');
+    for (let i = 0; i < 3000; i++) {
+      const g = pick('ab-*?[]!', 8);
+      let re: RegExp;
+      try {
+        re = reference(g);
+      } catch {
+        assert.throws(() => compileGlob(g), { code: 'E_BAD_REQUEST' }, g);
+        continue;
+      }
+      const m = compileGlob(g);
+      for (let j = 0; j < 8; j++) {
+        const n = pick('ab-]!', 7);
+        assert.equal(m.test(n), re.test(n), `glob ${JSON.stringify(g)} on ${JSON.stringify(n)}`);
+      }
+    }
+  });
+
+  test('a pathological glob is matched at once; an overlong target or a reversed range is refused', () => {
+    const names = Array.from({ length: 500 }, (_, i) => `${'a'.repeat(50)}-${i}`);
+    // These took seconds to hours with a backtracking regular expression.
+    for (const g of ['**************!', '*a'.repeat(30) + '!', '*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b']) {
+      assert.deepEqual(resolveTargets([g], names), { nodes: [], unknown: [g] });
+    }
+    assert.equal(compileGlob('a'.repeat(MAX_TARGET_LENGTH - 1) + '*').test('a'.repeat(200)), true);
+    assert.throws(() => compileGlob('*'.repeat(MAX_TARGET_LENGTH + 1)), {
+      code: 'E_BAD_REQUEST',
+      message: /target is 129 characters long, more than the 128 allowed/,
+    });
+    assert.throws(() => compileGlob('ant-[9-0]'), {
+      code: 'E_BAD_REQUEST',
+      message: /target "ant-\[9-0\]": range 9-0 is reversed/,
+    });
+    assert.ok(!isTarget('a'.repeat(MAX_TARGET_LENGTH + 1)));
+    assert.ok(isTarget('*'.repeat(MAX_TARGET_LENGTH)));
+  });
+
+  test('the stepwise resolution yields between chunks of names and ends with the same result', () => {
+    const names = Array.from({ length: 300 }, (_, i) => `ant-${i}`);
+    const targets = ['ant-1?', 'all', 'nope', 'ant-2*'];
+    const steps = resolveTargetsStepwise(targets, names);
+    let yields = 0;
+    let r = steps.next();
+    for (; !r.done; r = steps.next()) yields++;
+    assert.deepEqual(r.value, resolveTargets(targets, names));
+    assert.ok(yields >= 2 * Math.floor(300 / 64), `${yields} steps`);
   });
 
   test('node names and targets are checked against the contract pattern', () => {

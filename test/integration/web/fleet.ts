@@ -6,14 +6,16 @@
  */
 import type { Daemon } from '../../../src/daemon.js';
 import { simArgs, startTestDaemon, type TestDaemon } from '../../helpers/daemon.js';
+import type { Json } from '../../helpers/sim-config.js';
 
 export type Fleet = TestDaemon;
 
-/** Boot a daemon on a config of `names` (one sim node file each, 2 s stop grace). */
-export function startFleet(names: readonly string[]): Promise<Fleet> {
+/** Boot a daemon on a config of `names` (one sim node file each, 2 s stop grace), with optional manager settings. */
+export function startFleet(names: readonly string[], manager?: Json): Promise<Fleet> {
   return startTestDaemon({
     nodes: Object.fromEntries(names.map((n) => [n, {}])),
     template: { args: simArgs(), stop: { graceMs: 2000 } },
+    ...(manager !== undefined && { manager }),
   });
 }
 

@@ -1,35 +1,26 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { queryToken } from '../../../src/web/auth.js';
-import { registerWebRoutes } from '../../../src/web/routes.js';
+import { controlServerOf } from '../../../src/api/server.js';
+import { freePort } from '../api/tcp.js';
 import { startFleet, waitState, type Fleet } from './fleet.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const TOKEN = 'test-token-<&>';
 const SCREENSHOT = '/tmp/nodewarden-status.png';
+/** A name the browser resolves to loopback, as a DNS-rebinding attacker's name would be. */
+const REBOUND = 'rebound.nodewarden.test';
 
 /**
- * The control server enforces the bearer token (the API's job); this test app
- * does the same so the page is exercised as it is served over TCP: the token
- * arrives as `/?token=` and the page must pass it on to its EventSource.
+ * The status page as the daemon serves it over TCP (the real control server:
+ * generated token, Host and Origin guards): opened with the `?token=` that
+ * `nodewarden run` prints, it must pass the token on to its EventSource.
  */
-function requireToken(app: FastifyInstance): void {
-  app.addHook('onRequest', async (req, reply) => {
-    const header = req.headers.authorization;
-    const given = header?.startsWith('Bearer ') ? header.slice(7) : queryToken(req.method, req.url);
-    if (given !== TOKEN) await reply.code(401).send({ error: { code: 'E_AUTH', message: 'bad token' } });
-  });
-}
-
 describe('status page in a real browser', () => {
   let fleet: Fleet;
-  let app: FastifyInstance;
+  let pageUrl: string;
   let context: BrowserContext;
   let page: Page;
   let profileDir: string;
@@ -38,12 +29,11 @@ describe('status page in a real browser', () => {
 
   before(async () => {
     assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is required (apt-get install chromium)`);
-    fleet = await startFleet(['alpha', 'beta', 'gamma']);
-    app = Fastify();
-    requireToken(app);
-    registerWebRoutes(app, fleet.daemon);
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    fleet = await startFleet(['alpha', 'beta', 'gamma'], {
+      control: { http: { host: '127.0.0.1', port: await freePort() } },
+    });
+    pageUrl = controlServerOf(fleet.daemon)!.pageUrl!;
+    base = new URL(pageUrl).origin;
     profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-chromium-'));
     context = await chromium.launchPersistentContext(profileDir, {
       executablePath: CHROMIUM,
@@ -57,6 +47,7 @@ describe('status page in a real browser', () => {
         '--disable-background-networking',
         '--disable-component-update',
         '--disable-sync',
+        `--host-resolver-rules=MAP ${REBOUND} 127.0.0.1`,
       ],
       viewport: { width: 1280, height: 800 },
     });
@@ -70,7 +61,6 @@ describe('status page in a real browser', () => {
 
   after(async () => {
     await context?.close();
-    await app?.close();
     await fleet?.close();
     if (profileDir) fs.rmSync(profileDir, { recursive: true, force: true });
   });
@@ -80,8 +70,31 @@ describe('status page in a real browser', () => {
     assert.equal(res.status(), 401);
   });
 
+  test('a DNS name rebound to loopback gets no page and no stream, even with the token', async () => {
+    const rebound = new URL(pageUrl);
+    rebound.hostname = REBOUND;
+    // A page of its own: the refusal is expected here, not a problem of the status page.
+    const attacker = await context.newPage();
+    try {
+      const res = await attacker.goto(rebound.href);
+      assert.equal(res?.status(), 421);
+      assert.match((await attacker.textContent('body')) ?? '', /E_HOST_NOT_ALLOWED/);
+      // The rebound page's own script: to the browser these are same-origin requests.
+      const token = new URL(pageUrl).searchParams.get('token')!;
+      const statuses = await attacker.evaluate<number[]>(`Promise.all([
+        fetch('/api/stream?token=${token}').then((r) => r.status),
+        fetch('/api/nodes/all/stop', { method: 'POST' }).then((r) => r.status),
+        fetch('/api/shutdown', { method: 'POST', headers: { authorization: 'Bearer ${token}' } }).then((r) => r.status),
+      ])`);
+      assert.deepEqual(statuses, [421, 421, 421]);
+      assert.equal(fleet.daemon.supervisor.runner('alpha')!.snapshot().state, 'running');
+    } finally {
+      await attacker.close();
+    }
+  });
+
   test('shows every node with its state, the host and the counts, live', async () => {
-    await page.goto(`${base}/?token=${encodeURIComponent(TOKEN)}`);
+    await page.goto(pageUrl);
     for (const n of ['alpha', 'beta', 'gamma']) {
       await page.waitForSelector(`tr[data-node="${n}"][data-state="running"]`);
     }

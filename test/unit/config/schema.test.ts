@@ -27,7 +27,7 @@ describe('nodewarden.json', () => {
     assert.deepEqual(m.log, { level: 'info', maxBytes: 20 * 1024 * 1024, backups: 5 });
     assert.deepEqual(m.control, {
       socket: path.join(dir, 'state', 'nodewarden.sock'),
-      http: { host: '127.0.0.1', port: null, token: null },
+      http: { host: '127.0.0.1', port: null, token: null, allowedHosts: [] },
     });
     assert.deepEqual(m.sampling, { intervalMs: 5000 });
     assert.deepEqual(m.startup, { concurrency: 8, intervalMs: 250 });
@@ -90,7 +90,7 @@ describe('nodewarden.json', () => {
     });
     const m = load(dir).manager;
     assert.equal(m.control.socket, path.join(dir, 'run/nw.sock'));
-    assert.deepEqual(m.control.http, { host: '127.0.0.1', port: 8787, token: 'abc' });
+    assert.deepEqual(m.control.http, { host: '127.0.0.1', port: 8787, token: 'abc', allowedHosts: [] });
     assert.equal(m.startup.concurrency, 0);
     assert.deepEqual(m.alerts.on, ['fatal']);
     assert.deepEqual(m.alerts.email.smtp, {
