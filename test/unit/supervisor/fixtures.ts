@@ -103,6 +103,8 @@ export function show(e: Effect): string {
       return `spawn(${e.cause})`;
     case 'watch':
       return `watch(${e.identity.pid})`;
+    case 'settle':
+      return `settle(${e.pid})`;
     case 'signalGroup':
       return `signalGroup(${e.pid},${e.signal})`;
     case 'killTree':
