@@ -336,7 +336,7 @@ export class NodeRunner {
     if (!before || before.pid !== pid || !this.deps.driver.identify) return;
     // null: the process is gone; we don't record anything here, its exit report will.
     const now = this.deps.driver.identify(before);
-    if (!now || !this.slot.reidentify(now)) return;
+    if (!now || sameList(now.argv, before.argv) || !this.slot.reidentify(now)) return;
     this.deps.onProcess?.(now, this.processRunHash);
   }
 
@@ -365,6 +365,10 @@ export class NodeRunner {
 /** Effects performed before the transition is told on the bus (see `step`). */
 function isEarly(e: Effect): boolean {
   return e.type === 'watch' || e.type === 'spawn';
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function pidOf(s: NodeState): number | null {
