@@ -166,17 +166,29 @@ export class Supervisor {
    */
   boot(persisted: ReadonlyMap<string, PersistedNode>): void {
     const toStart: string[] = [];
+    // Processes recorded for some node: a lock found elsewhere never lends one to a second node.
+    const seen = new Map<string, { alive: boolean; argv: readonly string[] | null }>();
+    const taken = new Set<number>();
+    for (const [name, p] of persisted) {
+      if (!p.identity) continue;
+      const s = this.deps.inspect(p.identity);
+      seen.set(name, s);
+      if (s.alive) taken.add(p.identity.pid);
+    }
     for (const [name, e] of this.entries) {
       const p = persisted.get(name);
       if (p?.held) e.runner.hold();
-      const seen = p?.identity ? this.deps.inspect(p.identity) : null;
+      const recorded = seen.get(name);
+      const lock = this.deps.nodeLock?.(e.spec) ?? null;
+      const lockIsOther = lock !== null && lock.holder.pid !== p?.identity?.pid && taken.has(lock.holder.pid);
       const verdict = judgeSurvivor({
         spec: e.spec,
         recorded: p,
-        recordedAlive: seen?.alive ? { argv: seen.argv } : null,
-        lock: this.deps.nodeLock?.(e.spec) ?? null,
+        recordedAlive: recorded?.alive ? { argv: recorded.argv } : null,
+        lock: lockIsOther ? null : lock,
       });
       const wantsRun = (p ? p.desired === 'running' : e.spec.autostart) && !p?.held;
+      if (verdict.kind !== 'none') taken.add(verdict.identity.pid);
       if (verdict.kind === 'adopt') {
         e.runner.adopt(verdict.identity, { runHash: verdict.runHash, details: verdict.details });
         this.deps.claimNodeLock?.(e.spec, verdict.identity, verdict.runHash);
@@ -197,9 +209,9 @@ export class Supervisor {
     // Survivors of nodes that are no longer configured at all.
     for (const [name, p] of persisted) {
       if (this.entries.has(name) || !p.identity) continue;
-      const seen = this.deps.inspect(p.identity);
-      if (seen.alive) {
-        const identity = { ...p.identity, argv: seen.argv ?? p.identity.argv };
+      const s = seen.get(name);
+      if (s?.alive) {
+        const identity = { ...p.identity, argv: s.argv ?? p.identity.argv };
         this.deps.logger.warn(`reaping survivor of ${name} (pid ${identity.pid}): node removed from config`);
         this.retire(name, identity, p.runHash);
       } else this.deps.bus.emitProcess({ node: name, identity: null, runHash: null });

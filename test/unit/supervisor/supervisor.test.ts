@@ -176,6 +176,19 @@ describe('Supervisor boot', () => {
     assert.equal(s.driver.last.opts?.spec.name, 'b');
   });
 
+  test("a process recorded for one node is never adopted by another through that node's lock", async () => {
+    const a = spec('a');
+    const b = spec('b');
+    const p = identity(4242);
+    const locks = { [b.dataDir]: { holder: p, runHash: 'hash-1', foreignManager: null } };
+    const s = setup([b, a], { alive: [p], locks });
+    const sup = await s.supervisor;
+    sup.boot(new Map([['a', persisted({ identity: p })]]));
+    assert.equal(sup.runner('a')!.snapshot().pid, 4242);
+    assert.equal(s.of('b', 'adopted').length, 0);
+    assert.equal(s.driver.last.opts?.spec.name, 'b', 'b is started instead');
+  });
+
   test('the survivor of a node removed from the config is reaped through a runner of its own', async () => {
     const old = identity(4242);
     const s = setup([spec('a')], { alive: [old] });
