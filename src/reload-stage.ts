@@ -48,7 +48,13 @@ export class ReloadStage implements ReloadStaging {
   private async prepareFifos(specs: readonly NodeSpec[], issues: ConfigIssue[]): Promise<void> {
     if (specs.length === 0) return;
     const dir = path.join(this.stateDir, 'fifo');
-    if (!fs.existsSync(dir)) this.mkdirs(dir);
+    try {
+      if (!fs.existsSync(dir)) this.mkdirs(dir);
+    } catch (err) {
+      for (const spec of specs)
+        issues.push(issue(spec.file, '', `cannot make the node's log pipe in ${dir}: ${message(err)}`));
+      return;
+    }
     try {
       this.fifos.push(...(await ensureFifos(specs.map((s) => fifoPath(this.stateDir, s.name)))));
       return;

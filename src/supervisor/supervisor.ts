@@ -282,7 +282,13 @@ export class Supervisor {
     });
 
     // STAGE: nothing below touches a node until every preparation succeeded.
-    const issues = staging ? await staging.prepare(added, changed) : [];
+    let issues: ConfigIssue[];
+    try {
+      issues = staging ? await staging.prepare(added, changed) : [];
+    } catch (err) {
+      await staging?.rollback();
+      throw err;
+    }
     const logs = new Map<string, NodeLog>();
     if (issues.length === 0) {
       const opened = await Promise.allSettled(added.map((spec) => this.deps.openLog(spec)));
