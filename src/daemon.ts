@@ -12,7 +12,8 @@ import { systemClock, type Clock } from './supervisor/clock.js';
 import type { ProcessDriver } from './supervisor/driver.js';
 import { ExecDriver } from './supervisor/exec-driver.js';
 import { acquireManagerLock, type HeldLock } from './supervisor/lock.js';
-import { isAlive, readCmdline } from './supervisor/proc.js';
+import { claimNodeLock, inspectProcess, readNodeLockFacts } from './supervisor/survivor-facts.js';
+import { ReloadStage } from './reload-stage.js';
 import { Supervisor, type PersistedNode, type ReloadDiff } from './supervisor/supervisor.js';
 import { VERSION } from './version.js';
 import { metricsFor } from './metrics/registry.js';
@@ -65,7 +66,8 @@ export interface Watcher {
 
 /**
  * Assemble and start nodewarden: config → lock → logger → store → bus →
- * supervisor, then re-adopt survivors and start what should run. Throws
+ * supervisor → control API, then re-adopt survivors (reaping those that no
+ * longer match in the background) and start what should run. Throws
  * ConfigError (nothing started) or a NodewardenError (E_LOCKED …).
  */
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
@@ -143,10 +145,9 @@ async function buildSupervisor(
         logger: deps.logger,
         clock: deps.clock,
       }),
-    inspect: (id) => {
-      const alive = isAlive(id.pid, id.startTime);
-      return { alive, argv: alive ? readCmdline(id.pid) : null };
-    },
+    inspect: inspectProcess,
+    nodeLock: (spec) => readNodeLockFacts(spec.dataDir),
+    claimNodeLock: (spec, identity, runHash) => claimNodeLock(spec, identity, runHash, deps.logger),
   });
 }
 
@@ -178,20 +179,22 @@ async function boot(p: Parts): Promise<Daemon> {
   let pruneTimer = p.clock.setTimer(60_000, prune);
 
   let reloadChain: Promise<void> = Promise.resolve();
+  // All or nothing: validate, then prepare everything the change needs, then apply.
+  // A failure at either step changes nothing and is recorded as config_error.
   const reloadOnce = async (): Promise<ReloadOutcome> => {
-    let next: LoadedConfig;
+    let phase: 'validate' | 'prepare' = 'validate';
     try {
-      next = loadConfig(p.configDir, { secrets: store.secrets });
+      const next = loadConfig(p.configDir, { secrets: store.secrets });
+      phase = 'prepare';
+      const diff = await supervisor.reload(next, new ReloadStage(next.manager.stateDir));
+      bus.emit({ node: null, type: 'config_reloaded', details: { ...diff } });
+      return { ok: true, diff };
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       const problems = formatIssues(err.issues, p.configDir).split('\n').filter(Boolean);
-      bus.emit({ node: null, type: 'config_error', details: { problems } });
+      bus.emit({ node: null, type: 'config_error', details: { problems, phase } });
       return { ok: false, problems };
     }
-    await ensureFifos(next.nodes.map((n) => fifoPath(next.manager.stateDir, n.name)));
-    const diff = await supervisor.reload(next);
-    bus.emit({ node: null, type: 'config_reloaded', details: { ...diff } });
-    return { ok: true, diff };
   };
   const observations = new Observations();
   const watchers: Watcher[] = [];
@@ -257,19 +260,9 @@ async function boot(p: Parts): Promise<Daemon> {
   attachAlerter(daemon);
   attachResources(daemon);
 
-  const persisted = new Map<string, PersistedNode>();
-  for (const [name, rec] of store.loadNodes()) {
-    const spec = supervisor.spec(name);
-    persisted.set(name, {
-      desired: rec.desired ?? (spec && !spec.autostart ? 'stopped' : 'running'),
-      held: rec.held,
-      identity: rec.process,
-      runHash: rec.runHash,
-    });
-  }
-  await supervisor.boot(persisted);
-
-  // CONTROL: the control server starts last, once every node is accounted for.
+  // CONTROL: the control server comes up before any node is touched, so a
+  // failure here leaves every survivor as it is, and status answers while
+  // survivors are being reaped.
   try {
     const control = await startControlServer(daemon);
     daemon.addWatcher({ name: 'control server', stop: () => control.close() });
@@ -280,6 +273,20 @@ async function boot(p: Parts): Promise<Daemon> {
     await supervisor.shutdown({ keepNodes: true });
     throw err;
   }
+
+  // Synchronous: no request is served between the control server's start and
+  // the adoption of every survivor; reaps run on in the nodes' runners.
+  const persisted = new Map<string, PersistedNode>();
+  for (const [name, rec] of store.loadNodes()) {
+    const spec = supervisor.spec(name);
+    persisted.set(name, {
+      desired: rec.desired ?? (spec && !spec.autostart ? 'stopped' : 'running'),
+      held: rec.held,
+      identity: rec.process,
+      runHash: rec.runHash,
+    });
+  }
+  supervisor.boot(persisted);
 
   return daemon;
 }

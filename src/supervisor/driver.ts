@@ -51,6 +51,13 @@ export interface ProcessDriver {
   /** SIGKILL the process group and every descendant of pid (also those that left the group). */
   killTree(pid: number, pgid: number): Promise<void>;
   /**
+   * The identity of a live process as it is now: after its exec chain has
+   * settled (a wrapper that `exec`s the node binary keeps the pid and start
+   * time but changes argv). Null when that exact process is gone. Optional: a
+   * driver without it keeps the identity it reported at spawn.
+   */
+  identify?(identity: ProcessIdentity): ProcessIdentity | null;
+  /**
    * The manager is leaving its processes running (`shutdown --keep-nodes`):
    * hold nothing that would keep the manager's process alive on their account.
    */

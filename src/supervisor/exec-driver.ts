@@ -80,7 +80,12 @@ export class ExecDriver implements ProcessDriver {
     }
     try {
       const proc = await this.start(spec, outputFd, uid, gid);
-      lock?.update({ pid: proc.pid, startTime: proc.startTime, managerPid: process.pid });
+      lock?.update({
+        pid: proc.pid,
+        startTime: proc.startTime,
+        managerPid: process.pid,
+        runHash: spec.runHash,
+      });
       proc.exited.then(() => lock?.release()).catch(() => undefined);
       return proc;
     } catch (err) {
@@ -167,6 +172,14 @@ export class ExecDriver implements ProcessDriver {
       if (performance.now() > deadline) return argv;
       await new Promise((r) => setTimeout(r, 1));
     }
+  }
+
+  /** Re-reads argv from /proc once the exec chain has settled; null if that process is gone. */
+  identify(identity: ProcessIdentity): ProcessIdentity | null {
+    const argv = readCmdline(identity.pid);
+    // Checked after the read: a pid reused in between must not lend its argv.
+    if (argv === null || !isAlive(identity.pid, identity.startTime)) return null;
+    return { ...identity, argv };
   }
 
   watch(identity: ProcessIdentity): Promise<ExitInfo> {

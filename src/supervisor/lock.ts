@@ -23,6 +23,8 @@ export interface LockOwner {
   readonly startTime: string;
   /** The manager that wrote it (node locks only). */
   readonly managerPid?: number;
+  /** Run hash of the config the node was started with (node locks only): survives a lost database. */
+  readonly runHash?: string;
 }
 
 export interface HeldLock {

@@ -59,7 +59,15 @@ export function beginStop(
 ): Transition {
   const escalated = opts.escalate ?? false;
   return {
-    next: { kind: 'stopping', since: ctx.now, pid, escalated, then, pauseDetails: opts.pauseDetails ?? null },
+    next: {
+      kind: 'stopping',
+      since: ctx.now,
+      pid,
+      escalated,
+      then,
+      pauseDetails: opts.pauseDetails ?? null,
+      reap: null,
+    },
     effects: [...(opts.pre ?? []), ...(pid === null ? [] : stopEffects(ctx, pid, escalated))],
   };
 }
@@ -72,7 +80,11 @@ export function stopWithoutProcess(ctx: MachineContext, from: NodeState['kind'])
   };
 }
 
-/** STOPPING -> STOPPED | STARTING | PAUSED: the process we were stopping is gone (or never spawned). */
+/**
+ * STOPPING -> STOPPED | STARTING | PAUSED: the process we were stopping is gone
+ * (or never spawned). The end of a reaped survivor is told as `orphan_reaped`
+ * (instead of `stopped`), before whatever comes next.
+ */
 export function finishStop(
   ctx: MachineContext,
   s: Extract<NodeState, { kind: 'stopping' }>,
@@ -80,20 +92,23 @@ export function finishStop(
   error: string | null = null,
 ): Transition {
   const ended = { code: exit?.code ?? null, signal: exit?.signal ?? null, escalated: s.escalated };
+  const reaped: Effect[] = s.reap
+    ? [emit(ctx, 'orphan_reaped', s.reap.reason, { ...s.reap.details, ...ended })]
+    : [];
   switch (s.then) {
     case 'stop':
       return {
         next: { kind: 'stopped', since: ctx.now },
-        effects: [emit(ctx, 'stopped', null, error ? { ...ended, error } : ended)],
+        effects: s.reap ? reaped : [emit(ctx, 'stopped', null, error ? { ...ended, error } : ended)],
       };
     case 'restart':
       // the `restarting` event went out when the restart was asked for
-      return spawnNow(ctx, 0, 'restart');
+      return spawnNow(ctx, 0, 'restart', reaped);
     case 'pause': {
       const details = s.pauseDetails ?? {};
       return {
         next: { kind: 'paused', since: ctx.now, details },
-        effects: [emit(ctx, 'paused', 'pressure', details)],
+        effects: [...reaped, emit(ctx, 'paused', 'pressure', details)],
       };
     }
   }

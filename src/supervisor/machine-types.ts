@@ -52,6 +52,8 @@ export type NodeState =
       readonly then: StopThen;
       /** The `paused` event's details, when `then` is 'pause'. */
       readonly pauseDetails: Readonly<Record<string, unknown>> | null;
+      /** Set when the process is a survivor of a previous manager being reaped: its end is `orphan_reaped`. */
+      readonly reap: ReapInfo | null;
     }
   | {
       readonly kind: 'exited';
@@ -69,6 +71,12 @@ export type NodeState =
       readonly retryAt: number | null;
     }
   | { readonly kind: 'paused'; readonly since: number; readonly details: Readonly<Record<string, unknown>> };
+
+/** Why a survivor is being reaped, and what its `orphan_reaped` event will say. */
+export interface ReapInfo {
+  readonly reason: string;
+  readonly details: Readonly<Record<string, unknown>>;
+}
 
 /** Everything that can happen to a node: operator/policy commands and facts reported by the runner. */
 export type Input =
@@ -88,7 +96,20 @@ export type Input =
   | { readonly type: 'startWindowElapsed' }
   | { readonly type: 'retryDue' }
   | { readonly type: 'graceElapsed' }
-  | { readonly type: 'adopt'; readonly identity: ProcessIdentity }
+  /** A survivor of a previous manager that matches its config: watched, not spawned. */
+  | {
+      readonly type: 'adopt';
+      readonly identity: ProcessIdentity;
+      /** Evidence for the `adopted` event (where the identity came from, a hold, a changed config). */
+      readonly details?: Readonly<Record<string, unknown>>;
+    }
+  /** A survivor of a previous manager that must go: stopped like any node, then recorded `orphan_reaped`. */
+  | {
+      readonly type: 'reap';
+      readonly identity: ProcessIdentity;
+      readonly reason: string;
+      readonly details?: Readonly<Record<string, unknown>>;
+    }
   | { readonly type: 'kill' }
   | { readonly type: 'hold' }
   | { readonly type: 'release' };
@@ -109,6 +130,7 @@ export const INPUT_TYPES = [
   'retryDue',
   'graceElapsed',
   'adopt',
+  'reap',
   'kill',
   'hold',
   'release',
@@ -151,6 +173,11 @@ export type Effect =
   | { readonly type: 'spawn'; readonly cause: SpawnCause }
   /** Watch an adopted process until it is gone. */
   | { readonly type: 'watch'; readonly identity: ProcessIdentity }
+  /**
+   * The start window is over and the exec chain of `pid` has settled (a
+   * wrapper has exec'ed the node binary): read and record what it is now.
+   */
+  | { readonly type: 'settle'; readonly pid: number }
   | { readonly type: 'signalGroup'; readonly pid: number; readonly signal: NodeJS.Signals }
   | { readonly type: 'killTree'; readonly pid: number }
   | { readonly type: 'setTimer'; readonly name: TimerName; readonly ms: number }

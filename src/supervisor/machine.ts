@@ -74,6 +74,7 @@ const idle = {
   startWindowElapsed: illegal,
   graceElapsed: illegal,
   adopt: illegal,
+  reap: illegal,
   // -> STOPPED: a second shutdown signal finds nothing to kill
   kill: (s: NodeState, _i: Input, ctx: MachineContext) => stopWithoutProcess(ctx, s.kind),
 } as const;
@@ -104,11 +105,28 @@ export const machine: Table = {
       effects: [
         { type: 'watch', identity: i.identity },
         emit(ctx, 'adopted', null, {
+          ...(i.details ?? {}),
           pid: i.identity.pid,
           pgid: i.identity.pgid,
           argv: [...i.identity.argv],
         }),
       ],
+    }),
+    // STOPPED -> STOPPING: a survivor that no longer matches its config, stopped like any node
+    reap: (_s, i, ctx) => ({
+      next: {
+        kind: 'stopping',
+        since: ctx.now,
+        pid: i.identity.pid,
+        escalated: false,
+        then: 'stop',
+        pauseDetails: null,
+        reap: {
+          reason: i.reason,
+          details: { ...(i.details ?? {}), pid: i.identity.pid, argv: [...i.identity.argv] },
+        },
+      },
+      effects: [{ type: 'watch', identity: i.identity }, ...stopEffects(ctx, i.identity.pid, false)],
     }),
     kill: ignore,
     hold: ignore,
@@ -150,6 +168,7 @@ export const machine: Table = {
     retryDue: illegal,
     graceElapsed: illegal,
     adopt: illegal,
+    reap: illegal,
     kill: (s, _i, ctx) => beginStop(ctx, s.pid, 'stop', { escalate: true }), // STARTING -> STOPPING (SIGKILL)
     hold: ignore,
     release: ignore,
@@ -174,6 +193,7 @@ export const machine: Table = {
     retryDue: illegal,
     graceElapsed: illegal,
     adopt: illegal,
+    reap: illegal,
     kill: (s, _i, ctx) => beginStop(ctx, s.pid, 'stop', { escalate: true }), // RUNNING -> STOPPING (SIGKILL)
     hold: ignore,
     release: ignore,
@@ -230,6 +250,7 @@ export const machine: Table = {
         ? illegal(s, i, ctx)
         : { next: { ...s, escalated: true }, effects: [{ type: 'killTree', pid: s.pid }] },
     adopt: illegal,
+    reap: illegal,
     // a second shutdown signal: SIGKILL now, and nothing comes back afterwards
     kill: (s) => {
       const next = { ...s, escalated: true, then: 'stop' as const, pauseDetails: null };
@@ -295,7 +316,7 @@ export const machine: Table = {
 function toRunning(s: StateOf<'starting'>, pid: number, ctx: MachineContext): Transition {
   return {
     next: { kind: 'running', since: ctx.now, pid, spawnAt: s.since, attempt: s.attempt, adopted: false },
-    effects: [emit(ctx, 'started', null, { pid, attempt: s.attempt })],
+    effects: [{ type: 'settle', pid }, emit(ctx, 'started', null, { pid, attempt: s.attempt })],
   };
 }
 

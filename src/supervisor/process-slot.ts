@@ -94,6 +94,18 @@ export class ProcessSlot {
       .catch((err) => this.reports.broken(err));
   }
 
+  /**
+   * Replace the live process's identity with what it is now (same pid and
+   * start time, argv after an exec). False if that is not the live process.
+   */
+  reidentify(identity: ProcessIdentity): boolean {
+    const cur = this.current;
+    if (!cur?.identity || cur.identity.pid !== identity.pid || cur.identity.startTime !== identity.startTime)
+      return false;
+    this.current = { ...cur, identity };
+    return true;
+  }
+
   /** Signal the process group of `pid` if it is the live process; false if it is not. */
   signal(pid: number, signal: NodeJS.Signals): boolean {
     const id = this.live(pid);

@@ -23,8 +23,12 @@ export interface NodeRunnerDeps {
   logger?: Logger;
   /** Throw on an illegal transition (tests) instead of logging it. */
   strict?: boolean;
-  /** Told the identity of each new process, and null once it is gone (crash-safety records). */
-  onProcess?: (identity: ProcessIdentity | null) => void;
+  /**
+   * Told the identity of each new process (again once its exec chain has
+   * settled), with the run hash of the config it runs, and null once it is
+   * gone (crash-safety records).
+   */
+  onProcess?: (identity: ProcessIdentity | null, runHash: string | null) => void;
 }
 
 /** A node as status, metrics and the control API see it. */
@@ -74,6 +78,8 @@ export class NodeRunner {
   private idleWaiters: Array<() => void> = [];
   private sinceWall: number;
   private restarts = 0;
+  /** Run hash of the config the current process was started with (an adopted one: as recorded). */
+  private processRunHash: string | null = null;
   private lastEvent: NodewardenEvent | null = null;
   private readonly logger: Logger;
   private readonly random: () => number;
@@ -92,12 +98,12 @@ export class NodeRunner {
       () => deps.clock.wallNow(),
       {
         spawned: (identity) => {
-          this.deps.onProcess?.(identity);
+          this.deps.onProcess?.(identity, this.processRunHash);
           this.dispatch({ type: 'spawned', identity });
         },
         spawnFailed: (error) => this.dispatch({ type: 'spawnFailed', error }),
         exited: (exit) => {
-          this.deps.onProcess?.(null);
+          this.deps.onProcess?.(null, null);
           this.dispatch({ type: 'processExited', code: exit.code, signal: exit.signal });
         },
         broken: (err) => {
@@ -154,9 +160,32 @@ export class NodeRunner {
     this.dispatch({ type: 'kill' });
   }
 
-  /** Take over a survivor of a previous manager (same pid, start time and argv). */
-  adopt(identity: ProcessIdentity): void {
-    this.dispatch({ type: 'adopt', identity });
+  /**
+   * Take over a survivor of a previous manager (same pid and start time).
+   * `runHash` is the config it was started with, as recorded (default: the
+   * current one); `details` go into the `adopted` event.
+   */
+  adopt(
+    identity: ProcessIdentity,
+    opts: { runHash?: string | null; details?: Record<string, unknown> } = {},
+  ): void {
+    if (this.state.kind === 'stopped') this.processRunHash = opts.runHash ?? this.spec.runHash;
+    this.dispatch({ type: 'adopt', identity, ...(opts.details ? { details: opts.details } : {}) });
+  }
+
+  /**
+   * Stop a survivor of a previous manager that no longer matches its config,
+   * through the same stopping state as any stop (signal, grace, killTree);
+   * resolves once it is gone. Its end is recorded `orphan_reaped` with `reason`.
+   */
+  reap(
+    identity: ProcessIdentity,
+    reason: string,
+    opts: { runHash?: string | null; details?: Record<string, unknown> } = {},
+  ): Promise<void> {
+    if (this.state.kind === 'stopped') this.processRunHash = opts.runHash ?? null;
+    this.dispatch({ type: 'reap', identity, reason, ...(opts.details ? { details: opts.details } : {}) });
+    return this.whenIdle();
   }
 
   /** Suspend every automatic action (maintenance) until `release`. */
@@ -272,11 +301,14 @@ export class NodeRunner {
   private perform(e: Effect): void {
     switch (e.type) {
       case 'spawn':
+        this.processRunHash = this.spec.runHash;
         return this.slot.spawn(() => ({ spec: this.spec, outputFd: this.deps.outputFd() }));
       case 'watch':
         this.slot.watch(e.identity);
-        this.deps.onProcess?.(e.identity);
+        this.deps.onProcess?.(e.identity, this.processRunHash);
         return;
+      case 'settle':
+        return this.settle(e.pid);
       case 'signalGroup':
         try {
           this.slot.signal(e.pid, e.signal);
@@ -296,6 +328,16 @@ export class NodeRunner {
       case 'internalError':
         return this.internalError(e.message);
     }
+  }
+
+  /** Re-read and record the identity of the live process once its exec chain has settled. */
+  private settle(pid: number): void {
+    const before = this.slot.identity();
+    if (!before || before.pid !== pid || !this.deps.driver.identify) return;
+    // null: the process is gone; we don't record anything here, its exit report will.
+    const now = this.deps.driver.identify(before);
+    if (!now || sameList(now.argv, before.argv) || !this.slot.reidentify(now)) return;
+    this.deps.onProcess?.(now, this.processRunHash);
   }
 
   private internalError(message: string, cause?: unknown): void {
@@ -323,6 +365,10 @@ export class NodeRunner {
 /** Effects performed before the transition is told on the bus (see `step`). */
 function isEarly(e: Effect): boolean {
   return e.type === 'watch' || e.type === 'spawn';
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function pidOf(s: NodeState): number | null {

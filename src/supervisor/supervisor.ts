@@ -1,8 +1,10 @@
-import type { LoadedConfig, ManagerConfig, NodeSpec } from '../config/types.js';
+import { ConfigError, issue } from '../config/issues.js';
+import type { ConfigIssue, LoadedConfig, ManagerConfig, NodeSpec } from '../config/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { RestartReason } from '../events/types.js';
 import type { Logger } from '../logger.js';
 import type { Clock } from './clock.js';
+import { judgeSurvivor, retiredSpec, type NodeLockFacts } from './adoption.js';
 import type { ProcessDriver, ProcessIdentity } from './driver.js';
 import { StartPacer } from './pacer.js';
 import { NodeRunner, type NodeSnapshot } from './runner.js';
@@ -41,7 +43,24 @@ export interface SupervisorDeps {
   openLog(spec: NodeSpec): Promise<NodeLog>;
   /** Is this exact process (pid + start time) still alive, and what is its argv? */
   inspect(identity: ProcessIdentity): { alive: boolean; argv: readonly string[] | null };
+  /** The live node process the lock in the node's dataDir names (absent: locks are not consulted). */
+  nodeLock?(spec: NodeSpec): NodeLockFacts | null;
+  /** Make an adopted node's lock name this manager (absent: locks are left as they are). */
+  claimNodeLock?(spec: NodeSpec, identity: ProcessIdentity, runHash: string): void;
   random?: () => number;
+}
+
+/**
+ * The staging step of a reload: everything the new and changed nodes need
+ * before any running node is touched (log FIFOs, dataDirs, the directories of
+ * rendered files, users). It reports problems instead of throwing and can
+ * undo what it created, so a refused reload leaves nothing behind.
+ */
+export interface ReloadStaging {
+  /** Prepare; every problem found, as config issues naming the node file and key. */
+  prepare(added: readonly NodeSpec[], changed: readonly NodeSpec[]): Promise<ConfigIssue[]>;
+  /** Remove what `prepare` created. */
+  rollback(): Promise<void>;
 }
 
 /** Result of applying a new configuration. */
@@ -74,6 +93,10 @@ export class Supervisor {
   private readonly pacer: StartPacer;
   private readonly offState: () => void;
   private shuttingDown = false;
+  /** Nodes being reaped at boot that start (paced) once their survivor is gone. */
+  private readonly startAfterReap = new Set<string>();
+  /** Runners reaping survivors of nodes no longer configured (not in status). */
+  private readonly retired = new Map<string, NodeRunner>();
 
   /** Build a supervisor for a loaded configuration, opening every node's log. */
   static async create(config: LoadedConfig, deps: SupervisorDeps): Promise<Supervisor> {
@@ -98,6 +121,9 @@ export class Supervisor {
     // A paced launch frees its slot once the node settles one way or another.
     this.offState = deps.bus.on('state', (s) => {
       if (s.to !== 'starting') this.pacer.settled(s.node);
+      // A reaped survivor is gone: the node takes its turn like any other start.
+      if (s.from === 'stopping' && this.startAfterReap.delete(s.node) && s.to === 'stopped')
+        this.pacer.enqueue([s.node]);
     });
   }
 
@@ -133,38 +159,63 @@ export class Supervisor {
 
   /**
    * First start of a manager: re-adopt the survivors of the previous run that
-   * still match their config, reap those that do not, restore held and stopped
-   * intents, then start (paced) every node that should run and does not.
+   * still match their config (or are held), begin reaping those that do not,
+   * restore held and stopped intents, then queue (paced) every node that should
+   * run and does not. Never waits: a reap runs in the node's runner (status
+   * shows it `stopping`) and its node is queued once the survivor is gone.
    */
-  async boot(persisted: ReadonlyMap<string, PersistedNode>): Promise<void> {
+  boot(persisted: ReadonlyMap<string, PersistedNode>): void {
     const toStart: string[] = [];
-    const reaping: Promise<void>[] = [];
+    // Processes recorded for some node: a lock found elsewhere never lends one to a second node.
+    const seen = new Map<string, { alive: boolean; argv: readonly string[] | null }>();
+    const taken = new Set<number>();
+    for (const [name, p] of persisted) {
+      if (!p.identity) continue;
+      const s = this.deps.inspect(p.identity);
+      seen.set(name, s);
+      if (s.alive) taken.add(p.identity.pid);
+    }
     for (const [name, e] of this.entries) {
       const p = persisted.get(name);
       if (p?.held) e.runner.hold();
-      const identity = p?.identity ?? null;
-      if (identity) {
-        const seen = this.deps.inspect(identity);
-        if (seen.alive) {
-          const sameArgv = seen.argv !== null && sameList(seen.argv, identity.argv);
-          if (sameArgv && p?.runHash === e.spec.runHash) {
-            e.runner.adopt(identity);
-            continue;
-          }
-          reaping.push(this.reap(name, identity, sameArgv ? 'config changed' : 'argv differs'));
-        }
+      const recorded = seen.get(name);
+      const lock = this.deps.nodeLock?.(e.spec) ?? null;
+      const lockIsOther = lock !== null && lock.holder.pid !== p?.identity?.pid && taken.has(lock.holder.pid);
+      const verdict = judgeSurvivor({
+        spec: e.spec,
+        recorded: p,
+        recordedAlive: recorded?.alive ? { argv: recorded.argv } : null,
+        lock: lockIsOther ? null : lock,
+      });
+      const wantsRun = (p ? p.desired === 'running' : e.spec.autostart) && !p?.held;
+      if (verdict.kind !== 'none') taken.add(verdict.identity.pid);
+      if (verdict.kind === 'adopt') {
+        e.runner.adopt(verdict.identity, { runHash: verdict.runHash, details: verdict.details });
+        this.deps.claimNodeLock?.(e.spec, verdict.identity, verdict.runHash);
+        continue;
       }
-      const wantsRun = p ? p.desired === 'running' : e.spec.autostart;
-      if (wantsRun && !p?.held) toStart.push(name);
+      if (verdict.kind === 'reap') {
+        this.deps.logger.warn(`reaping survivor of ${name} (pid ${verdict.identity.pid}): ${verdict.reason}`);
+        if (wantsRun) this.startAfterReap.add(name);
+        void e.runner.reap(verdict.identity, verdict.reason, {
+          runHash: verdict.runHash,
+          details: verdict.details,
+        });
+        continue;
+      }
+      if (verdict.note) this.deps.logger.warn(`${name}: not adopted: ${verdict.note}`);
+      if (wantsRun) toStart.push(name);
     }
     // Survivors of nodes that are no longer configured at all.
     for (const [name, p] of persisted) {
       if (this.entries.has(name) || !p.identity) continue;
-      if (this.deps.inspect(p.identity).alive)
-        reaping.push(this.reap(name, p.identity, 'node removed from config'));
-      else this.deps.bus.emitProcess({ node: name, identity: null, runHash: null });
+      const s = seen.get(name);
+      if (s?.alive) {
+        const identity = { ...p.identity, argv: s.argv ?? p.identity.argv };
+        this.deps.logger.warn(`reaping survivor of ${name} (pid ${identity.pid}): node removed from config`);
+        this.retire(name, identity, p.runHash);
+      } else this.deps.bus.emitProcess({ node: name, identity: null, runHash: null });
     }
-    await Promise.all(reaping);
     this.pacer.enqueue(toStart);
   }
 
@@ -173,6 +224,7 @@ export class Supervisor {
     for (const n of names) {
       const e = this.must(n);
       this.pacer.cancel(n);
+      this.startAfterReap.delete(n);
       this.intent(n, 'running');
       e.runner.start();
     }
@@ -184,6 +236,7 @@ export class Supervisor {
       names.map((n) => {
         const e = this.must(n);
         this.pacer.cancel(n);
+        this.startAfterReap.delete(n);
         this.intent(n, 'stopped');
         return e.runner.stop();
       }),
@@ -193,6 +246,7 @@ export class Supervisor {
   restart(names: readonly string[], reason: RestartReason = 'manual'): void {
     for (const n of names) {
       const e = this.must(n);
+      this.startAfterReap.delete(n);
       this.intent(n, 'running');
       e.runner.restart(reason);
     }
@@ -213,11 +267,44 @@ export class Supervisor {
   }
 
   /**
-   * Apply a validated configuration: only nodes whose run-affecting config
-   * changed restart, new ones start, removed ones stop; the rest keep their pid
-   * and take the new settings live.
+   * Apply a validated configuration, all or nothing: first everything the
+   * change needs is prepared (`staging`, then the logs of new nodes); if any
+   * of it fails, what was prepared is undone, no node is touched and a
+   * ConfigError lists every problem. Then, in one synchronous step, removed
+   * nodes stop, nodes whose run-affecting config changed restart, new ones are
+   * queued to start, and the rest keep their pid and take the new settings live.
    */
-  async reload(next: LoadedConfig): Promise<ReloadDiff> {
+  async reload(next: LoadedConfig, staging?: ReloadStaging): Promise<ReloadDiff> {
+    const added = next.nodes.filter((spec) => !this.entries.has(spec.name));
+    const changed = next.nodes.filter((spec) => {
+      const e = this.entries.get(spec.name);
+      return e !== undefined && e.spec.runHash !== spec.runHash;
+    });
+
+    // STAGE: nothing below touches a node until every preparation succeeded.
+    let issues: ConfigIssue[];
+    try {
+      issues = staging ? await staging.prepare(added, changed) : [];
+    } catch (err) {
+      await staging?.rollback();
+      throw err;
+    }
+    const logs = new Map<string, NodeLog>();
+    if (issues.length === 0) {
+      const opened = await Promise.allSettled(added.map((spec) => this.deps.openLog(spec)));
+      opened.forEach((r, i) => {
+        const spec = added[i]!;
+        if (r.status === 'fulfilled') logs.set(spec.name, r.value);
+        else issues.push(issue(spec.file, '', `cannot open the node's log: ${errorText(r.reason)}`));
+      });
+    }
+    if (issues.length > 0) {
+      await Promise.all([...logs.values()].map((l) => l.close().catch(() => undefined)));
+      await staging?.rollback();
+      throw new ConfigError(next.manager.configDir, issues);
+    }
+
+    // APPLY: synchronous, so no input or reload interleaves and nothing fails half-way.
     const diff: ReloadDiff = {
       added: [],
       removed: [],
@@ -231,6 +318,7 @@ export class Supervisor {
       if (nextNames.has(name)) continue;
       diff.removed.push(name);
       this.pacer.cancel(name);
+      this.startAfterReap.delete(name);
       removals.push(
         e.runner.stop().then(async () => {
           this.entries.delete(name);
@@ -242,12 +330,14 @@ export class Supervisor {
     const toStart: string[] = [];
     for (const spec of next.nodes) {
       const e = this.entries.get(spec.name);
-      if (!e) {
+      const log = logs.get(spec.name);
+      if (!e && log) {
         diff.added.push(spec.name);
-        this.add(spec, await this.deps.openLog(spec));
+        this.add(spec, log);
         if (spec.autostart) toStart.push(spec.name);
         continue;
       }
+      if (!e) continue; // cannot happen: every added node's log was opened above
       const runChanged = e.spec.runHash !== spec.runHash;
       e.spec = spec;
       e.runner.updateSpec(spec);
@@ -272,11 +362,11 @@ export class Supervisor {
   async shutdown(opts: { keepNodes?: boolean } = {}): Promise<void> {
     this.shuttingDown = true;
     this.pacer.clear();
-    if (!opts.keepNodes) {
-      await Promise.all([...this.entries.values()].map((e) => e.runner.stop()));
-    }
-    // No timer (backoff, fatal retry) may outlive the manager; kept nodes stay as they are.
-    for (const e of this.entries.values()) e.runner.detach();
+    this.startAfterReap.clear();
+    const runners = [...[...this.entries.values()].map((e) => e.runner), ...this.retired.values()];
+    if (!opts.keepNodes) await Promise.all(runners.map((r) => r.stop()));
+    // No timer (backoff, fatal retry, grace) may outlive the manager; kept nodes stay as they are.
+    for (const r of runners) r.detach();
     if (opts.keepNodes) this.deps.driver.release?.();
     await Promise.all([...this.entries.values()].map((e) => e.log.close()));
     this.offState();
@@ -285,6 +375,7 @@ export class Supervisor {
   /** A second shutdown signal: SIGKILL every node's tree now. */
   killAll(): void {
     for (const e of this.entries.values()) e.runner.kill();
+    for (const r of this.retired.values()) r.kill();
   }
 
   get isShuttingDown(): boolean {
@@ -302,43 +393,34 @@ export class Supervisor {
       logger: this.deps.logger,
       ...(this.deps.random ? { random: this.deps.random } : {}),
       // Recorded so that a later manager can re-adopt the process (DESIGN §2 crash safety).
-      onProcess: (identity) =>
-        this.deps.bus.emitProcess({
-          node: spec.name,
-          identity,
-          runHash: identity ? entry.spec.runHash : null,
-        }),
+      onProcess: (identity, runHash) => this.deps.bus.emitProcess({ node: spec.name, identity, runHash }),
     });
     this.entries.set(spec.name, entry);
   }
 
-  /** Stop a survivor that no longer matches its config, gracefully, then by force. */
-  private async reap(name: string, identity: ProcessIdentity, why: string): Promise<void> {
-    const spec = this.entries.get(name)?.spec;
-    const signal = spec?.stop.signal ?? 'SIGTERM';
-    const graceMs = spec?.stop.graceMs ?? 120_000;
-    this.deps.logger.warn(`reaping survivor of ${name} (pid ${identity.pid}): ${why}`);
-    this.deps.driver.signalGroup(identity.pgid, signal);
-    const gone = this.deps.driver.watch(identity);
-    let timer: ReturnType<Clock['setTimer']> | null = null;
-    const escalated = await Promise.race([
-      gone.then(() => false),
-      new Promise<boolean>((resolve) => {
-        timer = this.deps.clock.setTimer(graceMs, () => resolve(true));
-      }),
-    ]);
-    if (timer) this.deps.clock.clearTimer(timer);
-    if (escalated) {
-      await this.deps.driver.killTree(identity.pid, identity.pgid);
-      await gone;
-    }
-    this.deps.bus.emit({
-      node: name,
-      type: 'orphan_reaped',
-      reason: why,
-      details: { pid: identity.pid, argv: identity.argv, escalated },
+  /**
+   * Reap the survivor of a node no longer in the configuration through a
+   * runner of its own (DESIGN's stop defaults), like any stop; it is forgotten
+   * once the process is gone.
+   */
+  private retire(name: string, identity: ProcessIdentity, runHash: string | null): void {
+    const runner = new NodeRunner({
+      spec: retiredSpec(name),
+      driver: this.deps.driver,
+      clock: this.deps.clock,
+      bus: this.deps.bus,
+      outputFd: () => {
+        throw new Error(`${name} is no longer configured; it is only being stopped`);
+      },
+      logger: this.deps.logger,
+      onProcess: (id, hash) => this.deps.bus.emitProcess({ node: name, identity: id, runHash: hash }),
     });
-    this.deps.bus.emitProcess({ node: name, identity: null, runHash: null });
+    this.retired.set(name, runner);
+    void runner
+      .reap(identity, 'node removed from config', { runHash, details: { source: 'database' } })
+      .then(() => {
+        if (this.retired.get(name) === runner) this.retired.delete(name);
+      });
   }
 
   private intent(name: string, desired: 'running' | 'stopped'): void {
@@ -359,8 +441,8 @@ export class Supervisor {
   }
 }
 
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** Manager settings that a live reload cannot apply. */

@@ -37,6 +37,7 @@ export class FakeDriver implements ProcessDriver {
   exitOnKill = false;
   private nextPid: number;
   private readonly failures: string[] = [];
+  private readonly execed = new Map<number, readonly string[]>();
   private readonly now: () => number;
 
   /** `now` stamps each process's `at` (pass the test clock's). */
@@ -81,6 +82,19 @@ export class FakeDriver implements ProcessDriver {
 
   watch(identity: ProcessIdentity): Promise<ExitInfo> {
     return this.track(identity, null);
+  }
+
+  /** What a live process is now: its argv after `exec` if the test made it exec; null once it is gone. */
+  identify(identity: ProcessIdentity): ProcessIdentity | null {
+    const p = this.find(identity.pid);
+    if (!p || p.identity.startTime !== identity.startTime) return null;
+    return { ...identity, argv: this.execed.get(identity.pid) ?? p.identity.argv };
+  }
+
+  /** A live process execs another program (same pid and start time, new argv), as a wrapper does. */
+  exec(pid: number, argv: readonly string[]): void {
+    if (!this.find(pid)) throw new Error(`FakeDriver: no live process with pid ${pid}`);
+    this.execed.set(pid, argv);
   }
 
   signalGroup(pgid: number, signal: NodeJS.Signals): void {

@@ -64,6 +64,7 @@ export function harness(
   bus.on('state', (s) => states.push(s));
   const spec = testSpec({ restart: opts.restart ?? {}, stop: opts.stop ?? {} });
   const identities: Array<ProcessIdentity | null> = [];
+  const runHashes: Array<string | null> = [];
   const runner = new NodeRunner({
     spec,
     driver,
@@ -72,7 +73,10 @@ export function harness(
     outputFd: () => 99,
     random: opts.random ?? (() => 0.5),
     strict: true,
-    onProcess: (id) => identities.push(id),
+    onProcess: (id, runHash) => {
+      identities.push(id);
+      runHashes.push(runHash);
+    },
   });
   return {
     clock,
@@ -84,6 +88,8 @@ export function harness(
     states,
     /** What onProcess was told, in order. */
     identities,
+    /** The run hashes onProcess was told with them. */
+    runHashes,
     /** Advance the clock (firing due timers), then let driver results come back. */
     tick: async (ms: number) => {
       clock.advance(ms);
@@ -103,6 +109,8 @@ export function show(e: Effect): string {
       return `spawn(${e.cause})`;
     case 'watch':
       return `watch(${e.identity.pid})`;
+    case 'settle':
+      return `settle(${e.pid})`;
     case 'signalGroup':
       return `signalGroup(${e.pid},${e.signal})`;
     case 'killTree':

@@ -18,15 +18,15 @@ import { identity, NOW, testCtx } from './fixtures.js';
  * Columns follow INPUT_TYPES.
  */
 const DECLARED: Record<StateKind, string> = {
-  //        start stop restart pause resume spawned spawnFailed processExited startWindow retryDue grace adopt kill hold release
-  stopped: 'h . h . . x x x x x x h . . .',
-  starting: '. h h h . h h h h x x x h . .',
-  running: '. h h h . x x h x x x x h . .',
-  backoff: 'h h h h . x x x x h x x h h .',
-  stopping: 'h h h h h h h h x x h x h . .',
-  exited: 'h h h . . x x x x x x x h . h',
-  fatal: 'h h h . . x x x x h x x h h h',
-  paused: 'h h h . h x x x x x x x h . .',
+  //        start stop restart pause resume spawned spawnFailed processExited startWindow retryDue grace adopt reap kill hold release
+  stopped: 'h . h . . x x x x x x h h . . .',
+  starting: '. h h h . h h h h x x x x h . .',
+  running: '. h h h . x x h x x x x x h . .',
+  backoff: 'h h h h . x x x x h x x x h h .',
+  stopping: 'h h h h h h h h x x h x x h . .',
+  exited: 'h h h . . x x x x x x x x h . h',
+  fatal: 'h h h . . x x x x h x x x h h h',
+  paused: 'h h h . h x x x x x x x x h . .',
 };
 
 /** Sample states of each kind, covering the data each handler branches on. */
@@ -57,6 +57,16 @@ const SAMPLES: Record<StateKind, Record<string, NodeState>> = {
       escalated: false,
       then: 'stop',
       pauseDetails: null,
+      reap: null,
+    },
+    reaping: {
+      kind: 'stopping',
+      since: NOW - 10,
+      pid: 500,
+      escalated: false,
+      then: 'stop',
+      pauseDetails: null,
+      reap: { reason: 'config changed', details: { source: 'database' } },
     },
     stoppingSpawn: {
       kind: 'stopping',
@@ -65,6 +75,7 @@ const SAMPLES: Record<StateKind, Record<string, NodeState>> = {
       escalated: false,
       then: 'restart',
       pauseDetails: null,
+      reap: null,
     },
     escalated: {
       kind: 'stopping',
@@ -73,6 +84,7 @@ const SAMPLES: Record<StateKind, Record<string, NodeState>> = {
       escalated: true,
       then: 'pause',
       pauseDetails: { mem: 95 },
+      reap: null,
     },
   },
   exited: {
@@ -94,6 +106,8 @@ const ILLEGAL_FOR_DATA = new Set([
   'starting:spawnFailed',
   'stopping:spawned',
   'stopping:spawnFailed',
+  'reaping:spawned',
+  'reaping:spawnFailed',
   'stoppingSpawn:processExited',
   'stoppingSpawn:graceElapsed',
   'escalated:spawned',
@@ -115,6 +129,7 @@ const INPUTS: Record<InputType, Input> = {
   retryDue: { type: 'retryDue' },
   graceElapsed: { type: 'graceElapsed' },
   adopt: { type: 'adopt', identity: identity(500) },
+  reap: { type: 'reap', identity: identity(500), reason: 'config changed' },
   kill: { type: 'kill' },
   hold: { type: 'hold' },
   release: { type: 'release' },

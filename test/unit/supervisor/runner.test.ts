@@ -448,3 +448,87 @@ describe('NodeRunner mailbox and stale results', () => {
     assert.deepEqual(h.types(), ['backoff']);
   });
 });
+
+describe('NodeRunner survivors and settled identity', () => {
+  test('starting --startWindowElapsed--> running: a wrapper that exec’ed within the start window is recorded as what it became', async () => {
+    const h = harness();
+    h.runner.start();
+    await flush();
+    const spawned = h.driver.last.identity;
+    h.driver.exec(spawned.pid, ['/opt/chain/bin/chaind', '--datadir', '/var/lib/ant-1']);
+    await h.tick(3000);
+    assert.equal(h.runner.snapshot().state, 'running');
+    const settled = { ...spawned, argv: ['/opt/chain/bin/chaind', '--datadir', '/var/lib/ant-1'] };
+    assert.deepEqual(h.identities, [spawned, settled], 'recorded at spawn, then once settled');
+    assert.deepEqual(h.runHashes, ['hash-1', 'hash-1']);
+    assert.deepEqual(h.runner.processIdentity(), settled);
+  });
+
+  test('a process that did not exec is not recorded twice', async () => {
+    const h = harness();
+    await running(h);
+    assert.deepEqual(h.identities, [h.driver.last.identity]);
+  });
+
+  test('stopped --reap--> stopping: signalled, escalated after the grace, recorded orphan_reaped (not stopped)', async () => {
+    const h = harness({ stop: { graceMs: 5000 } });
+    const survivor = identity(4242);
+    const reaped = h.runner.reap(survivor, 'config changed', {
+      runHash: 'old',
+      details: { source: 'database' },
+    });
+    const snap = h.runner.snapshot();
+    assert.deepEqual([snap.state, snap.pid], ['stopping', 4242], 'status shows the reap as a stop');
+    assert.deepEqual(h.driver.signals, [{ pgid: 4242, signal: 'SIGTERM' }]);
+    assert.deepEqual(h.identities, [survivor], 'recorded while it is reaped');
+    assert.deepEqual(h.runHashes, ['old']);
+    await h.tick(4999);
+    assert.deepEqual(h.driver.kills, []);
+    await h.tick(1);
+    assert.deepEqual(h.driver.kills, [{ pid: 4242, pgid: 4242 }], 'killTree after the grace');
+    h.driver.exit(4242, null, 'SIGKILL');
+    await reaped;
+    assert.equal(h.runner.snapshot().state, 'stopped');
+    assert.deepEqual(h.types(), ['orphan_reaped']);
+    const ev = h.lastOf('orphan_reaped')!;
+    assert.equal(ev.reason, 'config changed');
+    assert.deepEqual(
+      { ...ev.details },
+      {
+        source: 'database',
+        pid: 4242,
+        argv: [...survivor.argv],
+        code: null,
+        signal: 'SIGKILL',
+        escalated: true,
+      },
+    );
+    assert.deepEqual(h.identities.at(-1), null);
+    assert.equal(h.driver.spawns.length, 0);
+  });
+
+  test('a start during a reap spawns the node once the survivor is gone', async () => {
+    const h = harness();
+    void h.runner.reap(identity(4242), 'config changed');
+    h.runner.start();
+    assert.equal(h.driver.spawns.length, 0, 'never beside the survivor');
+    h.driver.exit(4242, null, null);
+    await flush();
+    assert.equal(h.driver.spawns.length, 1);
+    assert.deepEqual(h.types(), ['orphan_reaped']);
+    assert.equal(h.runner.snapshot().state, 'starting');
+  });
+
+  test('an adopted survivor is recorded with the run hash it was started with; its replacement with the current one', async () => {
+    const h = harness();
+    h.runner.adopt(identity(4242), { runHash: 'old', details: { held: true, configChanged: true } });
+    assert.deepEqual(h.runHashes, ['old']);
+    assert.deepEqual(
+      { ...h.lastOf('adopted')!.details },
+      { held: true, configChanged: true, pid: 4242, pgid: 4242, argv: [...identity(4242).argv] },
+    );
+    h.driver.exit(4242, null, null);
+    await flush();
+    assert.deepEqual(h.runHashes, ['old', null, 'hash-1']);
+  });
+});
