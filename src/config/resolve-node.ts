@@ -89,8 +89,9 @@ export function resolveNode(
     if (!isPlainObject(profiles[name])) continue;
     const v = name === src.profile ? main : resolveVariant({ ...src, profile: name }, lc);
     for (const i of v.issues) {
+      if (seen.has(issueId(i))) continue; // the normal config has it too: said once, there
       const own = inProfile(i, src, name);
-      if (own === null || seen.has(issueId(own))) continue;
+      if (seen.has(issueId(own))) continue;
       seen.add(issueId(own));
       issues.push(own);
     }
@@ -105,12 +106,11 @@ function issueId(i: ConfigIssue): string {
 }
 
 /**
- * An issue found while resolving profile `name`, as the user should read it:
- * under `profiles.<name>.<key>` when that profile sets the key; an issue the
- * normal config has as well is left to it (null); anything else arises only
- * with the profile and says so.
+ * An issue found while resolving profile `name` (and not in the normal
+ * config), as the user should read it: under `profiles.<name>.<key>` when that
+ * profile sets the key; otherwise it arises only with the profile and says so.
  */
-function inProfile(i: ConfigIssue, src: NodeSource, name: string): ConfigIssue | null {
+function inProfile(i: ConfigIssue, src: NodeSource, name: string): ConfigIssue {
   const parts = i.key === '' ? [] : i.key.split('.');
   const layers = [src.templateRaw.profiles, src.nodeRaw.profiles].map((p) =>
     isPlainObject(p) ? p[name] : undefined,
