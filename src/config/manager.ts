@@ -12,7 +12,11 @@ import type { ConfigIssue, ManagerConfig, SmtpConfig, WebhookConfig } from './ty
  * port, webhook fields) filled, and cross-key rules (low < high) checked.
  */
 
-function lowBelowHigh(p: Record<string, number>, what: 'memory' | 'cpu', file: string): ConfigIssue[] {
+function lowBelowHigh(
+  p: Record<string, number>,
+  what: 'memory' | 'cpu' | 'psiCpu' | 'psiMemory',
+  file: string,
+): ConfigIssue[] {
   const low = p[`${what}LowPercent`]!;
   const high = p[`${what}HighPercent`]!;
   if (typeof low !== 'number' || typeof high !== 'number' || low < high) return [];
@@ -85,7 +89,8 @@ export function loadManagerConfig(configDir: string): { manager: ManagerConfig; 
   };
   if (isPlainObject(get('pressure'))) {
     const pr = get('pressure') as Record<string, number>;
-    issues.push(...lowBelowHigh(pr, 'memory', file), ...lowBelowHigh(pr, 'cpu', file));
+    for (const what of ['memory', 'cpu', 'psiCpu', 'psiMemory'] as const)
+      issues.push(...lowBelowHigh(pr, what, file));
   }
   const { smtp, issues: smtpIssues } = smtpConfig(
     get('alerts.email.smtp'),
@@ -122,12 +127,17 @@ export function loadManagerConfig(configDir: string): { manager: ManagerConfig; 
     sampling: { intervalMs: get('sampling.intervalMs') },
     startup: { concurrency: get('startup.concurrency'), intervalMs: get('startup.intervalMs') },
     pressure: {
+      enabled: get('pressure.enabled'),
       memoryHighPercent: get('pressure.memoryHighPercent'),
       memoryLowPercent: get('pressure.memoryLowPercent'),
       cpuHighPercent: get('pressure.cpuHighPercent'),
       cpuLowPercent: get('pressure.cpuLowPercent'),
       samples: get('pressure.samples'),
       diskLowPercent: get('pressure.diskLowPercent'),
+      psiCpuHighPercent: get('pressure.psiCpuHighPercent'),
+      psiCpuLowPercent: get('pressure.psiCpuLowPercent'),
+      psiMemoryHighPercent: get('pressure.psiMemoryHighPercent'),
+      psiMemoryLowPercent: get('pressure.psiMemoryLowPercent'),
     },
     alerts: {
       on: list('alerts.on'),

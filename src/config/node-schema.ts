@@ -111,6 +111,7 @@ const runFields: Record<string, Shape> = {
   group: leaf(orNull(userOrGroup), { default: null }),
   autostart: { kind: 'leaf', check: isBoolean, default: true, coerce: 'boolean' },
   priority: num(anyInt, 100),
+  shed: { kind: 'leaf', check: isBoolean, default: false, coerce: 'boolean' },
   restart: {
     kind: 'object',
     fields: {

@@ -53,6 +53,7 @@ type ShapedNode = Omit<
   | 'sync'
   | 'profileNames'
   | 'profile'
+  | 'profileSpecs'
   | 'files'
   | 'runHash'
 > & {
@@ -65,11 +66,77 @@ type ShapedNode = Omit<
   readonly profiles: Readonly<Record<string, unknown>>;
 };
 
-/** Resolves one node; `spec` is null when it has issues. `dataDir` is returned for the duplicate check. */
+/** A node resolved with one profile (or none), before its other profiles are attached. */
+type Variant = Omit<NodeSpec, 'profileSpecs'>;
+
+/**
+ * Resolves one node and every profile it defines (each into a full spec of its
+ * own, so a fallback is validated now and never read from disk later); `spec`
+ * is null when the node or any of its profiles has issues. `dataDir` is
+ * returned for the duplicate check.
+ */
 export function resolveNode(
   src: NodeSource,
   lc: LoadContext,
 ): { spec: NodeSpec | null; issues: ConfigIssue[]; dataDir: string | null } {
+  const main = resolveVariant(src, lc);
+  const issues = [...main.issues];
+  const seen = new Set(main.issues.map(issueId));
+  const profiles = isPlainObject(src.merged.profiles) ? src.merged.profiles : {};
+  const profileSpecs: Record<string, NodeSpec> = {};
+  for (const name of Object.keys(profiles).sort()) {
+    // Not an object: the schema already said so for the node.
+    if (!isPlainObject(profiles[name])) continue;
+    const v = name === src.profile ? main : resolveVariant({ ...src, profile: name }, lc);
+    for (const i of v.issues) {
+      if (seen.has(issueId(i))) continue; // the normal config has it too: said once, there
+      const own = inProfile(i, src, name);
+      if (seen.has(issueId(own))) continue;
+      seen.add(issueId(own));
+      issues.push(own);
+    }
+    if (v.spec) profileSpecs[name] = { ...v.spec, profileSpecs: {} };
+  }
+  if (main.spec === null || issues.length > 0) return { spec: null, issues, dataDir: main.dataDir };
+  return { spec: { ...main.spec, profileSpecs }, issues, dataDir: main.dataDir };
+}
+
+function issueId(i: ConfigIssue): string {
+  return JSON.stringify([i.file, i.key, i.message]);
+}
+
+/**
+ * An issue found while resolving profile `name` (and not in the normal
+ * config), as the user should read it: under `profiles.<name>.<key>` when that
+ * profile sets the key; otherwise it arises only with the profile and says so.
+ */
+function inProfile(i: ConfigIssue, src: NodeSource, name: string): ConfigIssue {
+  const parts = i.key === '' ? [] : i.key.split('.');
+  const layers = [src.templateRaw.profiles, src.nodeRaw.profiles].map((p) =>
+    isPlainObject(p) ? p[name] : undefined,
+  );
+  for (let n = parts.length; n >= 1; n--) {
+    if (layers.some((l) => hasPath(l, parts.slice(0, n))))
+      return { ...i, key: `profiles.${name}${i.key === '' ? '' : `.${i.key}`}` };
+  }
+  if (i.key.startsWith(`profiles.${name}`)) return i;
+  return { ...i, message: `with profile "${name}": ${i.message}` };
+}
+
+function hasPath(obj: unknown, parts: readonly string[]): boolean {
+  let v = obj;
+  for (const k of parts) {
+    if (!isPlainObject(v) || !Object.prototype.hasOwnProperty.call(v, k)) return false;
+    v = v[k];
+  }
+  return true;
+}
+
+/** Resolves one node with the profile `src.profile` (or none); `spec` is null when it has issues. */
+function resolveVariant(
+  src: NodeSource,
+  lc: LoadContext,
+): { spec: Variant | null; issues: ConfigIssue[]; dataDir: string | null } {
   const problems: Problem[] = [];
   const direct: ConfigIssue[] = [];
   const profiles = isPlainObject(src.merged.profiles) ? src.merged.profiles : {};
@@ -144,7 +211,7 @@ export function resolveNode(
   if (issues.length > 0 || binary === null || absDataDir === null || cwd === null)
     return { spec: null, issues, dataDir: absDataDir };
 
-  const fields: Omit<NodeSpec, 'runHash'> = {
+  const fields: Omit<Variant, 'runHash'> = {
     name: src.name,
     index: src.index,
     file: src.file,
@@ -157,6 +224,7 @@ export function resolveNode(
     group: cfg.group,
     autostart: cfg.autostart,
     priority: cfg.priority,
+    shed: cfg.shed,
     restart: cfg.restart,
     stop: cfg.stop,
     limits: cfg.limits,
@@ -167,6 +235,6 @@ export function resolveNode(
     profile: src.profile,
     files: rendered.files,
   };
-  const spec: NodeSpec = { ...fields, runHash: runHash(fields) };
+  const spec: Variant = { ...fields, runHash: runHash(fields) };
   return { spec, issues, dataDir: absDataDir };
 }

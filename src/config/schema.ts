@@ -164,12 +164,25 @@ export const managerSchema = {
     intervalMs: f('nw-nat', 250, 'pause between two node starts (0 = none)'),
   },
   pressure: {
+    enabled: f('nw-bool', false, 'pause nodes marked `shed: true` while the host is under pressure'),
     memoryHighPercent: f('nw-percent', 90, 'host memory use that starts shedding'),
     memoryLowPercent: f('nw-percent', 80, 'host memory use below which paused nodes resume'),
     cpuHighPercent: f('nw-percent', 95, 'host CPU use that starts shedding'),
     cpuLowPercent: f('nw-percent', 80, 'host CPU use below which paused nodes resume'),
     samples: f('nw-positive-int', 3, 'samples in a row before acting'),
     diskLowPercent: f('nw-percent', 5, 'free disk below which low_disk is raised'),
+    psiCpuHighPercent: f(
+      'nw-percent',
+      50,
+      'CPU pressure (/proc/pressure/cpu some avg10) that starts shedding; replaces cpuHighPercent where the kernel reports it',
+    ),
+    psiCpuLowPercent: f('nw-percent', 20, 'CPU pressure below which paused nodes resume'),
+    psiMemoryHighPercent: f(
+      'nw-percent',
+      10,
+      'memory pressure (/proc/pressure/memory some avg10) that starts shedding',
+    ),
+    psiMemoryLowPercent: f('nw-percent', 2, 'memory pressure below which paused nodes resume'),
   },
   alerts: {
     on: f('nw-event-list', [...DEFAULT_ALERT_EVENTS], 'event types that become alerts'),

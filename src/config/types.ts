@@ -49,6 +49,8 @@ export interface NodeSpec {
   readonly group: string | number | null;
   readonly autostart: boolean;
   readonly priority: number;
+  /** The node may be paused (stopped) while the host is under pressure (`pressure.enabled`). */
+  readonly shed: boolean;
   readonly restart: {
     readonly policy: RestartPolicy;
     readonly startSeconds: number;
@@ -82,6 +84,12 @@ export interface NodeSpec {
   readonly profileNames: readonly string[];
   /** Name of the profile this spec was resolved with, or null for the normal one. */
   readonly profile: string | null;
+  /**
+   * Every profile of the node resolved into its full spec at load time (and
+   * validated then), by profile name; empty inside a profile's own spec. What
+   * a group switching to `fallback` runs: the config as loaded, never the disk.
+   */
+  readonly profileSpecs: Readonly<Record<string, NodeSpec>>;
   readonly files: readonly RenderedFile[];
   /**
    * Stable hash of everything that affects the running process
@@ -126,12 +134,23 @@ export interface ManagerConfig {
   readonly sampling: { readonly intervalMs: number };
   readonly startup: { readonly concurrency: number; readonly intervalMs: number };
   readonly pressure: {
+    /** Shed load at all (default false); only nodes with `shed: true` are ever paused. */
+    readonly enabled: boolean;
     readonly memoryHighPercent: number;
     readonly memoryLowPercent: number;
     readonly cpuHighPercent: number;
     readonly cpuLowPercent: number;
     readonly samples: number;
     readonly diskLowPercent: number;
+    /**
+     * Kernel pressure-stall marks (`some avg10` of /proc/pressure/cpu and
+     * /proc/pressure/memory, in %). Where the kernel reports them they decide
+     * for CPU instead of raw CPU busy %; memory is high by either figure.
+     */
+    readonly psiCpuHighPercent: number;
+    readonly psiCpuLowPercent: number;
+    readonly psiMemoryHighPercent: number;
+    readonly psiMemoryLowPercent: number;
   };
   readonly alerts: {
     readonly on: readonly string[];

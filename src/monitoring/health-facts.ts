@@ -1,6 +1,6 @@
 import { FALLBACK_PROFILE, type GroupFacts, type MemberFacts } from '../policy/sync-actions.js';
 import type { SyncPolicy } from '../policy/sync.js';
-import type { Supervisor } from '../supervisor/supervisor.js';
+import type { HealthSupervisor } from './health-host.js';
 
 /**
  * The facts the sync action planner decides on, read from the supervisor
@@ -9,7 +9,7 @@ import type { Supervisor } from '../supervisor/supervisor.js';
 export function groupFacts(
   group: string,
   members: readonly string[],
-  sup: Supervisor,
+  sup: Pick<HealthSupervisor, 'spec' | 'runner'>,
   policy: SyncPolicy,
 ): GroupFacts {
   const out: MemberFacts[] = [];

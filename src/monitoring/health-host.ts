@@ -1,19 +1,19 @@
-import type { SecretSource } from '../config/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
 import type { Clock } from '../supervisor/clock.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { Observations } from './observations.js';
 
+/** The part of the supervisor the health watcher reads and acts through. */
+export type HealthSupervisor = Pick<Supervisor, 'names' | 'spec' | 'runner' | 'snapshots' | 'act'>;
+
 /** The part of the daemon the health watcher uses (a structural subset of `Daemon`). */
 export interface HealthHost {
   readonly bus: EventBus;
-  readonly supervisor: Supervisor;
+  readonly supervisor: HealthSupervisor;
   readonly observations: Observations;
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly configDir: string;
-  readonly store: { readonly secrets: SecretSource };
   addWatcher(w: { name: string; stop(): Promise<void> | void }): void;
 }
 

@@ -14,7 +14,6 @@ import type { StateKind } from '../supervisor/states.js';
 import { groupOf, membersOf, type HealthHost } from './health-host.js';
 import { reportHandler, REF_PREFIX, type ProbeObserver } from './probe-reports.js';
 import { Prober } from './prober.js';
-import { resolveProfileSpec } from './profile-spec.js';
 import type { ProbeRunner } from './probes/index.js';
 import { SyncExecutor } from './sync-executor.js';
 
@@ -150,14 +149,13 @@ export function attachProber(host: HealthHost, opts: HealthOptions = {}): Health
   };
 
   // The supervisor's reload hands every runner its normal spec; a node this watcher put
-  // on a profile keeps it (re-resolved from the new config) so its next spawn stays on it.
+  // on a profile keeps it (as the new config resolved it) so its next spawn stays on it.
   const keepProfiles = (): void => {
     for (const [n, profile] of actions.onProfiles()) {
-      try {
-        supervisor.runner(n)?.updateSpec(resolveProfileSpec(host.configDir, host.store.secrets, n, profile));
-      } catch (err) {
-        logger.error(`${n}: cannot resolve profile ${profile} after reload: ${(err as Error).message}`);
-      }
+      const spec = supervisor.spec(n)?.profileSpecs[profile];
+      if (spec) supervisor.runner(n)?.updateSpec(spec);
+      else
+        logger.error(`${n}: profile ${profile} is no longer defined; its next start uses the normal config`);
     }
   };
 

@@ -4,7 +4,8 @@ import { readFilesystems, type DiskReading } from './disks.js';
 
 /**
  * The host's side of resource watching (DESIGN §3): memory available, CPU
- * busy, load, and free space of the filesystems holding the nodes' data. It
+ * busy, load, the kernel's pressure-stall figures (/proc/pressure, where the
+ * kernel has them) and free space of the filesystems holding the nodes' data. It
  * comes through the HostReader seam so that pressure can be tested by feeding
  * sequences of readings instead of loading a machine.
  */
@@ -19,6 +20,13 @@ export interface HostReading {
   readonly memoryAvailablePercent: number;
   /** CPU busy over all cores since the previous reading, 0-100; null at the first reading. */
   readonly cpuBusyPercent: number | null;
+  /**
+   * `some avg10` of /proc/pressure/cpu: % of the last 10 s in which at least
+   * one runnable task waited for a CPU. Null where the kernel has no PSI.
+   */
+  readonly psiCpu: number | null;
+  /** `some avg10` of /proc/pressure/memory: % of time some task stalled on memory. Null without PSI. */
+  readonly psiMemory: number | null;
   /** 1, 5 and 15 minute load averages. */
   readonly load: readonly [number, number, number];
   /** One entry per distinct filesystem holding at least one of the dataDirs asked for. */
@@ -68,6 +76,13 @@ export function cpuBusyPercent(
   return Math.round(Math.min(100, Math.max(0, (busy / total) * 100)) * 100) / 100;
 }
 
+/** The `some avg10` figure of a /proc/pressure/* file; throws when there is none. */
+export function parsePressureSome(text: string): number {
+  const m = /^some\b.*\bavg10=(\d+(?:\.\d+)?)/m.exec(text);
+  if (!m) throw new Error(`no "some avg10=" line in ${JSON.stringify(text.slice(0, 80))}`);
+  return Number(m[1]);
+}
+
 /** The production HostReader: /proc/meminfo, /proc/stat, os.loadavg() and statfs. */
 export class ProcHostReader implements HostReader {
   private prevCpu: { total: number; idle: number } | null = null;
@@ -86,8 +101,19 @@ export class ProcHostReader implements HostReader {
       memoryAvailablePercent:
         mem.totalBytes > 0 ? Math.round((mem.availableBytes / mem.totalBytes) * 10000) / 100 : 100,
       cpuBusyPercent: busy,
+      psiCpu: this.pressure('cpu'),
+      psiMemory: this.pressure('memory'),
       load: [l1 ?? 0, l5 ?? 0, l15 ?? 0],
       disks: readFilesystems(dataDirs, () => this.readText('/proc/self/mountinfo')),
     };
+  }
+
+  /** Null where the kernel has no PSI (no file, or `psi=0`: the read fails) or the line is missing. */
+  private pressure(resource: 'cpu' | 'memory'): number | null {
+    try {
+      return parsePressureSome(this.readText(`/proc/pressure/${resource}`));
+    } catch {
+      return null;
+    }
   }
 }

@@ -1,8 +1,9 @@
-import type { Daemon } from '../daemon.js';
+import type { SampleInput } from '../store/types.js';
 import type { TimerHandle } from '../supervisor/clock.js';
 import { ProcHostReader, type HostReader, type HostReading } from './host.js';
+import type { Observations } from './observations.js';
 import type { ProcSource } from './proc-source.js';
-import { ResourceActions, type ResourceDecisions } from './resource-actions.js';
+import { ResourceActions, type ResourceActionHost, type ResourceDecisions } from './resource-actions.js';
 import { Sampler, type ProcessSample } from './sampler.js';
 
 /**
@@ -12,6 +13,13 @@ import { Sampler, type ProcessSample } from './sampler.js';
  * resource policies (resource-actions.ts). One tick is synchronous from start
  * to end, so two ticks never overlap.
  */
+
+/** The part of the daemon the resource watcher uses (a structural subset of `Daemon`). */
+export interface ResourceHost extends ResourceActionHost {
+  readonly observations: Observations;
+  readonly store: { recordSample(sample: SampleInput): void };
+  addWatcher(w: { name: string; stop(): Promise<void> | void }): void;
+}
 
 /** The host as one tick saw it. */
 export interface HostFigures extends HostReading {
@@ -50,18 +58,18 @@ export class ResourceWatcher {
   private known = new Set<string>();
 
   constructor(
-    private readonly daemon: Daemon,
+    private readonly deps: ResourceHost,
     opts: ResourceWatcherOptions = {},
   ) {
-    this.sampler = new Sampler({ clock: daemon.clock, ...(opts.procs ? { procs: opts.procs } : {}) });
+    this.sampler = new Sampler({ clock: deps.clock, ...(opts.procs ? { procs: opts.procs } : {}) });
     this.hostReader = opts.host ?? new ProcHostReader();
-    this.actions = new ResourceActions(daemon);
+    this.actions = new ResourceActions(deps);
     if (opts.autoTick !== false) this.schedule();
   }
 
   /** One sample of everything, then the policies and their actions. */
   tick(): TickResult {
-    const { supervisor, observations, store, clock } = this.daemon;
+    const { supervisor, observations, store, clock } = this.deps;
     const snaps = supervisor.snapshots();
     const sample = this.sampler.sampleOnce(snaps.map((s) => ({ node: s.name, pid: s.pid })));
     const ts = clock.wallNow();
@@ -96,21 +104,22 @@ export class ResourceWatcher {
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) this.daemon.clock.clearTimer(this.timer);
+    this.actions.close();
+    if (this.timer) this.deps.clock.clearTimer(this.timer);
     this.timer = null;
   }
 
   private schedule(): void {
     if (this.stopped) return;
     // Read at every round, so a reload's new interval applies from the next tick.
-    const ms = this.daemon.supervisor.managerConfig().sampling.intervalMs;
-    this.timer = this.daemon.clock.setTimer(ms, () => {
+    const ms = this.deps.supervisor.managerConfig().sampling.intervalMs;
+    this.timer = this.deps.clock.setTimer(ms, () => {
       this.timer = null;
       if (this.stopped) return;
       try {
         this.tick();
       } catch (err) {
-        this.daemon.logger.error('resource sampling failed', { error: String(err) });
+        this.deps.logger.error('resource sampling failed', { error: String(err) });
       }
       this.schedule();
     });
@@ -129,7 +138,7 @@ export class ResourceWatcher {
       };
     } catch (err) {
       // Logged once per failing spell, not at every tick.
-      if (!this.hostFailing) this.daemon.logger.warn('cannot read host resources', { error: String(err) });
+      if (!this.hostFailing) this.deps.logger.warn('cannot read host resources', { error: String(err) });
       this.hostFailing = true;
       return null;
     }
@@ -140,14 +149,14 @@ export class ResourceWatcher {
     for (const n of this.known) {
       if (now.has(n)) continue;
       this.sampler.forget(n);
-      this.daemon.observations.delete(n);
+      this.deps.observations.delete(n);
     }
     this.known = now;
   }
 }
 
 /** Start resource watching on a daemon (its WATCHERS line) and register its stop. */
-export function attachResources(daemon: Daemon, opts: ResourceWatcherOptions = {}): ResourceWatcher {
+export function attachResources(daemon: ResourceHost, opts: ResourceWatcherOptions = {}): ResourceWatcher {
   const w = new ResourceWatcher(daemon, opts);
   daemon.addWatcher({ name: 'resources', stop: () => w.stop() });
   return w;

@@ -1,8 +1,9 @@
 /**
  * Carries out what the sync policy decides: verdict changes become contract
- * events and observations; the action planner's restarts go through the
- * node's runner, with the fallback profile's spec resolved from the config
- * directory when a group switches. Nothing here decides.
+ * events and observations; the action planner's restarts go through
+ * `Supervisor.act` (holds and `sync.minHealthy` applied there), with the
+ * profile's spec as the config was loaded (`profileSpecs`) when a group
+ * switches. Nothing here decides, and nothing here reads the disk.
  */
 import type { NodeSpec } from '../config/types.js';
 import type { SyncActions, SyncAction } from '../policy/sync-actions.js';
@@ -10,7 +11,6 @@ import type { SyncPolicy } from '../policy/sync.js';
 import type { SyncEvidence, VerdictChange } from '../policy/sync-types.js';
 import { groupFacts } from './health-facts.js';
 import { membersOf, type HealthHost } from './health-host.js';
-import { resolveProfileSpec } from './profile-spec.js';
 
 export class SyncExecutor {
   private readonly evidence = new Map<string, SyncEvidence>();
@@ -77,31 +77,22 @@ export class SyncExecutor {
       logger.warn(`sync group ${group}: every node is out of sync, switching to the fallback profile`);
     if (p.modeChange === 'fallback_left')
       logger.info(`sync group ${group}: in sync on the fallback profile, returning to normal`);
-    for (const d of p.deferred) {
-      const key = `${d.why}:${JSON.stringify(d.details.minHealthy ?? '')}`;
-      if (this.lastDeferral.get(d.node) === key) continue; // said once per reason
-      this.lastDeferral.set(d.node, key);
-      logger.info(`${d.node}: restart deferred (${d.why})`, { ...d.details });
-    }
+    for (const d of p.deferred) this.sayDeferred(d.node, d.why, d.details);
     if (p.action) this.execute(group, p.action);
   }
 
   private execute(group: string, a: SyncAction): void {
     const { supervisor, bus, logger, observations } = this.host;
-    const runner = supervisor.runner(a.node);
-    if (!runner) return;
+    const current = supervisor.spec(a.node);
+    if (!current) return;
     let spec: NodeSpec | undefined;
     if (a.switchesProfile) {
-      try {
-        spec =
-          a.profile === null
-            ? supervisor.spec(a.node)
-            : resolveProfileSpec(this.host.configDir, this.host.store.secrets, a.node, a.profile);
-      } catch (err) {
-        // A broken fallback profile must not become a restart loop: drop the fallback
-        // for this group until the next reload, and let the planner decide afresh.
-        const problem = err instanceof Error ? err.message : String(err);
-        logger.error(`${a.node}: cannot resolve profile ${a.profile}: ${problem}`);
+      spec = a.profile === null ? current : current.profileSpecs[a.profile];
+      if (!spec) {
+        // Profiles are validated at load, so this is a planner asking for one the node lacks:
+        // drop the fallback for this group until the next reload, and plan afresh.
+        const problem = `profile "${a.profile}" is not defined for ${a.node}`;
+        logger.error(`${a.node}: cannot switch to profile ${a.profile}: ${problem}`);
         bus.emit({
           node: a.node,
           type: 'config_error',
@@ -112,20 +103,37 @@ export class SyncExecutor {
         return;
       }
     }
-    this.lastDeferral.delete(a.node);
-    const before = runner.snapshot();
-    this.actions.restarted(group, a);
     const ev = this.evidence.get(a.node);
     const evidence = ev ? { rule: ev.rule, height: ev.height, reference: ev.reference, lag: ev.lag } : {};
-    runner.restart(a.reason, {
+    const out = supervisor.act({
+      kind: 'restart',
+      node: a.node,
+      reason: a.reason,
       details: { ...evidence, ...a.details },
       profile: a.profile,
       ...(spec ? { spec } : {}),
     });
-    const after = runner.snapshot();
-    // The runner dropped it (e.g. held meanwhile): nothing to wait for.
-    if (after.state === before.state && after.pid === before.pid)
-      this.actions.stateChanged(a.node, after.state);
+    if (out.outcome === 'deferred') {
+      this.sayDeferred(a.node, out.why, out.details);
+      return;
+    }
+    if (out.outcome === 'refused') {
+      // The runner dropped it (e.g. held meanwhile): nothing to wait for.
+      this.actions.stateChanged(a.node, supervisor.runner(a.node)?.snapshot().state ?? 'stopped');
+      return;
+    }
+    this.lastDeferral.delete(a.node);
+    // The restart's state changes so far were only `stopping`/`starting`, which the planner
+    // ignores; the group now waits for this node.
+    this.actions.restarted(group, a);
     if (a.switchesProfile) observations.update(a.node, { profile: a.profile });
+  }
+
+  /** Log a deferred restart once per node and reason. */
+  private sayDeferred(node: string, why: string, details: Readonly<Record<string, unknown>>): void {
+    const key = `${why}:${JSON.stringify(details.minHealthy ?? '')}`;
+    if (this.lastDeferral.get(node) === key) return;
+    this.lastDeferral.set(node, key);
+    this.host.logger.info(`${node}: restart deferred (${why})`, { ...details });
   }
 }

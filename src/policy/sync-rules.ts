@@ -17,6 +17,8 @@ export interface NodeReadings {
   /** When the current height was first seen, and the group's reference then. */
   readonly heightSince: number | null;
   readonly refAtHeightSince: number | null;
+  /** When the reference first rose above `refAtHeightSince` while the node stayed put (null: not yet). */
+  readonly refRoseAt: number | null;
   /** Height-probe failures in a row, and since when. */
   readonly failures: number;
   readonly failingSince: number | null;
@@ -35,17 +37,28 @@ export interface Judgement {
 }
 
 /**
- * Judges one running node against its group's `reference` at `now`:
+ * Judges one running node against its group's `reference` at `now`;
+ * `referenceMovedAt` is when the reference last rose (null: never seen).
  * - no verdict (`unknown`) during `startupGraceMs` after a start;
  * - `unreachable` after `unreachableAfter` failed height probes in a row;
  * - no fresh reading or no reference: the verdict stays what it was;
  * - lag = reference − height, counted only when behind (ahead is lag 0);
- * - `out_of_sync` when the height has not moved for `stallMs` while the
- *   reference moved, or when lag > maxLag for `windowMs` and is not shrinking;
- * - `syncing` while behind but shrinking (or behind for less than windowMs);
- * - `in_sync` otherwise.
+ * - lag ≤ maxLag is `in_sync`, always: being a block or two behind on a chain
+ *   that was idle and has just moved is normal, and never a reason to restart;
+ * - `out_of_sync` by `stall` when, with lag > maxLag, the height has not moved
+ *   for `stallMs` counted from when the reference first rose past the height's
+ *   reference, and the reference is still moving (it rose within the last
+ *   `stallMs`): the network goes on without the node. Time in which the chain
+ *   itself was idle never counts, so 10-minute blocks are no stall;
+ * - `out_of_sync` by `lag` when lag > maxLag for `windowMs` and not shrinking;
+ * - `syncing` while behind but shrinking (or behind for less than windowMs).
  */
-export function judge(r: NodeReadings, reference: number | null, now: number): Judgement {
+export function judge(
+  r: NodeReadings,
+  reference: number | null,
+  now: number,
+  referenceMovedAt: number | null,
+): Judgement {
   const s = r.settings;
   if (now - r.startedAt < s.startupGraceMs)
     return { health: 'unknown', rule: 'grace', lag: null, since: r.startedAt };
@@ -56,18 +69,16 @@ export function judge(r: NodeReadings, reference: number | null, now: number): J
     return { health: r.health, rule: 'no_reading', lag: null, since: null };
   }
   const lag = Math.max(0, reference - r.last.height);
-  const refMoved = r.refAtHeightSince !== null && reference > r.refAtHeightSince;
-  if (lag > 0 && refMoved && r.heightSince !== null && now - r.heightSince >= s.stallMs) {
-    return { health: 'out_of_sync', rule: 'stall', lag, since: r.heightSince };
+  if (lag <= s.maxLag) return { health: 'in_sync', rule: 'within_lag', lag, since: null };
+  const refMoving = referenceMovedAt !== null && now - referenceMovedAt < s.stallMs;
+  if (refMoving && r.refRoseAt !== null && now - r.refRoseAt >= s.stallMs) {
+    return { health: 'out_of_sync', rule: 'stall', lag, since: r.refRoseAt };
   }
-  if (lag > s.maxLag) {
-    const behindSince = r.behindSince ?? now;
-    if (now - behindSince < s.windowMs)
-      return { health: 'syncing', rule: 'catching_up', lag, since: behindSince };
-    const shrinking = r.lagWindowAgo !== null && lag < r.lagWindowAgo;
-    return shrinking
-      ? { health: 'syncing', rule: 'catching_up', lag, since: behindSince }
-      : { health: 'out_of_sync', rule: 'lag', lag, since: behindSince };
-  }
-  return { health: 'in_sync', rule: 'within_lag', lag, since: null };
+  const behindSince = r.behindSince ?? now;
+  if (now - behindSince < s.windowMs)
+    return { health: 'syncing', rule: 'catching_up', lag, since: behindSince };
+  const shrinking = r.lagWindowAgo !== null && lag < r.lagWindowAgo;
+  return shrinking
+    ? { health: 'syncing', rule: 'catching_up', lag, since: behindSince }
+    : { health: 'out_of_sync', rule: 'lag', lag, since: behindSince };
 }

@@ -35,6 +35,8 @@ export interface SyncView {
 export class SyncPolicy {
   private readonly nodes = new Map<string, Track>();
   private readonly refs = new Map<string, Map<string, { height: number; at: number; staleMs: number }>>();
+  /** Each group's reference as last judged, and when it last rose (the stall rule asks). */
+  private readonly tips = new Map<string, { height: number; movedAt: number }>();
 
   constructor(private readonly clock: Clock) {}
 
@@ -94,6 +96,7 @@ export class SyncPolicy {
     if (moved) {
       t.heightSince = now;
       t.refAtHeightSince = this.referenceOf(t.settings.group, now);
+      t.refRoseAt = null;
     }
     return this.evaluate(t.settings.group);
   }
@@ -126,14 +129,20 @@ export class SyncPolicy {
     this.refs.delete(group);
   }
 
+  /** Monotonic ms when the group's reference last rose, or null if none was seen. */
+  referenceMovedAt(group: string): number | null {
+    return this.tips.get(group)?.movedAt ?? null;
+  }
+
   /** Judge every running member of `group` now; returns the verdicts that changed. */
   evaluate(group: string): VerdictChange[] {
     const now = this.clock.now();
     const ref = this.referenceOf(group, now);
+    const movedAt = this.trackTip(group, ref, now);
     const changes: VerdictChange[] = [];
     for (const [node, t] of this.nodes) {
       if (t.settings.group !== group || !t.running) continue;
-      const c = this.judgeOne(node, t, ref, now);
+      const c = this.judgeOne(node, t, ref, now, movedAt);
       if (c) changes.push(c);
     }
     return changes;
@@ -164,8 +173,32 @@ export class SyncPolicy {
     };
   }
 
-  private judgeOne(node: string, t: Track, ref: number | null, now: number): VerdictChange | null {
+  /**
+   * Remember the group's reference; returns when it last rose. A reference
+   * that drops (its highest member stopped) is no move.
+   */
+  private trackTip(group: string, ref: number | null, now: number): number | null {
+    const tip = this.tips.get(group);
+    if (ref === null) return tip?.movedAt ?? null;
+    if (!tip || ref > tip.height) {
+      this.tips.set(group, { height: ref, movedAt: now });
+      return now;
+    }
+    if (ref < tip.height) this.tips.set(group, { height: ref, movedAt: tip.movedAt });
+    return tip.movedAt;
+  }
+
+  private judgeOne(
+    node: string,
+    t: Track,
+    ref: number | null,
+    now: number,
+    refMovedAt: number | null,
+  ): VerdictChange | null {
     if (t.refAtHeightSince === null && t.heightSince !== null) t.refAtHeightSince = ref;
+    // The network moved on from where it was when the node reached its height: the stall clock starts.
+    if (t.refRoseAt === null && t.refAtHeightSince !== null && ref !== null && ref > t.refAtHeightSince)
+      t.refRoseAt = now;
     const fresh = t.last !== null && now - t.last.at <= t.settings.staleMs;
     if (fresh && ref !== null) {
       const lag = Math.max(0, ref - t.last!.height);
@@ -177,7 +210,7 @@ export class SyncPolicy {
       t.lastReference = ref;
       t.lastLag = lag;
     }
-    const j = judge(t, ref, now);
+    const j = judge(t, ref, now, refMovedAt);
     if (j.health === t.health) return null;
     const from = t.health;
     t.health = j.health;
@@ -239,6 +272,7 @@ export class SyncPolicy {
       last: null,
       heightSince: null,
       refAtHeightSince: null,
+      refRoseAt: null,
       failures: 0,
       failingSince: null,
       behindSince: null,

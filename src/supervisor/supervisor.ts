@@ -3,6 +3,7 @@ import type { ConfigIssue, LoadedConfig, ManagerConfig, NodeSpec } from '../conf
 import type { EventBus } from '../events/bus.js';
 import type { RestartReason } from '../events/types.js';
 import type { Logger } from '../logger.js';
+import { act, type ActOutcome, type PolicyAction } from './actions.js';
 import type { Clock } from './clock.js';
 import { judgeSurvivor, retiredSpec, type NodeLockFacts } from './adoption.js';
 import type { ProcessDriver, ProcessIdentity } from './driver.js';
@@ -250,6 +251,15 @@ export class Supervisor {
       this.intent(n, 'running');
       e.runner.restart(reason);
     }
+  }
+
+  /**
+   * The one entry point for what policy decides (sync, resource limits,
+   * pressure, reload): applies holds and the group's `sync.minHealthy`, then
+   * carries the action out through the node's runner (see actions.ts).
+   */
+  act(action: PolicyAction): ActOutcome {
+    return act(this, action);
   }
 
   hold(names: readonly string[]): void {

@@ -18,6 +18,7 @@ export function baseSpec(name: string, dataDir: string, over: Partial<NodeSpec> 
     group: null,
     autostart: true,
     priority: 100,
+    shed: false,
     restart: {
       policy: 'always',
       startSeconds: 3,
@@ -43,6 +44,7 @@ export function baseSpec(name: string, dataDir: string, over: Partial<NodeSpec> 
     },
     profileNames: [],
     profile: null,
+    profileSpecs: {},
     files: [],
     runHash: 'test',
     ...over,

@@ -36,11 +36,25 @@ const HEALTH_STYLE: Readonly<Record<string, Style>> = {
   unknown: 'dim',
 };
 
+/**
+ * How a state reads in the table, where the bare word could mislead: a paused
+ * node is stopped (no process) until the host is calm again or the operator
+ * starts it. `status --json` keeps the bare state.
+ */
+const STATE_TEXT: Readonly<Record<string, string>> = {
+  paused: 'paused (stopped: host pressure)',
+};
+
+function stateCell(state: string): Cell {
+  const cell = styled(state, STATE_STYLE);
+  return { ...cell, text: STATE_TEXT[state] ?? state };
+}
+
 /** `nodewarden status`: one aligned row per node (coloured on a terminal). */
 export function renderStatus(rows: readonly NodeStatus[], color: boolean): string[] {
   const body = rows.map((s): Array<Cell | string> => [
     s.name,
-    styled(s.state, STATE_STYLE),
+    stateCell(s.state),
     styled(s.health, HEALTH_STYLE),
     formatNumber(s.pid),
     formatDuration(s.uptimeSeconds),

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { startTestDaemon, tmpDir, waitUntil, type TestDaemon } from '../../helpers/daemon.js';
+import { startTestDaemon, tmpDir, waitUntil, writeNode, type TestDaemon } from '../../helpers/daemon.js';
 import type { NodewardenEvent } from '../../../src/events/types.js';
 import { killAll, startSim } from '../sim/harness.js';
 import {
@@ -21,10 +21,18 @@ import {
  * their normal profile, judged against a reference probe (an explorer: a sim the
  * test runs outside nodewarden on the same chain). The group moves to
  * `profiles.fallback` (which drops the stall flag), one node at a time, and
- * returns to the normal profile once it has been in sync for windowMs.
+ * returns to the normal profile once it has been in sync for windowMs. Right
+ * after the daemon started, every node file is edited on disk (a different
+ * fallback) and never reloaded: the fallback that goes live is the loaded one.
  */
 
 const NODES = ['n1', 'n2', 'n3'];
+/** What the node files say on disk after the start, never reloaded. */
+const EDITED = 'edited-on-disk';
+/** The argv of every process each node was spawned with. */
+const spawned = new Map<string, (readonly string[])[]>();
+const sameTail = (argv: readonly string[], args: readonly string[]): boolean =>
+  argv.length >= args.length && args.every((a, i) => argv[argv.length - args.length + i] === a);
 let t: TestDaemon;
 let events: NodewardenEvent[];
 let chainDir: string;
@@ -42,10 +50,15 @@ before(async () => {
   ]);
   const ports = await Promise.all(NODES.map(() => freePort()));
   const nodes: Record<string, Record<string, unknown>> = {};
+  const edited: Record<string, Record<string, unknown>> = {};
   NODES.forEach((n, i) => {
     nodes[n] = {
       ...simNode(chain, ports[i]!, 'http', ['--stall-after', '1500']),
       profiles: { fallback: { args: nodeArgs(chain, ports[i]!) } },
+    };
+    edited[n] = {
+      ...nodes[n],
+      profiles: { fallback: { args: nodeArgs(chain, ports[i]!, ['--name', EDITED]) } },
     };
   });
   t = await startTestDaemon({
@@ -67,6 +80,10 @@ before(async () => {
     nodes,
   });
   events = recordEvents(t.daemon);
+  t.daemon.bus.on('process', (p) => {
+    if (p.identity) spawned.set(p.node, [...(spawned.get(p.node) ?? []), p.identity.argv]);
+  });
+  for (const n of NODES) writeNode(t.configDir, n, edited[n]!);
 });
 
 after(async () => {
@@ -104,6 +121,16 @@ describe('health: the fallback profile', () => {
         `${prev.node} started again before ${fb[i]!.node} was restarted: ${describeEvents(events)}`,
       );
     }
+  });
+
+  test('regression: the fallback that goes live is the one loaded, not the node file edited on disk since', async () => {
+    const runsLoaded = (n: string) => {
+      const loaded = t.daemon.supervisor.spec(n)!.profileSpecs.fallback!.args;
+      return (spawned.get(n) ?? []).some((argv) => sameTail(argv, loaded));
+    };
+    await waitUntil(() => NODES.every(runsLoaded), 'every node spawned with the loaded fallback', 20_000);
+    for (const n of NODES)
+      for (const argv of spawned.get(n)!) assert.ok(!argv.includes(EDITED), `${n} ran ${argv.join(' ')}`);
   });
 
   test('on the fallback profile the nodes are in sync, and status shows the profile', async () => {

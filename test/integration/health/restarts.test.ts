@@ -78,7 +78,8 @@ describe('health: restarts of single nodes', () => {
   test('a node whose API port closed is restarted with reason unreachable', async () => {
     const u = await waitUntil(find('deaf', 'unreachable'), 'an unreachable event of deaf', 20_000);
     assert.match(String(u.details.error), /ECONNREFUSED/);
-    assert.equal(u.details.failures, 3);
+    // forSamples (3) failures in a row; one more when the third fell inside the startup grace.
+    assert.ok([3, 4].includes(u.details.failures as number), `failures: ${String(u.details.failures)}`);
     await waitUntil(find('deaf', 'restarting', 'unreachable'), 'deaf restarting (unreachable)', 10_000);
     await waitUntil(() => t.pid('deaf') !== null && t.pid('deaf') !== pids.deaf, 'deaf has a new pid');
   });

@@ -13,18 +13,62 @@ after(async () => {
 
 /**
  * A daemon whose own sampler never ticks during the test (hour-long interval)
- * and a second resource watcher, driven tick by tick, that reads a scripted host.
+ * and a second resource watcher, driven tick by tick, that reads a scripted
+ * host. Shedding is on with `samples` unless `pressure` gives nodewarden.json's
+ * block instead; `shed` (default true) goes into template.json.
  */
-async function setup(nodes: Record<string, Record<string, unknown>>, samples: number) {
+async function setup(
+  nodes: Record<string, Record<string, unknown>>,
+  samples: number,
+  opts: { pressure?: Record<string, unknown>; shed?: boolean } = {},
+) {
   const t = await startTestDaemon({
-    manager: { sampling: { intervalMs: 3_600_000 }, pressure: { samples } },
-    template: { restart: { startSeconds: 0.3 } },
+    manager: { sampling: { intervalMs: 3_600_000 }, pressure: opts.pressure ?? { enabled: true, samples } },
+    template: { restart: { startSeconds: 0.3 }, shed: opts.shed ?? true },
     nodes,
   });
   daemons.push(t);
   const host = new ScriptedHost();
   const watcher: ResourceWatcher = attachResources(t.daemon, { host, autoTick: false });
   return { t, host, watcher };
+}
+
+/**
+ * One tick that must pause nothing: no node leaves `running` for `stopping`
+ * during it, and the policy decided nothing.
+ */
+function tickNothing(t: TestDaemon, watcher: ResourceWatcher, what: string): void {
+  const stopping: string[] = [];
+  const off = t.daemon.bus.on('state', (s) => {
+    if (s.to === 'stopping') stopping.push(s.node);
+  });
+  const r = watcher.tick();
+  off();
+  assert.deepEqual(stopping, [], what);
+  assert.equal(r.pressure, null, what);
+}
+
+/** One tick that must pause `node` (and only it); resolves once it is paused. */
+async function tickPause(t: TestDaemon, watcher: ResourceWatcher, node: string): Promise<void> {
+  const paused = t.daemon.bus.waitFor('event', (e) => e.type === 'paused' && e.node === node, {
+    timeoutMs: 10_000,
+  });
+  paused.catch(() => {});
+  const r = watcher.tick();
+  assert.deepEqual([r.pressure?.type, r.pressure?.node, r.pressure?.outcome], ['pause', node, 'done']);
+  await paused;
+  assert.equal(t.daemon.supervisor.runner(node)!.snapshot().state, 'paused');
+}
+
+/** One tick that must resume `node`; resolves once it runs again. */
+async function tickResume(t: TestDaemon, watcher: ResourceWatcher, node: string): Promise<void> {
+  const running = t.daemon.bus.waitFor('state', (s) => s.node === node && s.to === 'running', {
+    timeoutMs: 10_000,
+  });
+  running.catch(() => {});
+  const r = watcher.tick();
+  assert.deepEqual([r.pressure?.type, r.pressure?.node], ['resume', node]);
+  await running;
 }
 
 describe('host pressure in a real daemon', () => {
@@ -163,5 +207,87 @@ describe('host pressure in a real daemon', () => {
       nodes: ['solo'],
     });
     assert.ok(host.reads >= 6);
+  });
+
+  test('regression: shedding is off by default: nothing is paused at 100 % CPU and 99 % memory, shed or not', async () => {
+    const { t, host, watcher } = await setup({ a: {}, b: { shed: false } }, 1, { pressure: { samples: 1 } });
+    assert.equal(t.daemon.supervisor.managerConfig().pressure.enabled, false);
+    const pids = await t.waitRunning();
+    host.set(99, 100);
+    host.psiCpu = 100;
+    host.psiMemory = 90;
+    for (let i = 0; i < 5; i++) tickNothing(t, watcher, `tick ${i + 1}`);
+    assert.deepEqual(await t.waitRunning(), pids, 'same processes');
+  });
+
+  test('regression: enabled, but nodes without shed: true are never paused', async () => {
+    const { t, host, watcher } = await setup({ a: {}, b: { priority: 500 } }, 1, { shed: false });
+    const pids = await t.waitRunning();
+    host.set(99, 100);
+    for (let i = 0; i < 5; i++) tickNothing(t, watcher, `tick ${i + 1}`);
+    assert.deepEqual(await t.waitRunning(), pids);
+  });
+
+  test('regression: a pause never takes a sync group below sync.minHealthy running members', async () => {
+    const member = (priority: number) => ({ priority, sync: { group: 'chain', minHealthy: 2 } });
+    const { t, host, watcher } = await setup({ m1: member(300), m2: member(200), m3: member(100) }, 1);
+    await t.waitRunning();
+    host.set(99, 100);
+    await tickPause(t, watcher, 'm1');
+    const pids = await t.waitRunning(['m2', 'm3']);
+    for (let i = 0; i < 4; i++) tickNothing(t, watcher, `two running members left, tick ${i + 1}`);
+    assert.deepEqual(await t.waitRunning(['m2', 'm3']), pids);
+    // The same floor holds for every policy action, in the one place they all go through.
+    const out = t.daemon.supervisor.act({ kind: 'restart', node: 'm2', reason: 'resource' });
+    assert.deepEqual(out, {
+      outcome: 'deferred',
+      why: 'min_healthy',
+      details: { group: 'chain', running: 2, minHealthy: 2 },
+    });
+    assert.equal(t.pid('m2'), pids.m2);
+  });
+
+  test('regression: an operator start of a paused node wins until the host has been calm once', async () => {
+    const { t, host, watcher } = await setup({ a: { priority: 200 }, b: { priority: 100 } }, 2);
+    await t.waitRunning();
+    host.set(99, 100);
+    tickNothing(t, watcher, '1 of 2 high samples');
+    await tickPause(t, watcher, 'a');
+
+    const r = await t.cli(['start', 'a', '--wait']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /a: started/);
+    const aPid = (await t.waitRunning(['a'])).a;
+    // Still under pressure: the next victim is b, and a is left running.
+    await tickPause(t, watcher, 'b');
+    for (let i = 0; i < 3; i++) tickNothing(t, watcher, `a is the operator's, tick ${i + 1}`);
+    assert.equal(t.pid('a'), aPid);
+
+    // Calm for `samples` once: b comes back, and a may be shed again at the next high spell.
+    host.set(50, 10);
+    tickNothing(t, watcher, '1 of 2 low samples');
+    await tickResume(t, watcher, 'b');
+    host.set(99, 100);
+    tickNothing(t, watcher, '1 of 2 high samples again');
+    await tickPause(t, watcher, 'a');
+  });
+
+  test('with kernel pressure figures, 100 % CPU with nothing waiting sheds nothing; CPU stall does', async () => {
+    const { t, host, watcher } = await setup({ a: {} }, 2);
+    await t.waitRunning();
+    host.set(50, 100);
+    host.psiCpu = 3;
+    host.psiMemory = 0;
+    for (let i = 0; i < 4; i++) tickNothing(t, watcher, `busy but nothing waits, tick ${i + 1}`);
+    host.set(50, 20);
+    host.psiCpu = 75;
+    const paused = t.daemon.bus.waitFor('event', (e) => e.type === 'paused' && e.node === 'a', {
+      timeoutMs: 10_000,
+    });
+    tickNothing(t, watcher, '1 of 2 stalled samples');
+    watcher.tick();
+    const e = await paused;
+    assert.equal(e.details.trigger, 'cpu_pressure');
+    assert.equal(e.details.psiCpu, 75);
   });
 });

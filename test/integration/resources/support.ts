@@ -6,10 +6,13 @@
 import fs from 'node:fs';
 import type { DiskReading, HostReader, HostReading } from '../../../src/monitoring/host.js';
 
-/** A host whose memory, CPU and disks the test sets before each tick. */
+/** A host whose memory, CPU, pressure-stall figures and disks the test sets before each tick. */
 export class ScriptedHost implements HostReader {
   memoryUsedPercent = 50;
   cpuPercent: number | null = 10;
+  /** Pressure-stall figures (`some avg10`); null = a kernel without /proc/pressure. */
+  psiCpu: number | null = null;
+  psiMemory: number | null = null;
   disks: DiskReading[] = [];
   reads = 0;
 
@@ -26,6 +29,8 @@ export class ScriptedHost implements HostReader {
       memAvailableBytes: Math.round((total * (100 - this.memoryUsedPercent)) / 100),
       memoryAvailablePercent: 100 - this.memoryUsedPercent,
       cpuBusyPercent: this.cpuPercent,
+      psiCpu: this.psiCpu,
+      psiMemory: this.psiMemory,
       load: [0.5, 0.5, 0.5],
       disks: this.disks,
     };

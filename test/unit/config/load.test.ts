@@ -39,6 +39,7 @@ describe('loadConfig: nodes', () => {
       group: null,
       autostart: true,
       priority: 100,
+      shed: false,
       restart: {
         policy: 'always',
         startSeconds: 3,
@@ -64,6 +65,7 @@ describe('loadConfig: nodes', () => {
       },
       profileNames: [],
       profile: null,
+      profileSpecs: {},
       files: [],
       runHash: n!.runHash,
     });

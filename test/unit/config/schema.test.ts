@@ -32,12 +32,17 @@ describe('nodewarden.json', () => {
     assert.deepEqual(m.sampling, { intervalMs: 5000 });
     assert.deepEqual(m.startup, { concurrency: 8, intervalMs: 250 });
     assert.deepEqual(m.pressure, {
+      enabled: false,
       memoryHighPercent: 90,
       memoryLowPercent: 80,
       cpuHighPercent: 95,
       cpuLowPercent: 80,
       samples: 3,
       diskLowPercent: 5,
+      psiCpuHighPercent: 50,
+      psiCpuLowPercent: 20,
+      psiMemoryHighPercent: 10,
+      psiMemoryLowPercent: 2,
     });
     assert.deepEqual(m.alerts, {
       on: [

@@ -12,6 +12,23 @@ import { runScript, tip } from './sync-harness.js';
 
 const frozenAfter = (ms: number) => (t: number) => tip(Math.min(t, ms));
 
+/** A block a second until 10 s (height 110), idle until 70 s, one block (111), then idle again. */
+const idleChain = (t: number): number => (t < 10_000 ? tip(Math.max(0, t)) : t < 70_000 ? 110 : 111);
+
+/** Gaps between blocks of a slow chain, in minutes (mean about 10, like Bitcoin's), repeated. */
+const GAPS_MIN = [10, 25, 1, 10, 15, 4, 20, 8, 12, 3];
+
+/** Height of the slow chain at t ms: 500 at t ≤ 0, one block at the end of each gap. */
+function slowChain(t: number): number {
+  let h = 500;
+  let at = 0;
+  for (let i = 0; ; i++) {
+    at += GAPS_MIN[i % GAPS_MIN.length]! * 60_000;
+    if (at > t) return h;
+    h++;
+  }
+}
+
 describe('sync verdicts', () => {
   const cases: { name: string; run: () => void }[] = [
     {
@@ -47,16 +64,102 @@ describe('sync verdicts', () => {
       },
     },
     {
-      name: 'regression: a frozen height is out_of_sync by the stall rule even within maxLag',
+      name: 'a frozen height is out_of_sync by the stall rule (stallMs after the chain moved on), before the lag window',
       run: () => {
-        // Height frozen at 110 from t=10 s; maxLag too big for the lag rule to fire.
+        // Height frozen at 110 from t=10 s; the tip moves on at 11 s; windowMs too long for the lag rule.
+        const o = runScript({
+          nodes: { a: tip, b: frozenAfter(10_000) },
+          settings: { windowMs: 60_000 },
+          until: 35_000,
+        });
+        assert.deepEqual(o.events, ['b:out_of_sync@31000']);
+        const ev = o.all.at(-1)!.evidence;
+        assert.equal(ev.rule, 'stall');
+        assert.equal(ev.lag, 21);
+      },
+    },
+    {
+      name: 'regression: a node within maxLag is never out of sync, frozen or not',
+      run: () => {
+        // Height frozen at 110 from t=10 s; maxLag too big for it ever to be exceeded.
         const o = runScript({
           nodes: { a: tip, b: frozenAfter(10_000) },
           settings: { maxLag: 1000 },
-          until: 35_000,
+          until: 60_000,
         });
-        assert.deepEqual(o.events, ['b:out_of_sync@30000']);
+        assert.deepEqual(o.events, []);
+        assert.ok(!o.timeline.b!.includes('out_of_sync'), o.changes.join(' '));
+        assert.equal(o.health('b'), 'in_sync');
+        assert.equal(o.policy.view('b').lag, 50);
+      },
+    },
+    {
+      name: 'regression: a chain idle for longer than stallMs moves one block; nodes that see it 1 s or 3 s late stay in sync',
+      run: () => {
+        // The tip moves one block a second until 10 s, idles for 60 s (3 × stallMs), moves one block, idles.
+        const o = runScript({
+          nodes: { a: idleChain, b: (t) => idleChain(t - 1_000), c: (t) => idleChain(t - 3_000) },
+          until: 120_000,
+        });
+        assert.deepEqual(o.events, []);
+        assert.deepEqual(o.changes, [
+          'a:unknown->in_sync@5000',
+          'b:unknown->in_sync@5000',
+          'c:unknown->in_sync@5000',
+        ]);
+        // At 70 s b is one block behind for a second, c for three: lag 1, in sync.
+        assert.equal(o.policy.view('c').lag, 0);
+        for (const n of ['a', 'b', 'c'])
+          assert.ok(
+            o.timeline[n]!.every((h, i) => i < 5 || h === 'in_sync'),
+            n,
+          );
+      },
+    },
+    {
+      name: 'after an idle spell the stall rule still sees a node left behind once the chain moves on',
+      run: () => {
+        // The chain idles from 10 s to 70 s, then moves a block a second; b stays at 110.
+        const moving = (t: number) => (t < 70_000 ? idleChain(t) : 110 + Math.floor((t - 69_000) / 1000));
+        const o = runScript({
+          nodes: { a: moving, b: (t) => Math.min(moving(t), 110) },
+          settings: { windowMs: 60_000 },
+          until: 100_000,
+        });
+        // The reference first rose past 110 at 70 s: stallMs (20 s) later b is out of sync; the idle minute never counted.
+        assert.deepEqual(o.events, ['b:out_of_sync@90000']);
         assert.equal(o.all.at(-1)!.evidence.rule, 'stall');
+        assert.equal(o.timeline.b![89], 'syncing');
+      },
+    },
+    {
+      name: 'regression: a chain with 10-minute blocks (and a 25-minute gap) keeps every node in sync with the defaults',
+      run: () => {
+        // DESIGN defaults: maxLag 10, windowMs 5 min, stallMs 10 min, grace 2 min; probes every 10 s.
+        const o = runScript({
+          nodes: {
+            fast: slowChain,
+            late: (t) => slowChain(t - 30_000),
+            laggard: (t) => slowChain(t - 120_000),
+          },
+          settings: {
+            maxLag: 10,
+            windowMs: 300_000,
+            stallMs: 600_000,
+            startupGraceMs: 120_000,
+            staleMs: 30_000,
+          },
+          tick: 10_000,
+          until: 3 * 3_600_000,
+        });
+        assert.deepEqual(o.events, []);
+        for (const n of ['fast', 'late', 'laggard']) {
+          assert.ok(
+            o.timeline[n]!.every((h, i) => i < 12 || h === 'in_sync'),
+            `${n}: ${o.changes.join(' ')}`,
+          );
+        }
+        assert.ok(slowChain(3 * 3_600_000) - slowChain(0) >= 15, 'the chain did move');
       },
     },
     {
@@ -193,10 +296,11 @@ describe('sync verdicts', () => {
         const o = runScript({
           nodes: { solo: frozenAfter(10_000) },
           reference: tip,
-          settings: { maxLag: 1000 },
+          settings: { windowMs: 60_000 },
           until: 35_000,
         });
-        assert.deepEqual(o.events, ['solo:out_of_sync@30000']);
+        assert.deepEqual(o.events, ['solo:out_of_sync@31000']);
+        assert.equal(o.all.at(-1)!.evidence.rule, 'stall');
       },
     },
     {

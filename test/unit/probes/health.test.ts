@@ -82,8 +82,6 @@ async function setup(specs: NodeSpec[], script: Script) {
       observations,
       clock,
       logger: nullLogger,
-      configDir: '/nonexistent/nodewarden-config',
-      store: { secrets: { get: () => 'secret' } },
       addWatcher: (w) => watchers.push(w),
     },
     { run, onProbe: (n, p, _s, ok) => probes.push([n, p, ok]) },
