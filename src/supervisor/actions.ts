@@ -19,7 +19,9 @@ import type { NodeRunner } from './runner.js';
  *   the group. Only `running` members count (starting, stopping and paused
  *   ones do not). A node alone in its group is exempt: only taking it down
  *   can heal it, and only its own `shed` lets pressure pause it. A `stop` with
- *   reason `config` (the node left the configuration) is never deferred.
+ *   reason `config` (the node left the configuration) is never deferred; a
+ *   restart with reason `config` (a reload changed the node) counts the floor
+ *   as at most the other members, so it waits but always happens.
  * - An action the runner ignores in its current state (e.g. a resume of a
  *   node that is not paused) is `refused: no_effect`.
  */
@@ -82,11 +84,17 @@ export function act(sup: ActionTarget, a: PolicyAction): ActOutcome {
   const takesDown = a.kind !== 'resume' && !(a.kind === 'stop' && a.reason === 'config');
   if (takesDown && before.state === 'running') {
     const floor = groupFloor(sup, spec.sync.group);
-    if (floor.members > 1 && floor.running - 1 < floor.minHealthy) {
+    // A config restart must happen some day: in a group no bigger than its
+    // floor it waits only until every other member runs (one at a time).
+    const minHealthy =
+      a.kind === 'restart' && a.reason === 'config'
+        ? Math.min(floor.minHealthy, floor.members - 1)
+        : floor.minHealthy;
+    if (floor.members > 1 && floor.running - 1 < minHealthy) {
       return {
         outcome: 'deferred',
         why: 'min_healthy',
-        details: { group: spec.sync.group, running: floor.running, minHealthy: floor.minHealthy },
+        details: { group: spec.sync.group, running: floor.running, minHealthy },
       };
     }
   }

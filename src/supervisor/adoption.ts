@@ -146,6 +146,7 @@ export function retiredSpec(name: string): NodeSpec {
     group: null,
     autostart: false,
     priority: 100,
+    shed: false,
     restart: {
       policy: 'never',
       startSeconds: 0,
@@ -170,6 +171,7 @@ export function retiredSpec(name: string): NodeSpec {
       startupGraceMs: 0,
     },
     profileNames: [],
+    profileSpecs: {},
     profile: null,
     files: [],
     runHash: '',

@@ -93,6 +93,8 @@ export class Supervisor {
   private readonly bootManager: ManagerConfig;
   private readonly pacer: StartPacer;
   private readonly offState: () => void;
+  /** Nodes whose config a reload changed and whose restart the group's minHealthy still defers. */
+  private readonly pendingConfig = new Set<string>();
   private shuttingDown = false;
   /** Nodes being reaped at boot that start (paced) once their survivor is gone. */
   private readonly startAfterReap = new Set<string>();
@@ -122,10 +124,32 @@ export class Supervisor {
     // A paced launch frees its slot once the node settles one way or another.
     this.offState = deps.bus.on('state', (s) => {
       if (s.to !== 'starting') this.pacer.settled(s.node);
+      // A node that spawns again runs its new config anyway; a member back up may unblock its group.
+      if (s.to === 'starting') this.pendingConfig.delete(s.node);
+      if (s.to === 'running' && this.pendingConfig.size > 0) queueMicrotask(() => this.applyConfigRestarts());
       // A reaped survivor is gone: the node takes its turn like any other start.
       if (s.from === 'stopping' && this.startAfterReap.delete(s.node) && s.to === 'stopped')
         this.pacer.enqueue([s.node]);
     });
+  }
+
+  /**
+   * Restart, through `act`, the running nodes whose config a reload changed.
+   * One the group's `sync.minHealthy` does not allow yet waits for a member to
+   * be running again, so a reload that changes a whole group rolls through it
+   * instead of taking it down.
+   */
+  private applyConfigRestarts(tell = false): void {
+    if (this.shuttingDown) return;
+    for (const name of [...this.pendingConfig]) {
+      const out = this.act({ kind: 'restart', node: name, reason: 'config' });
+      if (out.outcome === 'deferred') {
+        if (tell)
+          this.deps.logger.info(`${name}: config restart waits for its group (${out.why})`, { ...out.details });
+        continue;
+      }
+      this.pendingConfig.delete(name);
+    }
   }
 
   /** Node names in config order. */
@@ -329,6 +353,7 @@ export class Supervisor {
       diff.removed.push(name);
       this.pacer.cancel(name);
       this.startAfterReap.delete(name);
+      this.pendingConfig.delete(name);
       removals.push(
         e.runner.stop().then(async () => {
           this.entries.delete(name);
@@ -357,10 +382,11 @@ export class Supervisor {
       }
       diff.changed.push(spec.name);
       const st = e.runner.snapshot().state;
-      if (st === 'starting' || st === 'running' || st === 'backoff') e.runner.restart('config');
+      if (st === 'starting' || st === 'running' || st === 'backoff') this.pendingConfig.add(spec.name);
     }
     this.manager = next.manager;
     this.pacer.enqueue(toStart);
+    this.applyConfigRestarts(true);
     await Promise.all(removals);
     return diff;
   }
@@ -373,6 +399,7 @@ export class Supervisor {
     this.shuttingDown = true;
     this.pacer.clear();
     this.startAfterReap.clear();
+    this.pendingConfig.clear();
     const runners = [...[...this.entries.values()].map((e) => e.runner), ...this.retired.values()];
     if (!opts.keepNodes) await Promise.all(runners.map((r) => r.stop()));
     // No timer (backoff, fatal retry, grace) may outlive the manager; kept nodes stay as they are.

@@ -272,4 +272,47 @@ describe('Supervisor reload', () => {
     }
     assert.equal(s.driver.signals.length + failing.driver.signals.length, 0, 'nothing was stopped');
   });
+
+  test('a reload that changes a whole sync group restarts it one member at a time, never below minHealthy', async () => {
+    const member = (name: string, runHash = 'hash-1'): NodeSpec => {
+      const base = spec(name, { runHash });
+      return { ...base, sync: { ...base.sync, group: 'chain', minHealthy: 2 } };
+    };
+    const s = setup([member('a'), member('b'), member('c')]);
+    const sup = await s.supervisor;
+    sup.boot(new Map());
+    await flush();
+    const startMs = sup.spec('a')!.restart.startSeconds * 1000;
+    await s.clock.advance(startMs);
+    await flush();
+    const states = () => sup.snapshots().map((n) => `${n.name}:${n.state}`);
+    assert.deepEqual(states(), ['a:running', 'b:running', 'c:running']);
+
+    const diff = await sup.reload({
+      manager: s.manager,
+      nodes: [member('a', 'new'), member('b', 'new'), member('c', 'new')],
+    });
+    assert.deepEqual(diff.changed, ['a', 'b', 'c']);
+    let lowest = 3;
+    s.bus.on('state', () => {
+      lowest = Math.min(lowest, sup.snapshots().filter((n) => n.state === 'running').length);
+    });
+    for (const name of ['a', 'b', 'c']) {
+      await flush();
+      const stopping = sup.snapshots().filter((n) => n.state === 'stopping');
+      assert.deepEqual(
+        stopping.map((n) => n.name),
+        [name],
+        `only ${name} restarts now (${states().join(' ')})`,
+      );
+      s.driver.exit(stopping[0]!.pid!, 0, null);
+      await flush();
+      assert.equal(s.driver.last.opts?.spec.runHash, 'new', `${name} runs its new config`);
+      await s.clock.advance(startMs);
+      await flush();
+    }
+    assert.deepEqual(states(), ['a:running', 'b:running', 'c:running']);
+    assert.equal(lowest, 2, 'the group never had fewer than minHealthy running members');
+    assert.equal(s.of('b', 'restarting')[0]?.reason, 'config');
+  });
 });
