@@ -145,7 +145,9 @@ export class Supervisor {
       const out = this.act({ kind: 'restart', node: name, reason: 'config' });
       if (out.outcome === 'deferred') {
         if (tell)
-          this.deps.logger.info(`${name}: config restart waits for its group (${out.why})`, { ...out.details });
+          this.deps.logger.info(`${name}: config restart waits for its group (${out.why})`, {
+            ...out.details,
+          });
         continue;
       }
       this.pendingConfig.delete(name);
