@@ -23,7 +23,7 @@ export interface Redact {
 // Parts of a name that make its value a secret when they appear anywhere in it.
 const SECRET_INSIDE = /password|passwd|passphrase|secret|token|apikey|privkey|mnemonic|credential/;
 // Whole words (after splitting on _ - . and camelCase) that make a name secret.
-const SECRET_WORD = /^(?:pass|pw|key|apikey|auth|authorization|bearer|private|seed|cookie|jwt|\w+auth)$/;
+const SECRET_WORD = /^(?:pass|pw|key|apikey|auth|authorization|bearer|login|private|seed|cookie|jwt|\w+auth)$/;
 // A name ending in one of these describes a secret (its file, its user, its length) rather than being one.
 const NOT_THE_SECRET = new Set([
   'file', 'files', 'path', 'dir', 'directory', 'filename', 'name', 'user', 'username', 'id',

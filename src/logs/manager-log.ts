@@ -11,6 +11,14 @@ export interface ManagerLogStats {
   lastError: string | null;
 }
 
+/** The write call, a seam so tests can simulate a disk that fills up and frees again. */
+export type WriteFn = (fd: number, buf: Buffer, offset: number, length: number) => Promise<number>;
+
+const fsWrite: WriteFn = (fd, buf, offset, length) =>
+  new Promise((resolve, reject) =>
+    fs.write(fd, buf, offset, length, null, (err, n) => (err ? reject(err) : resolve(n))),
+  );
+
 export interface ManagerLogFileOptions {
   /** `<logDir>/nodewarden.log`. */
   readonly file: string;
@@ -23,6 +31,7 @@ export interface ManagerLogFileOptions {
   readonly reopenMs?: number;
   /** Monotonic ms (only paces reopening). */
   readonly now?: () => number;
+  readonly write?: WriteFn;
 }
 
 /** The file mode of the manager log and its rotations: it may name hosts, users and paths. */
@@ -105,11 +114,8 @@ export class ManagerLogFile {
     const fd = this.open();
     let off = 0;
     try {
-      while (off < buf.length) {
-        off += await new Promise<number>((resolve, reject) =>
-          fs.write(fd, buf, off, buf.length - off, null, (err, n) => (err ? reject(err) : resolve(n))),
-        );
-      }
+      const write = this.opts.write ?? fsWrite;
+      while (off < buf.length) off += await write(fd, buf, off, buf.length - off);
       this.size += off;
     } catch (err) {
       // Only whole lines stay: take back a line cut short (truncating works on a full disk too).
