@@ -23,7 +23,8 @@ export interface Redact {
 // Parts of a name that make its value a secret when they appear anywhere in it.
 const SECRET_INSIDE = /password|passwd|passphrase|secret|token|apikey|privkey|mnemonic|credential/;
 // Whole words (after splitting on _ - . and camelCase) that make a name secret.
-const SECRET_WORD = /^(?:pass|pw|key|apikey|auth|authorization|bearer|login|private|seed|cookie|jwt|\w+auth)$/;
+const SECRET_WORD =
+  /^(?:pass|pw|key|apikey|auth|authorization|bearer|login|private|seed|cookie|jwt|\w+auth)$/;
 // A name ending in one of these describes a secret (its file, its user, its length) rather than being one.
 const NOT_THE_SECRET = new Set([
   'file', 'files', 'path', 'dir', 'directory', 'filename', 'name', 'user', 'username', 'id',
@@ -31,7 +32,18 @@ const NOT_THE_SECRET = new Set([
   'required', 'env', 'header',
 ]); // prettier-ignore
 // Values of secret-named keys that are settings, not secrets.
-const PLAIN_VALUES = new Set(['true', 'false', 'none', 'null', 'yes', 'no', 'on', 'off', 'enabled', 'disabled']);
+const PLAIN_VALUES = new Set([
+  'true',
+  'false',
+  'none',
+  'null',
+  'yes',
+  'no',
+  'on',
+  'off',
+  'enabled',
+  'disabled',
+]);
 
 /**
  * True when a key, variable or flag name says its value is a secret:
@@ -153,7 +165,7 @@ export class Redactor implements Redact {
     if (this.byPrefix.size === 0 || s.length < MIN_SECRET_LENGTH) return s;
     let out = '';
     let copied = 0;
-    for (let i = 0; i + MIN_SECRET_LENGTH <= s.length; ) {
+    for (let i = 0; i + MIN_SECRET_LENGTH <= s.length;) {
       const list = this.byPrefix.get(s.slice(i, i + MIN_SECRET_LENGTH));
       const hit = list?.find((v) => s.startsWith(v, i));
       if (hit === undefined) {

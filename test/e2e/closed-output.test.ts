@@ -20,7 +20,8 @@ let dir: string | null = null;
 
 after(() => {
   if (manager && manager.exitCode === null && manager.signalCode === null) manager.kill('SIGKILL');
-  for (const [pid, startTime] of nodes) if (isAlive(pid, startTime ?? undefined)) process.kill(pid, 'SIGKILL');
+  for (const [pid, startTime] of nodes)
+    if (isAlive(pid, startTime ?? undefined)) process.kill(pid, 'SIGKILL');
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 

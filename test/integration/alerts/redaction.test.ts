@@ -69,7 +69,10 @@ describe('secrets are masked everywhere nodewarden shows or sends them', { timeo
     configDir = writeConfig(dir, {
       manager: {
         templatesDir: TEMPLATES,
-        alerts: { on: ['adopted', 'orphan_reaped'], email: { from: 'nw@test.invalid', to: ['ops@test.invalid'] } },
+        alerts: {
+          on: ['adopted', 'orphan_reaped'],
+          email: { from: 'nw@test.invalid', to: ['ops@test.invalid'] },
+        },
       },
       nodes: { vault: node('rpcpassword'), gone: node('apikey') },
     });
@@ -82,25 +85,39 @@ describe('secrets are masked everywhere nodewarden shows or sends them', { timeo
     );
     secrets = ['vault:rpcpassword', 'gone:apikey'].map((k) => {
       const [n, key] = k.split(':') as [string, string];
-      return d.store.db.prepare('SELECT value FROM secrets WHERE node = ? AND key = ?').pluck().get(n, key) as string;
+      return d.store.db
+        .prepare('SELECT value FROM secrets WHERE node = ? AND key = ?')
+        .pluck()
+        .get(n, key) as string;
     });
-    assert.ok(secrets.every((s) => /^[0-9a-f]{64}$/.test(s)), 'both secrets were generated');
+    assert.ok(
+      secrets.every((s) => /^[0-9a-f]{64}$/.test(s)),
+      'both secrets were generated',
+    );
     await waitUntil(
-      () => ['vault', 'gone'].every((n) => fs.readFileSync(path.join(dir, 'logs', `${n}.log`), 'utf8').includes('up ')),
+      () =>
+        ['vault', 'gone'].every((n) =>
+          fs.readFileSync(path.join(dir, 'logs', `${n}.log`), 'utf8').includes('up '),
+        ),
       'both nodes printed their secrets to their logs',
     );
     await d.stop({ keepNodes: true });
 
     // 2: adopt them; the adoption alerts go to .eml files (no SMTP configured yet).
     d = await boot();
-    await waitUntil(() => storedEvents(d, 'adopted') === 2 && outbox().length === 2, 'two adoptions, two .eml files');
+    await waitUntil(
+      () => storedEvents(d, 'adopted') === 2 && outbox().length === 2,
+      'two adoptions, two .eml files',
+    );
     await d.stop({ keepNodes: true });
 
     // 3: vault's args changed, gone removed, SMTP configured: both survivors are reaped and mailed about.
     writeNode(configDir, 'vault', node('rpcpassword', ['--changed']));
     removeNode(configDir, 'gone');
     const cfgFile = path.join(configDir, 'nodewarden.json');
-    const cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8')) as { alerts: { email: Record<string, unknown> } };
+    const cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8')) as {
+      alerts: { email: Record<string, unknown> };
+    };
     cfg.alerts.email['smtp'] = { host: '127.0.0.1', port: smtp.port };
     fs.writeFileSync(cfgFile, JSON.stringify(cfg));
     d = await boot();
@@ -133,7 +150,10 @@ describe('secrets are masked everywhere nodewarden shows or sends them', { timeo
   });
 
   test('the identity kept for re-adoption is exact: the real argv is in the database, not in any event', () => {
-    const argv = daemon!.store.db.prepare(`SELECT argv FROM nodes WHERE name = 'vault'`).pluck().get() as string;
+    const argv = daemon!.store.db
+      .prepare(`SELECT argv FROM nodes WHERE name = 'vault'`)
+      .pluck()
+      .get() as string;
     assert.ok(argv.includes(secrets[0]!), 'the nodes table keeps the argv to compare');
   });
 

@@ -91,28 +91,49 @@ describe('secrets of a loaded config', () => {
           to: ['c@d.invalid'],
           smtp: { host: '127.0.0.1', port: 25, auth: { user: 'nw', pass: 'smtp-pass-1' } },
         },
-        webhooks: [{ url: 'https://hooks.invalid/x?token=hook-token-1', headers: { Authorization: 'Bearer bearer-1234' } }],
+        webhooks: [
+          {
+            url: 'https://hooks.invalid/x?token=hook-token-1',
+            headers: { Authorization: 'Bearer bearer-1234' },
+          },
+        ],
       },
     },
     'nodes/geth.json': {
       args: ['--rpcpassword={{secret "rpcpassword"}}', '--password', 'literal-pw-1', '--http'],
       env: { RPC_PASSWORD: 'env-pass-1', DATA: '/data/geth' },
       probes: {
-        height: { type: 'jsonrpc', method: 'eth_blockNumber', url: 'http://rpc:url-pass-1@127.0.0.1:8545/', auth: { user: 'u', pass: 'auth-pass-1' } },
+        height: {
+          type: 'jsonrpc',
+          method: 'eth_blockNumber',
+          url: 'http://rpc:url-pass-1@127.0.0.1:8545/',
+          auth: { user: 'u', pass: 'auth-pass-1' },
+        },
       },
     },
   });
 
   test('env secrets, flag values, probe passwords, URL passwords, SMTP password, control token, webhook secrets', () => {
     const values = sensitiveValues(loadConfig(dir, { secrets: new MemorySecrets() }));
-    for (const v of ['env-pass-1', 'literal-pw-1', 'url-pass-1', 'auth-pass-1', 'smtp-pass-1', 'control-token-1', 'hook-token-1', 'Bearer bearer-1234', 'bearer-1234'])
+    for (const v of [
+      'env-pass-1',
+      'literal-pw-1',
+      'url-pass-1',
+      'auth-pass-1',
+      'smtp-pass-1',
+      'control-token-1',
+      'hook-token-1',
+      'Bearer bearer-1234',
+      'bearer-1234',
+    ])
       assert.ok(values.includes(v), `${v} in ${JSON.stringify(values)}`);
     assert.ok(!values.includes('/data/geth'));
   });
 
   test('config show masks env secrets, auth.pass, URL passwords and secret flags, even with a real secret source', () => {
     const shown = JSON.stringify(showNode(loadConfig(dir, { secrets: new MemorySecrets() }), 'geth'));
-    for (const v of ['env-pass-1', 'literal-pw-1', 'url-pass-1', 'auth-pass-1']) assert.ok(!shown.includes(v), v);
+    for (const v of ['env-pass-1', 'literal-pw-1', 'url-pass-1', 'auth-pass-1'])
+      assert.ok(!shown.includes(v), v);
     assert.doesNotMatch(shown, /--rpcpassword=[0-9a-f]{64}/);
     const n = showNode(loadConfig(dir, { secrets: new MaskedSecrets() }), 'geth');
     assert.deepEqual(n.args, [`--rpcpassword=${MASK}`, '--password', MASK, '--http']);

@@ -41,7 +41,7 @@ describe('showNode', () => {
     assert.equal(n.restart.policy, 'always');
   });
 
-  test('with a real source the interpolated value is there, but a secret-named flag\'s value is masked', () => {
+  test("with a real source the interpolated value is there, but a secret-named flag's value is masked", () => {
     const loaded = loadConfig(dir, { secrets: new MemorySecrets() });
     assert.match(loaded.nodes[0]!.args[1]!, /^monero:[0-9a-f]{32}$/);
     const n = showNode(loaded, 'MONEROD');
