@@ -63,7 +63,7 @@ export function looksSecretName(name: string): boolean {
 }
 
 /** True for a value worth remembering as a secret: long enough and not a plain setting. */
-export function isMaskable(value: string): boolean {
+function isMaskable(value: string): boolean {
   return value.length >= MIN_SECRET_LENGTH && value !== MASK && !PLAIN_VALUES.has(value.toLowerCase());
 }
 
@@ -73,7 +73,7 @@ const FLAG_VALUE = /(^|[\s"'(,[])(--?[A-Za-z][\w.-]*)=([^\s"',)\]]+)/g;
 const FLAG_ONLY = /^--?([A-Za-z][\w.-]*)$/;
 
 /** Masks secrets by their shape alone: URL passwords, secret-named query parameters and flags. */
-export function maskShapes(s: string): string {
+function maskShapes(s: string): string {
   if (s.includes('://')) s = s.replace(URL_PASSWORD, (_m, head: string) => `${head}:${MASK}@`);
   if (s.includes('=')) {
     s = s.replace(QUERY_PARAM, (m, sep: string, name: string) =>
@@ -205,10 +205,6 @@ export class Redaction implements Redact {
   /** Add values (the daemon calls it at start and on every reload). */
   learn(values: Iterable<string>): void {
     this.current = this.current.with(values);
-  }
-
-  get redactor(): Redactor {
-    return this.current;
   }
 
   text(s: string): string {
