@@ -3,7 +3,8 @@
  * with stdout and stderr on pipes whose reading ends are closed (as after
  * `nodewarden run | head -1`) goes on supervising: a node killed by pid is
  * replaced, the crash still reaches nodewarden.log, and SIGTERM still ends
- * the manager with exit 0.
+ * the manager with exit 0. A read verb whose reader went away
+ * (`nodewarden logs -f | head -1`) ends quietly with exit 0.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -89,4 +90,34 @@ test('with its stdout and stderr pipes closed, the manager still replaces a cras
   ]);
   assert.deepEqual(end, { code: 0, signal: null });
   assert.equal(isAlive(second, nodes.get(second) ?? undefined), false, 'the node was stopped');
+});
+
+test('`logs -f` whose reader went away ends quietly with exit 0 at its next line', async () => {
+  const base = tmpDir();
+  const configDir = writeConfig(base, { nodes: { alpha: {} } });
+  const logFile = path.join(base, 'logs', 'alpha.log');
+  fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  fs.writeFileSync(logFile, 'first line\n');
+  try {
+    const child = spawn(process.execPath, [CLI, '--config', configDir, 'logs', 'alpha', '-f'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+    child.stdout!.destroy();
+    // Lines keep coming until the follower writes one into the closed pipe (each write is a chance).
+    let n = 0;
+    const feeder = setInterval(() => fs.appendFileSync(logFile, `line ${++n}\n`), 50);
+    const bound = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const code = await exited.finally(() => {
+      clearInterval(feeder);
+      clearTimeout(bound);
+    });
+    assert.equal(code, 0, stderr);
+    assert.equal(stderr, '');
+  } finally {
+    fs.rmSync(base, { recursive: true, force: true });
+  }
 });
