@@ -2,12 +2,15 @@ import fs from 'node:fs';
 import { loadConfig, ConfigError } from './config/load.js';
 import { loadManagerConfig } from './config/manager.js';
 import { formatIssues } from './config/issues.js';
+import { Redaction, type Redact } from './config/redact.js';
+import { sensitiveValues } from './config/sensitive.js';
 import type { LoadedConfig, ManagerConfig } from './config/types.js';
 import { EventBus } from './events/bus.js';
 import { createLogger, type Logger } from './logger.js';
 import { ensureFifos, fifoPath } from './logs/fifo.js';
 import { NodeLog } from './logs/node-log.js';
 import { attachStore, openStore, type Store } from './store/index.js';
+import { ensureStateDir } from './store/state-dir.js';
 import { systemClock, type Clock } from './supervisor/clock.js';
 import type { ProcessDriver } from './supervisor/driver.js';
 import { ExecDriver } from './supervisor/exec-driver.js';
@@ -42,6 +45,8 @@ export interface Daemon {
   readonly supervisor: Supervisor;
   readonly logger: Logger;
   readonly configDir: string;
+  /** Masks secrets (learnt from the config and the stored secrets) in what nodewarden shows and sends. */
+  readonly redaction: Redact;
   /** Re-read and validate every config file; apply only if all of it is valid. */
   reload(): Promise<ReloadOutcome>;
   /** Stop every node (unless keepNodes) and release everything; idempotent. */
@@ -74,28 +79,34 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const clock = opts.clock ?? systemClock;
   const { manager, issues } = loadManagerConfig(opts.configDir);
   if (issues.length > 0) throw new ConfigError(opts.configDir, issues);
-  fs.mkdirSync(manager.stateDir, { recursive: true, mode: 0o700 });
+  const stateDirWarning = ensureStateDir(manager.stateDir);
   fs.mkdirSync(manager.logDir, { recursive: true });
 
   const lock: HeldLock = acquireManagerLock(manager.stateDir);
+  const redaction = new Redaction();
   const logger = createLogger({
     level: manager.log.level,
     logDir: manager.logDir,
     maxBytes: manager.log.maxBytes,
     backups: manager.log.backups,
     silentConsole: opts.consoleLog === false,
+    redaction,
   });
   let store: Store | null = null;
   try {
+    if (stateDirWarning) logger.warn(stateDirWarning);
     if (lock.takenOver) logger.warn(`took over the stale lock of pid ${lock.takenOver.pid}`);
     // A bad control setup (open TCP without a token, a live socket) refuses before any node is touched.
     await prepareControl(manager);
     store = openStore(manager.stateDir, { logger, clock });
     const config = loadConfig(opts.configDir, { secrets: store.secrets });
+    redaction.learn([...sensitiveValues(config), ...store.secrets.values()]);
+    store.redactReads(redaction);
     const bus = new EventBus(
       () => clock.wallNow(),
       (err) => logger.error('event consumer failed', { error: String(err) }),
     );
+    bus.redactWith(redaction);
     attachStore(bus, store);
     bus.on('event', (e) => {
       const level = e.severity === 'info' ? 'info' : e.severity === 'warning' ? 'warn' : 'error';
@@ -119,6 +130,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       logger,
       lock,
       clock,
+      redaction,
     });
   } catch (err) {
     store?.close();
@@ -161,6 +173,7 @@ interface Parts {
   logger: Logger & { close(): Promise<void> };
   lock: HeldLock;
   clock: Clock;
+  redaction: Redaction;
 }
 
 async function boot(p: Parts): Promise<Daemon> {
@@ -185,6 +198,8 @@ async function boot(p: Parts): Promise<Daemon> {
     let phase: 'validate' | 'prepare' = 'validate';
     try {
       const next = loadConfig(p.configDir, { secrets: store.secrets });
+      // Before anything of the new config can show up in an event or a log line.
+      p.redaction.learn([...sensitiveValues(next), ...store.secrets.values()]);
       phase = 'prepare';
       const diff = await supervisor.reload(next, new ReloadStage(next.manager.stateDir));
       bus.emit({ node: null, type: 'config_reloaded', details: { ...diff } });
@@ -209,6 +224,7 @@ async function boot(p: Parts): Promise<Daemon> {
     supervisor,
     logger,
     configDir: p.configDir,
+    redaction: p.redaction,
     stopped,
     observe: (node) => observations.get(node),
     observations,

@@ -31,7 +31,7 @@ export function attachAlerter(daemon: Daemon, opts: AttachAlerterOptions = {}): 
     outbox: new Outbox(daemon.store.db, logger, () => clock.now()),
     templates: new TemplateSet(manager.templatesDir, logger),
     channels: buildChannels(manager),
-    sources: daemonSources(daemon.supervisor, daemon.store, daemon.observe, manager.logDir),
+    sources: daemonSources(daemon.supervisor, daemon.store, daemon.observe, manager.logDir, daemon.redaction),
     config: () => daemon.supervisor.managerConfig(),
     ...(opts.retry ? { retry: opts.retry } : {}),
   });
@@ -54,8 +54,10 @@ export function daemonSources(
   store: Store,
   observe: Daemon['observe'],
   logDir: string,
+  redaction?: Daemon['redaction'],
 ): ContextSources {
   return {
+    ...(redaction ? { redaction } : {}),
     facts(name) {
       const s = supervisor.runner(name)?.snapshot();
       return (

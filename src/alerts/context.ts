@@ -1,5 +1,6 @@
 import os from 'node:os';
 import type { NodeObservation } from '../api/status.js';
+import type { Redact } from '../config/redact.js';
 import type { NodewardenEvent } from '../events/types.js';
 import type { StoredEvent } from '../store/types.js';
 import { VERSION } from '../version.js';
@@ -24,6 +25,8 @@ export interface ContextSources {
   recent(node: string | null, limit: number): StoredEvent[];
   /** The last n lines of a node's log ([] when there is none). */
   logTail(node: string, n: number): Promise<string[]>;
+  /** Masks secrets in everything a template may show (the log tail above all: nodes print their own config). */
+  readonly redaction?: Redact;
 }
 
 export interface EventView {
@@ -88,14 +91,17 @@ export type EventLike = Omit<NodewardenEvent, 'type'> & { readonly type: string 
 /** What is being rendered: a throttle decision, or a test alert shaped like one. */
 export type Renderable = Omit<AlertDecision, 'event'> & { readonly event: EventLike };
 
-/** Gather everything a template may show about one decision. Never throws. */
+/**
+ * Gather everything a template may show about one decision, with secrets
+ * masked (mails, .eml files and webhooks are all rendered from it). Never throws.
+ */
 export async function buildContext(d: Renderable, src: ContextSources, test = false): Promise<AlertContext> {
   const name = d.event.node;
   const facts = name ? safe(() => src.facts(name), undefined) : undefined;
   const o = name ? (safe(() => src.observe(name), undefined) ?? {}) : {};
   const logTail = name ? await src.logTail(name, LOG_TAIL_LINES).catch(() => []) : [];
   const recent = safe(() => src.recent(name, RECENT_EVENTS), []).map(eventView);
-  return {
+  const ctx: AlertContext = {
     event: eventView(d.event),
     node: {
       name,
@@ -119,6 +125,7 @@ export async function buildContext(d: Renderable, src: ContextSources, test = fa
     resolved: d.resolved,
     test,
   };
+  return src.redaction ? src.redaction.value(ctx) : ctx;
 }
 
 /** An event as templates and webhooks see it. */

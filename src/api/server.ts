@@ -39,6 +39,8 @@ export function controlServerOf(daemon: Daemon): ControlServer | null {
 export async function startControlServer(daemon: Daemon): Promise<ControlServer> {
   const { control } = daemon.manager;
   const { token } = await prepareControl(daemon.manager);
+  // A generated token is a secret like a configured one: masked wherever it could be printed.
+  if (token !== null) daemon.redaction.learn([token]);
   const lifecycle = new Lifecycle();
   const apps: FastifyInstance[] = [];
   let http: ControlServer['http'] = null;

@@ -5,7 +5,10 @@ import { VERSION } from '../version.js';
 import { resolveConfigDir } from './config-dir.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { reportError } from './report.js';
+import { guardStdio } from './stdio.js';
 import { addControlVerbs } from './verbs.js';
+
+let managerRunning = false;
 
 /** Build the command tree; every action resolves to an exit code. */
 export function buildProgram(setExit: (code: ExitCodeValue) => void): Command {
@@ -30,7 +33,12 @@ export function buildProgram(setExit: (code: ExitCodeValue) => void): Command {
     .command('run')
     .description('run the manager in the foreground')
     // Loaded on use: the daemon's module graph is heavy, and the online verbs must start fast.
-    .action(wrap(async () => (await import('./commands/run.js')).runCommand(dir())));
+    .action(
+      wrap(async () => {
+        managerRunning = true; // from now on a closed stdout or stderr must not end the process
+        return (await import('./commands/run.js')).runCommand(dir());
+      }),
+    );
 
   const config = program.command('config').description('check or show the configuration (offline)');
   config
@@ -73,6 +81,7 @@ export function buildProgram(setExit: (code: ExitCodeValue) => void): Command {
 
 /** Parse argv, run the verb, exit with its code. */
 export async function main(argv: string[]): Promise<ExitCodeValue> {
+  guardStdio({ keepRunning: () => managerRunning });
   let code: ExitCodeValue = ExitCode.OK;
   const program = buildProgram((c) => (code = c));
   try {

@@ -1,10 +1,15 @@
 import { NodewardenError } from '../errors.js';
+import { Redactor } from './redact.js';
+import { sensitiveValues } from './sensitive.js';
 import type { LoadedConfig, NodeSpec } from './types.js';
 
 /**
- * What `config show <node>` prints: the node's merged, interpolated config.
- * Secrets are whatever the load's SecretSource gave, so a config loaded with
- * MaskedSecrets shows masks and never a real secret.
+ * What `config show <node>` prints: the node's merged, interpolated config
+ * with every secret masked. `{{secret}}` values are whatever the load's
+ * SecretSource gave (MaskedSecrets: masks, never a real secret); env values
+ * under secret-looking names, probe `auth.pass`, passwords inside URLs,
+ * secret-named flags in `args` (and those values wherever else they appear,
+ * e.g. in a rendered file) are masked here.
  */
 export function showNode(loaded: LoadedConfig, name: string): NodeSpec {
   const wanted = name.toLowerCase();
@@ -15,5 +20,5 @@ export function showNode(loaded: LoadedConfig, name: string): NodeSpec {
       details: { node: name },
     });
   }
-  return spec;
+  return new Redactor(sensitiveValues(loaded)).value(spec);
 }

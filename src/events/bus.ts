@@ -1,3 +1,4 @@
+import type { Redact } from '../config/redact.js';
 import {
   DEFAULT_SEVERITY,
   type EventInput,
@@ -20,6 +21,12 @@ type Listener<C extends Channel> = (payload: Channels[C]) => void;
  * The one path by which supervisor and policy tell everyone else what happened.
  * Delivery is synchronous and in order; each subscriber is isolated: a throwing
  * subscriber is counted and reported, and never reaches the emitter.
+ *
+ * It is also where secrets are masked: with a redactor set, every contract
+ * event's `reason` and `details` are redacted before anyone (store, log,
+ * alerts, status page) sees them. Process records are delivered as they are:
+ * their argv is the identity a later manager compares to re-adopt a node, so
+ * it is kept exact, and only the store (a 0600 database) subscribes to them.
  */
 export class EventBus {
   private readonly listeners: { [C in Channel]: Set<Listener<C>> } = {
@@ -30,21 +37,30 @@ export class EventBus {
   };
   /** Subscriber exceptions caught so far (exported as a metric). */
   consumerErrors = 0;
+  private redaction: Redact | null = null;
 
   constructor(
     private readonly wallNow: () => number = Date.now,
     private readonly onConsumerError: (err: unknown) => void = () => {},
   ) {}
 
-  /** Stamp, freeze and deliver a contract event. Returns the frozen event. */
+  /** Mask secrets in every contract event emitted from now on (see the class comment). */
+  redactWith(redaction: Redact | null): void {
+    this.redaction = redaction;
+  }
+
+  /** Stamp, redact, freeze and deliver a contract event. Returns the frozen event. */
   emit(input: EventInput): NodewardenEvent {
+    const r = this.redaction;
+    const reason = input.reason ?? null;
+    const details = { ...(input.details ?? {}) };
     const event: NodewardenEvent = Object.freeze({
       ts: this.wallNow(),
       node: input.node,
       type: input.type,
       severity: input.severity ?? DEFAULT_SEVERITY[input.type],
-      reason: input.reason ?? null,
-      details: Object.freeze({ ...(input.details ?? {}) }),
+      reason: r && reason !== null ? r.text(reason) : reason,
+      details: Object.freeze(r ? r.value(details) : details),
     });
     this.deliver('event', event);
     return event;

@@ -15,6 +15,7 @@ export class SqliteSecrets implements SecretSource {
   private readonly cache = new Map<string, string>();
   private readonly select: Database.Statement;
   private readonly insert: Database.Statement;
+  private readonly all: Database.Statement;
 
   constructor(
     db: Database.Database,
@@ -22,9 +23,23 @@ export class SqliteSecrets implements SecretSource {
     private readonly wallNow: () => number,
   ) {
     this.select = db.prepare('SELECT value FROM secrets WHERE node = ? AND key = ?').pluck();
+    this.all = db.prepare('SELECT value FROM secrets').pluck();
     this.insert = db.prepare(
       'INSERT INTO secrets (node, key, value, created_ts) VALUES (?, ?, ?, ?) ON CONFLICT (node, key) DO NOTHING',
     );
+  }
+
+  /**
+   * Every stored value, of every node (also of nodes no longer configured, whose
+   * survivors may still be reaped), for the redactor. [] when the database cannot be read.
+   */
+  values(): string[] {
+    try {
+      return [...new Set([...(this.all.all() as string[]), ...this.cache.values()])];
+    } catch (err) {
+      this.queue.reportError(err, 'read the secrets for redaction');
+      return [...this.cache.values()];
+    }
   }
 
   get(node: string, key: string): string {

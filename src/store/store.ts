@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { Redact } from '../config/redact.js';
 import type { NodewardenEvent, StateChange } from '../events/types.js';
 import type { Logger } from '../logger.js';
 import type { Clock } from '../supervisor/clock.js';
@@ -52,6 +53,7 @@ export class Store {
   private readonly samples: SampleStore;
   private readonly nodes: NodeStore;
   private closed = false;
+  private redaction: Redact | null = null;
 
   constructor(
     /** The connection (for diagnostics and tests; other modules use the methods). */
@@ -116,10 +118,26 @@ export class Store {
     return this.nodes.load();
   }
 
+  /**
+   * Mask secrets in every event read from now on. Events are redacted on the
+   * bus before they are stored; this also covers rows an older nodewarden
+   * stored unmasked, for every reader (API, export, status page, mails).
+   */
+  redactReads(redaction: Redact | null): void {
+    this.redaction = redaction;
+  }
+
   /** Events matching `q`, newest first (default limit 100). */
   queryEvents(q: EventQuery = {}): StoredEvent[] {
     this.queue.flushForRead();
-    return this.events.query(q);
+    const rows = this.events.query(q);
+    const r = this.redaction;
+    if (!r) return rows;
+    return rows.map((e) => ({
+      ...e,
+      reason: e.reason === null ? null : r.text(e.reason),
+      details: r.value(e.details),
+    }));
   }
 
   /** Per-node uptime over a window, worst first (see `computeUptime`). */

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { buildStatus, type ObservationSource } from '../api/status.js';
+import type { Redact } from '../config/redact.js';
 import type { EventBus } from '../events/bus.js';
 import type { NodewardenEvent } from '../events/types.js';
 import type { NodeStatus } from '../protocol/types.js';
@@ -17,6 +18,8 @@ export interface PageSource {
   readonly clock: Clock;
   observe: ObservationSource;
   readonly stopped?: Promise<void>;
+  /** Masks secrets in what the page shows (events arrive masked already: bus and store redact them). */
+  readonly redaction?: Redact;
 }
 
 /** SSE `status` message: the whole fleet, as `GET /api/status` shows it, plus the header's facts. */
@@ -35,10 +38,11 @@ export interface EventsMessage {
   events: NodewardenEvent[];
 }
 
-/** Take one snapshot of the fleet for the page. */
+/** Take one snapshot of the fleet for the page (probe answers such as `version` redacted). */
 export function buildStatusMessage(src: PageSource): StatusMessage {
   const ts = src.clock.wallNow();
-  const nodes = buildStatus(src.supervisor, src.observe, ts);
+  const raw = buildStatus(src.supervisor, src.observe, ts);
+  const nodes = src.redaction ? src.redaction.value(raw) : raw;
   const counts = Object.fromEntries(NODE_STATES.map((s) => [s, 0])) as Record<StateKind, number>;
   for (const n of nodes) if (n.state in counts) counts[n.state as StateKind]++;
   return { host: os.hostname(), version: VERSION, ts, counts, nodes };
@@ -47,7 +51,8 @@ export function buildStatusMessage(src: PageSource): StatusMessage {
 /** The last `limit` stored events, oldest first; empty if the store cannot be read (closing). */
 export function recentEvents(src: PageSource, limit: number): NodewardenEvent[] {
   try {
-    return src.store.queryEvents({ limit, order: 'desc' }).reverse();
+    const events = src.store.queryEvents({ limit, order: 'desc' }).reverse();
+    return src.redaction ? src.redaction.value(events) : events;
   } catch {
     return [];
   }

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { MASK } from '../../src/config/issues.js';
+import { Redaction } from '../../src/config/redact.js';
 import { EventBus } from '../../src/events/bus.js';
+import type { NodewardenEvent, ProcessRecord } from '../../src/events/types.js';
 
 test('bus stamps, freezes and delivers events in order', () => {
   const bus = new EventBus(() => 1234);
@@ -43,4 +46,25 @@ test('waitFor rejects after its timeout', async () => {
     bus.waitFor('event', () => false, { timeoutMs: 5 }),
     /timed out/,
   );
+});
+
+test('with a redactor, event reasons and details are masked before delivery; process records keep the exact argv', () => {
+  const secret = '0123456789abcdef0123456789abcdef';
+  const redaction = new Redaction();
+  redaction.learn([secret]);
+  const bus = new EventBus(() => 1);
+  bus.redactWith(redaction);
+  const seen: NodewardenEvent[] = [];
+  const records: ProcessRecord[] = [];
+  bus.on('event', (e) => seen.push(e));
+  bus.on('process', (p) => records.push(p));
+  const argv = ['/bin/geth', `--rpcpassword=${secret}`];
+  const details = { pid: 5, argv };
+  bus.emit({ node: 'n', type: 'orphan_reaped', reason: `argv ${secret} differs`, details });
+  bus.emitProcess({ node: 'n', identity: { pid: 5, pgid: 5, startTime: '9', argv }, runHash: 'h' });
+  assert.equal(seen[0]!.reason, `argv ${MASK} differs`);
+  assert.deepEqual(seen[0]!.details, { pid: 5, argv: ['/bin/geth', `--rpcpassword=${MASK}`] });
+  assert.ok(Object.isFrozen(seen[0]!.details));
+  assert.equal(details.argv[1], `--rpcpassword=${secret}`, "the emitter's object is untouched");
+  assert.deepEqual(records[0]!.identity!.argv, argv, 're-adoption compares the real argv');
 });

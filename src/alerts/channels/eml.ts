@@ -29,7 +29,7 @@ export class EmlChannel implements Channel {
     if (payload.kind !== 'email') throw new Error(`an .eml channel cannot write a ${payload.kind} payload`);
     const info = await this.transport.sendMail(mailOptions(payload, ctx));
     const file = path.join(this.dir, fileName(payload, ctx));
-    await fs.promises.mkdir(this.dir, { recursive: true });
+    await fs.promises.mkdir(this.dir, { recursive: true, mode: 0o700 });
     const tmp = `${file}.tmp`;
     await fs.promises.writeFile(tmp, info.message as Buffer, { mode: 0o600 });
     await fs.promises.rename(tmp, file);
