@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { loadConfig, ConfigError } from './config/load.js';
 import { loadManagerConfig } from './config/manager.js';
 import { formatIssues } from './config/issues.js';
-import { Redaction, type Redact } from './config/redact.js';
+import { Redaction } from './config/redact.js';
 import { sensitiveValues } from './config/sensitive.js';
 import type { LoadedConfig, ManagerConfig } from './config/types.js';
 import { EventBus } from './events/bus.js';
@@ -46,7 +46,7 @@ export interface Daemon {
   readonly logger: Logger;
   readonly configDir: string;
   /** Masks secrets (learnt from the config and the stored secrets) in what nodewarden shows and sends. */
-  readonly redaction: Redact;
+  readonly redaction: Redaction;
   /** Re-read and validate every config file; apply only if all of it is valid. */
   reload(): Promise<ReloadOutcome>;
   /** Stop every node (unless keepNodes) and release everything; idempotent. */
