@@ -111,8 +111,9 @@ function quoteHeader(v: string): string {
  * Guards of the TCP listener that come before the token check: a request
  * whose `Host` is not an allowed name is 421 E_HOST_NOT_ALLOWED (a DNS name
  * rebound to loopback), and a state-changing request (not GET/HEAD/OPTIONS)
- * whose `Origin` is not an allowed host is 403 E_ORIGIN_NOT_ALLOWED (a page
- * of another site posting blind). No handler runs for either.
+ * whose `Origin` is not this API's own (isSameOrigin) is 403
+ * E_ORIGIN_NOT_ALLOWED (a page of another site posting blind). No handler
+ * runs for either.
  */
 export function requireAllowedHost(app: FastifyInstance, policy: HostPolicy): void {
   const hint =
@@ -132,14 +133,7 @@ export function requireAllowedHost(app: FastifyInstance, policy: HostPolicy): vo
     }
     const origin = req.headers.origin;
     if (origin === undefined || SAFE_METHODS.has(req.method)) return;
-    let originHost: string | null = null;
-    try {
-      const u = new URL(origin);
-      if (u.protocol === 'http:' || u.protocol === 'https:') originHost = u.hostname;
-    } catch {
-      originHost = null; // `null` (a sandboxed or file page) or garbage: not an allowed origin
-    }
-    if (originHost === null || !isAllowedHost(originHost, policy, local)) {
+    if (!isSameOrigin(origin, header!, policy)) {
       throw new NodewardenError(
         'E_ORIGIN_NOT_ALLOWED',
         `${req.method} from a page of origin ${quoteHeader(origin)} refused: only pages of this control API may change state`,
@@ -147,6 +141,29 @@ export function requireAllowedHost(app: FastifyInstance, policy: HostPolicy): vo
       );
     }
   });
+}
+
+/**
+ * Is `origin` a page of this control API? Yes when it is the origin the
+ * request itself names in `Host` (same name, same port), or a name of
+ * allowedHosts on any port (a reverse proxy shows its own origin). A page
+ * on another local port, a `null` origin (sandboxed or file pages) and any
+ * other site are not.
+ */
+export function isSameOrigin(origin: string, hostHeader: string, policy: HostPolicy): boolean {
+  let u: URL;
+  try {
+    u = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return false;
+  const name = u.hostname.toLowerCase().replace(/\.$/, '');
+  if (policy.allowedHosts.some((a) => unbracket(a) === unbracket(name))) return true;
+  const defaultPort = u.protocol === 'https:' ? '443' : '80';
+  const m = /^(.*?)(?::(\d{1,5}))?$/.exec(hostHeader.toLowerCase());
+  const hostName = (m?.[1] ?? '').replace(/\.$/, '');
+  return hostName === name && Number(m?.[2] ?? defaultPort) === Number(u.port || defaultPort);
 }
 
 /** Path of nodewarden.json, for issues about manager keys. */

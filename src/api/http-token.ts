@@ -60,9 +60,14 @@ function readTokenFile(file: string): TokenRead {
 
 /**
  * What stops `run` from using an existing token file (`config check` reports
- * the same); none when the file is fine or does not exist yet.
+ * the same); none when the file is fine or does not exist yet. Someone other
+ * than the owner of stateDir (root checking a service's config, say) cannot
+ * judge the file the way its daemon will, so is told nothing about it.
  */
 export function tokenFileIssues(stateDir: string): ConfigIssue[] {
+  const dir = fs.statSync(stateDir, { throwIfNoEntry: false });
+  const uid = process.getuid?.();
+  if (!dir || (uid !== undefined && dir.uid !== uid)) return [];
   const file = httpTokenPath(stateDir);
   const read = readTokenFile(file);
   return 'problem' in read ? [issue(file, '', read.problem)] : [];

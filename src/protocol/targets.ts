@@ -169,50 +169,58 @@ export interface ResolvedTargets {
 /** Names a glob is tried on between two steps of resolveTargetsStepwise. */
 const NAMES_PER_STEP = 64;
 
+/** The nodes one target names (config order), trying a glob on NAMES_PER_STEP names per step. */
+function* matchTarget(
+  target: string,
+  known: readonly string[],
+  knownSet: ReadonlySet<string>,
+): Generator<void, string[], void> {
+  if (target === 'all') return [...known];
+  if (knownSet.has(target)) return [target];
+  if (!isGlob(target)) return [];
+  const glob = compileGlob(target);
+  const matched: string[] = [];
+  for (let i = 0; i < known.length; i++) {
+    if (glob.test(known[i]!)) matched.push(known[i]!);
+    if (i % NAMES_PER_STEP === NAMES_PER_STEP - 1) yield;
+  }
+  return matched;
+}
+
 /**
- * The work of resolveTargets in small steps: the generator yields after every
- * NAMES_PER_STEP names a glob was tried on and returns the result, so a
- * server can spread a large request over several turns of its event loop.
+ * Resolve each target on its own (what the API reports per target), in
+ * small steps: the generator yields between targets and after every
+ * NAMES_PER_STEP names a glob was tried on, so a server can spread a large
+ * request over several turns of its event loop.
  */
-export function* resolveTargetsStepwise(
+export function* resolveEachStepwise(
   targets: readonly string[],
   known: readonly string[],
-): Generator<void, ResolvedTargets, void> {
-  const nodes: string[] = [];
-  const seen = new Set<string>();
-  const unknown: string[] = [];
+): Generator<void, ResolvedTargets[], void> {
   const knownSet = new Set(known);
-  const add = (n: string): void => {
-    if (!seen.has(n)) {
-      seen.add(n);
-      nodes.push(n);
-    }
-  };
+  const out: ResolvedTargets[] = [];
+  // A target given twice is matched once.
+  const memo = new Map<string, string[]>();
   for (const t of targets) {
-    let matched: string[];
-    if (t === 'all') matched = [...known];
-    else if (knownSet.has(t)) matched = [t];
-    else if (isGlob(t)) {
-      const glob = compileGlob(t);
-      matched = [];
-      for (let i = 0; i < known.length; i++) {
-        if (glob.test(known[i]!)) matched.push(known[i]!);
-        if (i % NAMES_PER_STEP === NAMES_PER_STEP - 1) yield;
-      }
-    } else matched = [];
-    // `all` on an empty fleet is not an error: it names every node there is.
-    if (matched.length === 0 && t !== 'all') unknown.push(t);
-    matched.forEach(add);
     yield;
+    let nodes = memo.get(t);
+    if (nodes === undefined) memo.set(t, (nodes = yield* matchTarget(t, known, knownSet)));
+    // `all` on an empty fleet is not an error: it names every node there is.
+    out.push({ nodes, unknown: nodes.length === 0 && t !== 'all' ? [t] : [] });
   }
-  return { nodes, unknown };
+  return out;
 }
 
 /** Expand names, globs and `all` against `known` (config order). */
 export function resolveTargets(targets: readonly string[], known: readonly string[]): ResolvedTargets {
-  const steps = resolveTargetsStepwise(targets, known);
-  for (;;) {
-    const r = steps.next();
-    if (r.done) return r.value;
+  const steps = resolveEachStepwise(targets, known);
+  let r = steps.next();
+  while (!r.done) r = steps.next();
+  const nodes = new Set<string>();
+  const unknown: string[] = [];
+  for (const one of r.value) {
+    one.nodes.forEach((n) => nodes.add(n));
+    unknown.push(...one.unknown);
   }
+  return { nodes: [...nodes], unknown };
 }

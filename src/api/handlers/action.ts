@@ -1,4 +1,4 @@
-import { resolveTargetsStepwise } from '../../protocol/targets.js';
+import { resolveEachStepwise } from '../../protocol/targets.js';
 import type { ActionRequest, ActionResponse, ActionVerb, TargetResult } from '../../protocol/types.js';
 import type { ApiContext } from '../context.js';
 import { runPaced } from '../paced.js';
@@ -31,8 +31,9 @@ export async function handleAction(
   const names = ctx.daemon.supervisor.names();
   const seen = new Set<string>();
   const jobs: Array<Promise<TargetResult>> = [];
-  for (const target of req.targets) {
-    const { nodes, unknown } = await runPaced(resolveTargetsStepwise([target], names));
+  const resolved = await runPaced(resolveEachStepwise(req.targets, names));
+  for (const [i, target] of req.targets.entries()) {
+    const { nodes, unknown } = resolved[i]!;
     if (unknown.length > 0)
       jobs.push(Promise.resolve({ node: target, ok: false, message: 'ERROR (no such node)' }));
     for (const node of nodes) {

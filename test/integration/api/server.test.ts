@@ -15,6 +15,7 @@ import { NodewardenError } from '../../../src/errors.js';
 import { ControlClient } from '../../../src/protocol/client.js';
 import { startTestDaemon, tmpDir, writeConfig, type TestDaemon } from '../../helpers/daemon.js';
 import { staleSocket } from './stale-socket.js';
+import { freePort } from './tcp.js';
 
 /** GET with optional Authorization; resolves status and parsed body. */
 function get(
@@ -36,14 +37,6 @@ function get(
     );
     req.on('error', reject);
   });
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 describe('control server', { timeout: 120_000 }, () => {

@@ -118,6 +118,10 @@ describe('the TCP control listener', { timeout: 120_000 }, () => {
       `http://127.0.0.1.evil.example:${port}`,
       'file://',
       'chrome-extension://x',
+      // Another web app on this host, on another port, is another origin too.
+      `http://127.0.0.1:${port + 1}`,
+      'http://127.0.0.1',
+      `http://localhost:${port}`,
     ]) {
       for (const [method, p] of [
         ['POST', '/api/nodes/all/stop'],
@@ -132,24 +136,22 @@ describe('the TCP control listener', { timeout: 120_000 }, () => {
       }
     }
     untouched();
-    // The page's own origin, and the reverse proxy's, may change state.
-    for (const origin of [
-      `http://127.0.0.1:${port}`,
-      `http://localhost:${port}`,
-      'https://nodes.example.com',
+    // The page's own origin (as its Host names it), and the reverse proxy's, may change state.
+    for (const [origin, host] of [
+      [`http://127.0.0.1:${port}`, `127.0.0.1:${port}`],
+      [`http://localhost:${port}`, `localhost:${port}`],
+      [`http://[::1]:${port}`, `[::1]:${port}`],
+      ['https://nodes.example.com', `127.0.0.1:${port}`],
+      ['https://nodes.example.com', 'nodes.example.com'],
     ]) {
-      const hold = await tcpRequest(port, {
-        method: 'POST',
-        path: '/api/nodes/a/hold',
-        headers: { ...bearer(), origin },
-      });
-      assert.equal(hold.status, 200, origin);
-      const release = await tcpRequest(port, {
-        method: 'POST',
-        path: '/api/nodes/a/release',
-        headers: { ...bearer(), origin },
-      });
-      assert.equal(release.status, 200, origin);
+      for (const verb of ['hold', 'release']) {
+        const r = await tcpRequest(port, {
+          method: 'POST',
+          path: `/api/nodes/a/${verb}`,
+          headers: { ...bearer(), origin: origin!, host: host! },
+        });
+        assert.equal(r.status, 200, `${origin} ${host} ${verb}: ${r.text}`);
+      }
     }
     // Reading is no state change (and a foreign page never gets to see the answer).
     const read = await tcpRequest(port, { path: '/api/status', headers: { ...bearer(), origin: evil } });

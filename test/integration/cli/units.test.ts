@@ -14,7 +14,7 @@ import {
   isTarget,
   MAX_TARGET_LENGTH,
   resolveTargets,
-  resolveTargetsStepwise,
+  resolveEachStepwise,
 } from '../../../src/protocol/targets.js';
 import { formatBytes, formatDuration } from '../../../src/cli/render/format.js';
 import { renderResults, resultsExitCode } from '../../../src/cli/render/results.js';
@@ -195,15 +195,23 @@ describe('targets', () => {
     assert.ok(isTarget('*'.repeat(MAX_TARGET_LENGTH)));
   });
 
-  test('the stepwise resolution yields between chunks of names and ends with the same result', () => {
+  test('the stepwise resolution yields between targets and chunks of names, with the same result', () => {
     const names = Array.from({ length: 300 }, (_, i) => `ant-${i}`);
-    const targets = ['ant-1?', 'all', 'nope', 'ant-2*'];
-    const steps = resolveTargetsStepwise(targets, names);
+    const targets = ['ant-1?', 'all', 'nope', 'ant-2*', 'ant-1?'];
+    const steps = resolveEachStepwise(targets, names);
     let yields = 0;
     let r = steps.next();
     for (; !r.done; r = steps.next()) yields++;
-    assert.deepEqual(r.value, resolveTargets(targets, names));
-    assert.ok(yields >= 2 * Math.floor(300 / 64), `${yields} steps`);
+    assert.deepEqual(
+      r.value.map((x) => x.unknown),
+      [[], [], ['nope'], [], []],
+    );
+    assert.deepEqual(r.value[3]!.nodes, resolveTargets(['ant-2*'], names).nodes);
+    assert.ok(yields >= targets.length + 2 * Math.floor(300 / 64), `${yields} steps`);
+    assert.deepEqual(resolveTargets(targets, names), {
+      nodes: [...new Set([...r.value.flatMap((x) => x.nodes)])],
+      unknown: ['nope'],
+    });
   });
 
   test('node names and targets are checked against the contract pattern', () => {
