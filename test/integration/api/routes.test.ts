@@ -27,7 +27,8 @@ describe('control API routes (in process)', { timeout: 120_000 }, () => {
         broken: {
           autostart: false,
           args: simArgs('--exit-at-start', '3'),
-          restart: { permanentExitCodes: [3], fatalRetryMs: 0 },
+          // A start window far longer than a busy host needs to boot it: it must never count as started.
+          restart: { permanentExitCodes: [3], fatalRetryMs: 0, startSeconds: 60 },
         },
       },
     });

@@ -95,7 +95,8 @@ test('crash loop: backoff, fatal, then a retry after fatalRetryMs with a fresh f
     nodes: {
       looper: {
         args: simArgs('--exit-at-start', '3'),
-        restart: { maxRetries: 2, backoffMs: 100, backoffMaxMs: 200, fatalRetryMs: 1500 },
+        // startSeconds far beyond what a busy host needs to boot it: it must never count as started.
+        restart: { maxRetries: 2, backoffMs: 100, backoffMaxMs: 200, fatalRetryMs: 1500, startSeconds: 60 },
       },
     },
   });
