@@ -17,10 +17,12 @@ import { ExecDriver } from './supervisor/exec-driver.js';
 import { acquireManagerLock, type HeldLock } from './supervisor/lock.js';
 import { claimNodeLock, inspectProcess, readNodeLockFacts } from './supervisor/survivor-facts.js';
 import { ReloadStage } from './reload-stage.js';
-import { Supervisor, type PersistedNode, type ReloadDiff } from './supervisor/supervisor.js';
+import { Supervisor, type PersistedNode } from './supervisor/supervisor.js';
 import { VERSION } from './version.js';
 import { metricsFor } from './metrics/registry.js';
 import type { ObservationSource } from './api/status.js';
+import type { ReloadOutcome } from './api/context.js';
+export type { ReloadOutcome };
 import { prepareControl, startControlServer } from './api/server.js';
 import { Observations } from './monitoring/observations.js';
 import { attachProber } from './monitoring/health.js';
@@ -34,8 +36,6 @@ export interface DaemonOptions {
   /** Manager log on the console (default true); tests turn it off. */
   consoleLog?: boolean;
 }
-
-export type ReloadOutcome = { ok: true; diff: ReloadDiff } | { ok: false; problems: string[] };
 
 /** A running nodewarden: the object graph of DESIGN §7, assembled. */
 export interface Daemon {

@@ -1,4 +1,9 @@
-import type { Daemon } from '../daemon.js';
+import type { ObservationSource } from '../api/status.js';
+import type { Redact } from '../config/redact.js';
+import type { ManagerConfig } from '../config/types.js';
+import type { EventBus } from '../events/bus.js';
+import type { Logger } from '../logger.js';
+import type { Clock } from '../supervisor/clock.js';
 import { readLastLines } from '../logs/tail.js';
 import type { Store } from '../store/store.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
@@ -12,6 +17,19 @@ import { TemplateSet } from './templates.js';
 /** Longest a manager shutdown waits for sends in flight (they are retried by the next run anyway). */
 const STOP_WAIT_MS = 5_000;
 
+/** The part of the daemon alerts use (the daemon is passed in; alerts never import it). */
+export interface AlerterHost {
+  readonly manager: ManagerConfig;
+  readonly bus: EventBus;
+  readonly store: Store;
+  readonly supervisor: Supervisor;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly redaction: Redact;
+  observe: ObservationSource;
+  addWatcher(w: { name: string; stop(): Promise<void> | void }): void;
+}
+
 export interface AttachAlerterOptions {
   retry?: RetryPolicy;
 }
@@ -22,7 +40,7 @@ export interface AttachAlerterOptions {
  * subscriber; registers its own stop as the `alerter` watcher. Returns the
  * alerter (for diagnostics and tests).
  */
-export function attachAlerter(daemon: Daemon, opts: AttachAlerterOptions = {}): Alerter {
+export function attachAlerter(daemon: AlerterHost, opts: AttachAlerterOptions = {}): Alerter {
   const { manager, logger, clock } = daemon;
   const alerter = new Alerter({
     bus: daemon.bus,
@@ -52,9 +70,9 @@ export function attachAlerter(daemon: Daemon, opts: AttachAlerterOptions = {}): 
 export function daemonSources(
   supervisor: Supervisor,
   store: Store,
-  observe: Daemon['observe'],
+  observe: ObservationSource,
   logDir: string,
-  redaction?: Daemon['redaction'],
+  redaction?: Redact,
 ): ContextSources {
   return {
     ...(redaction ? { redaction } : {}),

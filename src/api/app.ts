@@ -1,10 +1,9 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Daemon } from '../daemon.js';
 import { NodewardenError } from '../errors.js';
 import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '../protocol/types.js';
 import { registerWebRoutes } from '../web/routes.js';
 import { requireAllowedHost, requireBearer, type HostPolicy } from './auth.js';
-import { Lifecycle, type ApiContext } from './context.js';
+import { Lifecycle, type ApiContext, type ControlHost } from './context.js';
 import { formatSchemaErrors, toErrorReply, type SchemaFailure } from './errors.js';
 import { registerApiRoutes } from './routes.js';
 
@@ -24,7 +23,7 @@ export interface AppOptions {
  * bearer check (the Unix socket needs neither: its file mode decides). Tests
  * drive it in process with `app.inject`.
  */
-export function buildApp(daemon: Daemon, opts: AppOptions = {}): FastifyInstance {
+export function buildApp(daemon: ControlHost, opts: AppOptions = {}): FastifyInstance {
   const app = Fastify({
     logger: false,
     bodyLimit: 256 * 1024,

@@ -1,12 +1,41 @@
-import type { Daemon } from '../daemon.js';
+import type { Redaction } from '../config/redact.js';
+import type { ManagerConfig } from '../config/types.js';
+import type { Logger } from '../logger.js';
+import type { MetricsSource } from '../metrics/source.js';
+import type { Store } from '../store/store.js';
+import type { Clock } from '../supervisor/clock.js';
+import type { ReloadDiff } from '../supervisor/supervisor.js';
+import type { PageSource } from '../web/snapshot.js';
+
+/** What a reload answers: the applied diff, or every problem (nothing applied). */
+export type ReloadOutcome = { ok: true; diff: ReloadDiff } | { ok: false; problems: string[] };
 
 /**
- * What a control server shares with its handlers: the daemon, and a
- * lifecycle that tells long requests (`--wait`) the server is closing, so a
- * shutdown never waits on them.
+ * The part of a running daemon the control API and the status page use. The
+ * daemon is passed in (structural typing); the control server never imports
+ * it, so the data flow of DESIGN §7 stays one-way: daemon → control.
+ */
+export interface ControlHost extends MetricsSource, PageSource {
+  readonly manager: ManagerConfig;
+  readonly store: Store;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  /** Learns the generated control token, so it is masked like any secret. */
+  readonly redaction: Redaction;
+  readonly stopped: Promise<void>;
+  /** Re-read and validate every config file; apply only if all of it is valid. */
+  reload(): Promise<ReloadOutcome>;
+  /** Stop every node (unless keepNodes) and release everything. */
+  stop(opts?: { keepNodes?: boolean }): Promise<void>;
+}
+
+/**
+ * What a control server shares with its handlers: the daemon (as the
+ * ControlHost it uses), and a lifecycle that tells long requests (`--wait`)
+ * the server is closing, so a shutdown never waits on them.
  */
 export interface ApiContext {
-  readonly daemon: Daemon;
+  readonly daemon: ControlHost;
   readonly lifecycle: Lifecycle;
 }
 

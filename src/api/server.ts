@@ -3,9 +3,8 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ConfigError } from '../config/issues.js';
 import type { ManagerConfig } from '../config/types.js';
-import type { Daemon } from '../daemon.js';
 import { buildApp } from './app.js';
-import { Lifecycle } from './context.js';
+import { Lifecycle, type ControlHost } from './context.js';
 import { readOrCreateHttpToken } from './http-token.js';
 import { controlIssues } from './preflight.js';
 import { claimSocketPath } from './socket.js';
@@ -22,10 +21,10 @@ export interface ControlServer {
 }
 
 /** The control server each running daemon listens with (`nodewarden run` prints its page URL). */
-const servers = new WeakMap<Daemon, ControlServer>();
+const servers = new WeakMap<ControlHost, ControlServer>();
 
 /** The listening control server of a daemon, once it has started. */
-export function controlServerOf(daemon: Daemon): ControlServer | null {
+export function controlServerOf(daemon: ControlHost): ControlServer | null {
   return servers.get(daemon) ?? null;
 }
 
@@ -36,7 +35,7 @@ export function controlServerOf(daemon: Daemon): ControlServer | null {
  * and the bearer token (`control.http.token`, else the generated
  * `<stateDir>/http.token`). Refuses what prepareControl refuses.
  */
-export async function startControlServer(daemon: Daemon): Promise<ControlServer> {
+export async function startControlServer(daemon: ControlHost): Promise<ControlServer> {
   const { control } = daemon.manager;
   const { token } = await prepareControl(daemon.manager);
   // A generated token is a secret like a configured one: masked wherever it could be printed.

@@ -1,5 +1,3 @@
-import type { NodeSource } from './resolve-node.js';
-
 /**
  * Which file an issue belongs to. A node's config is layered (template.json,
  * the node file, then the active profile from either); the layer that set a
@@ -15,8 +13,18 @@ function has(obj: unknown, parts: readonly string[]): boolean {
   return true;
 }
 
+/** The layers of one node's config, as the loader read them (a node source is one). */
+export interface ConfigLayers {
+  readonly templateFile: string;
+  readonly templateRaw: unknown;
+  readonly file: string;
+  readonly nodeRaw: unknown;
+  /** The active profile, or null. */
+  readonly profile: string | null;
+}
+
 /** The file that set `key` (the deepest layer that has it, or its nearest parent); else the node file. */
-export function originOf(src: NodeSource, key: string): string {
+export function originOf(src: ConfigLayers, key: string): string {
   const layers: [string, unknown, string[]][] = [
     [src.templateFile, src.templateRaw, []],
     [src.file, src.nodeRaw, []],

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Daemon } from '../daemon.js';
+import type { ControlHost } from '../api/context.js';
 import { metricsFor } from '../metrics/registry.js';
 import { PAGE_HEADERS, PAGE_HTML } from './page.js';
 import { StreamFeed, type StreamFeedOptions } from './stream-feed.js';
@@ -14,7 +14,7 @@ import { StreamFeed, type StreamFeedOptions } from './stream-feed.js';
  */
 export function registerWebRoutes(
   app: FastifyInstance,
-  daemon: Daemon,
+  daemon: ControlHost,
   opts: { stream?: StreamFeedOptions } = {},
 ): void {
   const metrics = metricsFor(daemon);

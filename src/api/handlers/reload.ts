@@ -1,9 +1,8 @@
-import type { Daemon } from '../../daemon.js';
 import type { ReloadResponse } from '../../protocol/types.js';
-import type { ApiContext } from '../context.js';
+import type { ApiContext, ControlHost } from '../context.js';
 
 /** Reloads in flight per daemon: two requests never apply configs over each other. */
-const queues = new WeakMap<Daemon, Promise<unknown>>();
+const queues = new WeakMap<ControlHost, Promise<unknown>>();
 
 /**
  * `POST /api/reload`: re-read and validate every config file; apply it only if
