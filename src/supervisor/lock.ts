@@ -208,10 +208,20 @@ function handle(open: DirOpener, file: string, first: LockOwner, takenOver: Lock
       current = owner;
     },
     release() {
-      withDir(open, (dir) => {
+      let dir: SafeDir;
+      try {
+        dir = open();
+      } catch (err) {
+        // The directory is gone, and the lock with it.
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw err;
+      }
+      try {
         const cur = readLockIn(dir, name);
         if (cur && same(cur.owner)) fs.rmSync(dir.at(name), { force: true });
-      });
+      } finally {
+        dir.close();
+      }
     },
   };
 }

@@ -75,6 +75,7 @@ export class SafeDir {
     return path.join(this.path, name);
   }
 
+  /** Closes the descriptor; every SafeDir a walk returns must be closed by its caller. */
   close(): void {
     fs.closeSync(this.fd);
   }
