@@ -9,7 +9,8 @@ import { ensureFifos, fifoPath } from './logs/fifo.js';
 import { NodeLog } from './logs/node-log.js';
 import { attachStore, openStore, type Store } from './store/index.js';
 import { systemClock, type Clock } from './supervisor/clock.js';
-import type { ProcessDriver } from './supervisor/driver.js';
+import { describeContainment } from './supervisor/cgroup.js';
+import type { Containment, ProcessDriver } from './supervisor/driver.js';
 import { ExecDriver } from './supervisor/exec-driver.js';
 import { acquireManagerLock, type HeldLock } from './supervisor/lock.js';
 import { isAlive, readCmdline } from './supervisor/proc.js';
@@ -55,6 +56,8 @@ export interface Daemon {
   readonly clock: Clock;
   /** Register something to stop (in reverse order) before the nodes are stopped. */
   addWatcher(w: Watcher): void;
+  /** How nodes' process trees are contained (a cgroup per node, or the sweep); null for a driver that forks nothing. */
+  readonly containment: Containment | null;
 }
 
 /** A component that runs alongside the supervisor (prober, sampler, alerter, control server). */
@@ -101,12 +104,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         ...e.details,
       });
     });
-    const supervisor = await buildSupervisor(config, {
-      clock,
-      bus,
-      logger,
-      driver: opts.driver ?? new ExecDriver(),
-    });
+    const driver = opts.driver ?? new ExecDriver({ stateDir: manager.stateDir, warn: (m) => logger.warn(m) });
+    if (driver.containment) logger.info(describeContainment(driver.containment));
+    const supervisor = await buildSupervisor(config, { clock, bus, logger, driver });
     return await boot({
       configDir: opts.configDir,
       manager,
@@ -117,6 +117,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       logger,
       lock,
       clock,
+      containment: driver.containment ?? null,
     });
   } catch (err) {
     store?.close();
@@ -160,6 +161,7 @@ interface Parts {
   logger: Logger & { close(): Promise<void> };
   lock: HeldLock;
   clock: Clock;
+  containment: Containment | null;
 }
 
 async function boot(p: Parts): Promise<Daemon> {
@@ -167,7 +169,13 @@ async function boot(p: Parts): Promise<Daemon> {
   bus.emit({
     node: null,
     type: 'manager_started',
-    details: { pid: process.pid, version: VERSION, nodes: config.nodes.length, configDir: p.configDir },
+    details: {
+      pid: process.pid,
+      version: VERSION,
+      nodes: config.nodes.length,
+      configDir: p.configDir,
+      ...(p.containment ? { containment: describeContainment(p.containment) } : {}),
+    },
   });
 
   const pruneEvery = 3_600_000;
@@ -206,6 +214,7 @@ async function boot(p: Parts): Promise<Daemon> {
     supervisor,
     logger,
     configDir: p.configDir,
+    containment: p.containment,
     stopped,
     observe: (node) => observations.get(node),
     observations,
