@@ -237,8 +237,11 @@ export class ExecDriver implements ProcessDriver {
   }
 
   watch(identity: ProcessIdentity): Promise<ExitInfo> {
+    const alive = isAlive(identity.pid, identity.startTime);
     // A survivor's cgroup (a node cgroup of this manager) is its node's: its members go with it.
-    if (isAlive(identity.pid, identity.startTime)) this.cgroupOf(identity.pid);
+    if (alive) this.cgroupOf(identity.pid);
+    // A pid the kernel gave to another process since: its group is no node's; nothing is swept.
+    else if (isAlive(identity.pid)) return Promise.resolve(UNKNOWN_EXIT);
     return this.watchLeader(identity).then(async (exit) => {
       await this.settle(identity.pid, identity.pgid);
       return exit;
