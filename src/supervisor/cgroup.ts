@@ -89,6 +89,58 @@ export function nodeCgroupName(node: string): string {
 /** The leaf nodewarden moves itself into when it does not run in the root cgroup. */
 export const MANAGER_LEAF = 'manager';
 
+/** Where this process's cgroup and its manager leaf are, read from /proc (no change made). */
+interface Placement {
+  readonly mount: Cgroup2Mount;
+  /** The cgroup nodewarden was started in. */
+  readonly ownDir: string;
+  /** Where the manager lives between spawns. */
+  readonly homeDir: string;
+  /** The cgroup of this manager's nodes. */
+  readonly baseDir: string;
+}
+
+function placement(
+  stateDir: string,
+  mountinfoPath = '/proc/self/mountinfo',
+  selfCgroupPath = '/proc/self/cgroup',
+): Placement | { reason: string } {
+  let mountinfo: string;
+  let selfCgroup: string;
+  try {
+    mountinfo = fs.readFileSync(mountinfoPath, 'utf8');
+    selfCgroup = fs.readFileSync(selfCgroupPath, 'utf8');
+  } catch (err) {
+    return { reason: `cgroup v2 not writable: cannot read /proc: ${errCode(err)}` };
+  }
+  const mount = findCgroup2Mount(mountinfo);
+  if (!mount) return { reason: 'cgroup v2 not writable: no cgroup2 filesystem is mounted' };
+  const own = parseCgroupV2Path(selfCgroup);
+  if (own === null)
+    return { reason: 'cgroup v2 not writable: this process is in no cgroup v2 (no 0:: line)' };
+  // Started in our own leaf already (a systemd unit with DelegateSubgroup=manager): its parent is ours.
+  const top = path.posix.basename(own) === MANAGER_LEAF ? path.posix.dirname(own) : own;
+  const topDir = cgroupDirOf(mount, top);
+  const ownDir = cgroupDirOf(mount, own);
+  if (topDir === null || ownDir === null)
+    return { reason: `cgroup v2 not writable: cgroup ${own} is not visible under ${mount.mountPoint}` };
+  return {
+    mount,
+    ownDir,
+    homeDir: top === '/' ? topDir : path.join(topDir, MANAGER_LEAF),
+    baseDir: path.join(topDir, nodesCgroupName(stateDir)),
+  };
+}
+
+/**
+ * The directory a manager started from this process's cgroup would give the
+ * nodes of `stateDir`, or null without a cgroup v2 hierarchy. Reads only.
+ */
+export function nodesCgroupDir(stateDir: string): string | null {
+  const p = placement(stateDir);
+  return 'reason' in p ? null : p.baseDir;
+}
+
 /** What `setupNodeCgroups` needs; the paths are for tests. */
 export interface CgroupSetupOptions {
   /** Names the cgroup of this manager's nodes (see nodesCgroupName). */
@@ -109,27 +161,9 @@ export interface CgroupSetupOptions {
  * the manager is left where it was.
  */
 export function setupNodeCgroups(opts: CgroupSetupOptions): NodeCgroups | { reason: string } {
-  let mountinfo: string;
-  let selfCgroup: string;
-  try {
-    mountinfo = fs.readFileSync(opts.mountinfoPath ?? '/proc/self/mountinfo', 'utf8');
-    selfCgroup = fs.readFileSync(opts.selfCgroupPath ?? '/proc/self/cgroup', 'utf8');
-  } catch (err) {
-    return { reason: `cgroup v2 not writable: cannot read /proc: ${errCode(err)}` };
-  }
-  const mount = findCgroup2Mount(mountinfo);
-  if (!mount) return { reason: 'cgroup v2 not writable: no cgroup2 filesystem is mounted' };
-  const own = parseCgroupV2Path(selfCgroup);
-  if (own === null)
-    return { reason: 'cgroup v2 not writable: this process is in no cgroup v2 (no 0:: line)' };
-  // Started in our own leaf already (a systemd unit with DelegateSubgroup=manager): its parent is ours.
-  const top = path.posix.basename(own) === MANAGER_LEAF ? path.posix.dirname(own) : own;
-  const topDir = cgroupDirOf(mount, top);
-  const ownDir = cgroupDirOf(mount, own);
-  if (topDir === null || ownDir === null)
-    return { reason: `cgroup v2 not writable: cgroup ${own} is not visible under ${mount.mountPoint}` };
-  const homeDir = top === '/' ? topDir : path.join(topDir, MANAGER_LEAF);
-  const baseDir = path.join(topDir, nodesCgroupName(opts.stateDir));
+  const where = placement(opts.stateDir, opts.mountinfoPath, opts.selfCgroupPath);
+  if ('reason' in where) return where;
+  const { mount, ownDir, homeDir, baseDir } = where;
   const hint = 'run nodewarden as root, or under systemd with Delegate=yes';
   const step = (what: string, fn: () => void): string | null => {
     try {

@@ -94,6 +94,8 @@ export class ExecDriver implements ProcessDriver {
   private readonly contained = new Map<number, string>();
   private readonly occupants = new Map<string, number>();
   private readonly warn: (message: string) => void;
+  /** Set by release(): the nodes are left to the next manager. */
+  private released = false;
   readonly containment: Containment;
 
   constructor(opts: ExecDriverOptions = {}) {
@@ -186,6 +188,7 @@ export class ExecDriver implements ProcessDriver {
     const { sub, cgroup } = this.fork(spec, dir, () => execa(file, [...args], opts));
     const pid = sub.pid;
     if (pid === undefined) {
+      if (cgroup !== null) this.cgroups!.remove(cgroup);
       // execa's result (never a rejection: reject is false) is read only to explain a failed spawn.
       const r = await sub;
       const cause = (r.cause ?? r) as NodeJS.ErrnoException;
@@ -200,10 +203,7 @@ export class ExecDriver implements ProcessDriver {
         this.children.delete(sub);
         resolve({ code, signal });
       }),
-    ).then(async (exit) => {
-      await this.settle(pid, pid);
-      return exit;
-    });
+    ).then((exit) => this.ended(exit, pid, pid));
     // Read now: the child cannot be reaped before this synchronous read.
     const startTime = readStartTime(pid) ?? '0';
     const argv = nofile === null ? (readCmdline(pid) ?? []) : await this.argvAfterPrlimit(spec, pid, exited);
@@ -242,10 +242,7 @@ export class ExecDriver implements ProcessDriver {
     if (alive) this.cgroupOf(identity.pid);
     // A pid the kernel gave to another process since: its group is no node's; nothing is swept.
     else if (isAlive(identity.pid)) return Promise.resolve(UNKNOWN_EXIT);
-    return this.watchLeader(identity).then(async (exit) => {
-      await this.settle(identity.pid, identity.pgid);
-      return exit;
-    });
+    return this.watchLeader(identity).then((exit) => this.ended(exit, identity.pid, identity.pgid));
   }
 
   /**
@@ -386,9 +383,25 @@ export class ExecDriver implements ProcessDriver {
     }, SESSION_SWEEP_DELAY_MS).unref();
   }
 
-  /** Nodes left running (`--keep-nodes`) must not keep the exiting manager alive: unref their handles. */
+  /**
+   * Nodes left running (`--keep-nodes`) must not keep the exiting manager
+   * alive (their handles are unref'd), and from now on they are the next
+   * manager's: an exit is neither swept nor reported (its leftovers are
+   * cleared when the next manager starts the node).
+   */
   release(): void {
+    this.released = true;
     for (const child of this.children) child.unref();
+    if (this.watchTimer) clearInterval(this.watchTimer);
+    this.watchTimer = null;
+    this.watched.clear();
+  }
+
+  /** What becomes of a node's exit: swept and reported, or (after release) never reported. */
+  private async ended(exit: ExitInfo, pid: number, pgid: number): Promise<ExitInfo> {
+    if (this.released) return new Promise<ExitInfo>(() => undefined);
+    await this.settle(pid, pgid);
+    return exit;
   }
 
   /**

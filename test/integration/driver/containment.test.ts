@@ -20,7 +20,7 @@ import {
 } from '../../../src/supervisor/exec-driver.js';
 import { isAlive, readStartTime, readStat } from '../../../src/supervisor/proc.js';
 import { SIM } from '../../helpers/sim-config.js';
-import { cgroupPathOf, cgroupUnavailable, removeEmptyCgroups } from './cgroup-support.js';
+import { cgroupPathOf, cgroupUnavailable, removeNodeCgroups } from '../../helpers/cgroups.js';
 import { keepingLoopAlive, makeSpec, Pids, tmpDir, waitUntil } from './support.js';
 
 /** A failure bound for a wait that must end long before it; never a pass condition. */
@@ -91,7 +91,7 @@ function useDriver(opts: ExecDriverOptions) {
   });
   after(() => {
     ctx.pids.killAll();
-    if (ctx.driver.containment.mode === 'cgroup') removeEmptyCgroups(ctx.driver.containment.dir);
+    removeNodeCgroups(path.join(ctx.dir, 'state'));
     fs.rmSync(ctx.dir, { recursive: true, force: true });
   });
   return ctx;
