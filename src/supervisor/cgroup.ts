@@ -73,7 +73,8 @@ export function parseCgroupV2Path(procCgroup: string): string | null {
 export function cgroupDirOf(mount: Cgroup2Mount, cgroupPath: string): string | null {
   const root = mount.root === '/' ? '' : mount.root.replace(/\/+$/, '');
   if (root !== '' && cgroupPath !== root && !cgroupPath.startsWith(root + '/')) return null;
-  return path.join(mount.mountPoint, cgroupPath.slice(root.length));
+  const dir = path.join(mount.mountPoint, cgroupPath.slice(root.length));
+  return dir.length > 1 && dir.endsWith('/') ? dir.slice(0, -1) : dir;
 }
 
 /** The name of a manager's cgroup of nodes: one per stateDir, stable across restarts. */
