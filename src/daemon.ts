@@ -12,7 +12,8 @@ import { NodeLog } from './logs/node-log.js';
 import { attachStore, openStore, type Store } from './store/index.js';
 import { ensureStateDir } from './store/state-dir.js';
 import { systemClock, type Clock } from './supervisor/clock.js';
-import type { ProcessDriver } from './supervisor/driver.js';
+import { describeContainment } from './supervisor/cgroup.js';
+import type { Containment, ProcessDriver } from './supervisor/driver.js';
 import { ExecDriver } from './supervisor/exec-driver.js';
 import { acquireManagerLock, type HeldLock } from './supervisor/lock.js';
 import { claimNodeLock, inspectProcess, readNodeLockFacts } from './supervisor/survivor-facts.js';
@@ -61,6 +62,8 @@ export interface Daemon {
   readonly clock: Clock;
   /** Register something to stop (in reverse order) before the nodes are stopped. */
   addWatcher(w: Watcher): void;
+  /** How nodes' process trees are contained (a cgroup per node, or the sweep); null for a driver that forks nothing. */
+  readonly containment: Containment | null;
 }
 
 /** A component that runs alongside the supervisor (prober, sampler, alerter, control server). */
@@ -114,12 +117,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         ...e.details,
       });
     });
-    const supervisor = await buildSupervisor(config, {
-      clock,
-      bus,
-      logger,
-      driver: opts.driver ?? new ExecDriver(),
-    });
+    const driver = opts.driver ?? new ExecDriver({ stateDir: manager.stateDir, warn: (m) => logger.warn(m) });
+    if (driver.containment) logger.info(describeContainment(driver.containment));
+    const supervisor = await buildSupervisor(config, { clock, bus, logger, driver });
     return await boot({
       configDir: opts.configDir,
       manager,
@@ -131,6 +131,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       lock,
       clock,
       redaction,
+      containment: driver.containment ?? null,
     });
   } catch (err) {
     store?.close();
@@ -174,6 +175,7 @@ interface Parts {
   lock: HeldLock;
   clock: Clock;
   redaction: Redaction;
+  containment: Containment | null;
 }
 
 async function boot(p: Parts): Promise<Daemon> {
@@ -181,7 +183,13 @@ async function boot(p: Parts): Promise<Daemon> {
   bus.emit({
     node: null,
     type: 'manager_started',
-    details: { pid: process.pid, version: VERSION, nodes: config.nodes.length, configDir: p.configDir },
+    details: {
+      pid: process.pid,
+      version: VERSION,
+      nodes: config.nodes.length,
+      configDir: p.configDir,
+      ...(p.containment ? { containment: describeContainment(p.containment) } : {}),
+    },
   });
 
   const pruneEvery = 3_600_000;
@@ -225,6 +233,7 @@ async function boot(p: Parts): Promise<Daemon> {
     logger,
     configDir: p.configDir,
     redaction: p.redaction,
+    containment: p.containment,
     stopped,
     observe: (node) => observations.get(node),
     observations,

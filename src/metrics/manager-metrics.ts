@@ -71,5 +71,14 @@ export function registerManagerMetrics(
     labelNames: ['version'],
     registers: [registry],
   }).set({ version: VERSION }, 1);
+  const c = src.containment;
+  if (c) {
+    new Gauge({
+      name: 'nodewarden_containment_info',
+      help: 'How node process trees are contained (value always 1): mode "cgroup" (one cgroup per node, below the cgroup named in the cgroup label) or "sweep" (process group + session sweep).',
+      labelNames: ['mode', 'cgroup'],
+      registers: [registry],
+    }).set({ mode: c.mode, cgroup: c.mode === 'cgroup' ? c.cgroup : '' }, 1);
+  }
   return off;
 }

@@ -1,6 +1,7 @@
 import type { NodeObservation, ObservationSource } from '../api/status.js';
 import type { EventBus } from '../events/bus.js';
 import type { StoreStats } from '../store/index.js';
+import type { Containment } from '../supervisor/driver.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 
 /**
@@ -13,6 +14,8 @@ export interface MetricsSource {
   readonly supervisor: Supervisor;
   readonly store: { stats(): StoreStats };
   observe: ObservationSource;
+  /** How nodes are contained (exported as nodewarden_containment_info); absent or null = not exported. */
+  readonly containment?: Containment | null;
   /** When given, metrics detach from the bus once it resolves. */
   readonly stopped?: Promise<void>;
 }

@@ -27,6 +27,8 @@ export interface SimOptions {
   leakMaxMb: number | null;
   ignoreSigterm: boolean;
   spawnChild: boolean;
+  /** Start a daemon that leaves the sim's session and process group (setsid + double fork). */
+  spawnDaemon: boolean;
   spew: boolean;
   spewLines: number | null;
   logEveryMs: number | null;
@@ -63,6 +65,7 @@ const FLAGS: Record<string, Kind> = {
   '--leak-max-mb': 'number',
   '--ignore-sigterm': 'bool',
   '--spawn-child': 'bool',
+  '--spawn-daemon': 'bool',
   '--spew': 'bool',
   '--spew-lines': 'posint',
   '--log-every': 'posint',
@@ -162,6 +165,7 @@ export function parseSimArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
     leakMaxMb: get<number | null>('--leak-max-mb', null),
     ignoreSigterm: get('--ignore-sigterm', false),
     spawnChild: get('--spawn-child', false),
+    spawnDaemon: get('--spawn-daemon', false),
     spew: get('--spew', false) || seen.has('--spew-lines'),
     spewLines: get<number | null>('--spew-lines', null),
     logEveryMs: get<number | null>('--log-every', null),
@@ -177,6 +181,6 @@ export const SIM_USAGE = `usage: sim-node [flags]
   --block-ms MS (1000)  --start-height H (0)  --chain-file PATH (shared tip; created if missing)
   --peers N (8)  --lag N  --stall-at H | --stall-after MS  --catch-up-from H --catch-up-rate R
   --crash-after MS[:CODE]  --exit-at-start CODE  --close-port-after MS  --stop-delay MS
-  --ignore-sigterm  --spawn-child  --spew [--spew-lines N]  --log-every MS
+  --ignore-sigterm  --spawn-child  --spawn-daemon  --spew [--spew-lines N]  --log-every MS
   --leak-mb-per-s N [--leak-max-mb M]  --burn-cpu PERCENT
 prints "READY pid=<pid> port=<port>" once the HTTP server listens on 127.0.0.1`;

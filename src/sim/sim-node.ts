@@ -6,6 +6,7 @@
  *
  * Stdout protocol, one line each, in this order:
  *   GRANDCHILD pid=<n>            with --spawn-child, once the grandchild is up
+ *   DAEMON pid=<n>                with --spawn-daemon, once the double-forked daemon is up
  *   READY pid=<pid> port=<port>   the HTTP server listens and every handler is set
  * then, as they happen: `stopping`, `SIGTERM ignored`, `CRASH code=<n>`,
  * `PORT CLOSED`, `GRANDCHILD SLEEPER SIGTERM ignored`, `SPEW DONE lines=<n>`,
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
   const who: SimIdentity = { name: opts.name, peerId: derivePeerId(opts.name, opts.id), peers: opts.peers };
 
   if (opts.spawnChild) say(`GRANDCHILD pid=${await spawnGrandchild(opts.ignoreSigterm)}`);
+  if (opts.spawnDaemon) say(`DAEMON pid=${await spawnGrandchild(opts.ignoreSigterm, { daemon: true })}`);
   let server: SimServer;
   try {
     server = await startServer(opts.port, who, () => model.at(Date.now()));

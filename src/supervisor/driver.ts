@@ -34,7 +34,28 @@ export interface SpawnOptions {
   readonly outputFd: number;
 }
 
+/**
+ * How a driver keeps a node's whole process tree together, so that stopping
+ * the node leaves nothing behind: a cgroup per node where the cgroup v2
+ * hierarchy is writable, else the process group and session sweep.
+ */
+export type Containment =
+  | {
+      readonly mode: 'cgroup';
+      /** The cgroup (path in the hierarchy) holding one child cgroup per node. */
+      readonly cgroup: string;
+      /** The same, as a directory of the mounted hierarchy. */
+      readonly dir: string;
+    }
+  | {
+      readonly mode: 'sweep';
+      /** Why cgroups are not used. */
+      readonly reason: string;
+    };
+
 export interface ProcessDriver {
+  /** The containment in use (absent for drivers that fork nothing). */
+  readonly containment?: Containment;
   /**
    * Render the node's files, create its dataDir and spawn it in its own
    * process group, no shell, stdin ignored. Rejects with a NodewardenError

@@ -1,9 +1,18 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { execa, type Options } from 'execa';
+import { execa, type Options, type ResultPromise } from 'execa';
 import type { NodeSpec } from '../config/types.js';
 import { NodewardenError } from '../errors.js';
-import type { ExitInfo, ProcessDriver, ProcessIdentity, SpawnedProcess, SpawnOptions } from './driver.js';
+import { CONTAINMENT_ENV, describeContainment, setupNodeCgroups, type NodeCgroups } from './cgroup.js';
+import type {
+  Containment,
+  ExitInfo,
+  ProcessDriver,
+  ProcessIdentity,
+  SpawnedProcess,
+  SpawnOptions,
+} from './driver.js';
 import {
   cwdMissing,
   IdResolver,
@@ -25,13 +34,45 @@ export interface ExecDriverOptions {
   readonly watchIntervalMs?: number;
   /** Take `<dataDir>/.nodewarden-node.lock` around every spawn (default true). */
   readonly nodeLocks?: boolean;
+  /**
+   * `auto`: a cgroup per node where the cgroup v2 hierarchy is writable, else
+   * the process group + session sweep; `sweep`: never cgroups. Default:
+   * `$NODEWARDEN_CONTAINMENT`, else `auto`.
+   */
+  readonly containment?: ContainmentChoice;
+  /** The manager's stateDir: names its cgroup of nodes, the same across restarts (default: one per driver). */
+  readonly stateDir?: string;
+  /** Use cgroup.kill where the kernel has it (default true; false = freeze + SIGKILL of each member). */
+  readonly cgroupKillFile?: boolean;
+  /** Hears of containment trouble a node survives (e.g. a node started outside its cgroup). */
+  readonly warn?: (message: string) => void;
 }
+
+/** The containment an operator (or a test) may ask for. */
+export type ContainmentChoice = 'auto' | 'sweep';
+
+/** The containment asked for by `$NODEWARDEN_CONTAINMENT`; a bad value is an error naming the variable. */
+export function containmentFromEnv(env: NodeJS.ProcessEnv = process.env): ContainmentChoice {
+  const v = env[CONTAINMENT_ENV];
+  if (v === undefined || v === '' || v === 'auto') return 'auto';
+  if (v === 'sweep') return 'sweep';
+  throw new NodewardenError(
+    'E_CONFIG_INVALID',
+    `environment variable ${CONTAINMENT_ENV}: expected "auto" or "sweep", got ${JSON.stringify(v)}`,
+    { hint: `unset ${CONTAINMENT_ENV} to use a cgroup per node where the host allows it` },
+  );
+}
+
+let driverSeq = 0;
 
 /**
  * The real ProcessDriver: renders files, spawns nodes with execa into their own
  * session and process group, writes their output straight to the log FIFO fd
  * (nothing is buffered in the manager) and leaves them running if the manager
- * exits (`cleanup: false`, detached). Reads identities from /proc.
+ * exits (`cleanup: false`, detached). Reads identities from /proc. Where the
+ * cgroup v2 hierarchy is writable, each node is forked into a cgroup of its
+ * own (see cgroup.ts) and is gone only when that cgroup is empty; elsewhere
+ * the process group and session sweep contains it.
  */
 export class ExecDriver implements ProcessDriver {
   private readonly ids = new IdResolver();
@@ -47,10 +88,35 @@ export class ExecDriver implements ProcessDriver {
   private readonly watchIntervalMs: number;
   private readonly nodeLocks: boolean;
   private readonly self = selfOwner();
+  /** The nodes' cgroups, null in sweep mode. */
+  private readonly cgroups: NodeCgroups | null;
+  /** Node leader pid → its cgroup, and back (the pid that owns a cgroup now). */
+  private readonly contained = new Map<number, string>();
+  private readonly occupants = new Map<string, number>();
+  private readonly warn: (message: string) => void;
+  /** Set by release(): the nodes are left to the next manager. */
+  private released = false;
+  readonly containment: Containment;
 
   constructor(opts: ExecDriverOptions = {}) {
     this.watchIntervalMs = opts.watchIntervalMs ?? 250;
     this.nodeLocks = opts.nodeLocks ?? true;
+    this.warn = opts.warn ?? (() => undefined);
+    const choice = opts.containment ?? containmentFromEnv();
+    const cg =
+      choice === 'sweep'
+        ? { reason: `forced by ${CONTAINMENT_ENV}=sweep` }
+        : setupNodeCgroups({
+            stateDir: opts.stateDir ?? path.join(os.tmpdir(), `nodewarden-${process.pid}-${++driverSeq}`),
+            useKillFile: opts.cgroupKillFile ?? true,
+          });
+    this.cgroups = 'reason' in cg ? null : cg;
+    this.containment = 'reason' in cg ? { mode: 'sweep', reason: cg.reason } : cg.containment();
+  }
+
+  /** One line for the manager's log: `containment: cgroup <path>` or the sweep and why. */
+  describeContainment(): string {
+    return describeContainment(this.containment);
   }
 
   /**
@@ -122,15 +188,19 @@ export class ExecDriver implements ProcessDriver {
       ...(uid !== undefined ? { uid } : {}),
       ...(gid !== undefined ? { gid } : {}),
     };
-    const sub = execa(file, [...args], opts);
+    const dir = this.cgroups?.dirFor(spec.name) ?? null;
+    if (dir !== null) await this.clearLeftovers(spec, dir);
+    const { sub, cgroup } = this.fork(spec, dir, () => execa(file, [...args], opts));
     const pid = sub.pid;
     if (pid === undefined) {
+      if (cgroup !== null) this.cgroups!.remove(cgroup);
       // execa's result (never a rejection: reject is false) is read only to explain a failed spawn.
       const r = await sub;
       const cause = (r.cause ?? r) as NodeJS.ErrnoException;
       throw spawnError(spec, cause.code ?? 'UNKNOWN', cause, await cwdMissing(spec.cwd));
     }
     this.children.add(sub);
+    if (cgroup !== null) this.contain(pid, cgroup);
     // The child's own 'exit' event, not execa's result: the result is assembled
     // a few ticks later, and this is the crash → replacement path.
     const exited = new Promise<ExitInfo>((resolve) =>
@@ -138,10 +208,7 @@ export class ExecDriver implements ProcessDriver {
         this.children.delete(sub);
         resolve({ code, signal });
       }),
-    ).then(async (exit) => {
-      await this.sweepGroup(pid);
-      return exit;
-    });
+    ).then((exit) => this.ended(exit, pid, pid));
     // Read now: the child cannot be reaped before this synchronous read.
     const startTime = readStartTime(pid) ?? '0';
     const argv = nofile === null ? (readCmdline(pid) ?? []) : await this.argvAfterPrlimit(spec, pid, exited);
@@ -183,10 +250,110 @@ export class ExecDriver implements ProcessDriver {
   }
 
   watch(identity: ProcessIdentity): Promise<ExitInfo> {
-    return this.watchLeader(identity).then(async (exit) => {
-      await this.sweepGroup(identity.pgid);
-      return exit;
-    });
+    const alive = isAlive(identity.pid, identity.startTime);
+    // A survivor's cgroup (a node cgroup of this manager) is its node's: its members go with it.
+    if (alive) this.cgroupOf(identity.pid);
+    // A pid the kernel gave to another process since: its group is no node's; nothing is swept.
+    else if (isAlive(identity.pid)) return Promise.resolve(UNKNOWN_EXIT);
+    return this.watchLeader(identity).then((exit) => this.ended(exit, identity.pid, identity.pgid));
+  }
+
+  /**
+   * Synchronous from the cgroup check to the fork: a node whose cgroup is
+   * empty (the usual case) forks before this returns. A populated cgroup that
+   * no process of ours owns holds leftovers of an earlier run (a manager and
+   * a node leader that both died): they are killed first, so that a node never
+   * runs beside remnants of its previous self.
+   */
+  private async clearLeftovers(spec: NodeSpec, dir: string): Promise<void> {
+    const cgroups = this.cgroups!;
+    if (!cgroups.populated(dir) || this.occupants.has(dir)) return;
+    const left = cgroups.members(dir);
+    this.warn(
+      `node ${spec.name}: killing ${left.length} leftover process(es) of an earlier run in cgroup ${cgroups.pathOf(dir)} (pids ${left.join(', ')})`,
+    );
+    cgroups.kill(dir);
+    await cgroups.waitEmpty(dir);
+  }
+
+  /**
+   * Fork the node inside its cgroup (the manager steps into it for the fork
+   * and straight back out). If the cgroup cannot be entered, the node is
+   * started anyway, contained by the sweep only, and the reason is told.
+   */
+  private fork(
+    spec: NodeSpec,
+    dir: string | null,
+    run: () => ResultPromise,
+  ): { sub: ResultPromise; cgroup: string | null } {
+    const cgroups = this.cgroups;
+    if (dir === null || cgroups === null || cgroups.broken !== null) return { sub: run(), cgroup: null };
+    let forked = false;
+    try {
+      const sub = cgroups.forkInto(dir, () => {
+        forked = true;
+        return run();
+      });
+      if (cgroups.broken !== null) this.warn(`cgroup containment stopped for new nodes: ${cgroups.broken}`);
+      return { sub, cgroup: dir };
+    } catch (err) {
+      if (forked) throw err;
+      this.warn(
+        `node ${spec.name}: cannot enter its cgroup ${cgroups.pathOf(dir)} (${(err as NodeJS.ErrnoException).code ?? String(err)}); started without it, contained by the process group + session sweep only`,
+      );
+      return { sub: run(), cgroup: null };
+    }
+  }
+
+  /** Record that `pid` leads the node whose cgroup is `dir`. */
+  private contain(pid: number, dir: string): void {
+    this.contained.set(pid, dir);
+    this.occupants.set(dir, pid);
+  }
+
+  /** The node cgroup of leader `pid` (found in /proc for a survivor, then remembered), or null. */
+  private cgroupOf(pid: number): string | null {
+    if (this.cgroups === null) return null;
+    const known = this.contained.get(pid);
+    if (known !== undefined) return known;
+    const dir = this.cgroups.cgroupOfPid(pid);
+    if (dir !== null) this.contain(pid, dir);
+    return dir;
+  }
+
+  /**
+   * A node's leader has exited (or an adopted one is gone): the node counts as
+   * gone once its cgroup is empty and its group and session are swept. If it
+   * was being stopped, what is left gets the rest of the grace (the grace
+   * timer's killTree kills the cgroup); otherwise (a crash, a clean exit) the
+   * remnants are orphans and are killed at once, before any replacement starts.
+   */
+  private async settle(pid: number, pgid: number): Promise<void> {
+    const dir = this.contained.get(pid);
+    const cgroups = this.cgroups;
+    if (dir !== undefined && cgroups !== null) {
+      // A cgroup taken over by a newer process of the node is that process's business.
+      if (this.occupants.get(dir) === pid) {
+        if (cgroups.populated(dir)) {
+          if (!this.signalled.has(pgid)) this.tryKill(dir);
+          // Still known by the leader's pid meanwhile: the grace timer's killTree finds the cgroup by it.
+          await cgroups.waitEmpty(dir);
+        }
+        this.occupants.delete(dir);
+        cgroups.remove(dir);
+      }
+      this.contained.delete(pid);
+    }
+    await this.sweepGroup(pgid);
+  }
+
+  /** Kill a node's cgroup; a refusal (the manager itself is in it) is told, and the sweep goes on. */
+  private tryKill(dir: string): void {
+    try {
+      this.cgroups!.kill(dir);
+    } catch (err) {
+      this.warn(String((err as Error).message));
+    }
   }
 
   private watchLeader(identity: ProcessIdentity): Promise<ExitInfo> {
@@ -229,15 +396,49 @@ export class ExecDriver implements ProcessDriver {
     }, SESSION_SWEEP_DELAY_MS).unref();
   }
 
-  /** Nodes left running (`--keep-nodes`) must not keep the exiting manager alive: unref their handles. */
+  /**
+   * Nodes left running (`--keep-nodes`) must not keep the exiting manager
+   * alive (their handles are unref'd), and from now on they are the next
+   * manager's: an exit is neither swept nor reported (its leftovers are
+   * cleared when the next manager starts the node).
+   */
   release(): void {
+    this.released = true;
     for (const child of this.children) child.unref();
+    if (this.watchTimer) clearInterval(this.watchTimer);
+    this.watchTimer = null;
+    this.watched.clear();
   }
 
+  /** What becomes of a node's exit: swept and reported, or (after release) never reported. */
+  private async ended(exit: ExitInfo, pid: number, pgid: number): Promise<ExitInfo> {
+    if (this.released) return new Promise<ExitInfo>(() => undefined);
+    await this.settle(pid, pgid);
+    return exit;
+  }
+
+  /**
+   * The polite stop: `signal` to the node's process group, then SIGCONT (as
+   * systemd does), so that a stopped (SIGSTOP, SIGTSTP, a debugger) or frozen
+   * node wakes up, handles the stop signal and shuts down cleanly within its
+   * grace instead of sleeping through it until the SIGKILL.
+   */
   signalGroup(pgid: number, signal: NodeJS.Signals): void {
     assertKillable(pgid);
     this.signalled.add(pgid);
+    const wake = wakesAfter(signal);
     sendSignal(-pgid, signal);
+    if (wake) sendSignal(-pgid, 'SIGCONT');
+    // In cgroup mode the processes of the node that left its group (setsid,
+    // double fork) are asked too, as systemd does, rather than sleep through
+    // the grace; members of the group are not signalled twice.
+    const dir = this.cgroupOf(pgid);
+    if (dir === null) return;
+    for (const p of this.cgroups!.members(dir)) {
+      if (p === process.pid || p <= 1 || readStat(p)?.pgid === pgid) continue;
+      sendSignal(p, signal);
+      if (wake) sendSignal(p, 'SIGCONT');
+    }
   }
 
   /**
@@ -270,6 +471,10 @@ export class ExecDriver implements ProcessDriver {
   async killTree(pid: number, pgid: number): Promise<void> {
     assertKillable(pid);
     assertKillable(pgid);
+    // The node's cgroup holds its whole tree, whatever left the group or session.
+    const dir = this.cgroupOf(pid);
+    if (dir !== null) this.tryKill(dir);
+    // Then the group/session/descendants sweep, for anything outside the cgroup.
     // Freeze everything first (SIGSTOP), rescanning until nothing new shows up:
     // a stopped process cannot fork a child that would escape the scan.
     const victims = new Set<number>();
@@ -349,6 +554,11 @@ function assertKillable(id: number): void {
   if (!Number.isInteger(id) || id <= 1 || id === process.pid || id === ownGroupId()) {
     throw new NodewardenError('E_INTERNAL', `refusing to signal process/group ${id}`);
   }
+}
+
+/** A signal a stopped process can only act on once continued (not SIGKILL, SIGCONT or a stop signal itself). */
+function wakesAfter(signal: NodeJS.Signals): boolean {
+  return !['SIGKILL', 'SIGCONT', 'SIGSTOP', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU'].includes(signal);
 }
 
 function sendSignal(target: number, signal: NodeJS.Signals): void {

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { startDaemon, type Daemon } from '../../src/daemon.js';
 import { ControlClient } from '../../src/protocol/client.js';
 import { isAlive } from '../../src/supervisor/proc.js';
+import { removeNodeCgroups } from './cgroups.js';
 import { waitUntil as pollUntil } from './wait.js';
 import { CLI, mergeJson, SIM, simArgs, type Json } from './sim-config.js';
 
@@ -173,14 +174,22 @@ export async function startTestDaemon(cfg: TestConfig = {}): Promise<TestDaemon>
     },
     async close() {
       await daemon.stop();
+      const killed: Array<[number, string]> = [];
       for (const [pid, startTime] of seen) {
         if (!isAlive(pid, startTime)) continue;
         try {
           process.kill(pid, 'SIGKILL');
+          killed.push([pid, startTime]);
         } catch {
           // gone meanwhile
         }
       }
+      await waitUntil(
+        () => killed.every(([pid, st]) => !isAlive(pid, st)),
+        'every kept node to be gone',
+        5000,
+      );
+      removeNodeCgroups(daemon.manager.stateDir);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -16,6 +16,7 @@ import { afterEach } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ManagerLog, type LogEntry } from './manager-log.js';
 import { alive, allPids, argvOf, cwdOf, readStat, waitGone, waitUntil } from './proc-facts.js';
+import { removeNodeCgroups } from '../../helpers/cgroups.js';
 import { CLI, mergeJson, SIM, simArgs, type Json } from '../../helpers/sim-config.js';
 
 export { after, isEvent, ManagerLog, type LogEntry } from './manager-log.js';
@@ -263,6 +264,7 @@ export class Fleet {
       }
     }
     await waitGone([...victims], 'every leftover process', 5000);
+    removeNodeCgroups(this.stateDir);
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

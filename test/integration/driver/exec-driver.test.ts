@@ -2,7 +2,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn as spawnChild } from 'node:child_process';
 import { ExecDriver } from '../../../src/supervisor/exec-driver.js';
 import { NodewardenError } from '../../../src/errors.js';
 import { descendants, isAlive, processTable, readStartTime, readStat } from '../../../src/supervisor/proc.js';
@@ -224,17 +224,10 @@ describe('ExecDriver with real processes', () => {
   });
 
   test('watch resolves when a process this manager did not spawn is gone, and at once for a reused pid', async () => {
-    // sh starts a detached sleep and exits: the sleep is no child of ours (like a survivor of an old manager).
-    const p = await spawn(
-      makeSpec(dir, {
-        name: 'orphan',
-        binary: SH,
-        args: ['-c', 'setsid sleep 1000 & echo "orphan=$!"'],
-        dataDir: path.join(dir, 'orphan'),
-      }),
-    );
-    await p.exited;
-    const pid = Number((await waitUntil(() => /orphan=(\d+)/.exec(output()), 'the orphan pid'))[1]);
+    // A detached sleep started by the test itself, not by the driver (like a survivor of an old manager).
+    const orphan = spawnChild(SLEEP, ['1000'], { detached: true, stdio: 'ignore' });
+    orphan.unref();
+    const pid = orphan.pid!;
     const startTime = await waitUntil(() => readStartTime(pid), 'the orphan in /proc');
     pids.add(pid, startTime);
     const identity = { pid, pgid: readStat(pid)!.pgid, startTime, argv: [SLEEP, '1000'] };
