@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { nullLogger, type Logger } from '../logger.js';
-import { systemClock, type Clock } from '../supervisor/clock.js';
+import { systemClock, type Clock, type TimerHandle } from '../supervisor/clock.js';
 import { advance, lineEndWithin, NL } from './lines.js';
 import { DropReporter } from './drops.js';
 import { LineQueue } from './line-queue.js';
@@ -38,6 +38,8 @@ export interface LogWriterOptions {
 }
 
 const MAX_BATCH = 4 * 1024 * 1024;
+/** While no output comes, the log path is still checked this often, so a deleted log's space is freed. */
+const IDLE_CHECK_MS = 10_000;
 const NEWLINE = Buffer.from('\n');
 const fsWritev: WritevFn = (fd, bufs) =>
   new Promise((resolve, reject) => fs.writev(fd, bufs, null, (err, n) => (err ? reject(err) : resolve(n))));
@@ -63,8 +65,10 @@ export class LogWriter {
   private reopens = 0;
   private size: number;
   private atLineStart: boolean;
-  /** The open file is known to be the one at the log path (see `drain`). */
-  private verified: boolean;
+  /** The open file is known to be the one at the log path (false while idle, or after a failed reopen). */
+  private verified = true;
+  private idleTimer: TimerHandle | null = null;
+  private readonly clock: Clock;
   /** Why the last reopen failed, or null (warned once per streak of failures). */
   private reopenFailure: string | null = null;
   private readonly drops: DropReporter;
@@ -79,14 +83,9 @@ export class LogWriter {
   ) {
     this.size = file.size;
     this.atLineStart = file.atLineStart;
-    this.verified = true; // just opened at the path
+    this.clock = opts.clock ?? systemClock;
     this.logger = opts.logger ?? nullLogger;
-    this.drops = new DropReporter(
-      opts.name,
-      this.logger,
-      opts.clock ?? systemClock,
-      opts.warnIntervalMs ?? 10_000,
-    );
+    this.drops = new DropReporter(opts.name, this.logger, this.clock, opts.warnIntervalMs ?? 10_000);
     this.writev = opts.writev ?? fsWritev;
     this.maxLineBytes = opts.maxLineBytes ?? 64 * 1024;
     this.rotator = new Rotator(opts.logDir, opts.name, opts.backups, Boolean(opts.compress), (err) =>
@@ -139,6 +138,8 @@ export class LogWriter {
     this.closed = true;
     if (this.partialBytes > 0) this.enqueue(this.takePartial(), true);
     await this.flush();
+    if (this.idleTimer) this.clock.clearTimer(this.idleTimer);
+    this.idleTimer = null;
     await this.rotator.idle();
     await closeFd(this.file.fd);
   }
@@ -155,26 +156,41 @@ export class LogWriter {
       return this.drops.drop([buf], 'the log disk is too slow');
     }
     this.pending.push(buf);
-    this.loop ??= this.drain()
+    this.kick();
+  }
+
+  /** Starts the write loop unless it runs; when it ends idle, the periodic path check is armed. */
+  private kick(): void {
+    if (this.loop) return;
+    if (this.idleTimer) this.clock.clearTimer(this.idleTimer);
+    this.idleTimer = null;
+    this.loop = this.drain()
       .catch((err: unknown) =>
         this.logger.error(`node ${this.opts.name}: log writer failed`, { error: String(err) }),
       )
       .finally(() => {
         this.loop = null;
-        this.verified = false; // while idle the file may go: check again before the next batch
+        if (!this.pending.empty) return this.kick(); // lines that came during an idle check
+        this.verified = false; // while idle the file may go: checked again before the next batch
+        if (!this.closed) this.idleTimer = this.clock.setTimer(IDLE_CHECK_MS, () => this.kick());
       });
   }
 
   /**
-   * Writes the queue out. Before the first batch of a run (unless the file
-   * was just opened) and after every batch, the log path is compared with
-   * the open file (one stat): a file deleted or moved away is reopened at
-   * once, so the next batch goes to a file at the path. A batch that went
-   * into a file deleted while it was being written is written again into the
-   * new one: no line is lost to an unlinked file. Within a run, the check
-   * after one batch serves as the check before the next.
+   * Writes the queue out. Before the first batch of a run and after every
+   * batch, the log path is compared with the open file (one stat; within a
+   * run the check after one batch serves as the check before the next): a
+   * file deleted or moved away is reopened at once. A batch that went into a
+   * file deleted while it was being written is written again into the new
+   * one: no line is lost to an unlinked file.
+   * With an empty queue (the idle timer) it only checks, so a silent node's
+   * deleted log is let go of within IDLE_CHECK_MS and its space freed.
    */
   private async drain(): Promise<void> {
+    if (this.pending.empty) {
+      await this.followPath(null); // the idle check
+      return;
+    }
     while (!this.pending.empty) {
       if (!this.verified && !(await this.followPath(null))) {
         // Deleted and no new file can be opened: nothing is written into the unlinked one.

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { LogWriter, type LogWriterOptions, type WritevFn } from '../../../src/logs/writer.js';
 import type { Logger } from '../../../src/logger.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
 
 const realWritev: WritevFn = (fd, bufs) =>
   new Promise((res, rej) => fs.writev(fd, bufs, null, (e, n) => (e ? rej(e) : res(n))));
@@ -59,6 +60,25 @@ describe('LogWriter: a deleted or moved log file', () => {
     assert.equal(w.stats().writtenBytes, Buffer.byteLength(lines(1, 20)));
     assert.ok(logger.lines.some((l) => /^info: node n1: .*n1\.log was deleted; writing to a new/.test(l)));
     await w.close();
+  });
+
+  test('a silent node: its deleted log is let go of by the idle check, so the disk space is freed', async () => {
+    const clock = new FakeClock();
+    const w = await open({ clock });
+    w.write(Buffer.from(lines(1, 10)));
+    await w.flush();
+    fs.unlinkSync(file());
+    clock.advance(9_999);
+    await w.flush();
+    assert.equal(deletedLogs().length, 1, 'not yet: no output, and the idle check is not due');
+    clock.advance(1);
+    await w.flush();
+    assert.deepEqual(deletedLogs(), []);
+    assert.equal(fs.readFileSync(file(), 'utf8'), '', 'an empty new log is in place');
+    w.write(Buffer.from(lines(11, 12)));
+    await w.close();
+    assert.equal(fs.readFileSync(file(), 'utf8'), lines(11, 12));
+    assert.deepEqual(clock.pending(), [], 'close leaves no idle check behind');
   });
 
   test('moved away (logrotate without copytruncate): a new file is created, every line is in one of the two', async () => {
