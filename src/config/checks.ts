@@ -77,3 +77,74 @@ export const httpUrl: Check = (v) => {
     return 'must be an http:// or https:// URL';
   }
 };
+
+/**
+ * Upper bounds of every duration, count and size in nodewarden.json and the
+ * node files (documented; `config check` rejects a value above its bound and
+ * names it). They sit far above any sane setting and keep a typo (an extra
+ * zero, seconds written as milliseconds) from becoming a surprise at run time.
+ */
+export const BOUNDS = {
+  /** Any `…Ms` duration: 30 days (timers of any length work; see SystemClock). */
+  durationMs: 30 * 86_400_000,
+  /** Any `…Seconds` duration: 30 days. */
+  durationSeconds: 30 * 86_400,
+  /** Probe and webhook timeouts: one hour (an answer later than that is no answer). */
+  timeoutMs: 3_600_000,
+  /** `retention.*Days`: ten years. */
+  retentionDays: 3650,
+  /** `instances`: replicas of one node file (a larger fleet is split over several files). */
+  instances: 1000,
+  /** Retries, samples in a row, rotated files kept. */
+  count: 1000,
+  /** Counts of nodes across files (`startup.concurrency`, `sync.minHealthy`). */
+  nodes: 10_000,
+  /** `retention.maxEvents`: rows in the events table. */
+  events: 100_000_000,
+  /** `sync.maxLag`, in blocks. */
+  blocks: 1_000_000_000,
+  /** Log sizes in bytes: 1 TiB. */
+  bytes: 2 ** 40,
+  /** `limits.maxRssMb`: 16 TiB. */
+  rssMb: 16 * 1024 * 1024,
+  /** `limits.maxCpuPercent`: 1000 cores. */
+  cpuPercent: 100_000,
+  /** `limits.nofile`: above any kernel's `fs.nr_open`. */
+  nofile: 2 ** 30,
+} as const;
+
+function atMost(max: number, unit: string, plain: string | undefined): string {
+  return `must be at most ${max}${unit === '' ? '' : ` ${unit}`}${plain === undefined ? '' : ` (${plain})`}`;
+}
+
+/**
+ * An integer from `min` (0 or 1) to `max`. Below or not an integer, the
+ * message is the plain type ("must be a positive integer"); above, it names
+ * the bound ("must be at most 2592000000 ms (30 days)").
+ */
+export function intUpTo(min: 0 | 1, max: number, unit = '', plain?: string): Check {
+  const type = min === 1 ? positiveInt : nonNegativeInt;
+  return (v) => type(v) ?? ((v as number) <= max ? null : atMost(max, unit, plain));
+}
+
+/** A number above 0 and at most `max` (fractions allowed, e.g. `startSeconds: 0.5`). */
+export function numberUpTo(max: number, unit = '', plain?: string): Check {
+  return (v) => positiveNumber(v) ?? ((v as number) <= max ? null : atMost(max, unit, plain));
+}
+
+/** A positive `…Ms` duration. */
+export const durationMs = intUpTo(1, BOUNDS.durationMs, 'ms', '30 days');
+/** A `…Ms` duration where 0 means "none" or "never". */
+export const durationMsOrZero = intUpTo(0, BOUNDS.durationMs, 'ms', '30 days');
+/** A positive `…Seconds` duration (fractions allowed). */
+export const durationSeconds = numberUpTo(BOUNDS.durationSeconds, 's', '30 days');
+/** A whole `…Seconds` duration where 0 means "none". */
+export const durationSecondsOrZero = intUpTo(0, BOUNDS.durationSeconds, 's', '30 days');
+/** A probe or webhook timeout. */
+export const timeoutMs = intUpTo(1, BOUNDS.timeoutMs, 'ms', '1 hour');
+/** Retries, rotated files kept: 0 allowed. */
+export const countOrZero = intUpTo(0, BOUNDS.count);
+/** Samples in a row: at least 1. */
+export const count = intUpTo(1, BOUNDS.count);
+/** A size in bytes. */
+export const byteSize = intUpTo(1, BOUNDS.bytes, 'bytes', '1 TiB');

@@ -145,7 +145,11 @@ export function loadManagerConfig(configDir: string): { manager: ManagerConfig; 
       email: { from: get('alerts.email.from'), to: list('alerts.email.to'), smtp },
       webhooks,
     },
-    retention: { eventsDays: get('retention.eventsDays'), samplesDays: get('retention.samplesDays') },
+    retention: {
+      eventsDays: get('retention.eventsDays'),
+      samplesDays: get('retention.samplesDays'),
+      maxEvents: get('retention.maxEvents'),
+    },
   };
   return { manager, issues };
 }

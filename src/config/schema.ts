@@ -1,6 +1,14 @@
 import convict from 'convict';
 import { EVENT_TYPES } from '../events/types.js';
 import {
+  BOUNDS,
+  byteSize,
+  count,
+  countOrZero,
+  durationMs,
+  durationMsOrZero,
+  durationSecondsOrZero,
+  intUpTo,
   isBoolean,
   isString,
   nonEmptyString,
@@ -9,6 +17,7 @@ import {
   percent,
   port,
   positiveInt,
+  timeoutMs,
 } from './checks.js';
 import { isPlainObject } from './merge.js';
 import type { Check, Problem } from './shape.js';
@@ -63,9 +72,8 @@ export function webhookProblems(v: unknown): Problem[] {
     if (h !== undefined && !(isPlainObject(h) && Object.values(h).every((x) => typeof x === 'string'))) {
       out.push({ key: `${i}.headers`, message: 'must be an object of strings', value: h });
     }
-    if (w.timeoutMs !== undefined && positiveInt(w.timeoutMs) !== null) {
-      out.push({ key: `${i}.timeoutMs`, message: 'must be a positive integer', value: w.timeoutMs });
-    }
+    const timeout = w.timeoutMs === undefined ? null : timeoutMs(w.timeoutMs);
+    if (timeout !== null) out.push({ key: `${i}.timeoutMs`, message: timeout, value: w.timeoutMs });
   });
   return out;
 }
@@ -98,6 +106,15 @@ export const FORMAT_CHECKS: Readonly<Record<string, Check>> = {
   'nw-bool': isBoolean,
   'nw-positive-int': positiveInt,
   'nw-nat': nonNegativeInt,
+  'nw-duration-ms': durationMs,
+  'nw-duration-ms-or-zero': durationMsOrZero,
+  'nw-seconds-or-zero': durationSecondsOrZero,
+  'nw-days': intUpTo(1, BOUNDS.retentionDays, 'days', '10 years'),
+  'nw-count': count,
+  'nw-count-or-zero': countOrZero,
+  'nw-nodes-or-zero': intUpTo(0, BOUNDS.nodes),
+  'nw-events': intUpTo(1, BOUNDS.events),
+  'nw-bytes': byteSize,
   'nw-percent': percent,
   'nw-port-or-null': orNull(port),
   'nw-log-level': (v) => (LOG_LEVELS.includes(v as never) ? null : `must be one of ${LOG_LEVELS.join(', ')}`),
@@ -137,8 +154,8 @@ export const managerSchema = {
   templatesDir: f('nw-string', 'templates', 'Handlebars alert mails and node file templates'),
   log: {
     level: f('nw-log-level', 'info', 'manager log level'),
-    maxBytes: f('nw-positive-int', 20 * MiB, 'rotate nodewarden.log at this size'),
-    backups: f('nw-nat', 5, 'rotated nodewarden.log files kept'),
+    maxBytes: f('nw-bytes', 20 * MiB, 'rotate nodewarden.log at this size (at most 1 TiB)'),
+    backups: f('nw-count-or-zero', 5, 'rotated nodewarden.log files kept (at most 1000)'),
   },
   control: {
     socket: f('nw-string-or-null', null, 'control socket path (default <stateDir>/nodewarden.sock)'),
@@ -158,10 +175,10 @@ export const managerSchema = {
       ),
     },
   },
-  sampling: { intervalMs: f('nw-positive-int', 5000, 'resource sampling interval') },
+  sampling: { intervalMs: f('nw-duration-ms', 5000, 'resource sampling interval (at most 30 days)') },
   startup: {
-    concurrency: f('nw-nat', 8, 'nodes starting at once (0 = unlimited)'),
-    intervalMs: f('nw-nat', 250, 'pause between two node starts (0 = none)'),
+    concurrency: f('nw-nodes-or-zero', 8, 'nodes starting at once (0 = unlimited; at most 10000)'),
+    intervalMs: f('nw-duration-ms-or-zero', 250, 'pause between two node starts (0 = none; at most 30 days)'),
   },
   pressure: {
     enabled: f('nw-bool', false, 'pause nodes marked `shed: true` while the host is under pressure'),
@@ -169,7 +186,7 @@ export const managerSchema = {
     memoryLowPercent: f('nw-percent', 80, 'host memory use below which paused nodes resume'),
     cpuHighPercent: f('nw-percent', 95, 'host CPU use that starts shedding'),
     cpuLowPercent: f('nw-percent', 80, 'host CPU use below which paused nodes resume'),
-    samples: f('nw-positive-int', 3, 'samples in a row before acting'),
+    samples: f('nw-count', 3, 'samples in a row before acting (at most 1000)'),
     diskLowPercent: f('nw-percent', 5, 'free disk below which low_disk is raised'),
     psiCpuHighPercent: f(
       'nw-percent',
@@ -186,7 +203,11 @@ export const managerSchema = {
   },
   alerts: {
     on: f('nw-event-list', [...DEFAULT_ALERT_EVENTS], 'event types that become alerts'),
-    throttleSeconds: f('nw-nat', 900, 'one alert per node and type in this window'),
+    throttleSeconds: f(
+      'nw-seconds-or-zero',
+      900,
+      'one alert per node and type in this window (at most 30 days)',
+    ),
     email: {
       from: f('nw-string', 'nodewarden@localhost', 'sender address'),
       to: f('nw-string-list', [], 'recipients'),
@@ -200,11 +221,12 @@ export const managerSchema = {
         },
       },
     },
-    webhooks: f('nw-webhooks', [], 'JSON POST targets [{url, headers, timeoutMs}]'),
+    webhooks: f('nw-webhooks', [], 'JSON POST targets [{url, headers, timeoutMs (at most 1 hour)}]'),
   },
   retention: {
-    eventsDays: f('nw-positive-int', 90, 'days of events kept'),
-    samplesDays: f('nw-positive-int', 30, 'days of samples kept'),
+    eventsDays: f('nw-days', 90, 'days of events kept (at most 3650)'),
+    samplesDays: f('nw-days', 30, 'days of samples kept (at most 3650)'),
+    maxEvents: f('nw-events', 1_000_000, 'most events kept; the oldest go first (at most 100000000)'),
   },
 };
 

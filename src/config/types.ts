@@ -162,7 +162,12 @@ export interface ManagerConfig {
     };
     readonly webhooks: readonly WebhookConfig[];
   };
-  readonly retention: { readonly eventsDays: number; readonly samplesDays: number };
+  readonly retention: {
+    readonly eventsDays: number;
+    readonly samplesDays: number;
+    /** Most rows the events table keeps; the oldest are pruned first. */
+    readonly maxEvents: number;
+  };
 }
 
 /** Everything `loadConfig` produces. */

@@ -7,9 +7,10 @@ import { pipeline } from 'node:stream/promises';
  * File naming and size rotation of node logs: `<name>.log` is current,
  * `<name>.log.1` (or `.1.gz`) the newest rotated file … `.N` the oldest.
  *
- * A rotation costs the write path two calls: rename the current file to
- * `<name>.log.rotating` and open a new one; the Rotator (rotator.ts) does the
- * rest in the background.
+ * A rotation costs the write path three calls: rename the current file to
+ * `<name>.log.rotating`, open a new one and fstat it (its identity, by which
+ * the writer notices a deleted or moved log); the Rotator (rotator.ts) does
+ * the rest in the background.
  */
 
 /** `<logDir>/<name>.log`. */

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { nullLogger, type Logger } from '../logger.js';
-import { systemClock, type Clock } from '../supervisor/clock.js';
+import { systemClock, type Clock, type TimerHandle } from '../supervisor/clock.js';
 import { advance, lineEndWithin, NL } from './lines.js';
 import { DropReporter } from './drops.js';
 import { LineQueue } from './line-queue.js';
@@ -13,6 +13,8 @@ export interface LogStats {
   droppedBytes: number;
   droppedLines: number;
   rotations: number;
+  /** Times the log file was found deleted or moved away and opened anew. */
+  reopens: number;
 }
 
 /** The write call, a seam so tests can simulate a full or slow disk. */
@@ -36,6 +38,8 @@ export interface LogWriterOptions {
 }
 
 const MAX_BATCH = 4 * 1024 * 1024;
+/** While no output comes, the log path is still checked this often, so a deleted log's space is freed. */
+const IDLE_CHECK_MS = 10_000;
 const NEWLINE = Buffer.from('\n');
 const fsWritev: WritevFn = (fd, bufs) =>
   new Promise((resolve, reject) => fs.writev(fd, bufs, null, (err, n) => (err ? reject(err) : resolve(n))));
@@ -45,7 +49,9 @@ const fsWritev: WritevFn = (fd, bufs) =>
  * `write()` never blocks and never waits: complete lines queue up and one
  * async loop writes them; when the disk is full or too slow, whole lines are
  * dropped and counted. A line is never split across files, and a line a
- * previous manager left unfinished is finished before any rotation.
+ * previous manager left unfinished is finished before any rotation. A log
+ * file deleted or moved away (logrotate without copytruncate) is noticed
+ * after the batch that follows and reopened at once, with no line lost.
  */
 export class LogWriter {
   private readonly pending = new LineQueue();
@@ -56,6 +62,15 @@ export class LogWriter {
   private needsNewline = false;
   private writtenBytes = 0;
   private rotations = 0;
+  private reopens = 0;
+  private size: number;
+  private atLineStart: boolean;
+  /** The open file is known to be the one at the log path (false while idle, or after a failed reopen). */
+  private verified = true;
+  private idleTimer: TimerHandle | null = null;
+  private readonly clock: Clock;
+  /** Why the last reopen failed, or null (warned once per streak of failures). */
+  private reopenFailure: string | null = null;
   private readonly drops: DropReporter;
   private readonly rotator: Rotator;
   private readonly logger: Logger;
@@ -64,17 +79,13 @@ export class LogWriter {
 
   private constructor(
     private readonly opts: LogWriterOptions,
-    private fd: number,
-    private size: number,
-    private atLineStart: boolean,
+    private file: OpenFile,
   ) {
+    this.size = file.size;
+    this.atLineStart = file.atLineStart;
+    this.clock = opts.clock ?? systemClock;
     this.logger = opts.logger ?? nullLogger;
-    this.drops = new DropReporter(
-      opts.name,
-      this.logger,
-      opts.clock ?? systemClock,
-      opts.warnIntervalMs ?? 10_000,
-    );
+    this.drops = new DropReporter(opts.name, this.logger, this.clock, opts.warnIntervalMs ?? 10_000);
     this.writev = opts.writev ?? fsWritev;
     this.maxLineBytes = opts.maxLineBytes ?? 64 * 1024;
     this.rotator = new Rotator(opts.logDir, opts.name, opts.backups, Boolean(opts.compress), (err) =>
@@ -84,11 +95,7 @@ export class LogWriter {
 
   /** Opens (appends to) the node's current log file. */
   static async open(opts: LogWriterOptions): Promise<LogWriter> {
-    await fs.promises.mkdir(opts.logDir, { recursive: true });
-    const file = logFilePath(opts.logDir, opts.name);
-    const fd = await openAppend(file);
-    const { size } = await fs.promises.stat(file);
-    const w = new LogWriter(opts, fd, size, size === 0 || (await lastByte(file, size)) === NL);
+    const w = new LogWriter(opts, await openCurrent(opts.logDir, opts.name));
     w.rotator.recover(); // finish what a crash interrupted
     return w;
   }
@@ -116,8 +123,8 @@ export class LogWriter {
   }
 
   stats(): LogStats {
-    const { writtenBytes, rotations, drops } = this;
-    return { writtenBytes, droppedBytes: drops.bytes, droppedLines: drops.lines, rotations };
+    const { writtenBytes, rotations, reopens, drops } = this;
+    return { writtenBytes, droppedBytes: drops.bytes, droppedLines: drops.lines, rotations, reopens };
   }
 
   /** Resolves once everything queued so far is written (or dropped). */
@@ -131,8 +138,10 @@ export class LogWriter {
     this.closed = true;
     if (this.partialBytes > 0) this.enqueue(this.takePartial(), true);
     await this.flush();
+    if (this.idleTimer) this.clock.clearTimer(this.idleTimer);
+    this.idleTimer = null;
     await this.rotator.idle();
-    await new Promise<void>((resolve) => fs.close(this.fd, () => resolve()));
+    await closeFd(this.file.fd);
   }
 
   private takePartial(): Buffer {
@@ -147,15 +156,47 @@ export class LogWriter {
       return this.drops.drop([buf], 'the log disk is too slow');
     }
     this.pending.push(buf);
-    this.loop ??= this.drain()
+    this.kick();
+  }
+
+  /** Starts the write loop unless it runs; when it ends idle, the periodic path check is armed. */
+  private kick(): void {
+    if (this.loop) return;
+    if (this.idleTimer) this.clock.clearTimer(this.idleTimer);
+    this.idleTimer = null;
+    this.loop = this.drain()
       .catch((err: unknown) =>
         this.logger.error(`node ${this.opts.name}: log writer failed`, { error: String(err) }),
       )
-      .finally(() => (this.loop = null));
+      .finally(() => {
+        this.loop = null;
+        if (!this.pending.empty) return this.kick(); // lines that came during an idle check
+        this.verified = false; // while idle the file may go: checked again before the next batch
+        if (!this.closed) this.idleTimer = this.clock.setTimer(IDLE_CHECK_MS, () => this.kick());
+      });
   }
 
+  /**
+   * Writes the queue out. Before the first batch of a run and after every
+   * batch, the log path is compared with the open file (one stat; within a
+   * run the check after one batch serves as the check before the next): a
+   * file deleted or moved away is reopened at once. A batch that went into a
+   * file deleted while it was being written is written again into the new
+   * one: no line is lost to an unlinked file.
+   * With an empty queue (the idle timer) it only checks, so a silent node's
+   * deleted log is let go of within IDLE_CHECK_MS and its space freed.
+   */
   private async drain(): Promise<void> {
+    if (this.pending.empty) {
+      await this.followPath(null); // the idle check
+      return;
+    }
     while (!this.pending.empty) {
+      if (!this.verified && !(await this.followPath(null))) {
+        // Deleted and no new file can be opened: nothing is written into the unlinked one.
+        this.drops.drop(this.pending.take(MAX_BATCH), this.reopenFailure!);
+        continue;
+      }
       // Rotate only between lines (or inside a line already cut into pieces for being
       // over-long, e.g. endless '\r' progress output), and only if the next line would not fit.
       const canCut = this.atLineStart || this.size > this.opts.maxBytes + this.maxLineBytes;
@@ -164,18 +205,72 @@ export class LogWriter {
         continue;
       }
       const room = Math.max(0, Math.min(this.opts.maxBytes - this.size, MAX_BATCH));
-      await this.writeBatch(this.pending.take(room));
+      const batch = this.pending.take(room);
+      await this.followPath({ ...(await this.writeBatch(batch)), batch });
     }
   }
 
-  private async writeBatch(batch: Buffer[]): Promise<void> {
+  /**
+   * Makes sure the open file is the one at the log path, reopening it when
+   * it was deleted or moved away. `last` is the batch just written, if any:
+   * when its file turns out to be deleted, it is written again into the new
+   * one (or, if no new one can be opened, counted as dropped). Returns false
+   * when the open file is deleted and no new one could be opened.
+   */
+  private async followPath(last: Written | null): Promise<boolean> {
+    const path = logFilePath(this.opts.logDir, this.opts.name);
+    const at = await statOrNull(path);
+    if (at !== null && at.ino === this.file.ino && at.dev === this.file.dev) {
+      this.verified = true;
+      return true;
+    }
+    const deleted = ((await fstatOrNull(this.file.fd))?.nlink ?? 0) === 0;
+    const lost = deleted && last !== null && last.bytes > 0 ? last : null;
+    if (lost) this.writtenBytes -= lost.bytes;
+    try {
+      const next = await openCurrent(this.opts.logDir, this.opts.name);
+      await closeFd(this.file.fd);
+      this.file = next;
+      this.reopens++;
+      this.size = next.size;
+      this.atLineStart = next.atLineStart;
+      this.needsNewline = false;
+      this.verified = true;
+      this.reopenFailure = null;
+      this.logger.info(
+        `node ${this.opts.name}: ${path} was ${deleted ? 'deleted' : 'moved away'}; writing to a new ${path}`,
+        { node: this.opts.name },
+      );
+    } catch (err) {
+      const failure = `cannot reopen ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`;
+      if (this.reopenFailure === null) {
+        const then = deleted ? 'its output is dropped and counted' : 'it goes on into the moved file';
+        this.logger.warn(`node ${this.opts.name}: ${failure}; until it can be, ${then}`, {
+          node: this.opts.name,
+        });
+      }
+      this.reopenFailure = failure;
+      this.verified = false; // tried again before the next batch
+      if (lost?.complete) this.drops.drop(lost.batch, failure);
+      else if (lost) this.drops.drop([], failure, lost.bytes); // writeBatch counted the unwritten rest
+      return !deleted;
+    }
+    if (lost?.complete) {
+      // Written while the file was being deleted: those lines belong in the new file.
+      return this.followPath({ ...(await this.writeBatch(lost.batch)), batch: lost.batch });
+    }
+    if (lost) this.drops.drop([], `${path} was deleted while being written`, lost.bytes);
+    return true;
+  }
+
+  private async writeBatch(batch: Buffer[]): Promise<WriteResult> {
     const bufs = this.needsNewline ? [NEWLINE, ...batch] : batch;
     let rest = bufs;
     let written = 0;
     let last = -1;
     try {
       while (rest.length > 0) {
-        const n = await this.writev(this.fd, rest);
+        const n = await this.writev(this.file.fd, rest);
         if (n <= 0) throw Object.assign(new Error('write returned 0 bytes'), { code: 'EIO' });
         written += n;
         ({ rest, last } = advance(rest, n));
@@ -188,7 +283,7 @@ export class LogWriter {
         const keep = lineEndWithin(bufs, written);
         try {
           await new Promise<void>((res, rej) =>
-            fs.ftruncate(this.fd, this.size + keep, (e) => (e ? rej(e) : res())),
+            fs.ftruncate(this.file.fd, this.size + keep, (e) => (e ? rej(e) : res())),
           );
           cut = written - keep;
           written = keep;
@@ -200,11 +295,13 @@ export class LogWriter {
       const reason = `cannot write ${logFilePath(this.opts.logDir, this.opts.name)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`;
       this.drops.drop(rest, reason, cut);
     }
-    if (written === 0) return;
-    if (rest.length === 0) this.needsNewline = false;
+    const complete = rest.length === 0;
+    if (written === 0) return { bytes: 0, complete };
+    if (complete) this.needsNewline = false;
     this.size += written;
     this.writtenBytes += written;
     this.atLineStart = this.needsNewline || last === NL;
+    return { bytes: written, complete };
   }
 
   private async rotate(): Promise<void> {
@@ -218,9 +315,9 @@ export class LogWriter {
       } else {
         await ignoreMissing(fs.promises.unlink(file));
       }
-      const fd = await openAppend(file);
-      await new Promise<void>((resolve) => fs.close(this.fd, () => resolve()));
-      this.fd = fd;
+      const next = await openCurrent(logDir, name, false); // the directory is there: we just renamed in it
+      await closeFd(this.file.fd);
+      this.file = next;
       this.rotations++;
     } catch (err) {
       this.logger.warn(`node ${name}: could not rotate ${file}; it keeps growing`, { error: String(err) });
@@ -232,19 +329,66 @@ export class LogWriter {
   }
 }
 
+/** What a batch write achieved: bytes on disk, and whether every byte got there. */
+interface WriteResult {
+  readonly bytes: number;
+  readonly complete: boolean;
+}
+
+/** A batch and what writing it achieved. */
+interface Written extends WriteResult {
+  readonly batch: Buffer[];
+}
+
+/** The open `<name>.log`: its fd, which file it is, and how it ends. */
+interface OpenFile {
+  readonly fd: number;
+  readonly dev: number;
+  readonly ino: number;
+  readonly size: number;
+  readonly atLineStart: boolean;
+}
+
+/** Opens (creating the file, and with `mkdir` the directory, if missing) the node's log for appending. */
+async function openCurrent(logDir: string, name: string, mkdir = true): Promise<OpenFile> {
+  if (mkdir) await fs.promises.mkdir(logDir, { recursive: true });
+  const file = logFilePath(logDir, name);
+  const fd = await openAppend(file);
+  try {
+    const { dev, ino, size } = await fstat(fd);
+    return { fd, dev, ino, size, atLineStart: size === 0 || (await byteAt(fd, size - 1)) === NL };
+  } catch (err) {
+    await closeFd(fd);
+    throw err;
+  }
+}
+
+function statOrNull(file: string): Promise<fs.Stats | null> {
+  return new Promise((resolve) => fs.stat(file, (err, st) => resolve(err ? null : st)));
+}
+
+function fstat(fd: number): Promise<fs.Stats> {
+  return new Promise((resolve, reject) => fs.fstat(fd, (err, st) => (err ? reject(err) : resolve(st))));
+}
+
+function fstatOrNull(fd: number): Promise<fs.Stats | null> {
+  return fstat(fd).catch(() => null);
+}
+
+function closeFd(fd: number): Promise<void> {
+  return new Promise((resolve) => fs.close(fd, () => resolve()));
+}
+
 function openAppend(file: string): Promise<number> {
   return new Promise((resolve, reject) =>
-    fs.open(file, 'a', 0o640, (err, fd) => (err ? reject(err) : resolve(fd))),
+    // 'a+': appends like 'a', and lets byteAt() read how the file ends through the same fd.
+    fs.open(file, 'a+', 0o640, (err, fd) => (err ? reject(err) : resolve(fd))),
   );
 }
 
-async function lastByte(file: string, size: number): Promise<number> {
-  const fh = await fs.promises.open(file, 'r');
-  try {
-    const b = Buffer.alloc(1);
-    await fh.read(b, 0, 1, size - 1);
-    return b[0]!;
-  } finally {
-    await fh.close();
-  }
+function byteAt(fd: number, position: number): Promise<number> {
+  const b = Buffer.alloc(1);
+  return new Promise((resolve, reject) =>
+    fs.read(fd, b, 0, 1, position, (err) => (err ? reject(err) : resolve(b[0]!))),
+  );
 }

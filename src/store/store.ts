@@ -156,9 +156,9 @@ export class Store {
 
   /**
    * Delete what retention no longer keeps: events and closed intervals older
-   * than `eventsDays`, raw samples older than one day, minute samples older
-   * than `samplesDays`. Returns the rows removed, or null if the database
-   * refused (counted and logged; nothing thrown).
+   * than `eventsDays`, then the oldest events beyond `maxEvents`, raw samples
+   * older than one day, minute samples older than `samplesDays`. Returns the
+   * rows removed, or null if the database refused (counted and logged; nothing thrown).
    */
   prune(retention: Retention, now: number = this.opts.clock.wallNow()): PruneResult | null {
     this.queue.flushForRead();
@@ -166,7 +166,9 @@ export class Store {
     try {
       return this.db
         .transaction(() => ({
-          events: this.db.prepare('DELETE FROM events WHERE ts < ?').run(eventsCut).changes,
+          events:
+            this.db.prepare('DELETE FROM events WHERE ts < ?').run(eventsCut).changes +
+            this.events.pruneBeyond(retention.maxEvents ?? Infinity),
           intervals: this.db
             .prepare('DELETE FROM state_intervals WHERE end_ts IS NOT NULL AND end_ts < ?')
             .run(eventsCut).changes,

@@ -98,6 +98,8 @@ export interface MinuteSample {
 export interface Retention {
   eventsDays: number;
   samplesDays: number;
+  /** Most rows the events table keeps (oldest deleted first); absent = no count bound. */
+  maxEvents?: number;
 }
 
 /** Rows removed by one `prune`. */

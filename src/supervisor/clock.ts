@@ -12,13 +12,28 @@ export interface Clock {
   now(): number;
   /** Wall-clock epoch milliseconds, for event timestamps and storage. */
   wallNow(): number;
+  /**
+   * Calls `fn` once, `ms` from now. Any length works (a 30-day fatal retry
+   * too); a negative or NaN `ms` means "as soon as possible".
+   */
   setTimer(ms: number, fn: () => void): TimerHandle;
   clearTimer(handle: TimerHandle): void;
 }
 
-class SystemClock implements Clock {
+/** The longest delay one Node.js `setTimeout` takes; a longer one fires after 1 ms. */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/**
+ * The production clock. A timer longer than one `setTimeout` can hold is a
+ * chain of hops, each re-aimed at the monotonic due time; `clearTimer` stops
+ * whichever hop is pending.
+ */
+export class SystemClock implements Clock {
   private seq = 0;
   private readonly timers = new Map<number, NodeJS.Timeout>();
+
+  /** `maxHopMs` only exists so tests can watch a chain of hops without waiting weeks. */
+  constructor(private readonly maxHopMs: number = MAX_TIMEOUT_MS) {}
 
   now(): number {
     return performance.now();
@@ -30,14 +45,25 @@ class SystemClock implements Clock {
 
   setTimer(ms: number, fn: () => void): TimerHandle {
     const id = ++this.seq;
-    const t = setTimeout(
-      () => {
-        this.timers.delete(id);
-        fn();
-      },
-      Math.max(0, ms),
-    );
-    this.timers.set(id, t);
+    const due = this.now() + (ms > 0 ? ms : 0);
+    const arm = (): void => {
+      const left = due - this.now();
+      if (left > this.maxHopMs) {
+        this.timers.set(id, setTimeout(arm, this.maxHopMs));
+        return;
+      }
+      this.timers.set(
+        id,
+        setTimeout(
+          () => {
+            this.timers.delete(id);
+            fn();
+          },
+          Math.max(0, left),
+        ),
+      );
+    };
+    arm();
     return { id };
   }
 
@@ -47,6 +73,11 @@ class SystemClock implements Clock {
       clearTimeout(t);
       this.timers.delete(handle.id);
     }
+  }
+
+  /** Timers set and not yet fired or cleared. */
+  pendingCount(): number {
+    return this.timers.size;
   }
 }
 

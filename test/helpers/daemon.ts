@@ -52,7 +52,7 @@ export function writeConfig(dir: string, cfg: TestConfig = {}): string {
       logDir: path.join(dir, 'logs'),
       templatesDir: path.join(dir, 'templates'),
       startup: { concurrency: 0, intervalMs: 0 },
-      pressure: { samples: 1_000_000 },
+      pressure: { samples: 1000 },
     },
     cfg.manager ?? {},
   );

@@ -10,7 +10,9 @@ interface PendingTimer {
  * A Clock that only moves when a test says so. `advance(ms)` fires every timer
  * that falls due on the way, in due order (ties in creation order), with
  * `now()` set to each timer's due time while it runs; timers set by a callback
- * fire too if they fall due within the advance.
+ * fire too if they fall due within the advance. Like the system clock it takes
+ * any length (a timer beyond 2^31 ms simply waits that long) and treats a
+ * negative or NaN `ms` as 0.
  */
 export class FakeClock implements Clock {
   private t: number;
@@ -38,7 +40,7 @@ export class FakeClock implements Clock {
 
   setTimer(ms: number, fn: () => void): TimerHandle {
     const id = ++this.seq;
-    this.timers.set(id, { id, due: this.t + Math.max(0, ms), fn });
+    this.timers.set(id, { id, due: this.t + (ms > 0 ? ms : 0), fn });
     return { id };
   }
 

@@ -74,7 +74,7 @@ describe('FIFO log capture with a real writing process', () => {
     const stats = log.stats();
     assert.deepEqual(
       { ...stats, rotations: 0 },
-      { writtenBytes: lines * size, droppedBytes: 0, droppedLines: 0, rotations: 0 },
+      { writtenBytes: lines * size, droppedBytes: 0, droppedLines: 0, rotations: 0, reopens: 0 },
     );
     assert.ok(stats.rotations >= 60, `rotated ${stats.rotations} times`);
     checkLog(path.join(dir, 'logs'), spec.name, { lines, size, maxBytes: spec.logs.maxBytes });

@@ -61,7 +61,7 @@ describe('nodewarden.json', () => {
       email: { from: 'nodewarden@localhost', to: [], smtp: null },
       webhooks: [],
     });
-    assert.deepEqual(m.retention, { eventsDays: 90, samplesDays: 30 });
+    assert.deepEqual(m.retention, { eventsDays: 90, samplesDays: 30, maxEvents: 1_000_000 });
   });
 
   test('relative paths resolve against the config dir; the socket follows stateDir', () => {

@@ -72,6 +72,7 @@ describe('LogWriter', () => {
       droppedBytes: 0,
       droppedLines: 0,
       rotations: files.length - 1,
+      reopens: 0,
     });
   });
 
@@ -121,7 +122,13 @@ describe('LogWriter', () => {
       w.write(Buffer.from(`lost line ${i}\n`));
       await w.flush();
     }
-    assert.deepEqual(w.stats(), { writtenBytes: 0, droppedBytes: 10 * 12, droppedLines: 10, rotations: 0 });
+    assert.deepEqual(w.stats(), {
+      writtenBytes: 0,
+      droppedBytes: 10 * 12,
+      droppedLines: 10,
+      rotations: 0,
+      reopens: 0,
+    });
     assert.equal(logger.warns.length, 1);
     assert.match(logger.warns[0]!, /n1: DROPPING LOG OUTPUT \(cannot write .*n1\.log: ENOSPC\)/);
     clock.advance(10_000);
@@ -148,7 +155,13 @@ describe('LogWriter', () => {
     w.write(Buffer.from('one\ntwo\nthree\n'));
     await w.flush();
     assert.equal(fs.readFileSync(file(), 'utf8'), 'one\n');
-    assert.deepEqual(w.stats(), { writtenBytes: 4, droppedBytes: 10, droppedLines: 2, rotations: 0 });
+    assert.deepEqual(w.stats(), {
+      writtenBytes: 4,
+      droppedBytes: 10,
+      droppedLines: 2,
+      rotations: 0,
+      reopens: 0,
+    });
     calls = -100;
     w.write(Buffer.from('four\n'));
     await w.close();
