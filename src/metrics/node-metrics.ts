@@ -171,4 +171,9 @@ function registerLogMetrics(registry: Registry, each: Each): void {
     (s) => s.droppedLines,
   );
   counter('nodewarden_node_log_rotations_total', 'Rotations of the node log.', (s) => s.rotations);
+  counter(
+    'nodewarden_node_log_reopens_total',
+    'Times the node log was found deleted or moved away and opened anew.',
+    (s) => s.reopens ?? 0,
+  );
 }

@@ -25,6 +25,8 @@ export interface NodeLogStats {
   readonly droppedBytes: number;
   readonly droppedLines: number;
   readonly rotations: number;
+  /** Times the log file was found deleted or moved away and opened anew. */
+  readonly reopens?: number;
 }
 
 /** What a previous manager left in the store about a node. */

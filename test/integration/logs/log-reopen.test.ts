@@ -10,6 +10,7 @@ import path from 'node:path';
 import { ensureFifos, fifoPath } from '../../../src/logs/fifo.js';
 import { NodeLog } from '../../../src/logs/node-log.js';
 import { ExecDriver } from '../../../src/supervisor/exec-driver.js';
+import { metricsFor } from '../../../src/metrics/registry.js';
 import { simArgs, startTestDaemon } from '../../helpers/daemon.js';
 import { fixture, makeSpec, Pids, tmpDir, waitUntil } from '../driver/support.js';
 import { checkLog } from './log-check.js';
@@ -123,6 +124,8 @@ describe('the manager with a node whose log is deleted', { timeout: 60_000 }, ()
       assert.equal(shown.code, 0, shown.stderr);
       const last = shown.stdout.trim().split('\n').pop()!;
       assert.ok(fs.readFileSync(logFile, 'utf8').includes(last), `"${last}" is a line of the new file`);
+      const scraped = await metricsFor(t.daemon).registry.metrics();
+      assert.match(scraped, /^nodewarden_node_log_reopens_total\{node="chatty"\} [1-9]/m);
     } finally {
       await t.close();
     }
