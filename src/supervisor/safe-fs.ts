@@ -214,9 +214,25 @@ function withPath(err: unknown, shown: string): unknown {
   return e;
 }
 
+// Random bytes are drawn 4 KiB at a time (each byte used once): a getrandom
+// call per name showed up on the crash → replacement path.
+let pool = Buffer.alloc(0);
+let used = 0;
+
+/** `bytes` unpredictable bytes as hex, never handed out twice. */
+function randomHex(bytes: number): string {
+  if (used + bytes > pool.length) {
+    pool = randomBytes(4096);
+    used = 0;
+  }
+  const hex = pool.toString('hex', used, used + bytes);
+  used += bytes;
+  return hex;
+}
+
 /** An unpredictable name for a temp file next to `name`. */
 export function tempName(name: string): string {
-  return `.${name.slice(0, 200)}.nw-${randomBytes(8).toString('hex')}.tmp`;
+  return `.${name.slice(0, 200)}.nw-${randomHex(8)}.tmp`;
 }
 
 /** Refuses when `name` in dir exists as a symbolic link (nodewarden writes real files only). */
