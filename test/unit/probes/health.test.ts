@@ -1,15 +1,15 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { LoadedConfig, ManagerConfig, NodeSpec, ProbeSpec } from '../../../src/config/types.js';
+import type { NodeSpec, ProbeSpec } from '../../../src/config/types.js';
 import { EventBus } from '../../../src/events/bus.js';
 import type { NodewardenEvent } from '../../../src/events/types.js';
 import { nullLogger } from '../../../src/logger.js';
 import { attachProber, type HealthObservation } from '../../../src/monitoring/health.js';
 import { Observations } from '../../../src/monitoring/observations.js';
 import type { ProbeRunner } from '../../../src/monitoring/probes/index.js';
-import { Supervisor } from '../../../src/supervisor/supervisor.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
-import { FakeDriver, flush } from '../../helpers/fake-driver.js';
+import { flush } from '../../helpers/fake-driver.js';
+import { fakeSupervisor } from '../../helpers/fake-supervisor.js';
 import { testSpec } from '../supervisor/fixtures.js';
 
 /**
@@ -47,20 +47,10 @@ type Script = Record<string, (t: number) => unknown>;
 async function setup(specs: NodeSpec[], script: Script) {
   const clock = new FakeClock({ now: 0 });
   const bus = new EventBus(() => clock.wallNow());
-  const driver = new FakeDriver({ now: () => clock.now() });
-  const manager = {
-    startup: { concurrency: 0, intervalMs: 0 },
-    retention: { eventsDays: 1, samplesDays: 1 },
-  } as unknown as ManagerConfig;
-  const config: LoadedConfig = { manager, nodes: specs };
-  const supervisor = await Supervisor.create(config, {
-    driver,
+  const { supervisor, driver } = await fakeSupervisor(specs, {
     clock,
     bus,
-    logger: nullLogger,
-    openLog: async () => ({ outputFd: () => 99, close: async () => {} }),
-    inspect: () => ({ alive: false, argv: null }),
-    random: () => 0.5,
+    manager: { retention: { eventsDays: 1, samplesDays: 1 } },
   });
   const calls: string[] = [];
   const run: ProbeRunner = async (p) => {

@@ -1,12 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { LoadedConfig, ManagerConfig, NodeSpec } from '../../../src/config/types.js';
+import type { NodeSpec } from '../../../src/config/types.js';
 import { EventBus } from '../../../src/events/bus.js';
 import type { NodewardenEvent } from '../../../src/events/types.js';
-import { nullLogger } from '../../../src/logger.js';
-import { Supervisor } from '../../../src/supervisor/supervisor.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
-import { FakeDriver, flush } from '../../helpers/fake-driver.js';
+import { flush } from '../../helpers/fake-driver.js';
+import { fakeSupervisor } from '../../helpers/fake-supervisor.js';
 import { testSpec } from './fixtures.js';
 
 /**
@@ -22,18 +21,7 @@ function spec(name: string, group: string, minHealthy: number): NodeSpec {
 async function setup(specs: NodeSpec[]) {
   const clock = new FakeClock({ now: 0 });
   const bus = new EventBus(() => clock.wallNow());
-  const driver = new FakeDriver({ now: () => clock.now() });
-  const manager = { startup: { concurrency: 0, intervalMs: 0 } } as unknown as ManagerConfig;
-  const config: LoadedConfig = { manager, nodes: specs };
-  const sup = await Supervisor.create(config, {
-    driver,
-    clock,
-    bus,
-    logger: nullLogger,
-    openLog: async () => ({ outputFd: () => 99, close: async () => {} }),
-    inspect: () => ({ alive: false, argv: null }),
-    random: () => 0.5,
-  });
+  const { supervisor: sup, driver } = await fakeSupervisor(specs, { clock, bus });
   const events: NodewardenEvent[] = [];
   bus.on('event', (e) => events.push(e));
   sup.start(sup.names());
