@@ -2,30 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventBus } from '../../../src/events/bus.js';
 import type { EventInput } from '../../../src/events/types.js';
-import { nullLogger } from '../../../src/logger.js';
-import { attachStore } from '../../../src/store/attach.js';
-import { openStore } from '../../../src/store/db.js';
 import { FOLD_WINDOW_MS } from '../../../src/store/event-store.js';
 import type { Store } from '../../../src/store/store.js';
 import type { StoredEvent } from '../../../src/store/types.js';
-import { FakeClock, nextTick, tempDir } from './helpers.js';
-
-const T0 = Date.UTC(2024, 0, 1);
-
-async function withStore(fn: (store: Store, bus: EventBus, clock: FakeClock) => Promise<void> | void) {
-  const { dir, cleanup } = tempDir();
-  const clock = new FakeClock(T0);
-  const store = openStore(dir, { logger: nullLogger, clock });
-  const bus = new EventBus(() => clock.wallNow());
-  const detach = attachStore(bus, store);
-  try {
-    await fn(store, bus, clock);
-  } finally {
-    detach();
-    store.close();
-    cleanup();
-  }
-}
+import { nextTick, T0, withStore } from './helpers.js';
 
 /** One turn of a crash loop as the state machine reports it: crash, immediate restart, started. */
 function crashCycle(bus: EventBus, node: string, i: number, code = 1): void {

@@ -4,27 +4,7 @@ import { EventBus } from '../../../src/events/bus.js';
 import { nullLogger } from '../../../src/logger.js';
 import { attachStore } from '../../../src/store/attach.js';
 import { openStore } from '../../../src/store/db.js';
-import type { Store } from '../../../src/store/store.js';
-import { FakeClock, nextTick, tempDir } from './helpers.js';
-
-const T0 = Date.UTC(2024, 0, 1);
-
-async function withStore(
-  fn: (store: Store, bus: EventBus, clock: FakeClock) => Promise<void> | void,
-): Promise<void> {
-  const { dir, cleanup } = tempDir();
-  const clock = new FakeClock(T0);
-  const store = openStore(dir, { logger: nullLogger, clock });
-  const bus = new EventBus(() => clock.wallNow());
-  const detach = attachStore(bus, store);
-  try {
-    await fn(store, bus, clock);
-  } finally {
-    detach();
-    store.close();
-    cleanup();
-  }
-}
+import { FakeClock, nextTick, T0, tempDir, withStore } from './helpers.js';
 
 test('events round-trip through the bus with every field', () =>
   withStore(async (store, bus) => {

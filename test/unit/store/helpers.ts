@@ -1,7 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Logger } from '../../../src/logger.js';
+import { EventBus } from '../../../src/events/bus.js';
+import { nullLogger, type Logger } from '../../../src/logger.js';
+import { attachStore } from '../../../src/store/attach.js';
+import { openStore } from '../../../src/store/db.js';
+import type { Store } from '../../../src/store/store.js';
 import type { Clock, TimerHandle } from '../../../src/supervisor/clock.js';
 
 /** A clock the test moves by hand; `advance` fires due timers in order. */
@@ -80,4 +84,25 @@ export function tempDir(): { dir: string; cleanup: () => void } {
 /** Resolve after the pending setImmediate flush has run. */
 export function nextTick(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Start of the store tests' wall clock (2024-01-01T00:00:00Z). */
+export const T0 = Date.UTC(2024, 0, 1);
+
+/** A store in a temp dir, fed by a bus on a FakeClock at T0; everything is closed and removed after `fn`. */
+export async function withStore(
+  fn: (store: Store, bus: EventBus, clock: FakeClock) => Promise<void> | void,
+): Promise<void> {
+  const { dir, cleanup } = tempDir();
+  const clock = new FakeClock(T0);
+  const store = openStore(dir, { logger: nullLogger, clock });
+  const bus = new EventBus(() => clock.wallNow());
+  const detach = attachStore(bus, store);
+  try {
+    await fn(store, bus, clock);
+  } finally {
+    detach();
+    store.close();
+    cleanup();
+  }
 }
