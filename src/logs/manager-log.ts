@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import path from 'node:path';
+import { shiftBackups } from './rotate.js';
 
 /** Counters of the manager's own log file (for diagnostics and tests). */
 export interface ManagerLogStats {
@@ -20,7 +22,7 @@ const fsWrite: WriteFn = (fd, buf, offset, length) =>
   );
 
 export interface ManagerLogFileOptions {
-  /** `<logDir>/nodewarden.log`. */
+  /** `<logDir>/<name>.log` (`nodewarden.log`); rotations are named as node logs' are. */
   readonly file: string;
   readonly maxBytes: number;
   /** Rotated files kept: `<file>.1` (newest) … `<file>.N`. */
@@ -110,7 +112,7 @@ export class ManagerLogFile {
   }
 
   private async writeBatch(buf: Buffer): Promise<void> {
-    if (this.fd !== null && this.size > 0 && this.size + buf.length > this.opts.maxBytes) this.rotate();
+    if (this.fd !== null && this.size > 0 && this.size + buf.length > this.opts.maxBytes) await this.rotate();
     const fd = this.open();
     let off = 0;
     try {
@@ -147,17 +149,14 @@ export class ManagerLogFile {
   }
 
   /** `nodewarden.log` → `.1`, `.1` → `.2` …; the oldest beyond `backups` is removed. */
-  private rotate(): void {
+  private async rotate(): Promise<void> {
     const { file, backups } = this.opts;
     try {
       this.dropFd();
-      if (backups <= 0) fs.rmSync(file, { force: true });
+      if (backups <= 0) await fs.promises.rm(file, { force: true });
       else {
-        fs.rmSync(`${file}.${backups}`, { force: true });
-        for (let i = backups - 1; i >= 1; i--) {
-          if (fs.existsSync(`${file}.${i}`)) fs.renameSync(`${file}.${i}`, `${file}.${i + 1}`);
-        }
-        fs.renameSync(file, `${file}.1`);
+        await shiftBackups(path.dirname(file), path.basename(file, '.log'), backups);
+        await fs.promises.rename(file, `${file}.1`);
       }
       this.counts.rotations++;
     } catch (err) {
