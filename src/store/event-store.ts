@@ -91,13 +91,14 @@ export class EventStore {
     const fold = kinds.get(kind);
     const fresh =
       fold === undefined || event.ts < fold.windowStart || event.ts - fold.windowStart >= FOLD_WINDOW_MS;
-    const values = rowValues(event, detailsJson(event.details));
     if (fresh) {
+      const values = rowValues(event, detailsJson(event.details));
       kinds.set(kind, { windowStart: event.ts, repeats: null });
       this.queue.enqueue({ what, important: false, run: () => this.insert.run(values) });
       return;
     }
     if (fold.repeats === null) {
+      const values = rowValues(event, detailsJson(event.details));
       const first: RepeatsRow = { rowId: null, firstTs: event.ts, count: 1 };
       fold.repeats = first;
       this.queue.enqueue({ what, important: false, run: () => (first.rowId = this.insertRow(values)) });
