@@ -12,11 +12,9 @@ import {
   isBoolean,
   isString,
   nonEmptyString,
-  nonNegativeInt,
   orNull,
   percent,
   port,
-  positiveInt,
   timeoutMs,
 } from './checks.js';
 import { isPlainObject } from './merge.js';
@@ -104,8 +102,6 @@ export const FORMAT_CHECKS: Readonly<Record<string, Check>> = {
   'nw-string-or-null': orNull(nonEmptyString),
   'nw-any-string-or-null': orNull(isString),
   'nw-bool': isBoolean,
-  'nw-positive-int': positiveInt,
-  'nw-nat': nonNegativeInt,
   'nw-duration-ms': durationMs,
   'nw-duration-ms-or-zero': durationMsOrZero,
   'nw-seconds-or-zero': durationSecondsOrZero,
