@@ -27,10 +27,11 @@ export const NODE_NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/i;
 
 /**
  * Node names the manager's own files take: a node's log is `<logDir>/<name>.log`,
- * and the manager writes `<logDir>/nodewarden.log` and rotates it to
- * `nodewarden1.log`, `nodewarden2.log` … (its stateDir files, nodewarden.db,
- * .sock, .lock, fifo/ and outbox/, never meet a node's `<name>.log`). Compared
- * case-insensitively, like every node name.
+ * and the manager writes `<logDir>/nodewarden.log` (rotated to `nodewarden.log.1`
+ * …, as node logs are); older nodewarden versions rotated it to
+ * `nodewarden1.log`, `nodewarden2.log` …, which may still lie in logDir. (Its
+ * stateDir files, nodewarden.db, .sock, .lock, fifo/ and outbox/, never meet a
+ * node's `<name>.log`.) Compared case-insensitively, like every node name.
  */
 export const RESERVED_NODE_NAME = /^nodewarden\d*$/i;
 
@@ -139,7 +140,7 @@ export function loadConfig(configDir: string, opts: LoadOptions): LoadedConfig {
           src.file,
           key,
           `node name "${src.name}" is reserved: nodewarden keeps its own log as nodewarden.log ` +
-            `(rotated to nodewarden1.log …) in logDir, where this node's log would go; rename the node`,
+            `in logDir (older versions rotated it to nodewarden1.log …), where this node's log would go; rename the node`,
         ),
       );
     }
