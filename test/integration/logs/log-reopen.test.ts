@@ -13,23 +13,8 @@ import { ExecDriver } from '../../../src/supervisor/exec-driver.js';
 import { metricsFor } from '../../../src/metrics/registry.js';
 import { simArgs, startTestDaemon } from '../../helpers/daemon.js';
 import { fixture, makeSpec, Pids, tmpDir, waitUntil } from '../driver/support.js';
+import { deletedFiles } from '../../helpers/open-files.js';
 import { checkLog } from './log-check.js';
-
-/** Targets of `/proc/<pid>/fd/*` that are a deleted file under `prefix`. */
-function deletedFds(pid: number, prefix: string): string[] {
-  const dir = `/proc/${pid}/fd`;
-  const out: string[] = [];
-  for (const fd of fs.readdirSync(dir)) {
-    let target: string;
-    try {
-      target = fs.readlinkSync(`${dir}/${fd}`);
-    } catch {
-      continue; // closed meanwhile
-    }
-    if (target.startsWith(prefix) && target.endsWith(' (deleted)')) out.push(target);
-  }
-  return out;
-}
 
 describe('a node log deleted or moved while the node writes', () => {
   let dir: string;
@@ -77,7 +62,7 @@ describe('a node log deleted or moved while the node writes', () => {
       process.kill(p.pid, 'SIGUSR2');
       assert.deepEqual(await p.exited, { code: 0, signal: null });
       await waitUntil(() => log.stats().writtenBytes === lines * size, 'every line written');
-      assert.deepEqual(deletedFds(process.pid, path.join(logDir, name)), [], 'no fd on a deleted log');
+      assert.deepEqual(deletedFiles(path.join(logDir, name)), [], 'no fd on a deleted log');
       assert.equal(log.stats().reopens, 1);
       assert.equal(log.stats().droppedLines, 0);
     } finally {
@@ -119,7 +104,7 @@ describe('the manager with a node whose log is deleted', { timeout: 60_000 }, ()
         () => fs.existsSync(logFile) && fs.readFileSync(logFile, 'utf8').split('\n').length > 3,
         'a new chatty.log with new lines',
       );
-      assert.deepEqual(deletedFds(process.pid, path.join(t.dir, 'logs')), []);
+      assert.deepEqual(deletedFiles(path.join(t.dir, 'logs')), []);
       const shown = await t.cli(['logs', 'chatty', '-n', '5']);
       assert.equal(shown.code, 0, shown.stderr);
       const last = shown.stdout.trim().split('\n').pop()!;

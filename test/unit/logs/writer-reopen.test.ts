@@ -6,23 +6,10 @@ import path from 'node:path';
 import { LogWriter, type LogWriterOptions, type WritevFn } from '../../../src/logs/writer.js';
 import type { Logger } from '../../../src/logger.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
+import { deletedFiles } from '../../helpers/open-files.js';
 
 const realWritev: WritevFn = (fd, bufs) =>
   new Promise((res, rej) => fs.writev(fd, bufs, null, (e, n) => (e ? rej(e) : res(n))));
-
-/** Where this process's fds point, e.g. `/tmp/nw-x/n1.log (deleted)`. */
-export function openFiles(pid: number | 'self' = 'self'): string[] {
-  const dir = `/proc/${pid}/fd`;
-  const out: string[] = [];
-  for (const fd of fs.readdirSync(dir)) {
-    try {
-      out.push(fs.readlinkSync(`${dir}/${fd}`));
-    } catch {
-      // closed meanwhile
-    }
-  }
-  return out;
-}
 
 function recordingLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
@@ -39,7 +26,7 @@ describe('LogWriter: a deleted or moved log file', () => {
   const file = (suffix = '') => path.join(dir, `n1.log${suffix}`);
   const open = (o: Partial<LogWriterOptions> = {}) =>
     LogWriter.open({ logDir: dir, name: 'n1', maxBytes: 1 << 20, backups: 5, logger, ...o });
-  const deletedLogs = () => openFiles().filter((f) => f.startsWith(file()) && f.endsWith('(deleted)'));
+  const deletedLogs = () => deletedFiles(file());
 
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-'));
