@@ -86,6 +86,14 @@ function maskShapes(s: string): string {
   return s;
 }
 
+/** Values a string shows to be secrets by their shape: URL passwords, values of secret-named query parameters. */
+export function secretsByShape(s: string): string[] {
+  const out: string[] = [];
+  for (const m of s.matchAll(URL_PASSWORD)) out.push(m[2]!);
+  for (const m of s.matchAll(QUERY_PARAM)) if (looksSecretName(m[2]!)) out.push(m[3]!);
+  return out;
+}
+
 /** True for a secret-named flag without `=`, whose value is the next argv element (`--rpcpassword VALUE`). */
 export function isSecretFlag(arg: string): boolean {
   const m = FLAG_ONLY.exec(arg);

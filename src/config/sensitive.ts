@@ -1,5 +1,5 @@
 import type { LoadedConfig, ManagerConfig, NodeSpec, ProbeSpec } from './types.js';
-import { isSecretFlag, looksSecretName } from './redact.js';
+import { isSecretFlag, looksSecretName, secretsByShape } from './redact.js';
 
 /**
  * The secret values a loaded configuration holds, for the redactor: node
@@ -58,7 +58,5 @@ function argvValues(args: readonly string[], out: string[]): void {
 }
 
 function urlValues(s: string, out: string[]): void {
-  if (!s.includes('://')) return;
-  for (const m of s.matchAll(/\b[a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:([^\s/?#@]+)@/gi)) out.push(m[1]!);
-  for (const m of s.matchAll(/[?&;]([^=&#\s]+)=([^&#\s]+)/g)) if (looksSecretName(m[1]!)) out.push(m[2]!);
+  if (s.includes('://')) out.push(...secretsByShape(s));
 }
