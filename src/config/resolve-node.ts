@@ -111,25 +111,15 @@ function issueId(i: ConfigIssue): string {
  * profile sets the key; otherwise it arises only with the profile and says so.
  */
 function inProfile(i: ConfigIssue, src: NodeSource, name: string): ConfigIssue {
-  const parts = i.key === '' ? [] : i.key.split('.');
-  const layers = [src.templateRaw.profiles, src.nodeRaw.profiles].map((p) =>
-    isPlainObject(p) ? p[name] : undefined,
-  );
-  for (let n = parts.length; n >= 1; n--) {
-    if (layers.some((l) => hasPath(l, parts.slice(0, n))))
-      return { ...i, key: `profiles.${name}${i.key === '' ? '' : `.${i.key}`}` };
-  }
+  const top = i.key === '' ? null : i.key.split('.')[0]!;
+  // The profile sets the key when it sets the key's top-level field: an issue under that field is its own.
+  const setsKey = [src.templateRaw.profiles, src.nodeRaw.profiles].some((p) => {
+    const layer = isPlainObject(p) ? p[name] : undefined;
+    return top !== null && isPlainObject(layer) && Object.hasOwn(layer, top);
+  });
+  if (setsKey) return { ...i, key: `profiles.${name}${i.key === '' ? '' : `.${i.key}`}` };
   if (i.key.startsWith(`profiles.${name}`)) return i;
   return { ...i, message: `with profile "${name}": ${i.message}` };
-}
-
-function hasPath(obj: unknown, parts: readonly string[]): boolean {
-  let v = obj;
-  for (const k of parts) {
-    if (!isPlainObject(v) || !Object.prototype.hasOwnProperty.call(v, k)) return false;
-    v = v[k];
-  }
-  return true;
 }
 
 /** Resolves one node with the profile `src.profile` (or none); `spec` is null when it has issues. */
