@@ -37,7 +37,7 @@ export interface ManagerLogFileOptions {
 }
 
 /** The file mode of the manager log and its rotations: it may name hosts, users and paths. */
-export const MANAGER_LOG_MODE = 0o600;
+const MANAGER_LOG_MODE = 0o600;
 
 /**
  * `nodewarden.log`: the manager's own log lines appended with size rotation,

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 
 /** The mode of stateDir: it holds the database (secrets), the control socket and the node pipes. */
-export const STATE_DIR_MODE = 0o700;
+const STATE_DIR_MODE = 0o700;
 
 /**
  * Create stateDir with mode 0700, or tighten an existing one that is open to
