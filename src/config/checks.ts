@@ -148,3 +148,5 @@ export const countOrZero = intUpTo(0, BOUNDS.count);
 export const count = intUpTo(1, BOUNDS.count);
 /** A size in bytes. */
 export const byteSize = intUpTo(1, BOUNDS.bytes, 'bytes', '1 TiB');
+/** `instances`: replicas of one node file. */
+export const instanceCount = intUpTo(1, BOUNDS.instances);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BinaryResult } from './binary.js';
-import { BOUNDS } from './checks.js';
+import { instanceCount } from './checks.js';
 import { deepFreeze } from './freeze.js';
 import { ConfigError, issue } from './issues.js';
 import { readJsonFile } from './json-file.js';
@@ -108,8 +108,7 @@ export function loadConfig(configDir: string, opts: LoadOptions): LoadedConfig {
     const generated = 'instances' in merged;
     // An invalid count (0, "3", over the bound) is reported by the node schema; one instance
     // is resolved so that report, and any other problem of the file, is made once.
-    const count =
-      Number.isInteger(n) && (n as number) > 0 && (n as number) <= BOUNDS.instances ? (n as number) : 1;
+    const count = instanceCount(n) === null ? (n as number) : 1;
     for (let index = 1; index <= count; index++) {
       const name = generated ? `${base}-${index}` : base;
       const profile = opts.profileFor?.(name) ?? null;

@@ -10,6 +10,7 @@ import {
   durationSeconds,
   exitCode,
   httpUrl,
+  instanceCount,
   intUpTo,
   isBoolean,
   isString,
@@ -204,7 +205,7 @@ export const nodeShape: Shape = {
   fields: {
     ...runFields,
     // Not coerced: the count is read before interpolation, so a template here could not be honoured.
-    instances: leaf(intUpTo(1, BOUNDS.instances), { default: 1 }),
+    instances: leaf(instanceCount, { default: 1 }),
     profiles: profilesShape,
   },
 };
