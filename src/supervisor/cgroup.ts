@@ -385,18 +385,7 @@ export class NodeCgroups {
    * nodes' cgroup if nothing is left in it; populated ones belong to survivors.
    */
   removeEmpty(): void {
-    let names: string[];
-    try {
-      names = fs.readdirSync(this.baseDir);
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      if (name.endsWith('.node') && !this.populated(path.join(this.baseDir, name)))
-        rmdirQuiet(path.join(this.baseDir, name));
-    }
-    // Made again by the first spawn: a manager without nodes leaves no cgroup behind.
-    rmdirQuiet(this.baseDir);
+    removeEmptyNodeCgroups(this.baseDir);
   }
 
   private settled(dir: string): void {
@@ -412,6 +401,23 @@ export class NodeCgroups {
   private holdsManager(dir: string): boolean {
     return this.cgroupOfPid(process.pid) === dir;
   }
+}
+
+/**
+ * Remove every empty node cgroup below a manager's cgroup of nodes, then that
+ * cgroup if nothing is left in it. A populated cgroup cannot be removed (the
+ * kernel refuses): it stays, holding its survivors.
+ */
+export function removeEmptyNodeCgroups(baseDir: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(baseDir);
+  } catch {
+    return;
+  }
+  for (const name of names) if (name.endsWith('.node')) rmdirQuiet(path.join(baseDir, name));
+  // Made again by the first spawn: a manager without nodes leaves no cgroup behind.
+  rmdirQuiet(baseDir);
 }
 
 function writeProcs(dir: string, pid: string): void {
