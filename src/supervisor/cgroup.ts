@@ -381,6 +381,18 @@ export class NodeCgroups {
   }
 
   /**
+   * remove() for a cgroup that is likely empty, without reading cgroup.events
+   * first: false (and nothing changed) when the kernel refuses because the
+   * cgroup still holds a live process; a cgroup that is gone counts as removed.
+   */
+  removeIfEmpty(dir: string): boolean {
+    if (!rmdirQuiet(dir)) return false;
+    this.killing.delete(dir);
+    rmdirQuiet(this.baseDir);
+    return true;
+  }
+
+  /**
    * Remove every empty node cgroup (left by a manager that was killed), and the
    * nodes' cgroup if nothing is left in it; populated ones belong to survivors.
    */
@@ -424,11 +436,13 @@ function writeProcs(dir: string, pid: string): void {
   fs.writeFileSync(path.join(dir, 'cgroup.procs'), pid);
 }
 
-function rmdirQuiet(dir: string): void {
+/** False when the directory stays (a populated cgroup, one with children); a missing one counts as removed. */
+function rmdirQuiet(dir: string): boolean {
   try {
     fs.rmdirSync(dir);
-  } catch {
-    // populated, has children, or gone
+    return true;
+  } catch (err) {
+    return errCode(err) === 'ENOENT';
   }
 }
 

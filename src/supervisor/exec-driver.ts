@@ -336,13 +336,16 @@ export class ExecDriver implements ProcessDriver {
     if (dir !== undefined && cgroups !== null) {
       // A cgroup taken over by a newer process of the node is that process's business.
       if (this.occupants.get(dir) === pid) {
-        if (cgroups.populated(dir)) {
-          if (!this.signalled.has(pgid)) this.tryKill(dir);
-          // Still known by the leader's pid meanwhile: the grace timer's killTree finds the cgroup by it.
-          await cgroups.waitEmpty(dir);
+        // The usual case: an empty cgroup goes at the first rmdir, with no read of cgroup.events.
+        if (!cgroups.removeIfEmpty(dir)) {
+          if (cgroups.populated(dir)) {
+            if (!this.signalled.has(pgid)) this.tryKill(dir);
+            // Still known by the leader's pid meanwhile: the grace timer's killTree finds the cgroup by it.
+            await cgroups.waitEmpty(dir);
+          }
+          cgroups.remove(dir);
         }
         this.occupants.delete(dir);
-        cgroups.remove(dir);
       }
       this.contained.delete(pid);
     }
