@@ -381,22 +381,23 @@ export class NodeCgroups {
   }
 
   /**
+   * remove() for a cgroup that is likely empty, without reading cgroup.events
+   * first: false (and nothing changed) when the kernel refuses because the
+   * cgroup still holds a live process; a cgroup that is gone counts as removed.
+   */
+  removeIfEmpty(dir: string): boolean {
+    if (!rmdirQuiet(dir)) return false;
+    this.killing.delete(dir);
+    rmdirQuiet(this.baseDir);
+    return true;
+  }
+
+  /**
    * Remove every empty node cgroup (left by a manager that was killed), and the
    * nodes' cgroup if nothing is left in it; populated ones belong to survivors.
    */
   removeEmpty(): void {
-    let names: string[];
-    try {
-      names = fs.readdirSync(this.baseDir);
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      if (name.endsWith('.node') && !this.populated(path.join(this.baseDir, name)))
-        rmdirQuiet(path.join(this.baseDir, name));
-    }
-    // Made again by the first spawn: a manager without nodes leaves no cgroup behind.
-    rmdirQuiet(this.baseDir);
+    removeEmptyNodeCgroups(this.baseDir);
   }
 
   private settled(dir: string): void {
@@ -414,15 +415,34 @@ export class NodeCgroups {
   }
 }
 
+/**
+ * Remove every empty node cgroup below a manager's cgroup of nodes, then that
+ * cgroup if nothing is left in it. A populated cgroup cannot be removed (the
+ * kernel refuses): it stays, holding its survivors.
+ */
+export function removeEmptyNodeCgroups(baseDir: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(baseDir);
+  } catch {
+    return;
+  }
+  for (const name of names) if (name.endsWith('.node')) rmdirQuiet(path.join(baseDir, name));
+  // Made again by the first spawn: a manager without nodes leaves no cgroup behind.
+  rmdirQuiet(baseDir);
+}
+
 function writeProcs(dir: string, pid: string): void {
   fs.writeFileSync(path.join(dir, 'cgroup.procs'), pid);
 }
 
-function rmdirQuiet(dir: string): void {
+/** False when the directory stays (a populated cgroup, one with children); a missing one counts as removed. */
+function rmdirQuiet(dir: string): boolean {
   try {
     fs.rmdirSync(dir);
-  } catch {
-    // populated, has children, or gone
+    return true;
+  } catch (err) {
+    return errCode(err) === 'ENOENT';
   }
 }
 

@@ -189,7 +189,8 @@ export class ExecDriver implements ProcessDriver {
       ...(gid !== undefined ? { gid } : {}),
     };
     const dir = this.cgroups?.dirFor(spec.name) ?? null;
-    if (dir !== null) await this.clearLeftovers(spec, dir);
+    // Awaited only for leftovers: the usual spawn checks and forks in one synchronous stretch.
+    if (dir !== null && this.hasLeftovers(dir)) await this.clearLeftovers(spec, dir);
     const { sub, cgroup } = this.fork(spec, dir, () => execa(file, [...args], opts));
     const pid = sub.pid;
     if (pid === undefined) {
@@ -259,15 +260,16 @@ export class ExecDriver implements ProcessDriver {
   }
 
   /**
-   * Synchronous from the cgroup check to the fork: a node whose cgroup is
-   * empty (the usual case) forks before this returns. A populated cgroup that
-   * no process of ours owns holds leftovers of an earlier run (a manager and
-   * a node leader that both died): they are killed first, so that a node never
-   * runs beside remnants of its previous self.
+   * A populated node cgroup that no process of ours owns holds leftovers of an
+   * earlier run (a manager and a node leader that both died).
    */
+  private hasLeftovers(dir: string): boolean {
+    return !this.occupants.has(dir) && this.cgroups!.populated(dir);
+  }
+
+  /** Kills a node's leftovers before it starts: a node never runs beside remnants of its previous self. */
   private async clearLeftovers(spec: NodeSpec, dir: string): Promise<void> {
     const cgroups = this.cgroups!;
-    if (!cgroups.populated(dir) || this.occupants.has(dir)) return;
     const left = cgroups.members(dir);
     this.warn(
       `node ${spec.name}: killing ${left.length} leftover process(es) of an earlier run in cgroup ${cgroups.pathOf(dir)} (pids ${left.join(', ')})`,
@@ -334,13 +336,16 @@ export class ExecDriver implements ProcessDriver {
     if (dir !== undefined && cgroups !== null) {
       // A cgroup taken over by a newer process of the node is that process's business.
       if (this.occupants.get(dir) === pid) {
-        if (cgroups.populated(dir)) {
-          if (!this.signalled.has(pgid)) this.tryKill(dir);
-          // Still known by the leader's pid meanwhile: the grace timer's killTree finds the cgroup by it.
-          await cgroups.waitEmpty(dir);
+        // The usual case: an empty cgroup goes at the first rmdir, with no read of cgroup.events.
+        if (!cgroups.removeIfEmpty(dir)) {
+          if (cgroups.populated(dir)) {
+            if (!this.signalled.has(pgid)) this.tryKill(dir);
+            // Still known by the leader's pid meanwhile: the grace timer's killTree finds the cgroup by it.
+            await cgroups.waitEmpty(dir);
+          }
+          cgroups.remove(dir);
         }
         this.occupants.delete(dir);
-        cgroups.remove(dir);
       }
       this.contained.delete(pid);
     }

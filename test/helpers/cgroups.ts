@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { nodesCgroupDir, parseCgroupV2Path } from '../../src/supervisor/cgroup.js';
+import { nodesCgroupDir, parseCgroupV2Path, removeEmptyNodeCgroups } from '../../src/supervisor/cgroup.js';
 import { ExecDriver } from '../../src/supervisor/exec-driver.js';
 
 let probed: string | null | undefined;
@@ -41,23 +41,5 @@ export function cgroupPathOf(pid: number): string | null {
  */
 export function removeNodeCgroups(stateDir: string): void {
   const base = nodesCgroupDir(stateDir);
-  if (base === null) return;
-  let names: string[];
-  try {
-    names = fs.readdirSync(base).filter((n) => n.endsWith('.node'));
-  } catch {
-    return;
-  }
-  for (const n of names) {
-    try {
-      fs.rmdirSync(path.join(base, n));
-    } catch {
-      // still populated
-    }
-  }
-  try {
-    fs.rmdirSync(base);
-  } catch {
-    // not empty
-  }
+  if (base !== null) removeEmptyNodeCgroups(base);
 }

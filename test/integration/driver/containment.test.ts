@@ -147,6 +147,33 @@ describe('cgroup mode', { skip: cgroupUnavailable() ?? false }, () => {
     assert.ok(!fs.existsSync(dir), 'the node cgroup is removed');
   });
 
+  test('a node whose cgroup holds no leftovers is forked within the spawn call, before its first await', async () => {
+    const c = t.driver.containment;
+    assert.equal(c.mode, 'cgroup');
+    const procs = path.join(c.mode === 'cgroup' ? c.dir : '', nodeCgroupName('eager'), 'cgroup.procs');
+    const fd = fs.openSync(path.join(t.dir, 'eager.out'), 'a');
+    const spec = makeSpec(t.dir, {
+      name: 'eager',
+      binary: process.execPath,
+      args: [SIM, '--name', 'eager'],
+      dataDir: path.join(t.dir, 'data', 'eager'),
+    });
+    let p: SpawnedProcess;
+    let forked: string;
+    try {
+      const pending = t.driver.spawn({ spec, outputFd: fd });
+      // Read in the same synchronous stretch as the call: nothing else has run yet.
+      forked = fs.existsSync(procs) ? fs.readFileSync(procs, 'utf8').trim() : '';
+      p = await pending;
+    } finally {
+      fs.closeSync(fd);
+    }
+    t.pids.add(p.pid, p.startTime);
+    await t.driver.killTree(p.pid, p.pgid);
+    await bounded(p.exited, 'the node to die');
+    assert.equal(forked, String(p.pid), 'the node was in its cgroup when spawn() returned its promise');
+  });
+
   test('stop of a node and daemon that both ignore SIGTERM: the kill after the grace takes the whole cgroup', async () => {
     const s = await t.sim('stubborn', '--spawn-daemon', '--ignore-sigterm');
     const d = await t.child(s, 'DAEMON');

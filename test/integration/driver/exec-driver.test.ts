@@ -1,43 +1,26 @@
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync, spawn as spawnChild } from 'node:child_process';
-import { ExecDriver } from '../../../src/supervisor/exec-driver.js';
 import { NodewardenError } from '../../../src/errors.js';
 import { descendants, isAlive, processTable, readStartTime, readStat } from '../../../src/supervisor/proc.js';
-import { keepingLoopAlive, makeSpec, Pids, SH, SLEEP, tmpDir, waitUntil } from './support.js';
+import { keepingLoopAlive, makeSpec, SH, SLEEP, useDriverBed, waitUntil } from './support.js';
 
 describe('ExecDriver with real processes', () => {
-  let dir: string;
-  let out: string;
-  let outFd: number;
-  const pids = new Pids();
-  const driver = new ExecDriver({ watchIntervalMs: 20 });
-
-  before(() => {
-    dir = tmpDir();
-    out = path.join(dir, 'out.log');
-    outFd = fs.openSync(out, 'a');
-  });
-  after(() => {
-    pids.killAll();
-    fs.closeSync(outFd);
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  const output = () => fs.readFileSync(out, 'utf8');
+  const bed = useDriverBed();
+  const output = bed.output;
   const spawn = async (spec: ReturnType<typeof makeSpec>) => {
-    const p = await driver.spawn({ spec, outputFd: outFd });
-    pids.add(p.pid, p.startTime);
+    const p = await bed.driver.spawn({ spec, outputFd: bed.outFd });
+    bed.pids.add(p.pid, p.startTime);
     return p;
   };
 
   test('spawn renders files, merges env, leads its own session and group; a group signal stops the whole group', async () => {
-    const dataDir = path.join(dir, 'group', 'data');
+    const dataDir = path.join(bed.dir, 'group', 'data');
     const script =
       'echo "var=$NW_TEST_VAR home=${HOME:+set}"; cat conf/app.json; echo; pwd; sleep 1000 & wait';
-    const spec = makeSpec(dir, {
+    const spec = makeSpec(bed.dir, {
       name: 'grp',
       binary: SH,
       args: ['-c', script],
@@ -63,7 +46,7 @@ describe('ExecDriver with real processes', () => {
     }, 'the sleep child');
     const kidStart = readStartTime(kids[0]!)!;
 
-    driver.signalGroup(p.pgid, 'SIGTERM');
+    bed.driver.signalGroup(p.pgid, 'SIGTERM');
     assert.deepEqual(await p.exited, { code: null, signal: 'SIGTERM' });
     await waitUntil(() => !isAlive(kids[0]!, kidStart), 'the child in the group to be gone');
   });
@@ -73,27 +56,32 @@ describe('ExecDriver with real processes', () => {
     const script =
       'trap "" TERM; setsid sleep 1000 & sleep 1000 & trap "echo term-ignored" TERM; echo ready; while :; do wait; done';
     const p = await spawn(
-      makeSpec(dir, { name: 'tree', binary: SH, args: ['-c', script], dataDir: path.join(dir, 'tree') }),
+      makeSpec(bed.dir, {
+        name: 'tree',
+        binary: SH,
+        args: ['-c', script],
+        dataDir: path.join(bed.dir, 'tree'),
+      }),
     );
     const tree = await waitUntil(() => {
       const d = descendants(p.pid, processTable());
       return d.length === 2 ? d : null;
     }, 'two children');
     const members = [p.pid, ...tree].map((pid) => ({ pid, start: readStartTime(pid)! }));
-    for (const m of members) pids.add(m.pid, m.start);
+    for (const m of members) bed.pids.add(m.pid, m.start);
     await waitUntil(
       () => tree.some((pid) => readStat(pid)?.sid !== p.pid),
       'setsid to move one child into its own session',
     );
 
-    driver.signalGroup(p.pgid, 'SIGTERM');
+    bed.driver.signalGroup(p.pgid, 'SIGTERM');
     await waitUntil(() => output().includes('term-ignored'), 'the node to survive SIGTERM');
     assert.ok(
       members.every((m) => isAlive(m.pid, m.start)),
       'SIGTERM ignored by all',
     );
 
-    await driver.killTree(p.pid, p.pgid);
+    await bed.driver.killTree(p.pid, p.pgid);
     assert.deepEqual(await p.exited, { code: null, signal: 'SIGKILL' });
     await waitUntil(
       () => members.every((m) => !isAlive(m.pid, m.start)),
@@ -102,7 +90,7 @@ describe('ExecDriver with real processes', () => {
   });
 
   test('a missing binary, a bad cwd and a non-executable file reject with E_SPAWN_FAILED naming the binary and the OS code', async () => {
-    const notExecutable = path.join(dir, 'not-executable');
+    const notExecutable = path.join(bed.dir, 'not-executable');
     fs.writeFileSync(notExecutable, '#!/bin/sh\n', { mode: 0o644 });
     const cases: Array<[Partial<ReturnType<typeof makeSpec>> & { binary: string }, RegExp]> = [
       [
@@ -110,7 +98,7 @@ describe('ExecDriver with real processes', () => {
         /cannot run \/nonexistent\/bin\/antnode: ENOENT \(no such file\)/,
       ],
       [
-        { binary: SLEEP, cwd: path.join(dir, 'no-such-dir') },
+        { binary: SLEEP, cwd: path.join(bed.dir, 'no-such-dir') },
         /cannot run .*sleep: ENOENT \(working directory .*no-such-dir does not exist\)/,
       ],
       [{ binary: notExecutable }, /cannot run .*not-executable: EACCES \(permission denied/],
@@ -123,8 +111,8 @@ describe('ExecDriver with real processes', () => {
       ],
     ];
     for (const [over, message] of cases) {
-      const spec = makeSpec(dir, { name: 'bad', dataDir: path.join(dir, 'bad'), ...over });
-      await assert.rejects(driver.spawn({ spec, outputFd: outFd }), (err: unknown) => {
+      const spec = makeSpec(bed.dir, { name: 'bad', dataDir: path.join(bed.dir, 'bad'), ...over });
+      await assert.rejects(bed.driver.spawn({ spec, outputFd: bed.outFd }), (err: unknown) => {
         assert.ok(err instanceof NodewardenError);
         assert.equal(err.code, 'E_SPAWN_FAILED');
         assert.match(err.message, message);
@@ -132,43 +120,43 @@ describe('ExecDriver with real processes', () => {
       });
     }
     // A dataDir that cannot be created (a file is in the way) is named too.
-    const blocker = path.join(dir, 'blocker');
+    const blocker = path.join(bed.dir, 'blocker');
     fs.writeFileSync(blocker, '');
-    const spec = makeSpec(dir, { name: 'bad', binary: SLEEP, dataDir: path.join(blocker, 'data') });
+    const spec = makeSpec(bed.dir, { name: 'bad', binary: SLEEP, dataDir: path.join(blocker, 'data') });
     await assert.rejects(
-      driver.spawn({ spec, outputFd: outFd }),
+      bed.driver.spawn({ spec, outputFd: bed.outFd }),
       /node bad: cannot prepare .*blocker.*: (ENOTDIR|EEXIST)/,
     );
     // A failed spawn leaves no node lock behind.
-    assert.equal(fs.existsSync(path.join(dir, 'bad', '.nodewarden-node.lock')), false);
+    assert.equal(fs.existsSync(path.join(bed.dir, 'bad', '.nodewarden-node.lock')), false);
   });
 
   test("limits.nofile is applied through prlimit, and the pid and argv stay the node's", async () => {
-    const spec = makeSpec(dir, {
+    const spec = makeSpec(bed.dir, {
       name: 'nofile',
       binary: SLEEP,
       args: ['1000'],
-      dataDir: path.join(dir, 'nofile'),
+      dataDir: path.join(bed.dir, 'nofile'),
       limits: { nofile: 4242, maxRssMb: null, maxCpuPercent: null, forSamples: 3 },
     });
     const p = await spawn(spec);
     assert.deepEqual(p.argv, [SLEEP, '1000']);
     const limits = fs.readFileSync(`/proc/${p.pid}/limits`, 'utf8');
     assert.match(limits, /Max open files\s+4242\s+4242\s+files/);
-    await driver.killTree(p.pid, p.pgid);
+    await bed.driver.killTree(p.pid, p.pgid);
     assert.equal((await p.exited).signal, 'SIGKILL');
   });
 
   test('a limits.nofile prlimit cannot set fails the spawn clearly', async () => {
     const nrOpen = Number(fs.readFileSync('/proc/sys/fs/nr_open', 'utf8'));
-    const spec = makeSpec(dir, {
+    const spec = makeSpec(bed.dir, {
       name: 'toomany',
       binary: SLEEP,
       args: ['1000'],
-      dataDir: path.join(dir, 'toomany'),
+      dataDir: path.join(bed.dir, 'toomany'),
       limits: { nofile: nrOpen + 1, maxRssMb: null, maxCpuPercent: null, forSamples: 3 },
     });
-    await assert.rejects(driver.spawn({ spec, outputFd: outFd }), (err: unknown) => {
+    await assert.rejects(bed.driver.spawn({ spec, outputFd: bed.outFd }), (err: unknown) => {
       assert.ok(err instanceof NodewardenError);
       assert.equal(err.code, 'E_SPAWN_FAILED');
       assert.match(
@@ -187,39 +175,42 @@ describe('ExecDriver with real processes', () => {
     async () => {
       const uid = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim());
       const gid = Number(execFileSync('id', ['-g', 'nobody'], { encoding: 'utf8' }).trim());
-      const dataDir = path.join(dir, 'as-nobody');
+      const dataDir = path.join(bed.dir, 'as-nobody');
       const p = await spawn(
-        makeSpec(dir, { name: 'nobody', binary: SLEEP, args: ['1000'], dataDir, user: 'nobody' }),
+        makeSpec(bed.dir, { name: 'nobody', binary: SLEEP, args: ['1000'], dataDir, user: 'nobody' }),
       );
       const status = fs.readFileSync(`/proc/${p.pid}/status`, 'utf8');
       assert.match(status, new RegExp(`^Uid:\\s+${uid}\\s`, 'm'));
       assert.match(status, new RegExp(`^Gid:\\s+${gid}\\s`, 'm'));
       assert.equal(fs.statSync(dataDir).uid, uid, 'a dataDir created for the node belongs to its user');
-      await driver.killTree(p.pid, p.pgid);
+      await bed.driver.killTree(p.pid, p.pgid);
       await p.exited;
-      const spec = makeSpec(dir, { name: 'ghost', binary: SLEEP, dataDir, user: 'no-such-user-nw' });
-      await assert.rejects(driver.spawn({ spec, outputFd: outFd }), /user "no-such-user-nw" does not exist/);
+      const spec = makeSpec(bed.dir, { name: 'ghost', binary: SLEEP, dataDir, user: 'no-such-user-nw' });
+      await assert.rejects(
+        bed.driver.spawn({ spec, outputFd: bed.outFd }),
+        /user "no-such-user-nw" does not exist/,
+      );
     },
   );
 
   test('a second copy of a node cannot start while the first runs (node lock); it can once the first is gone', async () => {
-    const spec = makeSpec(dir, {
+    const spec = makeSpec(bed.dir, {
       name: 'single',
       binary: SLEEP,
       args: ['1000'],
-      dataDir: path.join(dir, 'single'),
+      dataDir: path.join(bed.dir, 'single'),
     });
     const first = await spawn(spec);
-    await assert.rejects(driver.spawn({ spec, outputFd: outFd }), (err: unknown) => {
+    await assert.rejects(bed.driver.spawn({ spec, outputFd: bed.outFd }), (err: unknown) => {
       assert.ok(err instanceof NodewardenError);
       assert.equal(err.code, 'E_NODE_LOCKED');
       assert.match(err.message, new RegExp(`process ${first.pid}\\b`));
       return true;
     });
-    await driver.killTree(first.pid, first.pgid);
+    await bed.driver.killTree(first.pid, first.pgid);
     await first.exited;
     const second = await spawn(spec);
-    await driver.killTree(second.pid, second.pgid);
+    await bed.driver.killTree(second.pid, second.pgid);
     await second.exited;
   });
 
@@ -229,11 +220,11 @@ describe('ExecDriver with real processes', () => {
     orphan.unref();
     const pid = orphan.pid!;
     const startTime = await waitUntil(() => readStartTime(pid), 'the orphan in /proc');
-    pids.add(pid, startTime);
+    bed.pids.add(pid, startTime);
     const identity = { pid, pgid: readStat(pid)!.pgid, startTime, argv: [SLEEP, '1000'] };
 
-    assert.deepEqual(await driver.watch({ ...identity, startTime: '1' }), { code: null, signal: null });
-    const gone = driver.watch(identity);
+    assert.deepEqual(await bed.driver.watch({ ...identity, startTime: '1' }), { code: null, signal: null });
+    const gone = bed.driver.watch(identity);
     process.kill(pid, 'SIGKILL');
     // The driver's poll timer is unref'd (it never holds the manager up), so hold the loop here.
     assert.deepEqual(await keepingLoopAlive(gone), { code: null, signal: null });
@@ -241,7 +232,7 @@ describe('ExecDriver with real processes', () => {
 
   test('signals to pid/group 0, 1 or the manager itself are refused', () => {
     for (const bad of [0, 1, -5, process.pid]) {
-      assert.throws(() => driver.signalGroup(bad, 'SIGTERM'), /refusing to signal/);
+      assert.throws(() => bed.driver.signalGroup(bad, 'SIGTERM'), /refusing to signal/);
     }
   });
 });

@@ -3,11 +3,13 @@
  * for external facts (a pid gone, a file written), a full NodeSpec with
  * defaults, and cleanup of every process a test started, by pid.
  */
+import { after, before } from 'node:test';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NodeSpec } from '../../../src/config/types.js';
+import { ExecDriver } from '../../../src/supervisor/exec-driver.js';
 import { isAlive } from '../../../src/supervisor/proc.js';
 import { waitUntil as pollUntil } from '../../helpers/wait.js';
 import { baseSpec } from '../../helpers/node-spec.js';
@@ -74,4 +76,32 @@ export class Pids {
       }
     }
   }
+}
+
+/**
+ * The common bed of the driver tests: one ExecDriver, a temp dir and one
+ * output file every node writes to. `prepare` runs on the fresh dir; after the
+ * suite every process it started (tracked in `pids`) is killed and the dir
+ * removed.
+ */
+export function useDriverBed(prepare?: (dir: string) => void) {
+  const bed = {
+    dir: '',
+    outFd: -1,
+    pids: new Pids(),
+    driver: new ExecDriver({ watchIntervalMs: 20 }),
+    /** What the nodes have written so far. */
+    output: (): string => fs.readFileSync(path.join(bed.dir, 'out.log'), 'utf8'),
+  };
+  before(() => {
+    bed.dir = tmpDir();
+    prepare?.(bed.dir);
+    bed.outFd = fs.openSync(path.join(bed.dir, 'out.log'), 'a');
+  });
+  after(() => {
+    bed.pids.killAll();
+    fs.closeSync(bed.outFd);
+    fs.rmSync(bed.dir, { recursive: true, force: true });
+  });
+  return bed;
 }

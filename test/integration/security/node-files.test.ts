@@ -1,11 +1,10 @@
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ExecDriver } from '../../../src/supervisor/exec-driver.js';
 import { NodewardenError } from '../../../src/errors.js';
 import type { NodeSpec } from '../../../src/config/types.js';
-import { makeSpec, Pids, SH, SLEEP, tmpDir, waitUntil } from '../driver/support.js';
+import { makeSpec, SH, SLEEP, useDriverBed, waitUntil } from '../driver/support.js';
 import { assertUntouched, IS_ROOT, NOBODY, nobodyDir, plant, rootSecret } from './support.js';
 
 /**
@@ -19,33 +18,17 @@ describe(
   'files[], dataDir and the node lock do not follow links a node user planted',
   { skip: !IS_ROOT && 'needs root' },
   () => {
-    let dir: string;
-    let out: string;
-    let outFd: number;
-    const pids = new Pids();
-    const driver = new ExecDriver({ watchIntervalMs: 20 });
-
-    before(() => {
-      dir = tmpDir();
-      // nobody must reach its dataDir below the test dir.
-      fs.chmodSync(dir, 0o755);
-      out = path.join(dir, 'out.log');
-      outFd = fs.openSync(out, 'a');
-    });
-    after(() => {
-      pids.killAll();
-      fs.closeSync(outFd);
-      fs.rmSync(dir, { recursive: true, force: true });
-    });
+    // nobody must reach its dataDir below the test dir.
+    const bed = useDriverBed((dir) => fs.chmodSync(dir, 0o755));
 
     const spec = (name: string, over: Partial<NodeSpec>): NodeSpec =>
-      makeSpec(dir, { name, binary: SLEEP, args: ['1000'], user: 'nobody', ...over });
+      makeSpec(bed.dir, { name, binary: SLEEP, args: ['1000'], user: 'nobody', ...over });
 
     /** Spawns, then stops the node again: these tests are about what happens before the exec. */
     const startAndStop = async (s: NodeSpec) => {
-      const p = await driver.spawn({ spec: s, outputFd: outFd });
-      pids.add(p.pid, p.startTime);
-      await driver.killTree(p.pid, p.pgid);
+      const p = await bed.driver.spawn({ spec: s, outputFd: bed.outFd });
+      bed.pids.add(p.pid, p.startTime);
+      await bed.driver.killTree(p.pid, p.pgid);
       await p.exited;
       return p;
     };
@@ -69,9 +52,9 @@ describe(
     };
 
     test('normal case: parents, dataDir and files are created; dataDir and files belong to the node user (0750 / 0600)', async () => {
-      const dataDir = path.join(dir, 'fresh', 'a', 'b', 'n1');
+      const dataDir = path.join(bed.dir, 'fresh', 'a', 'b', 'n1');
       const conf = path.join(dataDir, 'conf', 'app.conf');
-      const outside = path.join(dir, 'fresh', 'etc', 'n1.conf');
+      const outside = path.join(bed.dir, 'fresh', 'etc', 'n1.conf');
       const s = spec('fresh', {
         binary: SH,
         args: ['-c', 'echo "fresh read: $(cat conf/app.conf)"; sleep 1000'],
@@ -82,14 +65,11 @@ describe(
           { path: outside, content: 'outside=1\n' },
         ],
       });
-      const p = await driver.spawn({ spec: s, outputFd: outFd });
-      pids.add(p.pid, p.startTime);
+      const p = await bed.driver.spawn({ spec: s, outputFd: bed.outFd });
+      bed.pids.add(p.pid, p.startTime);
       // Read by the node itself, as nobody.
-      await waitUntil(
-        () => fs.readFileSync(out, 'utf8').includes('fresh read: port=1'),
-        'the node to read its file',
-      );
-      await driver.killTree(p.pid, p.pgid);
+      await waitUntil(() => bed.output().includes('fresh read: port=1'), 'the node to read its file');
+      await bed.driver.killTree(p.pid, p.pgid);
       await p.exited;
       const owner = (f: string) => {
         const st = fs.lstatSync(f);
@@ -98,11 +78,11 @@ describe(
       const root = (mode: number) => ({ uid: 0, gid: 0, mode, type: 'dir' });
       const node = (mode: number, type = 'dir') => ({ uid: NOBODY.uid, gid: NOBODY.gid, mode, type });
       assert.deepEqual(
-        owner(path.join(dir, 'fresh')),
+        owner(path.join(bed.dir, 'fresh')),
         root(0o755),
         'a parent created for the dataDir is the manager’s',
       );
-      assert.deepEqual(owner(path.join(dir, 'fresh', 'a', 'b')), root(0o755));
+      assert.deepEqual(owner(path.join(bed.dir, 'fresh', 'a', 'b')), root(0o755));
       assert.deepEqual(owner(dataDir), node(0o750));
       assert.deepEqual(
         owner(path.dirname(conf)),
@@ -117,8 +97,8 @@ describe(
     });
 
     test('(a) a files[] target that is a link is refused and left as it is', async () => {
-      const secret = rootSecret(path.join(dir, 'a-secret'));
-      const dataDir = nobodyDir(path.join(dir, 'a-data'));
+      const secret = rootSecret(path.join(bed.dir, 'a-secret'));
+      const dataDir = nobodyDir(path.join(bed.dir, 'a-data'));
       const conf = path.join(dataDir, 'app.conf');
       plant(conf, secret.file);
       await refused(
@@ -131,8 +111,8 @@ describe(
     });
 
     test('(a) links at predictable temp names next to a files[] target are never written through', async () => {
-      const secret = rootSecret(path.join(dir, 'a2-secret'));
-      const dataDir = nobodyDir(path.join(dir, 'a2-data'));
+      const secret = rootSecret(path.join(bed.dir, 'a2-secret'));
+      const dataDir = nobodyDir(path.join(bed.dir, 'a2-data'));
       const conf = path.join(dataDir, 'app.conf');
       // Names a writer with a predictable scheme (manager pid + counter) would use next to the target.
       for (let k = 1; k <= 200; k++) plant(`${conf}.nw-tmp-${process.pid}-${k}`, secret.file);
@@ -145,8 +125,8 @@ describe(
     });
 
     test('(b) an intermediate directory of a files[] path that is a link out of the dataDir is refused', async () => {
-      const secret = rootSecret(path.join(dir, 'b-secret'));
-      const dataDir = nobodyDir(path.join(dir, 'b-data'));
+      const secret = rootSecret(path.join(bed.dir, 'b-secret'));
+      const dataDir = nobodyDir(path.join(bed.dir, 'b-data'));
       plant(path.join(dataDir, 'conf'), secret.dir);
       const conf = path.join(dataDir, 'conf', 'secret.conf');
       await refused(
@@ -165,22 +145,22 @@ describe(
     });
 
     test('(c) links at the node lock and at its old predictable temp name are not written through', async () => {
-      const secret = rootSecret(path.join(dir, 'c-secret'));
-      const dataDir = nobodyDir(path.join(dir, 'c-data'));
+      const secret = rootSecret(path.join(bed.dir, 'c-secret'));
+      const dataDir = nobodyDir(path.join(bed.dir, 'c-data'));
       const lock = path.join(dataDir, '.nodewarden-node.lock');
       plant(`${lock}.${process.pid}.tmp`, secret.file);
       const p = await startAndStop(spec('c1', { dataDir }));
       assertUntouched(secret);
       // A planted link as the lock itself is garbage: replaced by a real lock, the target untouched.
       plant(lock, secret.file);
-      const q = await driver.spawn({ spec: spec('c2', { dataDir }), outputFd: outFd });
-      pids.add(q.pid, q.startTime);
+      const q = await bed.driver.spawn({ spec: spec('c2', { dataDir }), outputFd: bed.outFd });
+      bed.pids.add(q.pid, q.startTime);
       try {
         assert.ok(fs.lstatSync(lock).isFile(), 'the lock is a real file again');
         assert.equal(JSON.parse(fs.readFileSync(lock, 'utf8')).pid, q.pid);
         assertUntouched(secret);
       } finally {
-        await driver.killTree(q.pid, q.pgid);
+        await bed.driver.killTree(q.pid, q.pgid);
         await q.exited;
       }
       assert.notEqual(p.pid, q.pid);
@@ -188,8 +168,8 @@ describe(
     });
 
     test('(d) a dataDir, or a parent made for it, that is a link planted by the node user is refused', async () => {
-      const secret = rootSecret(path.join(dir, 'd-secret'));
-      const home = nobodyDir(path.join(dir, 'd-home'));
+      const secret = rootSecret(path.join(bed.dir, 'd-secret'));
+      const home = nobodyDir(path.join(bed.dir, 'd-home'));
       // The dataDir itself is the link.
       const dataDir = path.join(home, 'n1');
       plant(dataDir, secret.dir);
@@ -209,9 +189,9 @@ describe(
     });
 
     test('a link an operator made in a root-owned directory is still followed', async () => {
-      const disk = path.join(dir, 'disk1');
+      const disk = path.join(bed.dir, 'disk1');
       fs.mkdirSync(disk, { mode: 0o755 });
-      const mounts = path.join(dir, 'mounts');
+      const mounts = path.join(bed.dir, 'mounts');
       fs.mkdirSync(mounts, { mode: 0o755 });
       fs.symlinkSync(disk, path.join(mounts, 'chain'));
       const dataDir = path.join(mounts, 'chain', 'n1');
