@@ -291,7 +291,7 @@ describe('the generated token', { timeout: 120_000 }, () => {
       fs.rmSync(file, { recursive: true, force: true });
     }
     assert.deepEqual(
-      fs.readdirSync(state).filter((f) => f.startsWith('http.token')),
+      fs.readdirSync(state).filter((f) => f.includes('http.token')),
       [],
       'no half-made token file is left behind',
     );
