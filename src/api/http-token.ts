@@ -6,14 +6,14 @@ import type { ConfigIssue } from '../config/types.js';
 import { createExclusive, openDir, tempName } from '../supervisor/safe-fs.js';
 
 /** The generated bearer token of the TCP control API, in stateDir, when nodewarden.json sets none. */
-export const HTTP_TOKEN_FILE = 'http.token';
+const HTTP_TOKEN_FILE = 'http.token';
 
 /** Fewest characters a token file may hold (a generated one has 43). */
 const MIN_TOKEN_LENGTH = 16;
 /** Printable ASCII without spaces: the token travels in a header and in `?token=`. */
 const TOKEN_CHARS = /^[\x21-\x7e]+$/;
 
-export function httpTokenPath(stateDir: string): string {
+function httpTokenPath(stateDir: string): string {
   return path.join(stateDir, HTTP_TOKEN_FILE);
 }
 
