@@ -61,11 +61,6 @@ export class ResourceActions {
     });
   }
 
-  /** Nodes the operator won back from a pause (not shed until the host is calm once). */
-  operatorHeld(): string[] {
-    return this.pressure.operatorHeld();
-  }
-
   close(): void {
     this.offIntent();
   }
