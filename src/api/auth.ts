@@ -71,7 +71,7 @@ export interface HostPolicy {
 }
 
 /** The host part of a `Host` header (`name`, `name:port`, `[v6]:port`), lower case, or null if malformed. */
-export function hostOfHeader(value: string): string | null {
+function hostOfHeader(value: string): string | null {
   const m = /^(\[[0-9a-f:.]+\]|[^:[\]\s/@]+)(?::\d{1,5})?$/i.exec(value);
   return m ? m[1]!.toLowerCase().replace(/\.$/, '') : null;
 }
@@ -87,7 +87,7 @@ function unbracket(h: string): string {
  * the very address the client connected to (no DNS name can be rebound to
  * that). Anything else may be a DNS name an attacker pointed at loopback.
  */
-export function isAllowedHost(host: string, policy: HostPolicy, localAddress?: string): boolean {
+function isAllowedHost(host: string, policy: HostPolicy, localAddress?: string): boolean {
   const h = host.toLowerCase().replace(/\.$/, '');
   if (h === 'localhost' || h.endsWith('.localhost') || isLoopback(h)) return true;
   const bare = unbracket(h);
@@ -150,7 +150,7 @@ export function requireAllowedHost(app: FastifyInstance, policy: HostPolicy): vo
  * on another local port, a `null` origin (sandboxed or file pages) and any
  * other site are not.
  */
-export function isSameOrigin(origin: string, hostHeader: string, policy: HostPolicy): boolean {
+function isSameOrigin(origin: string, hostHeader: string, policy: HostPolicy): boolean {
   let u: URL;
   try {
     u = new URL(origin);

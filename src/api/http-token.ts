@@ -3,16 +3,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, issue } from '../config/issues.js';
 import type { ConfigIssue } from '../config/types.js';
+import { createExclusive, openDir, tempName } from '../supervisor/safe-fs.js';
 
 /** The generated bearer token of the TCP control API, in stateDir, when nodewarden.json sets none. */
-export const HTTP_TOKEN_FILE = 'http.token';
+const HTTP_TOKEN_FILE = 'http.token';
 
 /** Fewest characters a token file may hold (a generated one has 43). */
 const MIN_TOKEN_LENGTH = 16;
 /** Printable ASCII without spaces: the token travels in a header and in `?token=`. */
 const TOKEN_CHARS = /^[\x21-\x7e]+$/;
 
-export function httpTokenPath(stateDir: string): string {
+function httpTokenPath(stateDir: string): string {
   return path.join(stateDir, HTTP_TOKEN_FILE);
 }
 
@@ -77,7 +78,7 @@ export function tokenFileIssues(stateDir: string): ConfigIssue[] {
  * The token of the TCP listener when nodewarden.json sets none: read from
  * `<stateDir>/http.token`, or made at the first start (32 random bytes,
  * base64url) so it stays the same across restarts. The file is written under
- * a private name and linked into place, so it appears whole, mode 0600, and a
+ * a private name in the opened stateDir (safe-fs) and linked into place, so it appears whole, mode 0600, and a
  * link or file planted at its path is never followed or overwritten. A
  * token file that is not safe to use is a ConfigError.
  */
@@ -91,21 +92,17 @@ export function readOrCreateHttpToken(
   if ('problem' in existing) throw new ConfigError(configDir, [issue(file, '', existing.problem)]);
 
   const token = crypto.randomBytes(32).toString('base64url');
-  const tmp = `${file}.${process.pid}.${crypto.randomBytes(6).toString('hex')}`;
-  const fd = fs.openSync(
-    tmp,
-    fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
-    0o600,
-  );
+  const dir = openDir(stateDir);
+  const tmp = tempName(HTTP_TOKEN_FILE);
   try {
-    fs.fchmodSync(fd, 0o600);
-    fs.writeSync(fd, `${token}\n`);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  try {
-    fs.linkSync(tmp, file);
+    const fd = createExclusive(dir, tmp, { mode: 0o600 });
+    try {
+      fs.writeSync(fd, `${token}\n`);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.linkSync(dir.at(tmp), dir.at(HTTP_TOKEN_FILE));
   } catch (err) {
     // Someone made it meanwhile: theirs wins, if it is usable.
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -115,7 +112,8 @@ export function readOrCreateHttpToken(
       issue(file, '', 'problem' in raced ? raced.problem : 'appeared and vanished while it was being made'),
     ]);
   } finally {
-    fs.rmSync(tmp, { force: true });
+    fs.rmSync(dir.at(tmp), { force: true });
+    dir.close();
   }
   return { token, created: true };
 }

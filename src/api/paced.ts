@@ -1,5 +1,5 @@
 /** Longest stretch, in ms, that paced work holds the event loop before letting other requests in. */
-export const SLICE_MS = 2;
+const SLICE_MS = 2;
 
 /**
  * Drive stepwise work (a generator that yields between small steps) to its

@@ -108,11 +108,18 @@ export class ProcHostReader implements HostReader {
     };
   }
 
+  /** PSI files this kernel has not got; never tried again, as PSI is set at boot. */
+  private readonly noPressure = new Set<string>();
+
   /** Null where the kernel has no PSI (no file, or `psi=0`: the read fails) or the line is missing. */
   private pressure(resource: 'cpu' | 'memory'): number | null {
+    if (this.noPressure.has(resource)) return null;
     try {
       return parsePressureSome(this.readText(`/proc/pressure/${resource}`));
-    } catch {
+    } catch (err) {
+      // Only the kernel's own "not here" is remembered; any other failure is tried again next tick.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'EOPNOTSUPP') this.noPressure.add(resource);
       return null;
     }
   }

@@ -7,6 +7,7 @@ import type { ActOutcome } from '../supervisor/actions.js';
 import type { Clock } from '../supervisor/clock.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { HostReading } from './host.js';
+import { SaidOnce } from './said-once.js';
 import type { ProcessSample } from './sampler.js';
 
 /** The part of the daemon the resource policies read and act through. */
@@ -40,8 +41,8 @@ export class ResourceActions {
   private readonly pressure: PressurePolicy;
   private readonly lowDisk: LowDiskWatch;
   private readonly offIntent: () => void;
-  /** The last deferral said per node, so a deferred restart is logged once, not every tick. */
-  private readonly deferralSaid = new Map<string, string>();
+  /** Deferred or refused actions already logged, so each is said once, not every tick. */
+  private readonly deferralSaid = new SaidOnce();
 
   constructor(private readonly host: ResourceActionHost) {
     const marks = host.supervisor.managerConfig().pressure;
@@ -58,11 +59,6 @@ export class ResourceActions {
         );
       }
     });
-  }
-
-  /** Nodes the operator won back from a pause (not shed until the host is calm once). */
-  operatorHeld(): string[] {
-    return this.pressure.operatorHeld();
   }
 
   close(): void {
@@ -156,12 +152,10 @@ export class ResourceActions {
   /** A deferred or refused action is logged once per node and cause. */
   private sayOutcome(node: string, what: string, out: ActOutcome): void {
     if (out.outcome === 'done') {
-      this.deferralSaid.delete(node);
+      this.deferralSaid.forget(node);
       return;
     }
-    const key = `${what}:${out.why}`;
-    if (this.deferralSaid.get(node) === key) return;
-    this.deferralSaid.set(node, key);
+    if (!this.deferralSaid.fresh(node, `${what}:${out.why}`)) return;
     this.host.logger.info(`${node}: ${what} ${out.outcome} (${out.why})`, {
       ...(out.outcome === 'deferred' ? out.details : {}),
     });

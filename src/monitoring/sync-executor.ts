@@ -11,10 +11,11 @@ import type { SyncPolicy } from '../policy/sync.js';
 import type { SyncEvidence, VerdictChange } from '../policy/sync-types.js';
 import { groupFacts } from './health-facts.js';
 import { membersOf, type HealthHost } from './health-host.js';
+import { SaidOnce } from './said-once.js';
 
 export class SyncExecutor {
   private readonly evidence = new Map<string, SyncEvidence>();
-  private readonly lastDeferral = new Map<string, string>();
+  private readonly lastDeferral = new SaidOnce();
   private readonly planned = new Set<string>();
   private closed = false;
 
@@ -122,7 +123,7 @@ export class SyncExecutor {
       this.actions.stateChanged(a.node, supervisor.runner(a.node)?.snapshot().state ?? 'stopped');
       return;
     }
-    this.lastDeferral.delete(a.node);
+    this.lastDeferral.forget(a.node);
     // The restart's state changes so far were only `stopping`/`starting`, which the planner
     // ignores; the group now waits for this node.
     this.actions.restarted(group, a);
@@ -131,9 +132,7 @@ export class SyncExecutor {
 
   /** Log a deferred restart once per node and reason. */
   private sayDeferred(node: string, why: string, details: Readonly<Record<string, unknown>>): void {
-    const key = `${why}:${JSON.stringify(details.minHealthy ?? '')}`;
-    if (this.lastDeferral.get(node) === key) return;
-    this.lastDeferral.set(node, key);
+    if (!this.lastDeferral.fresh(node, `${why}:${JSON.stringify(details.minHealthy ?? '')}`)) return;
     this.host.logger.info(`${node}: restart deferred (${why})`, { ...details });
   }
 }

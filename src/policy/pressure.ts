@@ -258,7 +258,7 @@ function readHost(host: HostLoad, m: PressureMarks): Reading {
  * May `n` be paused now without taking its sync group below `sync.minHealthy`
  * running members? A node alone in its group may (its own `shed` decides).
  */
-export function groupAllowsPause(n: PressureNode, nodes: readonly PressureNode[]): boolean {
+function groupAllowsPause(n: PressureNode, nodes: readonly PressureNode[]): boolean {
   const members = nodes.filter((x) => x.group === n.group);
   if (members.length <= 1) return true;
   const running = members.filter((x) => x.state === 'running').length;

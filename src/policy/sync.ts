@@ -129,11 +129,6 @@ export class SyncPolicy {
     this.refs.delete(group);
   }
 
-  /** Monotonic ms when the group's reference last rose, or null if none was seen. */
-  referenceMovedAt(group: string): number | null {
-    return this.tips.get(group)?.movedAt ?? null;
-  }
-
   /** Judge every running member of `group` now; returns the verdicts that changed. */
   evaluate(group: string): VerdictChange[] {
     const now = this.clock.now();

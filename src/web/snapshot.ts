@@ -18,7 +18,7 @@ export interface PageSource {
   readonly clock: Clock;
   observe: ObservationSource;
   readonly stopped?: Promise<void>;
-  /** Masks secrets in what the page shows (events arrive masked already: bus and store redact them). */
+  /** Masks secrets in what the page shows (the nodes' figures; events arrive masked already: bus and store redact them). */
   readonly redaction?: Redact;
 }
 
@@ -51,8 +51,8 @@ export function buildStatusMessage(src: PageSource): StatusMessage {
 /** The last `limit` stored events, oldest first; empty if the store cannot be read (closing). */
 export function recentEvents(src: PageSource, limit: number): NodewardenEvent[] {
   try {
-    const events = src.store.queryEvents({ limit, order: 'desc' }).reverse();
-    return src.redaction ? src.redaction.value(events) : events;
+    // Masked already: the store redacts every event it reads (Store.redactReads).
+    return src.store.queryEvents({ limit, order: 'desc' }).reverse();
   } catch {
     return [];
   }

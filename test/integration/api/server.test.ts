@@ -14,6 +14,7 @@ import { startDaemon } from '../../../src/daemon.js';
 import { NodewardenError } from '../../../src/errors.js';
 import { ControlClient } from '../../../src/protocol/client.js';
 import { startTestDaemon, tmpDir, writeConfig, type TestDaemon } from '../../helpers/daemon.js';
+import { assertConfigRefused, fleetWithHttp } from './refusal.js';
 import { staleSocket } from './stale-socket.js';
 import { freePort } from './tcp.js';
 
@@ -89,20 +90,11 @@ describe('control server', { timeout: 120_000 }, () => {
   });
 
   test('a non-loopback host without a token refuses to start before any node is touched', async () => {
-    const dir = tmpDir();
-    dirs.push(dir);
-    const configDir = writeConfig(dir, {
-      nodes: { n: {} },
-      manager: { control: { http: { host: '0.0.0.0', port: await freePort() } } },
-    });
-    await assert.rejects(startDaemon({ configDir, consoleLog: false }), (err: NodewardenError) => {
-      assert.equal(err.code, 'E_CONFIG_INVALID');
-      assert.match(
-        err.message,
-        /nodewarden\.json: control\.http\.host: is not loopback and control\.http\.token is not set: .* \("0\.0\.0\.0"\)/,
-      );
-      return true;
-    });
+    const { dir, configDir } = await fleetWithHttp(dirs, '0.0.0.0');
+    await assertConfigRefused(
+      configDir,
+      /nodewarden\.json: control\.http\.host: is not loopback and control\.http\.token is not set: .* \("0\.0\.0\.0"\)/,
+    );
     assert.equal(fs.existsSync(path.join(dir, 'logs', 'n.log')), false);
     assert.equal(fs.existsSync(path.join(dir, 'state', 'nodewarden.sock')), false);
     assert.equal(fs.existsSync(path.join(dir, 'state', 'http.token')), false, 'no token was made for it');

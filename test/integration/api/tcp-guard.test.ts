@@ -13,6 +13,7 @@ import path from 'node:path';
 import { controlServerOf } from '../../../src/api/server.js';
 import { startDaemon } from '../../../src/daemon.js';
 import { startTestDaemon, tmpDir, writeConfig, type TestDaemon } from '../../helpers/daemon.js';
+import { assertConfigRefused, fleetWithHttp } from './refusal.js';
 import { freePort, tcpRequest } from './tcp.js';
 
 describe('the TCP control listener', { timeout: 120_000 }, () => {
@@ -255,12 +256,7 @@ describe('the generated token', { timeout: 120_000 }, () => {
   });
 
   test('a token file that is a link, readable by others or not a token refuses the start; nothing is touched', async () => {
-    const dir = tmpDir();
-    dirs.push(dir);
-    const configDir = writeConfig(dir, {
-      nodes: { n: {} },
-      manager: { control: { http: { host: '127.0.0.1', port: await freePort() } } },
-    });
+    const { dir, configDir } = await fleetWithHttp(dirs, '127.0.0.1');
     const state = path.join(dir, 'state');
     const file = path.join(state, 'http.token');
     const elsewhere = path.join(dir, 'elsewhere');
@@ -278,20 +274,13 @@ describe('the generated token', { timeout: 120_000 }, () => {
     ];
     for (const [plant, message] of cases) {
       plant();
-      await assert.rejects(
-        startDaemon({ configDir, consoleLog: false }),
-        (err: Error & { code?: string }) => {
-          assert.equal(err.code, 'E_CONFIG_INVALID');
-          assert.match(err.message, message);
-          return true;
-        },
-      );
+      await assertConfigRefused(configDir, message);
       assert.equal(fs.existsSync(path.join(dir, 'logs', 'n.log')), false, 'no node was started');
       assert.equal(fs.readFileSync(elsewhere, 'utf8'), 'x'.repeat(40), 'the link target is untouched');
       fs.rmSync(file, { recursive: true, force: true });
     }
     assert.deepEqual(
-      fs.readdirSync(state).filter((f) => f.startsWith('http.token')),
+      fs.readdirSync(state).filter((f) => f.includes('http.token')),
       [],
       'no half-made token file is left behind',
     );

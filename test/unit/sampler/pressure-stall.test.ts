@@ -32,6 +32,27 @@ describe('kernel pressure-stall figures', () => {
     assert.equal(r.psiMemory, null);
   });
 
+  test('a PSI file the kernel has not got is not read again at every tick', () => {
+    const reads: Record<string, number> = {};
+    const reader = new ProcHostReader((f) => {
+      reads[f] = (reads[f] ?? 0) + 1;
+      if (f === '/proc/meminfo') return MEMINFO;
+      if (f === '/proc/stat') return STAT;
+      if (f === '/proc/pressure/cpu')
+        throw Object.assign(new Error(`EOPNOTSUPP: ${f}`), { code: 'EOPNOTSUPP' });
+      if (f === '/proc/pressure/memory') throw Object.assign(new Error(`EIO: ${f}`), { code: 'EIO' });
+      return fs.readFileSync(f, 'latin1');
+    });
+    for (let i = 0; i < 3; i++) {
+      const r = reader.read([]);
+      assert.equal(r.psiCpu, null);
+      assert.equal(r.psiMemory, null);
+    }
+    assert.equal(reads['/proc/pressure/cpu'], 1, 'a kernel without PSI is asked once');
+    assert.equal(reads['/proc/pressure/memory'], 3, 'another read failure is tried again');
+    assert.equal(reads['/proc/meminfo'], 3);
+  });
+
   test('this host: a number where /proc/pressure exists, else null', () => {
     const r = new ProcHostReader().read([]);
     const has = fs.existsSync('/proc/pressure/cpu');
