@@ -1,3 +1,4 @@
+import { runDefaults } from '../config/node-schema.js';
 import type { NodeSpec } from '../config/types.js';
 import type { ProcessIdentity } from './driver.js';
 
@@ -133,47 +134,21 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
  * ever start it again.
  */
 export function retiredSpec(name: string): NodeSpec {
+  const defaults = runDefaults();
   return {
+    ...defaults,
     name,
     index: 1,
     file: '',
     binary: '',
-    args: [],
-    env: {},
     cwd: '/',
     dataDir: '/',
-    user: null,
-    group: null,
     autostart: false,
-    priority: 100,
-    shed: false,
-    restart: {
-      policy: 'never',
-      startSeconds: 0,
-      maxRetries: 0,
-      fatalRetryMs: 0,
-      backoffMs: 1000,
-      backoffMaxMs: 1000,
-      stableSeconds: 0,
-      permanentExitCodes: [],
-    },
-    stop: { signal: 'SIGTERM', graceMs: 120_000 },
-    limits: { nofile: null, maxRssMb: null, maxCpuPercent: null, forSamples: 3 },
-    logs: { maxBytes: 0, backups: 0, compress: false },
-    probes: {},
-    sync: {
-      group: name,
-      minHealthy: 0,
-      reference: [],
-      maxLag: 0,
-      windowMs: 0,
-      stallMs: 0,
-      startupGraceMs: 0,
-    },
+    restart: { ...defaults.restart, policy: 'never' },
+    sync: { ...defaults.sync, group: name },
     profileNames: [],
     profileSpecs: {},
     profile: null,
-    files: [],
     runHash: '',
   };
 }
