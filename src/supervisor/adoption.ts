@@ -93,7 +93,7 @@ export function judgeSurvivor(f: SurvivorFacts): SurvivorVerdict {
           ? 'confirms'
           : 'other';
     if (holder && evidence['lock'] === 'other') evidence['lockHolder'] = holder.pid;
-    if (!sameList(identity.argv, rec.argv)) evidence['recordedArgv'] = [...rec.argv];
+    if (!sameArgv(identity.argv, rec.argv)) evidence['recordedArgv'] = [...rec.argv];
   } else if (f.lock && f.lock.foreignManager === null) {
     identity = f.lock.holder;
     runHash = f.lock.runHash;
@@ -124,7 +124,8 @@ export function judgeSurvivor(f: SurvivorFacts): SurvivorVerdict {
   return { kind: 'adopt', identity, runHash: runHash ?? f.spec.runHash, details: evidence };
 }
 
-function sameList(a: readonly string[], b: readonly string[]): boolean {
+/** Whether two argv lists are the same, element by element (an exec or a wrapper changes them). */
+export function sameArgv(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
