@@ -23,7 +23,6 @@ import { VERSION } from './version.js';
 import { metricsFor } from './metrics/registry.js';
 import type { ObservationSource } from './api/status.js';
 import type { ReloadOutcome } from './api/context.js';
-export type { ReloadOutcome };
 import { prepareControl, startControlServer } from './api/server.js';
 import { Observations } from './monitoring/observations.js';
 import { attachProber } from './monitoring/health.js';

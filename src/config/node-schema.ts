@@ -26,7 +26,8 @@ import {
   userOrGroup,
 } from './checks.js';
 import { clone, isPlainObject } from './merge.js';
-import { checkKeys, type Check, type Shape } from './shape.js';
+import { applyShape, checkKeys, type Check, type Shape } from './shape.js';
+import type { NodeSpec } from './types.js';
 
 /**
  * The keys of template.json and nodes/*.json (DESIGN §1 node-key table) with
@@ -209,3 +210,32 @@ export const nodeShape: Shape = {
     profiles: profilesShape,
   },
 };
+
+/** The per-node settings that have a default in DESIGN §1 (everything but identity, paths and the sync group). */
+export type RunDefaults = Pick<
+  NodeSpec,
+  | 'args'
+  | 'env'
+  | 'user'
+  | 'group'
+  | 'autostart'
+  | 'priority'
+  | 'shed'
+  | 'restart'
+  | 'stop'
+  | 'limits'
+  | 'logs'
+  | 'probes'
+  | 'files'
+> & { readonly sync: Omit<NodeSpec['sync'], 'group'> };
+
+/**
+ * The settings a node gets when its config leaves them out, read from the same
+ * shape the loader applies, so code that needs a spec for something that has
+ * no config (a survivor of a removed node) cannot drift from DESIGN's defaults.
+ */
+export function runDefaults(): RunDefaults {
+  // binary and dataDir are required and have no default: their problems are expected and dropped.
+  const ctx = { problems: [], templated: { has: () => false } };
+  return applyShape(overrideShape, {}, '', ctx) as RunDefaults;
+}

@@ -125,7 +125,7 @@ export function act(sup: ActionTarget, a: PolicyAction): ActOutcome {
 }
 
 /** Configured and running members of a sync group, and its highest `sync.minHealthy`. */
-export function groupFloor(
+function groupFloor(
   sup: ActionTarget,
   group: string,
 ): { members: number; running: number; minHealthy: number } {

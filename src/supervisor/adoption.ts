@@ -1,3 +1,4 @@
+import { runDefaults } from '../config/node-schema.js';
 import type { NodeSpec } from '../config/types.js';
 import type { ProcessIdentity } from './driver.js';
 
@@ -92,7 +93,7 @@ export function judgeSurvivor(f: SurvivorFacts): SurvivorVerdict {
           ? 'confirms'
           : 'other';
     if (holder && evidence['lock'] === 'other') evidence['lockHolder'] = holder.pid;
-    if (!sameList(identity.argv, rec.argv)) evidence['recordedArgv'] = [...rec.argv];
+    if (!sameArgv(identity.argv, rec.argv)) evidence['recordedArgv'] = [...rec.argv];
   } else if (f.lock && f.lock.foreignManager === null) {
     identity = f.lock.holder;
     runHash = f.lock.runHash;
@@ -123,7 +124,8 @@ export function judgeSurvivor(f: SurvivorFacts): SurvivorVerdict {
   return { kind: 'adopt', identity, runHash: runHash ?? f.spec.runHash, details: evidence };
 }
 
-function sameList(a: readonly string[], b: readonly string[]): boolean {
+/** Whether two argv lists are the same, element by element (an exec or a wrapper changes them). */
+export function sameArgv(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
@@ -133,47 +135,21 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
  * ever start it again.
  */
 export function retiredSpec(name: string): NodeSpec {
+  const defaults = runDefaults();
   return {
+    ...defaults,
     name,
     index: 1,
     file: '',
     binary: '',
-    args: [],
-    env: {},
     cwd: '/',
     dataDir: '/',
-    user: null,
-    group: null,
     autostart: false,
-    priority: 100,
-    shed: false,
-    restart: {
-      policy: 'never',
-      startSeconds: 0,
-      maxRetries: 0,
-      fatalRetryMs: 0,
-      backoffMs: 1000,
-      backoffMaxMs: 1000,
-      stableSeconds: 0,
-      permanentExitCodes: [],
-    },
-    stop: { signal: 'SIGTERM', graceMs: 120_000 },
-    limits: { nofile: null, maxRssMb: null, maxCpuPercent: null, forSamples: 3 },
-    logs: { maxBytes: 0, backups: 0, compress: false },
-    probes: {},
-    sync: {
-      group: name,
-      minHealthy: 0,
-      reference: [],
-      maxLag: 0,
-      windowMs: 0,
-      stallMs: 0,
-      startupGraceMs: 0,
-    },
+    restart: { ...defaults.restart, policy: 'never' },
+    sync: { ...defaults.sync, group: name },
     profileNames: [],
     profileSpecs: {},
     profile: null,
-    files: [],
     runHash: '',
   };
 }

@@ -3,6 +3,7 @@ import { NodewardenError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { NodewardenEvent, RestartReason } from '../events/types.js';
 import { nullLogger, type Logger } from '../logger.js';
+import { sameArgv } from './adoption.js';
 import type { Clock } from './clock.js';
 import type { ProcessDriver, ProcessIdentity } from './driver.js';
 import { transition } from './machine.js';
@@ -336,7 +337,7 @@ export class NodeRunner {
     if (!before || before.pid !== pid || !this.deps.driver.identify) return;
     // null: the process is gone; we don't record anything here, its exit report will.
     const now = this.deps.driver.identify(before);
-    if (!now || sameList(now.argv, before.argv) || !this.slot.reidentify(now)) return;
+    if (!now || sameArgv(now.argv, before.argv) || !this.slot.reidentify(now)) return;
     this.deps.onProcess?.(now, this.processRunHash);
   }
 
@@ -365,10 +366,6 @@ export class NodeRunner {
 /** Effects performed before the transition is told on the bus (see `step`). */
 function isEarly(e: Effect): boolean {
   return e.type === 'watch' || e.type === 'spawn';
-}
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function pidOf(s: NodeState): number | null {

@@ -236,7 +236,7 @@ export function tempName(name: string): string {
 }
 
 /** Refuses when `name` in dir exists as a symbolic link (nodewarden writes real files only). */
-export function refuseLink(dir: SafeDir, name: string): void {
+function refuseLink(dir: SafeDir, name: string): void {
   if (lstatOrNull(dir.at(name))?.isSymbolicLink()) {
     throw new UnsafeLinkError(
       `${dir.show(name)} is a symbolic link; nodewarden writes a real file there and will not replace a link`,
@@ -257,7 +257,7 @@ export interface FileOwnership {
  * EEXIST when anything, a link included, is in the way. Returns the open fd,
  * already owned and moded as `own` says.
  */
-export function createExclusive(dir: SafeDir, name: string, own: FileOwnership): number {
+function createExclusive(dir: SafeDir, name: string, own: FileOwnership): number {
   const fd = fs.openSync(dir.at(name), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, own.mode & 0o700);
   try {
     if (own.uid !== undefined || own.gid !== undefined) fs.fchownSync(fd, own.uid ?? -1, own.gid ?? -1);

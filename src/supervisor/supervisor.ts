@@ -424,19 +424,22 @@ export class Supervisor {
   }
 
   private add(spec: NodeSpec, log: NodeLog): void {
-    const entry = { spec, log } as Entry;
-    entry.runner = new NodeRunner({
+    this.entries.set(spec.name, { spec, log, runner: this.newRunner(spec, () => log.outputFd()) });
+  }
+
+  /** A runner for `spec` wired to this supervisor's driver, clock, bus and logger. */
+  private newRunner(spec: NodeSpec, outputFd: () => number): NodeRunner {
+    return new NodeRunner({
       spec,
       driver: this.deps.driver,
       clock: this.deps.clock,
       bus: this.deps.bus,
-      outputFd: () => log.outputFd(),
+      outputFd,
       logger: this.deps.logger,
       ...(this.deps.random ? { random: this.deps.random } : {}),
       // Recorded so that a later manager can re-adopt the process (DESIGN §2 crash safety).
       onProcess: (identity, runHash) => this.deps.bus.emitProcess({ node: spec.name, identity, runHash }),
     });
-    this.entries.set(spec.name, entry);
   }
 
   /**
@@ -445,16 +448,8 @@ export class Supervisor {
    * once the process is gone.
    */
   private retire(name: string, identity: ProcessIdentity, runHash: string | null): void {
-    const runner = new NodeRunner({
-      spec: retiredSpec(name),
-      driver: this.deps.driver,
-      clock: this.deps.clock,
-      bus: this.deps.bus,
-      outputFd: () => {
-        throw new Error(`${name} is no longer configured; it is only being stopped`);
-      },
-      logger: this.deps.logger,
-      onProcess: (id, hash) => this.deps.bus.emitProcess({ node: name, identity: id, runHash: hash }),
+    const runner = this.newRunner(retiredSpec(name), () => {
+      throw new Error(`${name} is no longer configured; it is only being stopped`);
     });
     this.retired.set(name, runner);
     void runner

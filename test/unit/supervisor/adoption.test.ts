@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { judgeSurvivor, type SurvivorFacts } from '../../../src/supervisor/adoption.js';
+import { judgeSurvivor, retiredSpec, type SurvivorFacts } from '../../../src/supervisor/adoption.js';
 import { identity } from './fixtures.js';
 
 /**
@@ -68,5 +68,16 @@ describe('judgeSurvivor', () => {
   test('a foreign lock is named in the note', () => {
     const v = judgeSurvivor({ spec, recorded: undefined, recordedAlive: null, lock: lock(Q, 'now', 777) });
     assert.deepEqual(v, { kind: 'none', note: 'pid 4343 holds the node lock for nodewarden pid 777' });
+  });
+});
+
+describe('retiredSpec', () => {
+  test('a removed node is stopped with DESIGN stop defaults and is never started again', () => {
+    const s = retiredSpec('gone-1');
+    assert.deepEqual(s.stop, { signal: 'SIGTERM', graceMs: 120_000 });
+    assert.equal(s.autostart, false);
+    assert.equal(s.restart.policy, 'never');
+    assert.equal(s.sync.group, 'gone-1');
+    assert.deepEqual([s.probes, s.files, s.profileSpecs], [{}, [], {}]);
   });
 });

@@ -38,6 +38,17 @@ describe('safe-fs: walking and writing without following planted links', () => {
   before(() => {
     dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'nw-')));
   });
+
+  /** A directory `target`, and a directory `parent` of the given mode holding a link `l` to it. */
+  const linkIn = (targetName: string, parentName: string, mode: number) => {
+    const target = path.join(dir, targetName);
+    fs.mkdirSync(target);
+    const parent = path.join(dir, parentName);
+    fs.mkdirSync(parent);
+    fs.chmodSync(parent, mode);
+    fs.symlinkSync(target, path.join(parent, 'l'));
+    return { target, parent };
+  };
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   test('links in directories only root or the manager can write are followed, absolute and relative (with ..)', () => {
@@ -54,12 +65,7 @@ describe('safe-fs: walking and writing without following planted links', () => {
   });
 
   test('a link in a group- or world-writable directory is refused, unless it is root-owned in a sticky one', () => {
-    const target = path.join(dir, 'target');
-    fs.mkdirSync(target);
-    const open = path.join(dir, 'open');
-    fs.mkdirSync(open);
-    fs.chmodSync(open, 0o777);
-    fs.symlinkSync(target, path.join(open, 'l'));
+    const { target, parent: open } = linkIn('target', 'open', 0o777);
     assert.throws(
       () => openDir(path.join(open, 'l', 'x'), { create: () => ({ mode: 0o755 }) }),
       (err: unknown) => {
@@ -81,12 +87,7 @@ describe('safe-fs: walking and writing without following planted links', () => {
     "a link owned by another user is refused in a sticky directory; in that user's own directory any link is",
     { skip: !IS_ROOT && 'needs root' },
     () => {
-      const target = path.join(dir, 'target2');
-      fs.mkdirSync(target);
-      const sticky = path.join(dir, 'sticky');
-      fs.mkdirSync(sticky);
-      fs.chmodSync(sticky, 0o1777);
-      fs.symlinkSync(target, path.join(sticky, 'l'));
+      const { target, parent: sticky } = linkIn('target2', 'sticky', 0o1777);
       fs.lchownSync(path.join(sticky, 'l'), NOBODY, -1);
       assert.throws(() => openDir(path.join(sticky, 'l')), UnsafeLinkError);
       const theirs = path.join(dir, 'theirs');
