@@ -257,7 +257,7 @@ export interface FileOwnership {
  * EEXIST when anything, a link included, is in the way. Returns the open fd,
  * already owned and moded as `own` says.
  */
-function createExclusive(dir: SafeDir, name: string, own: FileOwnership): number {
+export function createExclusive(dir: SafeDir, name: string, own: FileOwnership): number {
   const fd = fs.openSync(dir.at(name), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, own.mode & 0o700);
   try {
     if (own.uid !== undefined || own.gid !== undefined) fs.fchownSync(fd, own.uid ?? -1, own.gid ?? -1);
