@@ -14,6 +14,7 @@ import { Redaction } from '../../../src/config/redact.js';
 import { createLogger } from '../../../src/logger.js';
 import { ManagerLogFile } from '../../../src/logs/manager-log.js';
 import { tmpDir } from '../../helpers/daemon.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 const SECRET = 'a3f09c2e7b1d48e6a3f09c2e7b1d48e6';
 const dirs: string[] = [];
@@ -58,7 +59,8 @@ test('an existing world-readable nodewarden.log is made 0600; rotations are 0600
   const logger = createLogger({ logDir, maxBytes: 400, backups: 2, silentConsole: true });
   for (let i = 0; i < 40; i++) {
     logger.info(`line ${i} ${'x'.repeat(60)}`);
-    if (i % 5 === 4) await new Promise((r) => setImmediate(r)); // let batches form, so rotation happens between them
+    // Each group of five is written before the next is logged, so a rotation falls between groups.
+    if (i % 5 === 4) await waitUntil(() => logger.stats().file!.writtenLines === i + 1, `line ${i} written`);
   }
   await logger.close();
   assert.equal(mode(file), 0o600);
