@@ -56,6 +56,9 @@ export class SystemClock implements Clock {
         id,
         setTimeout(
           () => {
+            // setTimeout may fire a little early against performance.now() (libuv
+            // caches its loop time): aim again rather than run before the due time.
+            if (this.now() < due) return arm();
             this.timers.delete(id);
             fn();
           },
