@@ -87,7 +87,8 @@ export const ACTIONS_SCRIPT = String.raw`
         body: JSON.stringify({ wait: true }),
         cache: 'no-store',
         credentials: 'omit',
-        // the page's own policy (no-referrer) would make the browser send Origin: null, which the API refuses
+        // Under the page's no-referrer policy the fetch standard has a POST carry 'Origin: null', which the
+        // API refuses; this sends the origin alone (never the page's URL, whose query may hold the token).
         referrerPolicy: 'strict-origin'
       }).then(function (res) {
         return res.json().catch(function () { return null; }).then(function (body) {
