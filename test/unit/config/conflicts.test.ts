@@ -81,6 +81,18 @@ describe('dataDir conflicts', () => {
     assert.equal(issues.length, 1, JSON.stringify(issues));
   });
 
+  test('a dataDir set by an instance override is reported under overrides.<index>', () => {
+    const dir = configDir({
+      'nodes/kmd.json': { instances: 3, overrides: { '3': { dataDir: 'data/kmd-1/sub' } } },
+    });
+    assertIssue(
+      expectIssues(dir),
+      'nodes/kmd.json',
+      'overrides.3.dataDir',
+      /^is inside the dataDir of node kmd-1 \(nodes\/kmd\.json\)$/,
+    );
+  });
+
   test('sibling directories with a common name prefix are not nested', () => {
     const dir = configDir({ 'nodes/a.json': { dataDir: 'data/a' }, 'nodes/b.json': { dataDir: 'data/ab' } });
     assert.equal(loadConfig(dir, { secrets: new MemorySecrets() }).nodes.length, 2);
