@@ -175,6 +175,8 @@ export interface LoadedConfig {
   readonly manager: ManagerConfig;
   /** Nodes in a stable order (by file name, then index). */
   readonly nodes: readonly NodeSpec[];
+  /** What the load skipped without failing (e.g. `nodes/kmd.yaml: ignored`); none when absent. */
+  readonly warnings?: readonly ConfigIssue[];
 }
 
 /** One problem found while loading configuration. */
