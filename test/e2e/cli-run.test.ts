@@ -138,7 +138,7 @@ describe('nodewarden run, driven by the CLI', { timeout: 180_000 }, () => {
       'nodewarden is not running (last known state from <path>, recorded <time>)',
       STATUS_HEADER,
       'alpha  stopped  unknown  -  -  <n>  -  -  -  -  -',
-      'beta-1  stopped  unknown  -  -  <n>  -  -  -  -  -',
+      'beta-1  stopped  unknown  -  -  <n>  -  -  -  -  held',
       'beta-2  stopped  unknown  -  -  <n>  -  -  -  -  -',
       'gamma  stopped  unknown  -  -  <n>  -  -  -  -  -',
     ]);
