@@ -7,12 +7,13 @@
  */
 import { after, afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { CLI, runCli, startTestDaemon, tmpDir, writeConfig, type CliResult } from '../../helpers/daemon.js';
-import { alive, Fleet, pidOf, waitGone } from '../core/harness.js';
+import { alive, DIST, Fleet, pidOf, waitGone } from '../core/harness.js';
 
 interface Row {
   name: string;
@@ -35,12 +36,18 @@ const marker = (db: string): RegExp =>
 const firstLine = (text: string): string => text.split('\n')[0]!;
 const sha = (file: string): string => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
-/** The built CLI in `cwd` with `env` (NODEWARDEN_CONFIG removed unless given); no --config. */
-function runIn(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+/** The built CLI in `cwd` with `env` (NODEWARDEN_CONFIG removed unless given), run through `wrapper` if any. */
+function runIn(
+  cwd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  wrapper: string[] = [],
+): Promise<CliResult> {
   const full: NodeJS.ProcessEnv = { ...process.env };
   delete full.NODEWARDEN_CONFIG;
   delete full.NODEWARDEN_SYSTEM_CONFIG;
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const [cmd, ...pre] = [...wrapper, process.execPath, CLI, ...args];
+  const child = spawn(cmd!, pre, {
     cwd,
     env: { ...full, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -259,6 +266,83 @@ describe('read verbs with the daemon down', { timeout: 180_000 }, () => {
     assert.equal(r.stdout, '');
   });
 });
+
+/**
+ * A state database written by a store in a child process that then either
+ * closes it (no -wal/-shm left) or is SIGKILLed with an event in its WAL.
+ */
+function writeDatabase(stateDir: string, end: 'close' | 'kill'): void {
+  const db = pathToFileURL(path.join(DIST, 'src', 'store', 'db.js')).href;
+  const script = `
+    const { openStore } = await import(${JSON.stringify(db)});
+    const quiet = { error() {}, warn() {}, info() {}, debug() {} };
+    const store = openStore(${JSON.stringify(stateDir)}, { logger: quiet });
+    store.db.prepare("INSERT INTO events (ts, node, type, severity, details) VALUES (?, 'n', 'started', 'info', '{}')").run(Date.now());
+    if (${JSON.stringify(end)} === 'kill') process.kill(process.pid, 'SIGKILL');
+    store.close();`;
+  spawnSync(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' });
+}
+
+const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => fs.existsSync(p));
+const asRoot = process.getuid?.() === 0 && setpriv !== undefined;
+
+describe(
+  'a database this user cannot open read-only',
+  { timeout: 60_000, skip: !asRoot && 'needs root and setpriv' },
+  () => {
+    const dirs: string[] = [];
+    after(() => {
+      for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+    });
+    /** The CLI as user nobody (the files readable, nothing of them writable). */
+    const asNobody = (configDir: string, args: string[]): Promise<CliResult> =>
+      runIn('/', [...args, '--config', configDir], {}, [
+        setpriv!,
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+      ]);
+
+    test('no -wal/-shm and a directory it cannot write to, or a -wal without its -shm: said so, exit 1', async () => {
+      const dir = tmpDir();
+      dirs.push(dir);
+      const configDir = writeConfig(dir, { nodes: { n: {} } });
+      const stateDir = path.join(dir, 'state');
+      const db = path.join(stateDir, 'nodewarden.db');
+
+      writeDatabase(stateDir, 'close');
+      assert.equal(fs.existsSync(`${db}-wal`), false);
+      spawnSync('chmod', ['-R', 'a+rX', dir]);
+      const clean = await asNobody(configDir, ['events', '--json']);
+      assert.equal(clean.code, 1, clean.stderr);
+      assert.equal(
+        clean.stderr,
+        `nodewarden: cannot read the state database ${db} read-only: its -wal and -shm files are missing and ${stateDir} is not writable by this user (SQLITE_READONLY_DIRECTORY)\n` +
+          'hint: run this as the user that runs nodewarden, or start the daemon and ask it\n',
+      );
+
+      fs.rmSync(stateDir, { recursive: true });
+      writeDatabase(stateDir, 'kill');
+      spawnSync('chmod', ['-R', 'a+rX', dir]);
+      // With its -shm there (readable only), the WAL is read.
+      const killed = await asNobody(configDir, ['events', '--json']);
+      assert.equal(killed.code, 0, killed.stderr);
+      assert.deepEqual(
+        (JSON.parse(killed.stdout) as Array<{ node: string; type: string }>).map((e) => [e.node, e.type]),
+        [['n', 'started']],
+      );
+      fs.rmSync(`${db}-shm`);
+      const noShm = await asNobody(configDir, ['events', '--json']);
+      assert.equal(noShm.code, 1, noShm.stderr);
+      assert.match(
+        noShm.stderr,
+        new RegExp(
+          `^nodewarden: cannot read the state database ${escape(db)} read-only: its -shm file is missing and cannot be created in ${escape(stateDir)} \\(SQLITE_CANTOPEN`,
+        ),
+      );
+    });
+  },
+);
 
 describe('config discovery without --config', { timeout: 60_000 }, () => {
   const dirs: string[] = [];
