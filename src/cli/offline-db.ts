@@ -31,7 +31,7 @@ export interface RecordedNodeStatus extends NodeStatus {
  * functions), and the configuration for the node list and the secrets to mask.
  */
 export class OfflineDatabase {
-  private config: LoadedConfig | null | undefined;
+  private config: { ok: LoadedConfig } | { err: unknown } | undefined;
 
   private constructor(
     private readonly client: DaemonClient,
@@ -106,7 +106,7 @@ export class OfflineDatabase {
    * unknown, CPU, memory and height are null.
    */
   status(): RecordedNodeStatus[] {
-    const config = this.loadConfig(true)!;
+    const config = this.loadConfig(true)!; // throws the config's problems
     const records = this.store.loadNodes();
     const intervals = this.store.lastIntervals();
     const restarts = this.store.restartsInLastRun();
@@ -158,21 +158,23 @@ export class OfflineDatabase {
     this.store.close();
   }
 
-  // Secrets render masked: reading the config never creates or reveals one.
+  /**
+   * The configuration, with secrets rendered masked (reading it never creates
+   * or reveals one). Its problems are thrown when it is `required` (status
+   * lists the configured nodes); else they leave it null (masking then relies
+   * on the stored secrets and on what looks secret).
+   */
   private loadConfig(required: boolean): LoadedConfig | null {
     if (this.config === undefined) {
       try {
-        this.config = loadConfig(this.client.configDir, { secrets: new MaskedSecrets() });
+        this.config = { ok: loadConfig(this.client.configDir, { secrets: new MaskedSecrets() }) };
       } catch (err) {
-        if (required) throw err;
-        this.config = null;
-        return null;
+        this.config = { err };
       }
     }
-    if (this.config === null && required) {
-      return loadConfig(this.client.configDir, { secrets: new MaskedSecrets() });
-    }
-    return this.config;
+    if ('ok' in this.config) return this.config.ok;
+    if (required) throw this.config.err;
+    return null;
   }
 }
 

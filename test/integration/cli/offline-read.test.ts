@@ -13,7 +13,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CLI, runCli, startTestDaemon, tmpDir, writeConfig, type CliResult } from '../../helpers/daemon.js';
-import { alive, DIST, Fleet, pidOf, waitGone } from '../core/harness.js';
+import { openReadOnlyStore } from '../../../src/store/read-only.js';
+import { alive, DIST, Fleet, pidOf, waitGone, waitUntil } from '../core/harness.js';
 
 interface Row {
   name: string;
@@ -188,6 +189,16 @@ describe('read verbs with the daemon down', { timeout: 180_000 }, () => {
     const manager = f.startManager();
     const pids = (await Promise.all(['a', 'b'].map((n) => f.log.waitEvent(n, 'started')))).map(pidOf);
     f.track(...pids);
+    // The log line comes first; the store writes the state change at the end of that tick.
+    await waitUntil(() => {
+      const store = openReadOnlyStore(f.stateDir);
+      try {
+        const last = store.lastIntervals();
+        return ['a', 'b'].every((n) => last.get(n)?.state === 'running');
+      } finally {
+        store.close();
+      }
+    }, 'the database records a and b running');
     manager.signal('SIGKILL');
     await manager.waitExit();
 
@@ -271,17 +282,39 @@ describe('read verbs with the daemon down', { timeout: 180_000 }, () => {
  * A state database written by a store in a child process that then either
  * closes it (no -wal/-shm left) or is SIGKILLed with an event in its WAL.
  */
-function writeDatabase(stateDir: string, end: 'close' | 'kill'): void {
+function writeDatabase(stateDir: string, end: 'close' | 'kill', sql = ''): void {
   const db = pathToFileURL(path.join(DIST, 'src', 'store', 'db.js')).href;
   const script = `
     const { openStore } = await import(${JSON.stringify(db)});
     const quiet = { error() {}, warn() {}, info() {}, debug() {} };
     const store = openStore(${JSON.stringify(stateDir)}, { logger: quiet });
     store.db.prepare("INSERT INTO events (ts, node, type, severity, details) VALUES (?, 'n', 'started', 'info', '{}')").run(Date.now());
+    store.db.exec(${JSON.stringify(sql)});
     if (${JSON.stringify(end)} === 'kill') process.kill(process.pid, 'SIGKILL');
     store.close();`;
   spawnSync(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' });
 }
+
+test('secrets in events an older nodewarden stored unmasked are masked when read from the database', async () => {
+  const dir = tmpDir();
+  try {
+    const configDir = writeConfig(dir, { nodes: { n: { env: { RPC_PASSWORD: 'from-the-config-1234' } } } });
+    writeDatabase(
+      path.join(dir, 'state'),
+      'close',
+      `INSERT INTO secrets (node, key, value, created_ts) VALUES ('n', 'rpc', 'generated-secret-5678', 0);
+       INSERT INTO events (ts, node, type, severity, reason, details) VALUES
+         (1, 'n', 'crashed', 'warning', 'bad password generated-secret-5678', '{"argv":"--pw from-the-config-1234"}');`,
+    );
+    const r = await runCli(configDir, ['events', '--json', '--type', 'crashed']);
+    assert.equal(r.code, 0, r.stderr);
+    const [e] = JSON.parse(r.stdout) as Array<{ reason: string; details: { argv: string } }>;
+    assert.equal(e!.reason, 'bad password ********');
+    assert.equal(e!.details.argv, '--pw ********');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => fs.existsSync(p));
 const asRoot = process.getuid?.() === 0 && setpriv !== undefined;
