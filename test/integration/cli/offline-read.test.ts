@@ -10,9 +10,11 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CLI, runCli, startTestDaemon, tmpDir, writeConfig, type CliResult } from '../../helpers/daemon.js';
+import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '../../../src/protocol/types.js';
 import { openReadOnlyStore } from '../../../src/store/read-only.js';
 import { alive, DIST, Fleet, pidOf, waitGone, waitUntil } from '../core/harness.js';
 
@@ -258,6 +260,34 @@ describe('read verbs with the daemon down', { timeout: 180_000 }, () => {
     assert.ok(alive(pids[0]!), 'a still runs');
     assert.equal(sha(db), dbBefore, 'the database file is not written');
     assert.equal(sha(`${db}-wal`), walBefore, 'the WAL is neither written nor checkpointed');
+  });
+
+  test('a busy daemon is waited for, never bypassed for the database', async () => {
+    const dir = tmpDir();
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const configDir = writeConfig(dir, { nodes: { n: {} } });
+    const socket = path.join(dir, 'state', 'nodewarden.sock');
+    fs.mkdirSync(path.dirname(socket), { recursive: true });
+    // It takes the request and answers only once the test lets it.
+    let arrived!: () => void;
+    const requested = new Promise<void>((r) => (arrived = r));
+    const held: http.ServerResponse[] = [];
+    const srv = http.createServer((_req, res) => {
+      held.push(res);
+      arrived();
+    });
+    await new Promise<void>((r) => srv.listen(socket, r));
+    cleanups.push(() => new Promise<void>((r) => srv.close(() => r())));
+    const pending = runCli(configDir, ['status', '--json']);
+    await requested;
+    const res = held[0]!;
+    res.setHeader(PROTOCOL_HEADER, String(PROTOCOL_VERSION));
+    res.setHeader('content-type', 'application/json');
+    res.end('[]');
+    const r = await pending;
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '[]\n');
+    assert.equal(r.stderr, '', 'the daemon answered: no database, no marker');
   });
 
   test('a running manager that does not answer on its socket is not taken for a stopped one (exit 3)', async () => {
