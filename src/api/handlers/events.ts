@@ -1,8 +1,9 @@
 import { EVENT_TYPES, type EventType } from '../../events/types.js';
 import type { EventsResponse } from '../../protocol/types.js';
+import type { StoreReader } from '../../store/types.js';
 import type { ApiContext } from '../context.js';
 import { badInput } from '../errors.js';
-import { sinceOrDefault } from './uptime.js';
+import { sinceAt } from './uptime.js';
 
 /** Query of `GET /api/events` (validated by the route's schema first). */
 export interface EventsInput {
@@ -17,9 +18,14 @@ const KNOWN: ReadonlySet<string> = new Set(EVENT_TYPES);
 
 /** `GET /api/events`: stored events, newest first (default the last 100). */
 export function handleEvents(ctx: ApiContext, q: EventsInput): EventsResponse {
+  return readEvents(ctx.daemon.store, ctx.daemon.clock.wallNow(), q);
+}
+
+/** The events answer from any store reader (the daemon's, or a stopped daemon's database). */
+export function readEvents(store: StoreReader, now: number, q: EventsInput): EventsResponse {
   const types = q.type === undefined ? undefined : parseTypes(q.type);
-  const sinceMs = q.since === undefined ? undefined : sinceOrDefault(ctx, q.since);
-  const events = ctx.daemon.store.queryEvents({
+  const sinceMs = q.since === undefined ? undefined : sinceAt(now, q.since);
+  const events = store.queryEvents({
     ...(q.node !== undefined ? { node: q.node } : {}),
     ...(types !== undefined ? { type: types } : {}),
     ...(sinceMs !== undefined ? { sinceMs } : {}),

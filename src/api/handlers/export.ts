@@ -1,7 +1,8 @@
 import { exportEvents, exportSamples, exportUptime } from '../../store/index.js';
 import type { ExportKind } from '../../protocol/types.js';
+import type { StoreReader } from '../../store/types.js';
 import type { ApiContext } from '../context.js';
-import { sinceOrDefault } from './uptime.js';
+import { sinceAt } from './uptime.js';
 
 /** Query of `GET /api/export/:kind`. */
 export interface ExportInput {
@@ -19,27 +20,36 @@ export function handleExport(
   kind: ExportKind,
   q: ExportInput,
 ): { contentType: string; body: string } {
-  const { store } = ctx.daemon;
+  return readExport(ctx.daemon.store, ctx.daemon.clock.wallNow(), kind, q);
+}
+
+/** An export from any store reader (the daemon's, or a stopped daemon's database). */
+export function readExport(
+  store: StoreReader,
+  now: number,
+  kind: ExportKind,
+  q: ExportInput,
+): { contentType: string; body: string } {
   const format = q.format ?? 'csv';
   const node = q.node !== undefined ? { node: q.node } : {};
   let body: string;
   switch (kind) {
     case 'events': {
-      const since = q.since !== undefined ? { sinceMs: sinceOrDefault(ctx, q.since) } : {};
+      const since = q.since !== undefined ? { sinceMs: sinceAt(now, q.since) } : {};
       body = exportEvents(store, { ...node, ...since }, format);
       break;
     }
     case 'uptime':
       body = exportUptime(
         store,
-        { sinceMs: sinceOrDefault(ctx, q.since), ...(q.node !== undefined ? { nodes: [q.node] } : {}) },
+        { sinceMs: sinceAt(now, q.since), ...(q.node !== undefined ? { nodes: [q.node] } : {}) },
         format,
       );
       break;
     case 'samples':
       body = exportSamples(
         store,
-        { ...node, sinceMs: sinceOrDefault(ctx, q.since), resolution: q.resolution ?? 'minute' },
+        { ...node, sinceMs: sinceAt(now, q.since), resolution: q.resolution ?? 'minute' },
         format,
       );
       break;

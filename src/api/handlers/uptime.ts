@@ -1,21 +1,32 @@
 import { badSinceMessage, parseSince } from '../../protocol/duration.js';
 import type { UptimeResponse } from '../../protocol/types.js';
+import type { StoreReader } from '../../store/types.js';
 import type { ApiContext } from '../context.js';
 import { badInput } from '../errors.js';
 
 /** `since` of an uptime window → epoch ms (default the last 24 h); E_BAD_REQUEST quoting a bad value. */
 export function sinceOrDefault(ctx: ApiContext, since: string | undefined, fallback = '24h'): number {
+  return sinceAt(ctx.daemon.clock.wallNow(), since, fallback);
+}
+
+/** `since` (default `fallback`) relative to `now` → epoch ms; E_BAD_REQUEST quoting a bad value. */
+export function sinceAt(now: number, since: string | undefined, fallback = '24h'): number {
   const text = since ?? fallback;
-  const t = parseSince(text, ctx.daemon.clock.wallNow());
+  const t = parseSince(text, now);
   if (t === null) throw badInput(badSinceMessage('since', text));
   return t;
 }
 
 /** `GET /api/uptime?since=24h|7d|30d`: uptime % per node over the window, worst first. */
 export function handleUptime(ctx: ApiContext, q: { since?: string }): UptimeResponse {
-  const untilMs = ctx.daemon.clock.wallNow();
-  const sinceMs = sinceOrDefault(ctx, q.since);
+  return readUptime(ctx.daemon.store, ctx.daemon.clock.wallNow(), q);
+}
+
+/** The uptime answer from any store reader (the daemon's, or a stopped daemon's database). */
+export function readUptime(store: StoreReader, now: number, q: { since?: string }): UptimeResponse {
+  const untilMs = now;
+  const sinceMs = sinceAt(now, q.since);
   if (sinceMs >= untilMs) throw badInput(`since: must be in the past, got ${JSON.stringify(q.since)}`);
-  const nodes = ctx.daemon.store.uptime({ sinceMs, untilMs });
+  const nodes = store.uptime({ sinceMs, untilMs });
   return { sinceMs, untilMs, nodes };
 }

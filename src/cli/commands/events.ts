@@ -2,6 +2,7 @@ import { NodewardenError } from '../../errors.js';
 import type { ControlClient } from '../../protocol/client.js';
 import { badSinceMessage, parseSince } from '../../protocol/duration.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { askOrRead } from '../offline.js';
 import { renderEvents } from '../render/events.js';
 import { useColor } from '../render/table.js';
 
@@ -20,7 +21,11 @@ export function checkSince(since: string | undefined): void {
   }
 }
 
-/** `nodewarden events`: stored events, oldest first (the last --limit, default 100), or JSON newest first. */
+/**
+ * `nodewarden events`: stored events, oldest first (the last --limit, default
+ * 100), or JSON newest first. With the daemon down, read from its database
+ * (marked: a first line, or a line on stderr with --json).
+ */
 export async function eventsCommand(client: ControlClient, opts: EventsOptions): Promise<ExitCodeValue> {
   checkSince(opts.since);
   let limit: number | undefined;
@@ -33,13 +38,23 @@ export async function eventsCommand(client: ControlClient, opts: EventsOptions):
       );
     }
   }
-  const res = await client.events({
+  const q = {
     ...(opts.node !== undefined ? { node: opts.node } : {}),
     ...(opts.type !== undefined ? { type: opts.type } : {}),
     ...(opts.since !== undefined ? { since: opts.since } : {}),
     ...(limit !== undefined ? { limit } : {}),
-  });
-  if (opts.json) process.stdout.write(JSON.stringify(res.events, null, 2) + '\n');
-  else process.stdout.write(renderEvents(res.events, useColor()).join('\n') + '\n');
+  };
+  const { value: res, offline } = await askOrRead(
+    client,
+    (c) => c.events(q),
+    (db) => db.events(q),
+  );
+  if (opts.json) {
+    if (offline) process.stderr.write(`${offline.marker}\n`);
+    process.stdout.write(JSON.stringify(res.events, null, 2) + '\n');
+  } else {
+    const lines = renderEvents(res.events, useColor());
+    process.stdout.write([...(offline ? [offline.marker] : []), ...lines].join('\n') + '\n');
+  }
   return ExitCode.OK;
 }

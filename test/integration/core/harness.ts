@@ -166,7 +166,8 @@ export class Fleet {
   /**
    * A control verb (`status`, `stop` …) run to its end; retried while the
    * daemon is unreachable (exit 3: its control socket may come up just after
-   * the first node starts).
+   * the first node starts), and while a read verb answers from the state
+   * database instead (a manager just spawned has not taken its lock yet).
    */
   async ctl(
     args: readonly string[],
@@ -176,7 +177,10 @@ export class Fleet {
       async () => {
         const cli = this.cli(args);
         const r = await cli.waitExit(timeoutMs);
-        return r.code === 3 ? null : { code: r.code, stdout: cli.stdout(), stderr: cli.stderr() };
+        const out = { code: r.code, stdout: cli.stdout(), stderr: cli.stderr() };
+        const fromDatabase =
+          /^nodewarden is not running \(last known state from |^nodewarden: no state database at /;
+        return r.code === 3 || fromDatabase.test(out.stdout) || fromDatabase.test(out.stderr) ? null : out;
       },
       `nodewarden ${args.join(' ')} reaches the daemon`,
       timeoutMs,
