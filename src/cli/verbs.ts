@@ -3,7 +3,7 @@ import { ACTION_VERBS, type ActionVerb } from '../protocol/types.js';
 import { actionCommand, type ActionOptions } from './commands/action.js';
 import { eventsCommand, type EventsOptions } from './commands/events.js';
 import { exportCommand, type ExportOptions } from './commands/export.js';
-import { logsCommand, type LogsOptions } from './commands/logs.js';
+import { logsTargetsCommand, type LogsManyOptions } from './commands/logs-many.js';
 import { reloadCommand } from './commands/reload.js';
 import { shutdownCommand } from './commands/shutdown.js';
 import { statusCommand } from './commands/status.js';
@@ -61,12 +61,18 @@ export function addControlVerbs(program: Command, dir: () => string, wrap: Wrap)
     .action(wrap((o: { json?: boolean }) => reloadCommand(connect(dir()), Boolean(o.json))));
 
   program
-    .command('logs <node>')
-    .description("print a node's log (reads the files; works with the daemon down)")
+    .command('logs <targets...>')
+    .description(
+      'print nodes\' logs (names, globs or all; several are interleaved behind "name | "); reads the files, works with the daemon down',
+    )
     .option('-f, --follow', 'keep printing new lines until interrupted')
-    .option('-n, --lines <n>', 'how many of the last lines (default 100)')
-    .option('--json', 'print {node, lines} (with -f: one JSON string per line)')
-    .action(wrap((node: string, o: LogsOptions) => logsCommand(dir(), node, o)));
+    .option('-n, --lines <n>', 'how many of the last lines of each node (default 100)')
+    .option('--prefix', 'put "name | " in front of the lines of one node named alone too')
+    .option(
+      '--json',
+      'one node: {node, lines} (with -f one JSON string per line); several: {nodes: {name: lines}} (with -f one {node, line} per line)',
+    )
+    .action(wrap((targets: string[], o: LogsManyOptions) => logsTargetsCommand(dir(), targets, o)));
 
   program
     .command('events')
