@@ -7,6 +7,7 @@ import { logsTargetsCommand, type LogsManyOptions } from './commands/logs-many.j
 import { reloadCommand } from './commands/reload.js';
 import { shutdownCommand } from './commands/shutdown.js';
 import { statusCommand } from './commands/status.js';
+import { statusWatchCommand } from './commands/status-watch.js';
 import { uptimeCommand } from './commands/uptime.js';
 import { connect } from './connect.js';
 import type { ExitCodeValue } from './exit-codes.js';
@@ -32,8 +33,17 @@ export function addControlVerbs(program: Command, dir: () => string, wrap: Wrap)
     .command('status [names...]')
     .description('show every node (or the named ones; globs allowed)')
     .option('--json', 'print the NodeStatus array')
+    .option(
+      '-w, --watch',
+      'redraw every interval until interrupted (not a terminal: one snapshot after another)',
+    )
+    .option('--interval <duration>', 'with --watch: time between snapshots (default 2s)')
     .action(
-      wrap((names: string[], o: { json?: boolean }) => statusCommand(connect(dir()), names, Boolean(o.json))),
+      wrap((names: string[], o: { json?: boolean; watch?: boolean; interval?: string }) =>
+        o.watch
+          ? statusWatchCommand(connect(dir()), names, o)
+          : statusCommand(connect(dir()), names, Boolean(o.json)),
+      ),
     );
 
   for (const verb of ACTION_VERBS) {
@@ -81,7 +91,11 @@ export function addControlVerbs(program: Command, dir: () => string, wrap: Wrap)
     .option('--type <types>', 'only these event types (comma-separated)')
     .option('--since <when>', 'only since then: 30m, 24h, 7d, or an ISO time')
     .option('--limit <k>', 'at most the last k events (default 100)')
-    .option('--json', 'print the events as JSON, newest first')
+    .option(
+      '--json',
+      'print the events as JSON, newest first (with -f: one JSON object per line, oldest first)',
+    )
+    .option('-f, --follow', 'then print each new event as it is recorded, until interrupted')
     .action(wrap((o: EventsOptions) => eventsCommand(connect(dir()), o)));
 
   program

@@ -2,6 +2,7 @@ import { NodewardenError } from '../../errors.js';
 import type { ControlClient } from '../../protocol/client.js';
 import { badSinceMessage, parseSince } from '../../protocol/duration.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { eventsFollowCommand } from './events-follow.js';
 import { renderEvents } from '../render/events.js';
 import { useColor } from '../render/table.js';
 
@@ -11,6 +12,7 @@ export interface EventsOptions {
   since?: string;
   limit?: string;
   json?: boolean;
+  follow?: boolean;
 }
 
 /** Checked on this side too, so a typo is a usage error before any request. */
@@ -32,6 +34,15 @@ export async function eventsCommand(client: ControlClient, opts: EventsOptions):
         `--limit: expected a positive integer, got ${JSON.stringify(opts.limit)}`,
       );
     }
+  }
+  if (opts.follow) {
+    const q = {
+      ...(opts.node !== undefined ? { node: opts.node } : {}),
+      ...(opts.type !== undefined ? { type: opts.type } : {}),
+      ...(opts.since !== undefined ? { since: opts.since } : {}),
+      ...(limit !== undefined ? { limit } : {}),
+    };
+    return eventsFollowCommand(client, q, Boolean(opts.json));
   }
   const res = await client.events({
     ...(opts.node !== undefined ? { node: opts.node } : {}),
