@@ -78,6 +78,7 @@ export function addControlVerbs(program: Command, dir: () => string, wrap: Wrap)
     .option('-f, --follow', 'keep printing new lines until interrupted')
     .option('-n, --lines <n>', 'how many of the last lines of each node (default 100)')
     .option('--prefix', 'put "name | " in front of the lines of one node named alone too')
+    .option('-t, --timestamps', 'show the arrival time logs.timestamps writes in front of each line')
     .option(
       '--json',
       'one node: {node, lines} (with -f one JSON string per line); several: {nodes: {name: lines}} (with -f one {node, line} per line)',

@@ -16,6 +16,11 @@ export function lineStampMs(line: string): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
+/** The line without the manager's arrival stamp in front (unchanged when it has none). */
+export function withoutStamp(line: string): string {
+  return lineStampMs(line) === null ? line : line.slice(STAMP_BYTES);
+}
+
 /**
  * Puts the arrival time in front of every line of a node's output stream.
  * One timestamp is formatted per chunk (every line that starts in a chunk

@@ -8,7 +8,7 @@ import { follow, readLastLines, type Follower } from '../../logs/tail.js';
 import { isGlob, isNodeName, isTarget, resolveTargets } from '../../protocol/targets.js';
 import { managerSettings } from '../connect.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
-import { logsCommand, type LogsOptions } from './logs.js';
+import { lineView, logsCommand, type LogsOptions } from './logs.js';
 
 export interface LogsManyOptions extends LogsOptions {
   /** Prefix lines with the node name even for one node named explicitly. */
@@ -24,6 +24,7 @@ export interface LogsManyOptions extends LogsOptions {
  * time the manager wrote in front of each line (`logs.timestamps`); with -f
  * every new line of every node as it arrives, across rotations.
  * --json: `{nodes: {name: [lines]}}`, or with -f one `{node, line}` object per line.
+ * The arrival stamps are used for the order but shown only with -t.
  * Globs match the configured node names (read offline: the daemon may be down).
  */
 export async function logsTargetsCommand(
@@ -39,7 +40,8 @@ export async function logsTargetsCommand(
     }
   }
   const n = lineCount(opts.lines);
-  const { logDir } = managerSettings(configDir);
+  const { logDir, logs } = managerSettings(configDir);
+  const view = lineView(logs.timestamps, opts.timestamps);
   const known = knownNodes(configDir, logDir);
   const { nodes, unknown } = resolveTargets(targets, known);
   // A node named explicitly that is no longer configured may still have its log.
@@ -55,7 +57,7 @@ export async function logsTargetsCommand(
   const names = [...nodes, ...stray];
   const prefix = linePrefixer(names);
   const printLine = (node: string, line: string): string =>
-    opts.json ? JSON.stringify({ node, line }) : prefix(node) + line;
+    opts.json ? JSON.stringify({ node, line: view(line) }) : prefix(node) + view(line);
   const write = (out: string[]): void => {
     if (out.length > 0) process.stdout.write(out.join('\n') + '\n');
   };
@@ -69,7 +71,7 @@ export async function logsTargetsCommand(
     const tails = await readTails();
     if (opts.json) {
       process.stdout.write(
-        JSON.stringify({ nodes: Object.fromEntries(tails.map((t) => [t.node, t.lines])) }) + '\n',
+        JSON.stringify({ nodes: Object.fromEntries(tails.map((t) => [t.node, t.lines.map(view)])) }) + '\n',
       );
     } else write(interleaveByTime(tails).map((l) => printLine(l.node, l.line)));
     return ExitCode.OK;

@@ -111,7 +111,7 @@ describe('logs, events -f and status --watch against a running daemon', { timeou
   });
 
   test('logs all: the last n lines of every node, interleaved by arrival time behind padded name prefixes', async () => {
-    const r = await t.cli(['logs', 'all', '-n', '5']);
+    const r = await t.cli(['logs', 'all', '-n', '5', '-t']);
     assert.equal(r.code, 0, r.stderr);
     const got = lines(r.stdout);
     assert.equal(got.length, 15, r.stdout);
@@ -141,9 +141,13 @@ describe('logs, events -f and status --watch against a running daemon', { timeou
     assert.equal(got.length, 6);
     for (const l of got) assert.match(l, /^ant-[12] \| \S+Z /);
 
+    // The arrival stamps are hidden unless -t: lines show as the node printed them (the sim stamps its own).
     const bare = await t.cli(['logs', 'b', '-n', '2']);
     assert.equal(bare.code, 0, bare.stderr);
-    for (const l of lines(bare.stdout)) assert.match(l, STAMP);
+    assert.equal(lines(bare.stdout).length, 2);
+    for (const l of lines(bare.stdout)) assert.match(l, /^\S+Z INFO sim\[b\] height=/);
+    const stamped = await t.cli(['logs', 'b', '-n', '2', '-t']);
+    for (const l of lines(stamped.stdout)) assert.match(l, /^\S+Z \S+Z INFO sim\[b\] height=/);
     const prefixed = await t.cli(['logs', 'b', '-n', '2', '--prefix']);
     assert.deepEqual(
       lines(prefixed.stdout).map((l) => l.slice(0, 4)),
@@ -170,7 +174,7 @@ describe('logs, events -f and status --watch against a running daemon', { timeou
     let f: Live | null = null;
     let j: Live | null = null;
     try {
-      f = live(t.configDir, ['logs', 'ant-1', 'b', '-f', '-n', '0']);
+      f = live(t.configDir, ['logs', 'ant-1', 'b', '-f', '-n', '0', '-t']);
       j = live(t.configDir, ['logs', 'ant-*', '-f', '-n', '1', '--json']);
       const bRotated = (): number => fs.readdirSync(logDir).filter((x) => /^b\.log\.\d+$/.test(x)).length;
       const startRotated = bRotated();
@@ -195,7 +199,11 @@ describe('logs, events -f and status --watch against a running daemon', { timeou
       for (const o of objs) {
         assert.deepEqual(Object.keys(o), ['node', 'line']);
         assert.ok(o.node === 'ant-1' || o.node === 'ant-2', o.node);
-        assert.ok(o.line.includes(`sim[${o.node}]`) || o.line.includes('READY'), o.line);
+        assert.match(
+          o.line,
+          new RegExp(`^\\S+Z INFO sim\\[${o.node}\\] |^READY `),
+          'no arrival stamp without -t',
+        );
       }
       assert.equal(await f.stop(), 0);
       assert.equal(await j.stop(), 0);
