@@ -55,7 +55,7 @@ async function run(
     const head = `${stamped ? 'stamped, ' : ''}offered ${rate ? `${rate} MB/s` : 'flat out'}, maxBytes=${maxBytes} backups=${logs.backups} compress=${compress}: ${mb.toFixed(0)} MB in ${ms.toFixed(0)} ms = ${((mb * 1000) / ms).toFixed(0)} MB/s, rotations=${s.rotations}, exit=${exit.code}`;
     if (s.droppedLines > 0) {
       console.log(
-        `${head}; DROPPED ${s.droppedLines} lines (${((s.droppedBytes / (lines * size)) * 100).toFixed(1)}%): the disk did not keep up`,
+        `${head}; DROPPED ${s.droppedLines} lines (${((s.droppedLines / lines) * 100).toFixed(1)}%): the disk did not keep up`,
       );
       return;
     }
