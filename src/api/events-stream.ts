@@ -37,34 +37,36 @@ export function registerEventsStream(app: FastifyInstance, ctx: ApiContext): voi
       const matches = (e: NodewardenEvent): boolean =>
         (q.node === undefined || e.node === q.node) && (types === null || types.has(e.type));
 
+      // The stored events, then the subscription, in one synchronous turn: nothing can come between.
+      const { events } = handleEvents(ctx, q);
+      const pending: NodewardenEvent[] = [];
+      let client: SseClient | null = null;
+      const off = ctx.daemon.bus.on('event', (e) => {
+        if (!matches(e)) return;
+        if (client) client.write(sseFrame('event', e));
+        else pending.push(e);
+      });
+
       // Everything that can fail is done above: from here on the response is ours.
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, { ...SSE_HEADERS, [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) });
       res.socket?.setNoDelay(true);
-      const client = new SseClient(res, 0, MAX_BUFFERED_BYTES);
-      const live: NodewardenEvent[] = [];
-      let started = false;
-      const off = ctx.daemon.bus.on('event', (e) => {
-        if (!matches(e)) return;
-        if (started) client.write(sseFrame('event', e));
-        else live.push(e);
-      });
-      const { events } = handleEvents(ctx, q);
-      client.write(sseFrame('events', { events }));
-      started = true;
-      for (const e of live) client.write(sseFrame('event', e));
+      const sse = new SseClient(res, 0, MAX_BUFFERED_BYTES);
+      sse.write(sseFrame('events', { events }));
+      for (const e of pending) sse.write(sseFrame('event', e));
+      client = sse;
 
       const { clock } = ctx.daemon;
       let heartbeat = clock.setTimer(HEARTBEAT_MS, function beat() {
-        client.write(SSE_HEARTBEAT);
+        sse.write(SSE_HEARTBEAT);
         heartbeat = clock.setTimer(HEARTBEAT_MS, beat);
       });
       const end = (): void => {
         off();
         clock.clearTimer(heartbeat);
         signal.removeEventListener('abort', end);
-        client.end();
+        sse.end();
       };
       signal.addEventListener('abort', end);
       req.raw.on('close', end);

@@ -274,6 +274,54 @@ describe('logs, events -f and status --watch against a running daemon', { timeou
     }
   });
 
+  test('status --watch on a terminal clears the screen and redraws in place', async (ctx) => {
+    if (!fs.existsSync('/usr/bin/script')) return ctx.skip('no script(1) to give the CLI a pseudo-terminal');
+    const q = (a: string): string => `'${a.replace(/'/g, `'\\''`)}'`;
+    const cmd = [
+      process.execPath,
+      CLI,
+      '--config',
+      t.configDir,
+      'status',
+      '--watch',
+      '--interval',
+      '200ms',
+      'b',
+    ]
+      .map(q)
+      .join(' ');
+    // script(1) runs the CLI on a pseudo-terminal; -e passes the CLI's exit code on.
+    const pty = spawn('/usr/bin/script', ['-qfec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    pty.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const exited = new Promise<number | null>((resolve) => pty.once('exit', (code) => resolve(code)));
+    let cli: number | null = null;
+    try {
+      const CLEAR = '\u001b[H\u001b[2J';
+      await waitUntil(
+        () => out.split(CLEAR).length >= 3,
+        `two redraws on the terminal; got ${JSON.stringify(out)}`,
+        20_000,
+      );
+      const frames = out.split(CLEAR).slice(1);
+      for (const f of frames.slice(0, 2)) {
+        assert.match(f, /^nodewarden status at \S+Z \(every 0\.2s; Ctrl-C to quit\)\r?\n\r?\n/);
+        assert.match(f, /\bb\s+\S*running/);
+      }
+      cli = Number(
+        fs.readFileSync(`/proc/${pty.pid}/task/${pty.pid}/children`, 'utf8').trim().split(/\s+/)[0],
+      );
+      assert.ok(cli > 0, 'the CLI under script(1)');
+      process.kill(cli, 'SIGTERM');
+      assert.equal(await exited, 0);
+    } finally {
+      if (pty.exitCode === null && pty.signalCode === null) {
+        if (cli) process.kill(cli, 'SIGKILL');
+        pty.kill('SIGKILL');
+      }
+    }
+  });
+
   test('events -f whose daemon goes away says so in one line and exits 1', async () => {
     let f: Live | null = null;
     try {
