@@ -20,7 +20,7 @@ export function parseInterval(text: string | undefined): number {
   if (ms === null || ms < MIN_INTERVAL_MS || ms > MAX_INTERVAL_MS) {
     throw new NodewardenError(
       'E_BAD_REQUEST',
-      `--interval: expected a duration from 100ms to 1h (500ms, 2s, 1m), got ${JSON.stringify(text)}`,
+      `--interval: expected a duration from 100ms to 1h (500ms, 2s, 1m; a plain number is milliseconds), got ${JSON.stringify(text)}`,
     );
   }
   return ms;
