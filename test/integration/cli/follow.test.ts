@@ -118,6 +118,8 @@ describe('logs, events -f and status --watch against a running daemon', { timeou
     const parsed = got.map((l) => {
       const m = /^(ant-1|ant-2|b {4}) \| (.*)$/.exec(l);
       assert.ok(m, `prefixed: ${JSON.stringify(l)}`);
+      // -t: the arrival stamp, then the sim's own time.
+      assert.match(m[2]!, /^\S+Z \S+Z INFO sim\[/);
       return { node: m[1]!.trim(), line: m[2]! };
     });
     for (const n of ['ant-1', 'ant-2', 'b']) {
