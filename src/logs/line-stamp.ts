@@ -58,6 +58,13 @@ export class LineStamper {
     // No line starts in it: the middle or the end of a line that began earlier.
     if (!startsLine && (nl === -1 || nl === n - 1)) return chunk;
     this.stampNow();
+    if (nl === -1 || nl === n - 1) {
+      // Only the line that starts the chunk (the common case of a node writing line by line).
+      const out = Buffer.allocUnsafe(STAMP_BYTES + n);
+      out.write(this.stamp, 0, 'latin1');
+      chunk.copy(out, STAMP_BYTES);
+      return out;
+    }
     let text = nl === -1 ? chunk.toString('latin1') : chunk.toString('latin1').replaceAll('\n', this.nlStamp);
     if (endsLine) text = text.slice(0, text.length - STAMP_BYTES); // nothing starts after the last '\n'
     if (startsLine) text = this.stamp + text;
