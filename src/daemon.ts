@@ -157,6 +157,7 @@ async function buildSupervisor(
         logs: spec.logs,
         logger: deps.logger,
         clock: deps.clock,
+        timestamps: config.manager.logs.timestamps,
       }),
     inspect: inspectProcess,
     nodeLock: (spec) => readNodeLockFacts(spec.dataDir),

@@ -120,6 +120,8 @@ export interface ManagerConfig {
   readonly logDir: string;
   readonly templatesDir: string;
   readonly log: { readonly level: string; readonly maxBytes: number; readonly backups: number };
+  /** Node logs: `timestamps` puts each line's arrival time (ISO-8601 UTC) in front of it (default true). */
+  readonly logs: { readonly timestamps: boolean };
   readonly control: {
     /** Absolute socket path (default `<stateDir>/nodewarden.sock`). */
     readonly socket: string;

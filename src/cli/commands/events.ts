@@ -3,6 +3,7 @@ import type { ControlClient } from '../../protocol/client.js';
 import { badSinceMessage, parseSince } from '../../protocol/duration.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { askOrRead } from '../offline.js';
+import { eventsFollowCommand } from './events-follow.js';
 import { renderEvents } from '../render/events.js';
 import { useColor } from '../render/table.js';
 
@@ -12,6 +13,7 @@ export interface EventsOptions {
   since?: string;
   limit?: string;
   json?: boolean;
+  follow?: boolean;
 }
 
 /** Checked on this side too, so a typo is a usage error before any request. */
@@ -44,6 +46,7 @@ export async function eventsCommand(client: ControlClient, opts: EventsOptions):
     ...(opts.since !== undefined ? { since: opts.since } : {}),
     ...(limit !== undefined ? { limit } : {}),
   };
+  if (opts.follow) return eventsFollowCommand(client, q, Boolean(opts.json));
   const { value: res, offline } = await askOrRead(
     client,
     (c) => c.events(q),

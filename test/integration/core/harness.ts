@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { withoutStamp } from '../../../src/logs/line-stamp.js';
 import { ManagerLog, type LogEntry } from './manager-log.js';
 import { alive, allPids, argvOf, cwdOf, readStat, waitGone, waitUntil } from './proc-facts.js';
 import { removeNodeCgroups } from '../../helpers/cgroups.js';
@@ -206,7 +207,7 @@ export class Fleet {
     return path.join(this.logDir, `${name}.log`);
   }
 
-  /** The node's log lines so far (complete lines only). */
+  /** The node's log lines so far (complete lines only), as the node printed them (arrival stamps taken off). */
   nodeLines(name: string): string[] {
     let text: string;
     try {
@@ -216,7 +217,7 @@ export class Fleet {
     }
     const lines = text.split('\n');
     lines.pop();
-    return lines;
+    return lines.map(withoutStamp);
   }
 
   /** Waits for a line of the node's log matching `re`. */
