@@ -39,7 +39,7 @@ export interface NodeSnapshot {
   readonly pid: number | null;
   /** Wall-clock ms when the node entered its state. */
   readonly since: number;
-  /** Wall-clock ms when the current process started (adoption time for a survivor), or null. */
+  /** Wall-clock ms when the current process started (for a survivor: its real start from /proc), or null. */
   readonly startedAt: number | null;
   /** Restarts (automatic and commanded) since this manager started. */
   readonly restarts: number;

@@ -177,6 +177,11 @@ export class Supervisor {
     return [...this.entries.values()].map((e) => e.runner.snapshot());
   }
 
+  /** Waiting in the paced start queue for its turn (status shows it `queued`). */
+  isQueued(name: string): boolean {
+    return this.pacer.isQueued(name);
+  }
+
   /** A node's log counters (read-only, for metrics), or undefined if unknown. */
   logStats(name: string): NodeLogStats | undefined {
     return this.entries.get(name)?.log.stats?.();
