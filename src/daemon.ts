@@ -308,6 +308,7 @@ async function boot(p: Parts): Promise<Daemon> {
       held: rec.held,
       identity: rec.process,
       runHash: rec.runHash,
+      restarts: rec.restarts,
     });
   }
   supervisor.boot(persisted);

@@ -110,6 +110,8 @@ export interface ProcessRecord {
     readonly argv: readonly string[];
   } | null;
   readonly runHash: string | null;
+  /** The node's restart count when the record was made (kept across manager restarts); absent = not told. */
+  readonly restarts?: number;
 }
 
 /** What the operator wants of a node; persisted so it survives a manager restart. */

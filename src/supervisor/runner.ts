@@ -41,7 +41,7 @@ export interface NodeSnapshot {
   readonly since: number;
   /** Wall-clock ms when the current process started (for a survivor: its real start from /proc), or null. */
   readonly startedAt: number | null;
-  /** Restarts (automatic and commanded) since this manager started. */
+  /** Restarts (automatic and commanded) since the node was first recorded: earlier managers' count included. */
   readonly restarts: number;
   readonly exitCode: number | null;
   readonly exitSignal: NodeJS.Signals | null;
@@ -187,6 +187,11 @@ export class NodeRunner {
     if (this.state.kind === 'stopped') this.processRunHash = opts.runHash ?? null;
     this.dispatch({ type: 'reap', identity, reason, ...(opts.details ? { details: opts.details } : {}) });
     return this.whenIdle();
+  }
+
+  /** Go on counting restarts from what an earlier manager recorded (boot). */
+  restoreRestarts(count: number): void {
+    if (Number.isSafeInteger(count) && count > this.restarts) this.restarts = count;
   }
 
   /** Suspend every automatic action (maintenance) until `release`. */
