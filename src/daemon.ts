@@ -220,6 +220,8 @@ async function boot(p: Parts): Promise<Daemon> {
   };
   const observations = new Observations();
   const watchers: Watcher[] = [];
+  /** Closed last, once the nodes are stopped: status answers and `shutdown --wait` follows the stops until then. */
+  let control: { close(): Promise<void> } | null = null;
   let stopping: Promise<void> | null = null;
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
@@ -265,6 +267,11 @@ async function boot(p: Parts): Promise<Daemon> {
           type: 'manager_stopped',
           details: { pid: process.pid, keepNodes: Boolean(opts.keepNodes) },
         });
+        try {
+          await control?.close();
+        } catch (err) {
+          logger.error('stopping control server failed', { error: String(err) });
+        }
         store.flush();
         store.close();
         p.lock.release();
@@ -288,8 +295,7 @@ async function boot(p: Parts): Promise<Daemon> {
   // failure here leaves every survivor as it is, and status answers while
   // survivors are being reaped.
   try {
-    const control = await startControlServer(daemon);
-    daemon.addWatcher({ name: 'control server', stop: () => control.close() });
+    control = await startControlServer(daemon);
   } catch (err) {
     // Nodes keep running for the next manager to adopt; startDaemon releases store, lock and logger.
     p.clock.clearTimer(pruneTimer);
