@@ -65,7 +65,7 @@ export interface Daemon {
   readonly containment: Containment | null;
 }
 
-/** A component that runs alongside the supervisor (prober, sampler, alerter, control server). */
+/** A component that runs alongside the supervisor (prober, sampler, alerter); stopped before the nodes are. */
 export interface Watcher {
   readonly name: string;
   stop(): Promise<void> | void;
