@@ -52,7 +52,7 @@ describe('loadConfig: nodes', () => {
       },
       stop: { signal: 'SIGTERM', graceMs: 120000 },
       limits: { nofile: null, maxRssMb: null, maxCpuPercent: null, forSamples: 3 },
-      logs: { maxBytes: 20 * 1024 * 1024, backups: 10, compress: false },
+      logs: { maxBytes: 20 * 1024 * 1024, backups: 10, compress: false, timestamps: true },
       probes: {},
       sync: {
         group: 'geth',
