@@ -79,17 +79,21 @@ const int = (minimum: number, maximum: number): JsonSchema => ({ type: 'integer'
 
 /** Kinds of leaves; `templated` ones also take a template string (node files, not nodewarden.json). */
 function kinds(templated: boolean) {
-  const t = (schema: JsonSchema): JsonSchema =>
-    templated ? { anyOf: [schema, TEMPLATE] } : schema;
-  const d = (schema: JsonSchema): JsonSchema =>
-    ({ anyOf: templated ? [schema, DURATION_STRING, TEMPLATE] : [schema, DURATION_STRING] });
+  const t = (schema: JsonSchema): JsonSchema => (templated ? { anyOf: [schema, TEMPLATE] } : schema);
+  const d = (schema: JsonSchema): JsonSchema => ({
+    anyOf: templated ? [schema, DURATION_STRING, TEMPLATE] : [schema, DURATION_STRING],
+  });
   const num = { coerce: 'number' as const };
   return {
     string: { schema: { type: 'string' }, check: isString },
     nonEmptyString: { schema: { type: 'string', minLength: 1 }, check: nonEmptyString },
     any: { schema: {}, check: anyValue },
     boolean: { schema: t({ type: 'boolean' }), check: isBoolean, coerce: 'boolean' as const },
-    integer: { schema: t({ type: 'integer' }), check: (v: unknown) => (Number.isInteger(v) ? null : 'must be an integer'), ...num },
+    integer: {
+      schema: t({ type: 'integer' }),
+      check: (v: unknown) => (Number.isInteger(v) ? null : 'must be an integer'),
+      ...num,
+    },
     port: { schema: t(int(1, 65535)), check: port, ...num },
     durationMs: { schema: d(int(1, BOUNDS.durationMs)), check: durationMs, unit: 'ms' as const, ...num },
     durationMsOrZero: {
@@ -146,7 +150,12 @@ function kinds(templated: boolean) {
       check: signalName,
     },
     userOrGroup: {
-      schema: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'integer', minimum: 0 }] },
+      schema: {
+        anyOf: [
+          { type: 'string', minLength: 1 },
+          { type: 'integer', minimum: 0 },
+        ],
+      },
       check: userOrGroup,
     },
     stringArray: { schema: { type: 'array', items: { type: 'string' } }, check: stringArray },
@@ -197,7 +206,8 @@ export function group(
 /** The `$schema` key every config file may carry (for editors; nodewarden ignores it). */
 export const SCHEMA_KEY: JsonSchema = {
   type: 'string',
-  description: 'the JSON Schema of this file, for editors (e.g. "../schema/node.schema.json"); ignored by nodewarden',
+  description:
+    'the JSON Schema of this file, for editors (e.g. "../schema/node.schema.json"); ignored by nodewarden',
 };
 
 /** A JSON Schema node, as plain JSON (what the schema files hold). */
@@ -205,10 +215,21 @@ export function toJson(schema: JsonSchema): JsonSchema {
   return JSON.parse(JSON.stringify(schema)) as JsonSchema;
 }
 
+/** `node` itself, or the `$defs` entry of `root` it refers to (`{"$ref": "#/$defs/probe"}`). */
+export function deref(node: JsonSchema | undefined, root: JsonSchema): JsonSchema | undefined {
+  const ref = node?.$ref;
+  if (typeof ref !== 'string' || !ref.startsWith('#/$defs/')) return node;
+  return (root.$defs as Record<string, JsonSchema> | undefined)?.[ref.slice('#/$defs/'.length)];
+}
+
 /** The child schema at one step of a data path (object key or array index), or undefined. */
-export function childSchema(node: unknown, step: string): JsonSchema | undefined {
+export function childSchema(node: unknown, step: string, root: JsonSchema): JsonSchema | undefined {
   if (typeof node !== 'object' || node === null) return undefined;
-  const n = node as JsonSchema;
+  const n = deref(node as JsonSchema, root)!;
+  return deref(childOf(n, step), root);
+}
+
+function childOf(n: JsonSchema, step: string): JsonSchema | undefined {
   const props = n.properties as Record<string, JsonSchema> | undefined;
   if (props && Object.prototype.hasOwnProperty.call(props, step)) return props[step];
   const patterns = n.patternProperties as Record<string, JsonSchema> | undefined;

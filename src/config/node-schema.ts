@@ -23,10 +23,14 @@ function probe(description: string): JsonSchema {
       ),
       method: leaf(K.nonEmptyString, 'JSON-RPC method (type jsonrpc)'),
       params: leaf(K.any, 'JSON-RPC params (type jsonrpc)'),
-      auth: group('HTTP basic auth', {
-        user: leaf(K.string, 'user name'),
-        pass: leaf(K.string, 'password'),
-      }, { required: ['user', 'pass'] }),
+      auth: group(
+        'HTTP basic auth',
+        {
+          user: leaf(K.string, 'user name'),
+          pass: leaf(K.string, 'password'),
+        },
+        { required: ['user', 'pass'] },
+      ),
       command: leaf(K.command, 'argv of a command probe (no shell); its stdout is the answer'),
       path: leaf(K.string, 'dotted path of the value in a JSON answer (e.g. "result.height")'),
       metric: leaf(K.nonEmptyString, 'metric name (type prometheus)'),
@@ -45,16 +49,23 @@ function probe(description: string): JsonSchema {
   );
 }
 
-const file = group('a config file rendered for the node before every start', {
-  path: leaf(K.nonEmptyString, 'where the file is written (relative to dataDir)'),
-  json: leaf(K.any, 'JSON written as the file (give json or template)'),
-  template: leaf(K.nonEmptyString, 'Handlebars template file under templatesDir (give json or template)'),
-}, { required: ['path'] });
+const file = group(
+  'a config file rendered for the node before every start',
+  {
+    path: leaf(K.nonEmptyString, 'where the file is written (relative to dataDir)'),
+    json: leaf(K.any, 'JSON written as the file (give json or template)'),
+    template: leaf(K.nonEmptyString, 'Handlebars template file under templatesDir (give json or template)'),
+  },
+  { required: ['path'] },
+);
 
 /** Every key a node file, a profile and an override share. */
 function runProperties(): Record<string, JsonSchema> {
   return {
-    binary: leaf(K.nonEmptyString, 'the executable: a path (relative to the config dir) or a name looked up in PATH'),
+    binary: leaf(
+      K.nonEmptyString,
+      'the executable: a path (relative to the config dir) or a name looked up in PATH',
+    ),
     args: {
       description: 'arguments, never through a shell',
       type: 'array',
@@ -68,18 +79,18 @@ function runProperties(): Record<string, JsonSchema> {
       default: [],
     },
     env: {
-      description: 'environment variables of the node (added to the manager\'s)',
+      description: "environment variables of the node (added to the manager's)",
       type: 'object',
       additionalProperties: leaf(K.string, 'a value'),
       default: {},
     },
     cwd: leaf(K.nonEmptyString, 'working directory (default: dataDir)'),
-    dataDir: leaf(K.nonEmptyString, 'the node\'s data directory (created if missing)'),
-    user: leaf(K.userOrGroup, 'run the node as this user (name or uid); null = the manager\'s', {
+    dataDir: leaf(K.nonEmptyString, "the node's data directory (created if missing)"),
+    user: leaf(K.userOrGroup, "run the node as this user (name or uid); null = the manager's", {
       default: null,
       nullable: true,
     }),
-    group: leaf(K.userOrGroup, 'run the node as this group (name or gid); null = the manager\'s', {
+    group: leaf(K.userOrGroup, "run the node as this group (name or gid); null = the manager's", {
       default: null,
       nullable: true,
     }),
@@ -94,9 +105,13 @@ function runProperties(): Record<string, JsonSchema> {
         policy: leaf(enumKind(['always', 'on-failure', 'never']), 'always, on-failure or never', {
           default: 'always',
         }),
-        startSeconds: leaf(K.durationSeconds, 'alive this long = started, else a failed start (s or a duration)', {
-          default: 3,
-        }),
+        startSeconds: leaf(
+          K.durationSeconds,
+          'alive this long = started, else a failed start (s or a duration)',
+          {
+            default: 3,
+          },
+        ),
         maxRetries: leaf(K.countOrZero, 'failed starts in a row before fatal', { default: 5 }),
         fatalRetryMs: leaf(K.durationMsOrZero, 'a fatal node is tried again after this long (0 = never)', {
           default: 600_000,
@@ -105,9 +120,13 @@ function runProperties(): Record<string, JsonSchema> {
           default: 1_000,
         }),
         backoffMaxMs: leaf(K.durationMs, 'longest wait between restarts (>= backoffMs)', { default: 60_000 }),
-        stableSeconds: leaf(K.durationSeconds, 'running this long resets the failure count (s or a duration)', {
-          default: 60,
-        }),
+        stableSeconds: leaf(
+          K.durationSeconds,
+          'running this long resets the failure count (s or a duration)',
+          {
+            default: 60,
+          },
+        ),
         permanentExitCodes: {
           description: 'exit codes that mean "do not retry": straight to fatal',
           type: 'array',
@@ -130,15 +149,22 @@ function runProperties(): Record<string, JsonSchema> {
     limits: group(
       'resource limits',
       {
-        nofile: leaf(K.nofile, 'open-files limit of the child; null = inherited', { default: null, nullable: true }),
+        nofile: leaf(K.nofile, 'open-files limit of the child; null = inherited', {
+          default: null,
+          nullable: true,
+        }),
         maxRssMb: leaf(K.rssMb, 'restart when resident memory stays above this (MB); null = off', {
           default: null,
           nullable: true,
         }),
-        maxCpuPercent: leaf(K.cpuPercent, 'restart when CPU use stays above this (% of one core); null = off', {
-          default: null,
-          nullable: true,
-        }),
+        maxCpuPercent: leaf(
+          K.cpuPercent,
+          'restart when CPU use stays above this (% of one core); null = off',
+          {
+            default: null,
+            nullable: true,
+          },
+        ),
         forSamples: leaf(K.count, 'samples in a row over a limit before the restart', { default: 3 }),
       },
       { default: {} },
@@ -156,7 +182,7 @@ function runProperties(): Record<string, JsonSchema> {
     probes: {
       description: 'probes by name; `height` feeds sync, others feed node info (version, peerId, peers …)',
       type: 'object',
-      additionalProperties: probe('one probe'),
+      additionalProperties: { $ref: '#/$defs/probe' },
       default: {},
     },
     sync: group(
@@ -169,14 +195,16 @@ function runProperties(): Record<string, JsonSchema> {
         reference: {
           description: "extra probes giving the network's tip (explorer, pool tool)",
           type: 'array',
-          items: probe('one reference probe'),
+          items: { $ref: '#/$defs/probe' },
           default: [],
         },
         maxLag: leaf(K.blocks, 'blocks behind the group (or reference) tip that count as out of sync', {
           default: 10,
         }),
         windowMs: leaf(K.durationMs, 'lagging this long makes a node out of sync', { default: 300_000 }),
-        stallMs: leaf(K.durationMs, 'no new block for this long makes a node out of sync', { default: 600_000 }),
+        stallMs: leaf(K.durationMs, 'no new block for this long makes a node out of sync', {
+          default: 600_000,
+        }),
         startupGraceMs: leaf(K.durationMsOrZero, 'no sync verdict this long after a start', {
           default: 120_000,
         }),
@@ -196,8 +224,25 @@ function runProperties(): Record<string, JsonSchema> {
 export const NOT_IN_PROFILE = ['instances', 'profiles', 'overrides'] as const;
 export const NOT_IN_OVERRIDE = ['instances', 'overrides'] as const;
 
+/** Shared parts, referred to as `#/$defs/<name>`. */
+function defs(): Record<string, JsonSchema> {
+  return {
+    probe: probe('one probe'),
+    profile: group('settings merged on top of the node config while this profile is active', runProperties()),
+    override: group('settings of this instance only, merged on top of the node config', {
+      ...runProperties(),
+      profiles: {
+        description: 'profiles of this instance',
+        type: 'object',
+        additionalProperties: { $ref: '#/$defs/profile' },
+        default: {},
+      },
+    }),
+  };
+}
+
 /** The settings every node has (what a node that sets nothing gets), for runDefaults. */
-export const runSchema: JsonSchema = group('node settings', runProperties());
+export const runSchema: JsonSchema = { ...group('node settings', runProperties()), $defs: defs() };
 
 /** A node config's keys (template.json and nodes/*.json share them). */
 function nodeProperties(): Record<string, JsonSchema> {
@@ -208,26 +253,13 @@ function nodeProperties(): Record<string, JsonSchema> {
     profiles: {
       description: 'profiles by name (e.g. fallback): settings merged on top while that profile is active',
       type: 'object',
-      additionalProperties: group(
-        'settings merged on top of the node config while this profile is active',
-        runProperties(),
-      ),
+      additionalProperties: { $ref: '#/$defs/profile' },
       default: {},
     },
     overrides: {
       description: 'per-instance settings by instance index ("1", "2", …), merged on top for that instance',
       type: 'object',
-      patternProperties: {
-        '^[1-9][0-9]*$': group('settings of this instance only', {
-          ...runProperties(),
-          profiles: {
-            description: 'profiles of this instance',
-            type: 'object',
-            additionalProperties: group('settings merged on top while this profile is active', runProperties()),
-            default: {},
-          },
-        }),
-      },
+      patternProperties: { '^[1-9][0-9]*$': { $ref: '#/$defs/override' } },
       additionalProperties: false,
       default: {},
     },
@@ -243,7 +275,11 @@ export function nodeFileSchema(kind: 'template' | 'node'): JsonSchema {
   return {
     $schema: DRAFT,
     title: `nodewarden ${kind === 'template' ? 'template.json' : 'node file'}`,
-    ...group(`${what}; durations take milliseconds (…Ms) or seconds (…Seconds), or a string such as "90s"`, nodeProperties()),
+    ...group(
+      `${what}; durations take milliseconds (…Ms) or seconds (…Seconds), or a string such as "90s"`,
+      nodeProperties(),
+    ),
+    $defs: defs(),
   };
 }
 

@@ -2,7 +2,13 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import { durationIn, httpUrl, port } from './checks.js';
 import { childSchema, leafInfo, type JsonSchema } from './json-schema.js';
 import { clone, isPlainObject } from './merge.js';
-import { mergedNodeSchema, NOT_IN_OVERRIDE, NOT_IN_PROFILE, runSchema, type RunDefaults } from './node-schema.js';
+import {
+  mergedNodeSchema,
+  NOT_IN_OVERRIDE,
+  NOT_IN_PROFILE,
+  runSchema,
+  type RunDefaults,
+} from './node-schema.js';
 import { join, unknownKeyMessage, type Problem } from './shape.js';
 
 /**
@@ -33,7 +39,14 @@ let validateRun: ValidateFunction | null = null;
  * duration strings of duration keys in the key's unit; returns each changed
  * key's value as written, for the issues.
  */
-function prepare(schema: unknown, v: unknown, key: string, templated: Templated, given: Map<string, unknown>): unknown {
+function prepare(
+  root: JsonSchema,
+  schema: unknown,
+  v: unknown,
+  key: string,
+  templated: Templated,
+  given: Map<string, unknown>,
+): unknown {
   const info = leafInfo(schema);
   if (info) {
     if (typeof v !== 'string') return v;
@@ -48,10 +61,14 @@ function prepare(schema: unknown, v: unknown, key: string, templated: Templated,
     if (typeof out === 'number' && info.kind.unit !== undefined && !templated.has(key)) given.set(key, v);
     return out;
   }
-  if (Array.isArray(v)) return v.map((x, i) => prepare(childSchema(schema, String(i)), x, join(key, String(i)), templated, given));
+  if (Array.isArray(v))
+    return v.map((x, i) =>
+      prepare(root, childSchema(schema, String(i), root), x, join(key, String(i)), templated, given),
+    );
   if (isPlainObject(v)) {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = prepare(childSchema(schema, k), x, join(key, k), templated, given);
+    for (const [k, x] of Object.entries(v))
+      out[k] = prepare(root, childSchema(schema, k, root), x, join(key, k), templated, given);
     return out;
   }
   return v;
@@ -76,11 +93,14 @@ function valueAtSteps(root: unknown, steps: readonly string[]): unknown {
 }
 
 /** The schema node and depth of the leaf (or deepest group) an error at `steps` belongs to. */
-function owner(root: JsonSchema, steps: readonly string[]): { schema: JsonSchema | undefined; depth: number } {
+function owner(
+  root: JsonSchema,
+  steps: readonly string[],
+): { schema: JsonSchema | undefined; depth: number } {
   let node: JsonSchema | undefined = root;
   for (let i = 0; i < steps.length; i++) {
     if (leafInfo(node)) return { schema: node, depth: i };
-    const next = childSchema(node, steps[i]!);
+    const next = childSchema(node, steps[i]!, root);
     if (next === undefined) return { schema: node, depth: i };
     node = next;
   }
@@ -143,8 +163,7 @@ function problemsOf(
     const info = leafInfo(node);
     if (info) {
       const converted = valueAtSteps(data, at);
-      const msg =
-        info.nullable && converted === null ? null : info.kind.check(converted);
+      const msg = info.nullable && converted === null ? null : info.kind.check(converted);
       add({ key, message: msg ?? `must match the schema: ${e.message ?? e.keyword}`, value });
     } else if (e.keyword === 'type') {
       add({ key, message: node?.type === 'array' ? 'must be an array' : 'must be an object', value });
@@ -188,15 +207,20 @@ function refine(cfg: Record<string, unknown>, report: (p: Problem) => void): voi
       report({ key: 'restart.backoffMaxMs', message: `must be >= restart.backoffMs (${lo})`, value: hi });
   }
   if (isPlainObject(cfg.probes))
-    for (const [name, p] of Object.entries(cfg.probes)) if (isPlainObject(p)) refineProbe(p, `probes.${name}`, report);
+    for (const [name, p] of Object.entries(cfg.probes))
+      if (isPlainObject(p)) refineProbe(p, `probes.${name}`, report);
   const ref = isPlainObject(cfg.sync) ? cfg.sync.reference : undefined;
-  if (Array.isArray(ref)) ref.forEach((p, i) => isPlainObject(p) && refineProbe(p, `sync.reference.${i}`, report));
+  if (Array.isArray(ref))
+    ref.forEach((p, i) => isPlainObject(p) && refineProbe(p, `sync.reference.${i}`, report));
   if (Array.isArray(cfg.files)) {
     cfg.files.forEach((f, i) => {
       if (!isPlainObject(f)) return;
       const hasJson = 'json' in f;
       if (hasJson === 'template' in f)
-        report({ key: `files.${i}`, message: hasJson ? 'has both json and template; give one' : 'needs json or template' });
+        report({
+          key: `files.${i}`,
+          message: hasJson ? 'has both json and template; give one' : 'needs json or template',
+        });
     });
   }
 }
@@ -212,8 +236,12 @@ export function validateNode(
 ): Record<string, unknown> {
   validateMerged ??= compileSchema(mergedNodeSchema, true);
   const given = new Map<string, unknown>();
-  const data = prepare(mergedNodeSchema, value, '', templated, given) as Record<string, unknown>;
-  if (!validateMerged(data)) {
+  const data = prepare(mergedNodeSchema, mergedNodeSchema, value, '', templated, given) as Record<
+    string,
+    unknown
+  >;
+  const valid: boolean = validateMerged(data);
+  if (!valid) {
     problems.push(...problemsOf(validateMerged.errors ?? [], mergedNodeSchema, data, given));
     // A group or list of the wrong type is reported; the rest of the load works on its default.
     const defaults = runDefaults() as unknown as Record<string, unknown>;
@@ -221,7 +249,7 @@ export function validateNode(
       const wantList = Array.isArray(def);
       const wantGroup = !wantList && isPlainObject(def);
       const v: unknown = data[k];
-      if ((wantList && !Array.isArray(v)) || (wantGroup && !isPlainObject(v))) data[k] = def as unknown;
+      if ((wantList && !Array.isArray(v)) || (wantGroup && !isPlainObject(v))) data[k] = def;
     }
   }
   // Profiles and overrides are partial configs: no defaults inside them.

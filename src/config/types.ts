@@ -120,6 +120,8 @@ export interface ManagerConfig {
   readonly logDir: string;
   readonly templatesDir: string;
   readonly log: { readonly level: string; readonly maxBytes: number; readonly backups: number };
+  /** Node logs: prefix each line with the time it was read (default true). */
+  readonly logs: { readonly timestamps: boolean };
   readonly control: {
     /** Absolute socket path (default `<stateDir>/nodewarden.sock`). */
     readonly socket: string;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { BOUNDS } from '../../../src/config/checks.js';
 import { formatIssue } from '../../../src/config/issues.js';
 import { loadConfig } from '../../../src/config/load.js';
-import { leafInfo, type JsonSchema } from '../../../src/config/json-schema.js';
+import { deref, leafInfo, type JsonSchema } from '../../../src/config/json-schema.js';
 import { mergedNodeSchema } from '../../../src/config/node-schema.js';
 import { FORMAT_CHECKS, managerSchema } from '../../../src/config/schema.js';
 import { MemorySecrets } from '../../../src/config/secrets.js';
@@ -159,13 +159,14 @@ const BOUNDED_NAME =
   /(Ms|Seconds|Days|Retries|Samples|samples|backups|concurrency|minHealthy|maxLag|maxEvents|maxBytes|instances|nofile|maxRssMb|maxCpuPercent)$/;
 
 function nodeLeaves(schema: JsonSchema, prefix: string, out: [string, Check][]): void {
-  const info = leafInfo(schema);
+  const node = deref(schema, mergedNodeSchema)!;
+  const info = leafInfo(node);
   if (info) return void out.push([prefix, info.kind.check]);
   const at = (k: string): string => (prefix === '' ? k : `${prefix}.${k}`);
-  for (const [k, s] of Object.entries((schema.properties ?? {}) as Record<string, JsonSchema>))
+  for (const [k, s] of Object.entries((node.properties ?? {}) as Record<string, JsonSchema>))
     nodeLeaves(s, at(k), out);
-  if (isPlainObject(schema.additionalProperties)) nodeLeaves(schema.additionalProperties, at('*'), out);
-  if (isPlainObject(schema.items)) nodeLeaves(schema.items, at('*'), out);
+  if (isPlainObject(node.additionalProperties)) nodeLeaves(node.additionalProperties, at('*'), out);
+  if (isPlainObject(node.items)) nodeLeaves(node.items, at('*'), out);
 }
 
 function managerLeaves(node: Record<string, unknown>, prefix: string, out: [string, Check][]): void {
