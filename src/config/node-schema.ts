@@ -266,26 +266,46 @@ function nodeProperties(): Record<string, JsonSchema> {
   };
 }
 
-/** The schema of one file kind, as shipped under schema/. */
-export function nodeFileSchema(kind: 'template' | 'node'): JsonSchema {
-  const what =
-    kind === 'template'
-      ? 'template.json: settings every node file starts from'
-      : 'nodes/<name>.json: one node file (merged on top of template.json)';
+function nodeSchema(description: string): JsonSchema {
   return {
     $schema: DRAFT,
-    title: `nodewarden ${kind === 'template' ? 'template.json' : 'node file'}`,
     ...group(
-      `${what}; durations take milliseconds (…Ms) or seconds (…Seconds), or a string such as "90s"`,
+      `${description}; durations take milliseconds (…Ms) or seconds (…Seconds), or a string such as "90s"`,
       nodeProperties(),
     ),
     $defs: defs(),
   };
 }
 
+/** A copy without `required`: one file holds part of a node config (the rest may come from the other). */
+function partial(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(partial);
+  if (typeof v !== 'object' || v === null) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (!(k === 'required' && Array.isArray(x))) out[k] = partial(x);
+  return out;
+}
+
+/**
+ * The schema of one file kind, as shipped under schema/ (plain JSON). Each
+ * file may hold part of a node config, so nothing is required in it; the
+ * merged config must have binary, dataDir and each probe's type.
+ */
+export function nodeFileSchema(kind: 'template' | 'node'): JsonSchema {
+  const schema = nodeSchema(
+    kind === 'template'
+      ? 'template.json: settings every node file starts from (binary and dataDir are needed here or in each node file)'
+      : 'nodes/<name>.json: one node file, merged on top of template.json',
+  );
+  return {
+    title: `nodewarden ${kind === 'template' ? 'template.json' : 'node file'}`,
+    ...(partial(schema) as JsonSchema),
+  };
+}
+
 /** What the validator checks: template.json merged with a node file, which must name binary and dataDir. */
 export const mergedNodeSchema: JsonSchema = {
-  ...nodeFileSchema('node'),
+  ...nodeSchema('a node config: template.json merged with a node file'),
   required: ['binary', 'dataDir'],
 };
 
