@@ -62,9 +62,7 @@ export function buildProgram(setExit: (code: ExitCodeValue) => void): Command {
   config
     .command('schema [file]')
     .description('print the JSON Schema of nodewarden, template or node files (default: all three)')
-    .action(
-      wrap(async (file?: string) => (await import('./commands/config.js')).configSchemaCommand(file)),
-    );
+    .action(wrap(async (file?: string) => (await import('./commands/config.js')).configSchemaCommand(file)));
   config
     .command('show <node>')
     .description("print a node's merged, interpolated config (secrets masked)")

@@ -52,7 +52,7 @@ function probe(description: string): JsonSchema {
 const file = group(
   'a config file rendered for the node before every start',
   {
-    path: leaf(K.nonEmptyString, 'where the file is written (relative to dataDir)'),
+    path: leaf(K.nonEmptyString, 'where the file is written (a relative path is under the config directory)'),
     json: leaf(K.any, 'JSON written as the file (give json or template)'),
     template: leaf(K.nonEmptyString, 'Handlebars template file under templatesDir (give json or template)'),
   },

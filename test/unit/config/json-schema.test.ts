@@ -386,3 +386,57 @@ describe('node configs through the schema', () => {
     assert.ok(!('$schema' in nodes[0]!));
   });
 });
+
+describe('README', () => {
+  /**
+   * Every setting of a schema as the README names it: `restart.backoffMs`,
+   * `probes.<name>.url`, `files[].path`; a list or map of plain values
+   * (`args`, `env`) is one setting, and so is a profile or override.
+   */
+  function settings(root: JsonSchema): string[] {
+    const out: string[] = [];
+    const expanded = new Set<string>();
+    const leafy = (s: unknown): boolean => {
+      const n = isPlainObject(s) ? deref(s, root) : undefined;
+      return n !== undefined && (leafInfo(n) !== undefined || (n.type === 'string' && !n.properties));
+    };
+    const walk = (s: JsonSchema, key: string): void => {
+      const ref = typeof s.$ref === 'string' ? s.$ref : null;
+      if (ref !== null && (ref.endsWith('/profile') || ref.endsWith('/override') || expanded.has(ref)))
+        return void out.push(key);
+      if (ref !== null) expanded.add(ref);
+      const n = deref(s, root)!;
+      if (leafy(n) || leafy(n.items) || leafy(n.additionalProperties)) return void out.push(key);
+      const at = (k: string): string => (key === '' ? k : `${key}.${k}`);
+      for (const [k, c] of Object.entries((n.properties ?? {}) as Record<string, JsonSchema>)) walk(c, at(k));
+      for (const c of Object.values((n.patternProperties ?? {}) as Record<string, JsonSchema>))
+        walk(c, at('<index>'));
+      if (isPlainObject(n.additionalProperties)) walk(n.additionalProperties, at('<name>'));
+      if (isPlainObject(n.items)) walk(n.items, `${key}[]`);
+    };
+    walk(root, '');
+    return out;
+  }
+
+  test("every setting of every schema is in README's key tables", () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const nodeStart = readme.indexOf('### Node keys');
+    const managerStart = readme.indexOf('### Manager keys');
+    const end = readme.indexOf('\n### ', managerStart + 1);
+    assert.ok(nodeStart > 0 && managerStart > nodeStart && end > managerStart);
+    const tableRows = (text: string): string =>
+      text
+        .split('\n')
+        .filter((l) => l.startsWith('| `'))
+        .join('\n');
+    const nodeTable = tableRows(readme.slice(nodeStart, managerStart));
+    const managerTable = tableRows(readme.slice(managerStart, end));
+    const missing: string[] = [];
+    const node = settings(mergedNodeSchema);
+    const manager = settings(configSchema('nodewarden'));
+    assert.ok(node.length > 50 && manager.length > 35, `${node.length} / ${manager.length}`);
+    for (const k of node) if (!nodeTable.includes(`\`${k}\``)) missing.push(`node key ${k}`);
+    for (const k of manager) if (!managerTable.includes(`\`${k}\``)) missing.push(`manager key ${k}`);
+    assert.deepEqual(missing, []);
+  });
+});
