@@ -224,13 +224,34 @@ function runProperties(): Record<string, JsonSchema> {
 export const NOT_IN_PROFILE = ['instances', 'profiles', 'overrides'] as const;
 export const NOT_IN_OVERRIDE = ['instances', 'overrides'] as const;
 
+/** Groups of settings kept once under `$defs` (every node, profile and override refers to them). */
+const SHARED_GROUPS = ['restart', 'stop', 'limits', 'logs', 'sync'] as const;
+
+/** runProperties() with the shared groups as references: `{"$ref": "#/$defs/restart", "default": {}}`. */
+function sharedProperties(): Record<string, JsonSchema> {
+  const props = runProperties();
+  for (const k of SHARED_GROUPS) props[k] = { $ref: `#/$defs/${k}`, default: {} };
+  return props;
+}
+
 /** Shared parts, referred to as `#/$defs/<name>`. */
 function defs(): Record<string, JsonSchema> {
+  const full = runProperties();
+  const groups = Object.fromEntries(
+    SHARED_GROUPS.map((k) => {
+      const { default: _default, ...body } = full[k]!;
+      return [k, body];
+    }),
+  );
   return {
+    ...groups,
     probe: probe('one probe'),
-    profile: group('settings merged on top of the node config while this profile is active', runProperties()),
+    profile: group(
+      'settings merged on top of the node config while this profile is active',
+      sharedProperties(),
+    ),
     override: group('settings of this instance only, merged on top of the node config', {
-      ...runProperties(),
+      ...sharedProperties(),
       profiles: {
         description: 'profiles of this instance',
         type: 'object',
@@ -241,14 +262,11 @@ function defs(): Record<string, JsonSchema> {
   };
 }
 
-/** The settings every node has (what a node that sets nothing gets), for runDefaults. */
-export const runSchema: JsonSchema = { ...group('node settings', runProperties()), $defs: defs() };
-
 /** A node config's keys (template.json and nodes/*.json share them). */
 function nodeProperties(): Record<string, JsonSchema> {
   return {
     $schema: SCHEMA_KEY,
-    ...runProperties(),
+    ...sharedProperties(),
     instances: leaf(K.instances, 'replicas of this node file, named <file>-1 … <file>-N', { default: 1 }),
     profiles: {
       description: 'profiles by name (e.g. fallback): settings merged on top while that profile is active',

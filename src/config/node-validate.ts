@@ -2,13 +2,7 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import { durationIn, httpUrl, port } from './checks.js';
 import { childSchema, leafInfo, type JsonSchema } from './json-schema.js';
 import { clone, isPlainObject } from './merge.js';
-import {
-  mergedNodeSchema,
-  NOT_IN_OVERRIDE,
-  NOT_IN_PROFILE,
-  runSchema,
-  type RunDefaults,
-} from './node-schema.js';
+import { mergedNodeSchema, NOT_IN_OVERRIDE, NOT_IN_PROFILE, type RunDefaults } from './node-schema.js';
 import { join, unknownKeyMessage, type Problem } from './shape.js';
 
 /**
@@ -27,12 +21,18 @@ export interface Templated {
 
 /** A validator compiled from `schema`: mutates its argument (defaults), returns ajv's errors. */
 export function compileSchema(schema: JsonSchema, useDefaults: boolean): ValidateFunction {
-  const ajv = new Ajv2020({ allErrors: true, useDefaults, strict: true, strictTypes: false });
+  // Shared groups are compiled once, as functions, rather than inlined at every reference.
+  const ajv = new Ajv2020({
+    allErrors: true,
+    useDefaults,
+    strict: true,
+    strictTypes: false,
+    inlineRefs: false,
+  });
   return ajv.compile(schema);
 }
 
 let validateMerged: ValidateFunction | null = null;
-let validateRun: ValidateFunction | null = null;
 
 /**
  * Reads templated strings of number / boolean keys as numbers / booleans and
@@ -265,9 +265,10 @@ export function validateNode(
  * no config (a survivor of a removed node) cannot drift from the defaults.
  */
 export function runDefaults(): RunDefaults {
-  validateRun ??= compileSchema(runSchema, true);
+  validateMerged ??= compileSchema(mergedNodeSchema, true);
+  // binary and dataDir are required and have no default: their errors are expected and dropped.
   const out: Record<string, unknown> = {};
-  validateRun(out);
-  delete out['args+'];
+  validateMerged(out);
+  for (const k of ['args+', 'instances', 'profiles', 'overrides']) delete out[k];
   return out as unknown as RunDefaults;
 }

@@ -116,8 +116,10 @@ describe('schema files', () => {
     const m = configSchema('nodewarden').properties as Record<string, JsonSchema>;
     assert.equal((m.logs!.properties as Record<string, JsonSchema>).timestamps!.default, true);
     const n = mergedNodeSchema.properties as Record<string, JsonSchema>;
-    assert.equal((n.stop!.properties as Record<string, JsonSchema>).graceMs!.default, 120_000);
-    assert.equal((n.logs!.properties as Record<string, JsonSchema>).timestamps!.default, true);
+    const group = (k: string): Record<string, JsonSchema> =>
+      deref(n[k], mergedNodeSchema)!.properties as Record<string, JsonSchema>;
+    assert.equal(group('stop').graceMs!.default, 120_000);
+    assert.equal(group('logs').timestamps!.default, true);
   });
 });
 
