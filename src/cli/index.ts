@@ -63,6 +63,10 @@ export function buildProgram(setExit: (code: ExitCodeValue) => void): Command {
       }),
     );
   config
+    .command('schema [file]')
+    .description('print the JSON Schema of nodewarden, template or node files (default: all three)')
+    .action(wrap(async (file?: string) => (await import('./commands/config.js')).configSchemaCommand(file)));
+  config
     .command('show <node>')
     .description("print a node's merged, interpolated config (secrets masked)")
     .action(wrap(async (name: string) => (await import('./commands/config.js')).configShow(dir(), name)));

@@ -59,7 +59,10 @@ export function addControlVerbs(program: Command, dir: () => string, wrap: Wrap)
             ? "wait until each node is stopped, printing each node's stop as it happens"
             : 'wait until each node is running',
         )
-        .option('--timeout <seconds>', 'give up waiting after this long (implies --wait; exit 4)');
+        .option(
+          '--timeout <time>',
+          'give up waiting after this long: seconds, or 90s, 2m … (implies --wait; exit 4)',
+        );
     }
     cmd.action(
       wrap((targets: string[], o: ActionOptions) => actionCommand(connect(dir()), verb, targets, o)),

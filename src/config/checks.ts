@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { parseDuration } from '../protocol/duration.js';
 import type { Check } from './shape.js';
 
 /**
@@ -132,16 +133,35 @@ export function numberUpTo(max: number, unit = '', plain?: string): Check {
   return (v) => positiveNumber(v) ?? ((v as number) <= max ? null : atMost(max, unit, plain));
 }
 
+/**
+ * A duration key's value in its own unit: a duration string (`"90s"`, `"2m"`,
+ * `"500ms"`) becomes milliseconds for a `…Ms` key and seconds for a
+ * `…Seconds` key; anything else is returned as given, for the check to judge.
+ */
+export function durationIn(v: unknown, unit: 'ms' | 's'): unknown {
+  if (typeof v !== 'string') return v;
+  const ms = parseDuration(v);
+  if (ms === null) return v;
+  return unit === 'ms' ? ms : ms / 1000;
+}
+
+/** A duration check: numbers are judged by `check`; a string that got here is no duration. */
+function duration(check: Check, unit: 'ms' | 's'): Check {
+  const plain = unit === 'ms' ? 'milliseconds' : 'seconds';
+  const asString = `${check(Number.NaN)} (${plain}) or a duration such as "90s", "2m", "1h", "500ms"`;
+  return (v) => (typeof v === 'string' ? asString : check(v));
+}
+
 /** A positive `…Ms` duration. */
-export const durationMs = intUpTo(1, BOUNDS.durationMs, 'ms', '30 days');
+export const durationMs = duration(intUpTo(1, BOUNDS.durationMs, 'ms', '30 days'), 'ms');
 /** A `…Ms` duration where 0 means "none" or "never". */
-export const durationMsOrZero = intUpTo(0, BOUNDS.durationMs, 'ms', '30 days');
+export const durationMsOrZero = duration(intUpTo(0, BOUNDS.durationMs, 'ms', '30 days'), 'ms');
 /** A positive `…Seconds` duration (fractions allowed). */
-export const durationSeconds = numberUpTo(BOUNDS.durationSeconds, 's', '30 days');
+export const durationSeconds = duration(numberUpTo(BOUNDS.durationSeconds, 's', '30 days'), 's');
 /** A whole `…Seconds` duration where 0 means "none". */
-export const durationSecondsOrZero = intUpTo(0, BOUNDS.durationSeconds, 's', '30 days');
+export const durationSecondsOrZero = duration(intUpTo(0, BOUNDS.durationSeconds, 's', '30 days'), 's');
 /** A probe or webhook timeout. */
-export const timeoutMs = intUpTo(1, BOUNDS.timeoutMs, 'ms', '1 hour');
+export const timeoutMs = duration(intUpTo(1, BOUNDS.timeoutMs, 'ms', '1 hour'), 'ms');
 /** Retries, rotated files kept: 0 allowed. */
 export const countOrZero = intUpTo(0, BOUNDS.count);
 /** Samples in a row: at least 1. */

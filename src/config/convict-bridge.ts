@@ -1,6 +1,14 @@
+import { durationIn } from './checks.js';
 import { issue } from './issues.js';
 import { isPlainObject } from './merge.js';
-import { FORMAT_CHECKS, isSchemaBranch, isSchemaKey, SETTING_KEYS, webhookProblems } from './schema.js';
+import {
+  DURATION_FORMATS,
+  FORMAT_CHECKS,
+  isSchemaBranch,
+  isSchemaKey,
+  SETTING_KEYS,
+  webhookProblems,
+} from './schema.js';
 import type { ConfigIssue } from './types.js';
 
 /**
@@ -42,6 +50,12 @@ export function prepare(
     } else if (isPlainObject(node) && isPlainObject(v)) {
       const check = FORMAT_CHECKS[node.format as string];
       issues.push(issue(file, key, check?.(v) ?? 'must not be an object', v));
+    } else if (isPlainObject(node) && typeof node.format === 'string' && node.format in DURATION_FORMATS) {
+      out[k] = durationIn(v, DURATION_FORMATS[node.format]!);
+    } else if (key === 'alerts.webhooks' && Array.isArray(v)) {
+      out[k] = v.map((w) =>
+        isPlainObject(w) && 'timeoutMs' in w ? { ...w, timeoutMs: durationIn(w.timeoutMs, 'ms') } : w,
+      );
     } else out[k] = v;
   }
   return out;

@@ -71,6 +71,12 @@ export function loadManagerConfig(configDir: string): { manager: ManagerConfig; 
   else if (read.ok) issues.push(issue(file, '', 'must be a JSON object', read.value));
   else if (!read.missing) issues.push(read.issue);
 
+  // `$schema` points editors at schema/nodewarden.schema.json; nodewarden ignores it.
+  if ('$schema' in raw) {
+    const { $schema, ...rest } = raw;
+    if (typeof $schema !== 'string') issues.push(issue(file, '$schema', 'must be a string', $schema));
+    raw = rest;
+  }
   const conf = createManagerConvict();
   const prepared = prepare(raw, managerSchema, '', file, issues);
   conf.load(prepared);

@@ -5,10 +5,10 @@ import { interpolateTree, renderString, TemplateError, type TemplateContext } fr
 import { issue } from './issues.js';
 import { deepMerge, isPlainObject } from './merge.js';
 import { renderNodeFiles, type FileEntry } from './node-files.js';
-import { nodeShape } from './node-schema.js';
+import { validateNode } from './node-validate.js';
 import { locate } from './origin.js';
 import { runHash } from './run-hash.js';
-import { applyShape, type Problem } from './shape.js';
+import type { Problem } from './shape.js';
 import type { ConfigIssue, NodeSpec, SecretSource } from './types.js';
 
 /**
@@ -177,7 +177,7 @@ function resolveVariant(
 
   const value = { ...(tree.value as Record<string, unknown>), profiles: effective.profiles };
   if (dataDir !== undefined) (value as Record<string, unknown>).dataDir = dataDir;
-  const cfg = applyShape(nodeShape, value, '', { problems, templated }) as ShapedNode;
+  const cfg = validateNode(value, templated, problems) as unknown as ShapedNode;
 
   let binary: string | null = null;
   if (typeof cfg.binary === 'string' && cfg.binary !== '') {

@@ -77,9 +77,9 @@ export function webhookProblems(v: unknown): Problem[] {
 }
 
 /** A host name or IP address as a browser puts it in `Host` (no scheme, no port), for `control.http.allowedHosts`. */
-const HOST_NAME =
+export const HOST_NAME =
   /^(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i;
-const IPV6_LITERAL = /^\[?[0-9a-f:.]*:[0-9a-f:.]*\]?$/i;
+export const IPV6_LITERAL = /^\[?[0-9a-f:.]*:[0-9a-f:.]*\]?$/i;
 
 const hostList: Check = (v) => {
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
@@ -94,6 +94,13 @@ const eventList: Check = (v) => {
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) return 'must be an array of event types';
   const bad = v.filter((x) => !(EVENT_TYPES as readonly string[]).includes(x));
   return bad.length === 0 ? null : `unknown event type ${bad.map((x) => `"${x}"`).join(', ')}`;
+};
+
+/** The unit of each duration format: a string such as `"90s"` is converted to it before validation. */
+export const DURATION_FORMATS: Readonly<Record<string, 'ms' | 's'>> = {
+  'nw-duration-ms': 'ms',
+  'nw-duration-ms-or-zero': 'ms',
+  'nw-seconds-or-zero': 's',
 };
 
 /** The check behind each `nw-…` convict format. */

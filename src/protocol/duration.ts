@@ -12,9 +12,13 @@ const UNIT_MS: Readonly<Record<string, number>> = {
   w: 604_800_000,
 };
 
+/** What a duration string looks like (`90s`, `2m`, `1.5h`, `500ms`), spaces around allowed. */
+export const DURATION_PATTERN = '^\\s*(\\d+(?:\\.\\d+)?)(ms|s|m|h|d|w)\\s*$';
+const DURATION = new RegExp(DURATION_PATTERN);
+
 /** `90s`, `15m`, `24h`, `7d`, `2w`, `500ms` → milliseconds; null when not a duration. */
 export function parseDuration(text: string): number | null {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/.exec(text.trim());
+  const m = DURATION.exec(text);
   if (!m) return null;
   const ms = Number(m[1]) * UNIT_MS[m[2]!]!;
   return Number.isFinite(ms) ? Math.round(ms) : null;

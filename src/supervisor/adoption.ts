@@ -1,4 +1,4 @@
-import { runDefaults } from '../config/node-schema.js';
+import { runDefaults } from '../config/node-validate.js';
 import type { NodeSpec } from '../config/types.js';
 import type { ProcessIdentity } from './driver.js';
 

@@ -1,4 +1,4 @@
-import { runDefaults } from '../../src/config/node-schema.js';
+import { runDefaults } from '../../src/config/node-validate.js';
 import type { NodeSpec } from '../../src/config/types.js';
 
 /**

@@ -1,5 +1,6 @@
 import { NodewardenError } from '../../errors.js';
 import type { ControlClient } from '../../protocol/client.js';
+import { parseDuration } from '../../protocol/duration.js';
 import { isTarget } from '../../protocol/targets.js';
 import type { ActionVerb } from '../../protocol/types.js';
 import type { ExitCodeValue } from '../exit-codes.js';
@@ -8,7 +9,7 @@ import { stopWaitCommand } from './stop-wait.js';
 
 export interface ActionOptions {
   wait?: boolean;
-  /** Seconds; implies --wait. */
+  /** Seconds, or a duration such as `90s` / `2m`; implies --wait. */
   timeout?: string;
   json?: boolean;
 }
@@ -34,14 +35,16 @@ export async function actionCommand(
   }
   let timeoutMs: number | undefined;
   if (opts.timeout !== undefined) {
-    const s = Number(opts.timeout);
-    if (!Number.isFinite(s) || s <= 0) {
+    // A bare number is seconds (as it always was); else a duration such as 90s or 2m.
+    const s = opts.timeout.trim() === '' ? Number.NaN : Number(opts.timeout);
+    const ms = Number.isFinite(s) ? Math.ceil(s * 1000) : parseDuration(opts.timeout);
+    if (ms === null || !(ms > 0)) {
       throw new NodewardenError(
         'E_BAD_REQUEST',
-        `--timeout: expected seconds > 0, got ${JSON.stringify(opts.timeout)}`,
+        `--timeout: expected seconds > 0 or a duration such as 90s or 2m, got ${JSON.stringify(opts.timeout)}`,
       );
     }
-    timeoutMs = Math.ceil(s * 1000);
+    timeoutMs = ms;
   }
   const wait = Boolean(opts.wait) || timeoutMs !== undefined;
   // A stop that is waited for shows its steps as they happen.

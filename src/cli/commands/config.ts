@@ -3,11 +3,14 @@ import path from 'node:path';
 import { controlIssues } from '../../api/preflight.js';
 import { ignoredNodeFiles } from '../../config/ignored.js';
 import { formatIssue } from '../../config/issues.js';
+import { configSchema, SCHEMA_KINDS, type SchemaKind } from '../../config/config-schemas.js';
+import { toJson } from '../../config/json-schema.js';
 import { ConfigError, loadConfig } from '../../config/load.js';
 import { loadManagerConfig } from '../../config/manager.js';
 import type { ConfigIssue, LoadedConfig } from '../../config/types.js';
 import { MaskedSecrets } from '../../config/secrets.js';
 import { showNode } from '../../config/show.js';
+import { NodewardenError } from '../../errors.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 
 /**
@@ -51,5 +54,24 @@ export function configCheck(configDir: string, json: boolean): ExitCodeValue {
 export function configShow(configDir: string, name: string): ExitCodeValue {
   const loaded = loadConfig(configDir, { secrets: new MaskedSecrets() });
   process.stdout.write(JSON.stringify(showNode(loaded, name), null, 2) + '\n');
+  return ExitCode.OK;
+}
+
+/**
+ * `nodewarden config schema [nodewarden|template|node]`: one file kind's JSON
+ * Schema, or all three as one object keyed by kind. The same text as schema/.
+ */
+export function configSchemaCommand(kind: string | undefined): ExitCodeValue {
+  if (kind !== undefined && !(SCHEMA_KINDS as readonly string[]).includes(kind)) {
+    throw new NodewardenError(
+      'E_BAD_REQUEST',
+      `config schema: unknown file kind ${JSON.stringify(kind)} (expected ${SCHEMA_KINDS.join(', ')})`,
+    );
+  }
+  const out =
+    kind === undefined
+      ? Object.fromEntries(SCHEMA_KINDS.map((k) => [k, toJson(configSchema(k))]))
+      : toJson(configSchema(kind as SchemaKind));
+  process.stdout.write(JSON.stringify(out, null, 2) + '\n');
   return ExitCode.OK;
 }

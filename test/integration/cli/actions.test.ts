@@ -181,7 +181,10 @@ describe('CLI verbs against a running daemon', { timeout: 120_000 }, () => {
   test('bad arguments are usage errors (exit 2) that quote the value', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['start', '../x'], /"\.\.\/x" is not a node name, a glob or `all`/],
-      [['stop', 'alpha', '--timeout', 'soon'], /--timeout: expected seconds > 0, got "soon"/],
+      [
+        ['stop', 'alpha', '--timeout', 'soon'],
+        /--timeout: expected seconds > 0 or a duration such as 90s or 2m, got "soon"/,
+      ],
       [['events', '--since', 'yesterday'], /--since: expected a duration .* got "yesterday"/],
       [['events', '--limit', '0'], /--limit: expected a positive integer, got "0"/],
       [['export', 'secrets'], /export: expected one of events, uptime, samples, got "secrets"/],

@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import { BOUNDS } from '../../../src/config/checks.js';
 import { formatIssue } from '../../../src/config/issues.js';
 import { loadConfig } from '../../../src/config/load.js';
-import { nodeShape } from '../../../src/config/node-schema.js';
+import { deref, leafInfo, type JsonSchema } from '../../../src/config/json-schema.js';
+import { mergedNodeSchema } from '../../../src/config/node-schema.js';
 import { FORMAT_CHECKS, managerSchema } from '../../../src/config/schema.js';
 import { MemorySecrets } from '../../../src/config/secrets.js';
-import type { Check, Shape } from '../../../src/config/shape.js';
+import type { Check } from '../../../src/config/shape.js';
 import { isPlainObject } from '../../../src/config/merge.js';
 import { assertIssue, configDirMaker, expectIssues } from './fixture.js';
 
@@ -157,12 +158,15 @@ describe('config bounds', () => {
 const BOUNDED_NAME =
   /(Ms|Seconds|Days|Retries|Samples|samples|backups|concurrency|minHealthy|maxLag|maxEvents|maxBytes|instances|nofile|maxRssMb|maxCpuPercent)$/;
 
-function nodeLeaves(shape: Shape, prefix: string, out: [string, Check][]): void {
-  if (shape.kind === 'leaf') out.push([prefix, shape.check]);
-  else if (shape.kind === 'object')
-    for (const [k, s] of Object.entries(shape.fields))
-      nodeLeaves(s, prefix === '' ? k : `${prefix}.${k}`, out);
-  else if (shape.kind === 'map' || shape.kind === 'list') nodeLeaves(shape.of, `${prefix}.*`, out);
+function nodeLeaves(schema: JsonSchema, prefix: string, out: [string, Check][]): void {
+  const node = deref(schema, mergedNodeSchema)!;
+  const info = leafInfo(node);
+  if (info) return void out.push([prefix, info.kind.check]);
+  const at = (k: string): string => (prefix === '' ? k : `${prefix}.${k}`);
+  for (const [k, s] of Object.entries((node.properties ?? {}) as Record<string, JsonSchema>))
+    nodeLeaves(s, at(k), out);
+  if (isPlainObject(node.additionalProperties)) nodeLeaves(node.additionalProperties, at('*'), out);
+  if (isPlainObject(node.items)) nodeLeaves(node.items, at('*'), out);
 }
 
 function managerLeaves(node: Record<string, unknown>, prefix: string, out: [string, Check][]): void {
@@ -176,7 +180,7 @@ function managerLeaves(node: Record<string, unknown>, prefix: string, out: [stri
 describe('every duration and count has a maximum', () => {
   test('each such key of both schemas rejects an absurd value with "must be at most"', () => {
     const leaves: [string, Check][] = [];
-    nodeLeaves(nodeShape, '', leaves);
+    nodeLeaves(mergedNodeSchema, '', leaves);
     managerLeaves(managerSchema, '', leaves);
     const bounded = leaves.filter(([k]) => BOUNDED_NAME.test(k));
     assert.ok(bounded.length >= 30, `found ${bounded.length} keys`);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../../src/config/load.js';
-import { runDefaults } from '../../../src/config/node-schema.js';
+import { runDefaults } from '../../../src/config/node-validate.js';
 import { MemorySecrets } from '../../../src/config/secrets.js';
 import { configDirMaker } from './fixture.js';
 
