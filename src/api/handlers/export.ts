@@ -1,6 +1,7 @@
 import { exportEvents, exportSamples, exportUptime } from '../../store/index.js';
 import type { ExportKind } from '../../protocol/types.js';
 import type { ApiContext } from '../context.js';
+import { nodeFilter } from './node-filter.js';
 import { sinceOrDefault } from './uptime.js';
 
 /** Query of `GET /api/export/:kind`. */
@@ -8,6 +9,7 @@ export interface ExportInput {
   format?: 'csv' | 'json';
   /** Default: all events; the last 24 h of uptime and samples. */
   since?: string;
+  /** A name, a glob over the configured names, or `all`. */
   node?: string;
   /** Samples only: `raw` (kept a day) or `minute` (the default). */
   resolution?: 'raw' | 'minute';
@@ -21,7 +23,8 @@ export function handleExport(
 ): { contentType: string; body: string } {
   const { store } = ctx.daemon;
   const format = q.format ?? 'csv';
-  const node = q.node !== undefined ? { node: q.node } : {};
+  const filter = nodeFilter(ctx, q.node);
+  const node = filter !== undefined ? { node: filter } : {};
   let body: string;
   switch (kind) {
     case 'events': {
@@ -32,7 +35,10 @@ export function handleExport(
     case 'uptime':
       body = exportUptime(
         store,
-        { sinceMs: sinceOrDefault(ctx, q.since), ...(q.node !== undefined ? { nodes: [q.node] } : {}) },
+        {
+          sinceMs: sinceOrDefault(ctx, q.since),
+          ...(filter !== undefined ? { nodes: typeof filter === 'string' ? [filter] : filter } : {}),
+        },
         format,
       );
       break;

@@ -2,6 +2,7 @@ import { badSinceMessage, parseSince } from '../../protocol/duration.js';
 import type { UptimeResponse } from '../../protocol/types.js';
 import type { ApiContext } from '../context.js';
 import { badInput } from '../errors.js';
+import { nodeFilter } from './node-filter.js';
 
 /** `since` of an uptime window → epoch ms (default the last 24 h); E_BAD_REQUEST quoting a bad value. */
 export function sinceOrDefault(ctx: ApiContext, since: string | undefined, fallback = '24h'): number {
@@ -11,11 +12,13 @@ export function sinceOrDefault(ctx: ApiContext, since: string | undefined, fallb
   return t;
 }
 
-/** `GET /api/uptime?since=24h|7d|30d`: uptime % per node over the window, worst first. */
-export function handleUptime(ctx: ApiContext, q: { since?: string }): UptimeResponse {
+/** `GET /api/uptime?since=24h|7d|30d[&node=name|glob]`: uptime % per node over the window, worst first. */
+export function handleUptime(ctx: ApiContext, q: { since?: string; node?: string }): UptimeResponse {
   const untilMs = ctx.daemon.clock.wallNow();
   const sinceMs = sinceOrDefault(ctx, q.since);
   if (sinceMs >= untilMs) throw badInput(`since: must be in the past, got ${JSON.stringify(q.since)}`);
-  const nodes = ctx.daemon.store.uptime({ sinceMs, untilMs });
+  const filter = nodeFilter(ctx, q.node);
+  const only = filter === undefined ? {} : { nodes: typeof filter === 'string' ? [filter] : filter };
+  const nodes = ctx.daemon.store.uptime({ sinceMs, untilMs, ...only });
   return { sinceMs, untilMs, nodes };
 }

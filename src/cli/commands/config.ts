@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { controlIssues } from '../../api/preflight.js';
+import { FIX_HINT } from '../../config/issues.js';
 import { ConfigError, loadConfig } from '../../config/load.js';
 import { loadManagerConfig } from '../../config/manager.js';
 import type { ConfigIssue, LoadedConfig } from '../../config/types.js';
@@ -27,7 +28,7 @@ export function configCheck(configDir: string, json: boolean): ExitCodeValue {
   if (fs.existsSync(dir)) {
     issues.push(...controlIssues(loaded?.manager ?? loadManagerConfig(dir).manager));
   }
-  if (issues.length > 0 || loaded === null) throw new ConfigError(dir, issues);
+  if (issues.length > 0 || loaded === null) throw new ConfigError(dir, issues, FIX_HINT);
   if (json) {
     process.stdout.write(JSON.stringify({ ok: true, nodes: loaded.nodes.map((n) => n.name) }) + '\n');
   } else {

@@ -20,7 +20,7 @@ export function checkSince(since: string | undefined): void {
   }
 }
 
-/** `nodewarden events`: stored events, oldest first (the last --limit, default 100), or JSON newest first. */
+/** `nodewarden events`: the last --limit stored events (default 100), oldest first, as a table or JSON. */
 export async function eventsCommand(client: ControlClient, opts: EventsOptions): Promise<ExitCodeValue> {
   checkSince(opts.since);
   let limit: number | undefined;
@@ -39,7 +39,8 @@ export async function eventsCommand(client: ControlClient, opts: EventsOptions):
     ...(opts.since !== undefined ? { since: opts.since } : {}),
     ...(limit !== undefined ? { limit } : {}),
   });
-  if (opts.json) process.stdout.write(JSON.stringify(res.events, null, 2) + '\n');
+  // The API answers newest first; both outputs read like a log, the newest at the bottom.
+  if (opts.json) process.stdout.write(JSON.stringify([...res.events].reverse(), null, 2) + '\n');
   else process.stdout.write(renderEvents(res.events, useColor()).join('\n') + '\n');
   return ExitCode.OK;
 }

@@ -1,0 +1,317 @@
+/**
+ * `nodewarden completion bash|zsh`: a completion script generated from the
+ * command tree itself, so every verb, sub-verb and flag registered on the
+ * program completes without a list kept by hand. Node names come from the
+ * hidden `nodewarden __complete nodes`, which reads the config directory of
+ * the command line being completed (no daemon needed).
+ */
+import { Argument, type Command } from 'commander';
+import fs from 'node:fs';
+import path from 'node:path';
+import { NodewardenError } from '../errors.js';
+import { EXPORT_KINDS } from '../protocol/types.js';
+import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+
+type Wrap = <A extends unknown[]>(
+  fn: (...a: A) => ExitCodeValue | Promise<ExitCodeValue>,
+) => (...a: A) => Promise<void>;
+
+export const SHELLS = ['bash', 'zsh'] as const;
+
+/** The hidden verb the scripts call back into. */
+export const COMPLETE_VERB = '__complete';
+
+/** What one command of the tree completes: sub-verbs, flags, and its positional values. */
+export interface CompletionEntry {
+  /** Space-separated path from the program: '' (the program), 'status', 'config check'. */
+  readonly path: string;
+  readonly subs: string[];
+  readonly flags: string[];
+  /** Flags that take a value (the next word is theirs, not a positional). */
+  readonly valueFlags: string[];
+  /** How many positionals it takes ('*' for a variadic one), and what completes them. */
+  readonly args: { max: number | '*'; words: string[] } | null;
+}
+
+/** Positional arguments whose values are node names (`@nodes`), or names plus `all` (`@targets`). */
+const NODE_ARGS: Readonly<Record<string, string>> = { node: '@nodes', names: '@nodes', targets: '@targets' };
+
+/** Positionals that check their values themselves (their messages are part of the contract). */
+const KNOWN_VALUES: Readonly<Record<string, readonly string[]>> = { kind: EXPORT_KINDS };
+
+/** Every visible command of the tree, depth first, the program itself first. */
+export function completionEntries(program: Command): CompletionEntry[] {
+  const out: CompletionEntry[] = [];
+  const walk = (cmd: Command, at: string): void => {
+    const help = cmd.createHelp();
+    const commands = help.visibleCommands(cmd).filter((c) => c.name() !== COMPLETE_VERB);
+    const options = help.visibleOptions(cmd);
+    const flags: string[] = [];
+    const valueFlags: string[] = [];
+    for (const o of options) {
+      for (const f of [o.long, o.short]) {
+        if (f === undefined) continue;
+        flags.push(f);
+        if (o.required || o.optional) valueFlags.push(f);
+      }
+    }
+    out.push({
+      path: at,
+      subs: commands.map((c) => c.name()),
+      flags,
+      valueFlags,
+      args: argsOf(cmd.registeredArguments),
+    });
+    for (const c of commands) {
+      // The implicit `help` command has no tree of its own worth walking.
+      if (c.name() !== 'help') walk(c, at === '' ? c.name() : `${at} ${c.name()}`);
+    }
+  };
+  walk(program, '');
+  // The program's own options (--config …) are taken after any verb too.
+  const root = out[0]!;
+  return out.map((e) =>
+    e === root
+      ? e
+      : { ...e, flags: union(e.flags, root.flags), valueFlags: union(e.valueFlags, root.valueFlags) },
+  );
+}
+
+function union(a: readonly string[], b: readonly string[]): string[] {
+  return [...new Set([...a, ...b])];
+}
+
+function argsOf(args: readonly Argument[]): CompletionEntry['args'] {
+  const first = args[0];
+  if (first === undefined) return null;
+  const max = args.some((a) => a.variadic) ? '*' : args.length;
+  const name = first.name();
+  const words = first.argChoices ?? KNOWN_VALUES[name] ?? (NODE_ARGS[name] ? [NODE_ARGS[name]] : []);
+  return { max, words: [...words] };
+}
+
+/** The shell function answering `kind path` → words, as `case` arms (shared by bash and zsh). */
+function specFunction(entries: readonly CompletionEntry[]): string {
+  const arms: string[] = [];
+  const arm = (kind: string, p: string, words: readonly string[]): void => {
+    if (words.length > 0) arms.push(`    '${kind}:${p}') echo '${words.join(' ')}' ;;`);
+  };
+  for (const e of entries) {
+    arm('subs', e.path, e.subs);
+    arm('flags', e.path, e.flags);
+    arm('values', e.path, e.valueFlags);
+    if (e.args) arm('args', e.path, [String(e.args.max), ...e.args.words]);
+  }
+  return ['_nodewarden_spec() {', '  case "$1:$2" in', ...arms, '  esac', '}'].join('\n');
+}
+
+/*
+ * Both scripts walk the words before the cursor the same way: `--config DIR`
+ * (or `-c DIR`, `--config=DIR`) is remembered for the call back, a flag that
+ * takes a value skips that value, a sub-verb extends the command path, and
+ * every other word counts as a positional of the command reached.
+ */
+
+function bashScript(entries: readonly CompletionEntry[]): string {
+  return `# nodewarden completion for bash. Load it with:
+#   source <(nodewarden completion bash)
+# or save it as /etc/bash_completion.d/nodewarden.
+${specFunction(entries)}
+
+_nodewarden_words() {
+  case "$1" in
+    @nodes) "$nw" "\${cfg[@]}" ${COMPLETE_VERB} nodes 2>/dev/null ;;
+    @targets) "$nw" "\${cfg[@]}" ${COMPLETE_VERB} nodes 2>/dev/null; echo all ;;
+    *) echo "$1" ;;
+  esac
+}
+
+_nodewarden() {
+  local nw="\${COMP_WORDS[0]}" cur="\${COMP_WORDS[COMP_CWORD]}" prev="" at="" w i n=0 words=""
+  local -a spec
+  local -a cfg=()
+  ((COMP_CWORD > 0)) && prev="\${COMP_WORDS[COMP_CWORD-1]}"
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    w="\${COMP_WORDS[i]}"
+    case "$w" in
+      -c | --config)
+        ((i + 1 < COMP_CWORD)) && cfg=(--config "\${COMP_WORDS[i+1]}")
+        ((i++))
+        continue
+        ;;
+      --config=*) cfg=(--config "\${w#--config=}"); continue ;;
+      --*=*) continue ;;
+      -*)
+        [[ " $(_nodewarden_spec values "$at") " == *" $w "* ]] && ((i++))
+        continue
+        ;;
+    esac
+    if ((n == 0)) && [[ " $(_nodewarden_spec subs "$at") " == *" $w "* ]]; then
+      at="\${at:+$at }$w"
+    else
+      ((n++))
+    fi
+  done
+  COMPREPLY=()
+  case "$prev" in
+    -c | --config) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return 0 ;;
+    --node) mapfile -t COMPREPLY < <(compgen -W "$(_nodewarden_words @nodes)" -- "$cur"); return 0 ;;
+  esac
+  if [[ "$prev" == -* && " $(_nodewarden_spec values "$at") " == *" $prev "* ]]; then return 0; fi
+  if [[ "$cur" == -* ]]; then
+    mapfile -t COMPREPLY < <(compgen -W "$(_nodewarden_spec flags "$at")" -- "$cur")
+    return 0
+  fi
+  if ((n == 0)); then words="$(_nodewarden_spec subs "$at")"; fi
+  if [[ -z "$words" ]]; then
+    read -ra spec <<<"$(_nodewarden_spec args "$at")"
+    if [[ "\${spec[0]}" == "*" ]] || ((n < \${spec[0]:-0})); then
+      for w in "\${spec[@]:1}"; do words+=" $(_nodewarden_words "$w")"; done
+    fi
+  fi
+  mapfile -t COMPREPLY < <(compgen -W "$words" -- "$cur")
+  return 0
+}
+
+complete -F _nodewarden nodewarden
+`;
+}
+
+function zshScript(entries: readonly CompletionEntry[]): string {
+  // zsh arrays start at 1 and \`path\` is tied to PATH there, hence \`at\` for the command path.
+  return `# nodewarden completion for zsh. Load it after compinit with:
+#   source <(nodewarden completion zsh)
+${specFunction(entries)}
+
+_nodewarden_words() {
+  case "$1" in
+    @nodes) "$nw" "\${cfg[@]}" ${COMPLETE_VERB} nodes 2>/dev/null ;;
+    @targets) "$nw" "\${cfg[@]}" ${COMPLETE_VERB} nodes 2>/dev/null; echo all ;;
+    *) echo "$1" ;;
+  esac
+}
+
+_nodewarden() {
+  local nw="\${words[1]}" cur="\${words[CURRENT]}" prev="\${words[CURRENT-1]}" at="" w i n=0 list=""
+  local -a cfg spec
+  cfg=()
+  for ((i = 2; i < CURRENT; i++)); do
+    w="\${words[i]}"
+    case "$w" in
+      -c | --config)
+        ((i + 1 < CURRENT)) && cfg=(--config "\${words[i+1]}")
+        ((i++))
+        continue
+        ;;
+      --config=*) cfg=(--config "\${w#--config=}"); continue ;;
+      --*=*) continue ;;
+      -*)
+        [[ " $(_nodewarden_spec values "$at") " == *" $w "* ]] && ((i++))
+        continue
+        ;;
+    esac
+    if ((n == 0)) && [[ " $(_nodewarden_spec subs "$at") " == *" $w "* ]]; then
+      at="\${at:+$at }$w"
+    else
+      ((n++))
+    fi
+  done
+  case "$prev" in
+    -c | --config) _files -/; return ;;
+    --node) compadd -- \${(f)"$(_nodewarden_words @nodes)"}; return ;;
+  esac
+  if [[ "$prev" == -* && " $(_nodewarden_spec values "$at") " == *" $prev "* ]]; then return 1; fi
+  if [[ "$cur" == -* ]]; then
+    compadd -- \${=:-"$(_nodewarden_spec flags "$at")"}
+    return
+  fi
+  if ((n == 0)); then list="$(_nodewarden_spec subs "$at")"; fi
+  if [[ -z "$list" ]]; then
+    spec=(\${=:-"$(_nodewarden_spec args "$at")"})
+    if [[ "\${spec[1]}" == "*" ]] || ((n < \${spec[1]:-0})); then
+      for w in "\${(@)spec[2,-1]}"; do list+=" $(_nodewarden_words "$w")"; done
+    fi
+  fi
+  compadd -- \${=list}
+}
+
+compdef _nodewarden nodewarden
+`;
+}
+
+/** The script for one shell, generated from `program`'s command tree. */
+export function completionScript(program: Command, shell: string): string {
+  const entries = completionEntries(program);
+  if (shell === 'bash') return bashScript(entries);
+  if (shell === 'zsh') return zshScript(entries);
+  throw new NodewardenError(
+    'E_BAD_REQUEST',
+    `completion: expected bash or zsh, got ${JSON.stringify(shell)}`,
+  );
+}
+
+/**
+ * The configured node names, read straight from the node files (DESIGN §1:
+ * `nodes/<file>.json`, `instances: N` → `<file>-1 … <file>-N`), without
+ * validating or interpolating anything: a completion must answer at once,
+ * even for a config that `config check` would refuse.
+ */
+export function configuredNodeNames(configDir: string): string[] {
+  const template = readJsonObject(path.join(configDir, 'template.json'));
+  let files: string[];
+  try {
+    files = fs.readdirSync(path.join(configDir, 'nodes')).filter((f) => f.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  const names: string[] = [];
+  for (const file of files.sort()) {
+    const base = file.slice(0, -'.json'.length);
+    const own = readJsonObject(path.join(configDir, 'nodes', file));
+    // The node file's `instances` replaces the template's; `null` deletes it (DESIGN §1 merge).
+    const n = own !== null && 'instances' in own ? own['instances'] : template?.['instances'];
+    if (typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 1000) {
+      for (let i = 1; i <= n; i++) names.push(`${base}-${i}`);
+    } else names.push(base);
+  }
+  return names;
+}
+
+function readJsonObject(file: string): Record<string, unknown> | null {
+  try {
+    const v: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Register `completion <shell>` and the hidden `__complete nodes` it calls back into. */
+export function addCompletionVerbs(program: Command, dir: () => string, wrap: Wrap): void {
+  program
+    .command('completion')
+    .description('print a shell completion script: source <(nodewarden completion bash)')
+    .addArgument(new Argument('<shell>', 'bash or zsh').choices(SHELLS))
+    .action(
+      wrap((shell: string) => {
+        process.stdout.write(completionScript(program, shell));
+        return ExitCode.OK;
+      }),
+    );
+  program
+    .command(`${COMPLETE_VERB} <what>`, { hidden: true })
+    .description('print completion words (nodes: the configured node names)')
+    .action(
+      wrap((what: string) => {
+        if (what !== 'nodes') {
+          throw new NodewardenError(
+            'E_BAD_REQUEST',
+            `${COMPLETE_VERB}: expected nodes, got ${JSON.stringify(what)}`,
+          );
+        }
+        const names = configuredNodeNames(dir());
+        if (names.length > 0) process.stdout.write(names.join('\n') + '\n');
+        return ExitCode.OK;
+      }),
+    );
+}
