@@ -37,7 +37,8 @@ export class SyncExecutor {
         this.host.bus.emit({
           node: c.node,
           type: c.event,
-          details: { ...c.evidence, from: c.from, to: c.to },
+          // `referenceHeight` under the name status and alert mails use (`reference` kept for readers of old events).
+          details: { ...c.evidence, referenceHeight: c.evidence.reference, from: c.from, to: c.to },
         });
     }
     for (const n of membersOf(this.host, group)) {
