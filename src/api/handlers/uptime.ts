@@ -1,7 +1,7 @@
 import { badSinceMessage, parseSince } from '../../protocol/duration.js';
 import type { UptimeResponse } from '../../protocol/types.js';
 import type { ApiContext } from '../context.js';
-import { badInput } from '../errors.js';
+import { badInput, noSuchNode } from '../errors.js';
 import { nodeFilter } from './node-filter.js';
 
 /** `since` of an uptime window → epoch ms (default the last 24 h); E_BAD_REQUEST quoting a bad value. */
@@ -20,5 +20,12 @@ export function handleUptime(ctx: ApiContext, q: { since?: string; node?: string
   const filter = nodeFilter(ctx, q.node);
   const only = filter === undefined ? {} : { nodes: typeof filter === 'string' ? [filter] : filter };
   const nodes = ctx.daemon.store.uptime({ sinceMs, untilMs, ...only });
+  // A name neither configured nor ever recorded is unknown, as `status` says of it.
+  if (
+    typeof filter === 'string' &&
+    !ctx.daemon.supervisor.has(filter) &&
+    nodes.every((r) => r.uptimePercent === null)
+  )
+    throw noSuchNode(filter);
   return { sinceMs, untilMs, nodes };
 }
