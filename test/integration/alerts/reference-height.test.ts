@@ -57,7 +57,7 @@ test(
     const file = await waitUntil(
       () =>
         fs.existsSync(outbox)
-          ? fs.readdirSync(outbox).find((f) => f.includes('-stalled-out_of_sync-'))
+          ? fs.readdirSync(outbox).find((f) => f.includes('-stalled-out_of_sync-') && f.endsWith('.eml')) // not the .tmp being written
           : undefined,
       'the out_of_sync mail in the outbox',
       20_000,
