@@ -109,7 +109,8 @@ export async function buildContext(d: Renderable, src: ContextSources, test = fa
       state: facts?.state ?? null,
       health: o.health ?? null,
       height: sync.height !== undefined ? sync.height : (o.height ?? null),
-      referenceHeight: sync.referenceHeight !== undefined ? sync.referenceHeight : (o.referenceHeight ?? null),
+      referenceHeight:
+        sync.referenceHeight !== undefined ? sync.referenceHeight : (o.referenceHeight ?? null),
       lag: sync.lag !== undefined ? sync.lag : (o.lag ?? null),
       restarts: facts?.restarts ?? null,
       pid: facts?.pid ?? null,
