@@ -106,7 +106,15 @@ export class SyncExecutor {
       }
     }
     const ev = this.evidence.get(a.node);
-    const evidence = ev ? { rule: ev.rule, height: ev.height, reference: ev.reference, lag: ev.lag } : {};
+    const evidence = ev
+      ? {
+          rule: ev.rule,
+          height: ev.height,
+          reference: ev.reference,
+          referenceHeight: ev.reference,
+          lag: ev.lag,
+        }
+      : {};
     const out = supervisor.act({
       kind: 'restart',
       node: a.node,
