@@ -135,11 +135,11 @@ _nodewarden() {
     w="\${COMP_WORDS[i]}"
     case "$w" in
       -c | --config)
-        ((i + 1 < COMP_CWORD)) && cfg=(--config "\${COMP_WORDS[i+1]}")
+        ((i + 1 < COMP_CWORD)) && cfg=(--config "\${COMP_WORDS[i+1]/#\\~/$HOME}")
         ((i++))
         continue
         ;;
-      --config=*) cfg=(--config "\${w#--config=}"); continue ;;
+      --config=*) w="\${w#--config=}"; cfg=(--config "\${w/#\\~/$HOME}"); continue ;;
       --*=*) continue ;;
       -*)
         [[ " $(_nodewarden_spec values "$at") " == *" $w "* ]] && ((i++))
@@ -199,11 +199,11 @@ _nodewarden() {
     w="\${words[i]}"
     case "$w" in
       -c | --config)
-        ((i + 1 < CURRENT)) && cfg=(--config "\${words[i+1]}")
+        ((i + 1 < CURRENT)) && cfg=(--config "\${words[i+1]/#\\~/$HOME}")
         ((i++))
         continue
         ;;
-      --config=*) cfg=(--config "\${w#--config=}"); continue ;;
+      --config=*) w="\${w#--config=}"; cfg=(--config "\${w/#\\~/$HOME}"); continue ;;
       --*=*) continue ;;
       -*)
         [[ " $(_nodewarden_spec values "$at") " == *" $w "* ]] && ((i++))
