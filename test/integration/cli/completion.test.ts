@@ -109,7 +109,9 @@ describe('nodewarden completion bash', () => {
     ]);
     assert.deepEqual(complete(['nodewarden', 'config', 'show', ''], { NODEWARDEN_CONFIG: configDir }), names);
     assert.deepEqual(complete(['nodewarden', 'events', '--config', configDir, '--node', '']), names);
-    assert.deepEqual(complete(['nodewarden', '--config', '~/configs', 'start', 'g'], { HOME: dir }), ['geth']);
+    assert.deepEqual(complete(['nodewarden', '--config', '~/configs', 'start', 'g'], { HOME: dir }), [
+      'geth',
+    ]);
     assert.deepEqual(complete(['nodewarden', '--config=~/configs', 'start', 'g'], { HOME: dir }), ['geth']);
     assert.deepEqual(
       complete(['nodewarden', '--config', configDir, 'config', 'show', 'geth', '']),
