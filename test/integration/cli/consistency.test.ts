@@ -81,6 +81,14 @@ describe('read verbs: globs, one order, --json, integers', { timeout: 120_000 },
     const api = await t.client.send('GET', '/api/events?node=zzz-*');
     assert.equal(api.status, 404);
     assert.match(api.text, /E_NODE_NOT_FOUND/);
+    // The glob guards of the action routes hold here too: a backtracking trap is answered at once,
+    // a reversed range is bad usage (exit 2) naming the range.
+    const trap = await t.cli(['events', '--node', `${'*a'.repeat(40)}!`]);
+    assert.equal(trap.code, 1, trap.stderr);
+    assert.match(trap.stderr, /no such node/);
+    const reversed = await t.cli(['export', 'events', '--node', 'ant-[9-1]']);
+    assert.equal(reversed.code, 2, reversed.stderr);
+    assert.match(reversed.stderr, /range 9-1 is reversed/);
   });
 
   test('export --node and uptime take globs', async () => {
