@@ -8,35 +8,41 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 
-/** Debian package → the program the tests run from it. */
+/** Debian package → the program the tests run from it, where the tests run it. */
 const PEERS = [
-  { pkg: 'supervisor', bin: 'supervisord' },
-  { pkg: 'prometheus', bin: 'promtool' },
-  { pkg: 'chromium', bin: 'chromium' },
+  { pkg: 'supervisor', bin: '/usr/bin/supervisord' },
+  { pkg: 'prometheus', bin: '/usr/bin/promtool' },
+  { pkg: 'chromium', bin: '/usr/bin/chromium' },
 ];
 
+// `--root DIR` looks for the programs under DIR instead of / and never installs
+// (the suite uses it to see what a bare machine gets); `--check` never installs.
+const rootAt = process.argv.indexOf('--root');
+const root = rootAt > 0 ? process.argv[rootAt + 1] ?? '' : '';
+const installed = (bin) => {
+  try {
+    fs.accessSync(`${root}${bin}`, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
 const onPath = (bin) =>
   (process.env.PATH ?? '/usr/bin:/bin')
     .split(':')
     .concat('/usr/bin', '/usr/sbin')
-    .some((dir) => {
-      try {
-        fs.accessSync(`${dir}/${bin}`, fs.constants.X_OK);
-        return true;
-      } catch {
-        return false;
-      }
-    });
+    .some((dir) => installed(`${dir}/${bin}`));
 
-const missing = PEERS.filter((p) => !onPath(p.bin));
+const missing = PEERS.filter((p) => !installed(p.bin));
 if (missing.length === 0) process.exit(0);
 
 const pkgs = missing.map((p) => p.pkg);
 const command = `apt-get update && apt-get install -y --no-install-recommends ${pkgs.join(' ')}`;
-const canInstall = process.getuid?.() === 0 && onPath('apt-get') && !process.argv.includes('--check');
+const canInstall =
+  process.getuid?.() === 0 && root === '' && onPath('apt-get') && !process.argv.includes('--check');
 if (!canInstall) {
   console.error(
-    `nodewarden tests need ${missing.map((p) => p.bin).join(', ')}: run \`sudo sh -c '${command}'\` and try again`,
+    `nodewarden tests need ${missing.map((p) => p.bin.split('/').pop()).join(', ')}: run \`sudo sh -c '${command}'\` and try again`,
   );
   process.exit(1);
 }
@@ -59,10 +65,10 @@ try {
 } finally {
   if (ownPolicy) fs.rmSync(policy, { force: true });
 }
-const still = PEERS.filter((p) => !onPath(p.bin));
+const still = PEERS.filter((p) => !installed(p.bin));
 if (!ok || still.length > 0) {
   console.error(
-    `nodewarden tests need ${still.map((p) => p.bin).join(', ') || pkgs.join(', ')}; apt-get failed: run \`${command}\` and try again`,
+    `nodewarden tests need ${still.map((p) => p.bin.split('/').pop()).join(', ') || pkgs.join(', ')}; apt-get failed: run \`${command}\` and try again`,
   );
   process.exit(1);
 }

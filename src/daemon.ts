@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { loadConfig, ConfigError } from './config/load.js';
 import { loadManagerConfig } from './config/manager.js';
-import { formatIssues } from './config/issues.js';
+import { formatIssue, formatIssues } from './config/issues.js';
 import { Redaction } from './config/redact.js';
 import { sensitiveValues } from './config/sensitive.js';
 import type { LoadedConfig, ManagerConfig } from './config/types.js';
@@ -102,6 +102,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     await prepareControl(manager);
     store = openStore(manager.stateDir, { logger, clock });
     const config = loadConfig(opts.configDir, { secrets: store.secrets });
+    for (const w of config.warnings ?? []) logger.warn(formatIssue(w, opts.configDir));
     redaction.learn([...sensitiveValues(config), ...store.secrets.values()]);
     store.redactReads(redaction);
     const bus = new EventBus(
@@ -156,6 +157,7 @@ async function buildSupervisor(
         logs: spec.logs,
         logger: deps.logger,
         clock: deps.clock,
+        timestamps: config.manager.logs.timestamps,
       }),
     inspect: inspectProcess,
     nodeLock: (spec) => readNodeLockFacts(spec.dataDir),
@@ -205,6 +207,7 @@ async function boot(p: Parts): Promise<Daemon> {
     let phase: 'validate' | 'prepare' = 'validate';
     try {
       const next = loadConfig(p.configDir, { secrets: store.secrets });
+      for (const w of next.warnings ?? []) logger.warn(formatIssue(w, p.configDir));
       // Before anything of the new config can show up in an event or a log line.
       p.redaction.learn([...sensitiveValues(next), ...store.secrets.values()]);
       phase = 'prepare';

@@ -3,8 +3,9 @@ import fs from 'node:fs';
 /**
  * Verifies what landed in a program's log files (current + rotated, oldest
  * first) against what the writer wrote: lines are `<12-digit seq> ` + 86 × the
- * letter of seq % 26 + `\n` (100 bytes). Rotation keeps only the newest files,
- * so loss is judged within the window the files still cover: every sequence
+ * letter of seq % 26 + `\n` (100 bytes), possibly behind a manager's arrival
+ * stamp (nodewarden's `logs.timestamps`: 25 bytes, not counted as the
+ * program's output). Rotation keeps only the newest files, so loss is judged within the window the files still cover: every sequence
  * number between the smallest and the largest seen must be there exactly once,
  * and nothing may be missing after the largest (the writer's count says how many
  * there were).
@@ -29,6 +30,8 @@ export interface LogCheck {
 }
 
 const LINE = 100;
+/** Length of an arrival stamp in front of a line, when the manager writes one. */
+const STAMP = 25;
 const BODY = 86;
 const PATTERNS = Array.from({ length: 26 }, (_, i) => Buffer.alloc(BODY, 97 + i));
 
@@ -53,6 +56,14 @@ export function checkLog(files: readonly string[], written: number): LogCheck {
   };
   /** Parses one piece (without its newline); returns the seq when well-formed. */
   const parse = (buf: Buffer, start: number, end: number): number | null => {
+    // nodewarden's `logs.timestamps` (on by default) puts `2026-12-02T10:14:39.123Z ` in front.
+    if (
+      end - start === LINE - 1 + STAMP &&
+      buf[start + 10] === 84 &&
+      buf[start + 23] === 90 &&
+      buf[start + 24] === 32
+    )
+      start += STAMP;
     if (end - start !== LINE - 1 || buf[start + 12] !== 32) return null;
     let seq = 0;
     for (let i = start; i < start + 12; i++) {

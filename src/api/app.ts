@@ -5,6 +5,7 @@ import { registerWebRoutes } from '../web/routes.js';
 import { requireAllowedHost, requireBearer, type HostPolicy } from './auth.js';
 import { Lifecycle, type ApiContext, type ControlHost } from './context.js';
 import { formatSchemaErrors, toErrorReply, type SchemaFailure } from './errors.js';
+import { registerEventsStream } from './events-stream.js';
 import { registerApiRoutes } from './routes.js';
 
 export interface AppOptions {
@@ -62,6 +63,7 @@ export function buildApp(daemon: ControlHost, opts: AppOptions = {}): FastifyIns
   app.addHook('preClose', async () => lifecycle.close());
 
   registerApiRoutes(app, ctx);
+  registerEventsStream(app, ctx);
   registerWebRoutes(app, daemon);
   return app;
 }

@@ -3,7 +3,8 @@
  * command tree itself, so every verb, sub-verb and flag registered on the
  * program completes without a list kept by hand. Node names come from the
  * hidden `nodewarden __complete nodes`, which reads the config directory of
- * the command line being completed (no daemon needed).
+ * the command line being completed, found as every verb finds it (no daemon
+ * needed).
  */
 import { Argument, type Command } from 'commander';
 import fs from 'node:fs';
@@ -146,7 +147,16 @@ export function addCompletionVerbs(program: Command, dir: () => string, wrap: Wr
             `${COMPLETE_VERB}: expected nodes, got ${JSON.stringify(what)}`,
           );
         }
-        const names = configuredNodeNames(dir());
+        // The config directory as every verb finds it (--config, $NODEWARDEN_CONFIG, ./configs,
+        // /etc/nodewarden); none there is no names, not an error in the middle of a command line.
+        let configDir: string;
+        try {
+          configDir = dir();
+        } catch (err) {
+          if (err instanceof NodewardenError && err.code === 'E_CONFIG_INVALID') return ExitCode.OK;
+          throw err;
+        }
+        const names = configuredNodeNames(configDir);
         if (names.length > 0) process.stdout.write(names.join('\n') + '\n');
         return ExitCode.OK;
       }),

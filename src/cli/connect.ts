@@ -18,12 +18,26 @@ export function managerSettings(configDir: string): ManagerConfig {
   return manager;
 }
 
+/**
+ * A client for the daemon of one config dir, on its Unix socket. It knows the
+ * config dir and its settings, so the read verbs can fall back to the state
+ * database when that daemon is down (see ./offline.ts).
+ */
+export class DaemonClient extends ControlClient {
+  constructor(
+    readonly configDir: string,
+    readonly manager: ManagerConfig,
+  ) {
+    super(
+      { socketPath: manager.control.socket },
+      {
+        unreachableHint: `start it with \`nodewarden run --config ${configDir}\` (or your systemd/supervisord service)`,
+      },
+    );
+  }
+}
+
 /** A client for the daemon of this config dir, on its Unix socket. */
-export function connect(configDir: string): ControlClient {
-  return new ControlClient(
-    { socketPath: managerSettings(configDir).control.socket },
-    {
-      unreachableHint: `start it with \`nodewarden run --config ${configDir}\` (or your systemd/supervisord service)`,
-    },
-  );
+export function connect(configDir: string): DaemonClient {
+  return new DaemonClient(configDir, managerSettings(configDir));
 }

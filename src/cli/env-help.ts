@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 /** The environment variables the CLI reads, as the help of every verb lists them. */
 export const ENV_HELP = `
 Environment:
-  NODEWARDEN_CONFIG  config directory when --config is not given (else ./configs)
+  NODEWARDEN_CONFIG  config directory when --config is not given (else ./configs, else /etc/nodewarden)
   NO_COLOR           set to print tables without colours on a terminal`;
 
 /**

@@ -17,7 +17,10 @@ export function buildProgram(setExit: (code: ExitCodeValue) => void): Command {
   const program = new Command('nodewarden')
     .description('Runs and watches your blockchain and peer-to-peer nodes')
     .version(VERSION)
-    .option('-c, --config <dir>', 'config directory (default $NODEWARDEN_CONFIG or ./configs)')
+    .option(
+      '-c, --config <dir>',
+      'config directory (default $NODEWARDEN_CONFIG, else ./configs, else /etc/nodewarden)',
+    )
     .exitOverride()
     .showHelpAfterError();
   const dir = (): string => resolveConfigDir(program.opts<{ config?: string }>().config);

@@ -3,10 +3,11 @@ import { ACTION_VERBS, type ActionVerb } from '../protocol/types.js';
 import { actionCommand, type ActionOptions } from './commands/action.js';
 import { eventsCommand, type EventsOptions } from './commands/events.js';
 import { exportCommand, type ExportOptions } from './commands/export.js';
-import { logsCommand, type LogsOptions } from './commands/logs.js';
+import { logsTargetsCommand, type LogsManyOptions } from './commands/logs-many.js';
 import { reloadCommand } from './commands/reload.js';
 import { shutdownCommand } from './commands/shutdown.js';
 import { statusCommand } from './commands/status.js';
+import { statusWatchCommand } from './commands/status-watch.js';
 import { uptimeCommand } from './commands/uptime.js';
 import { connect } from './connect.js';
 import type { ExitCodeValue } from './exit-codes.js';
@@ -32,8 +33,17 @@ export function addControlVerbs(program: Command, dir: () => string, wrap: Wrap)
     .command('status [names...]')
     .description('show every node (or the named ones; globs allowed)')
     .option('--json', 'print the NodeStatus array')
+    .option(
+      '-w, --watch',
+      'redraw every interval until interrupted (not a terminal: one snapshot after another)',
+    )
+    .option('--interval <duration>', 'with --watch: time between snapshots (default 2s)')
     .action(
-      wrap((names: string[], o: { json?: boolean }) => statusCommand(connect(dir()), names, Boolean(o.json))),
+      wrap((names: string[], o: { json?: boolean; watch?: boolean; interval?: string }) =>
+        o.watch
+          ? statusWatchCommand(connect(dir()), names, o)
+          : statusCommand(connect(dir()), names, Boolean(o.json)),
+      ),
     );
 
   for (const verb of ACTION_VERBS) {
@@ -61,12 +71,19 @@ export function addControlVerbs(program: Command, dir: () => string, wrap: Wrap)
     .action(wrap((o: { json?: boolean }) => reloadCommand(connect(dir()), Boolean(o.json))));
 
   program
-    .command('logs <node>')
-    .description("print a node's log (reads the files; works with the daemon down)")
+    .command('logs <targets...>')
+    .description(
+      'print nodes\' logs (names, globs or all; several are interleaved behind "name | "); reads the files, works with the daemon down',
+    )
     .option('-f, --follow', 'keep printing new lines until interrupted')
-    .option('-n, --lines <n>', 'how many of the last lines (default 100)')
-    .option('--json', 'print {node, lines} (with -f: one JSON string per line)')
-    .action(wrap((node: string, o: LogsOptions) => logsCommand(dir(), node, o)));
+    .option('-n, --lines <n>', 'how many of the last lines of each node (default 100)')
+    .option('--prefix', 'put "name | " in front of the lines of one node named alone too')
+    .option('-t, --timestamps', 'show the arrival time logs.timestamps writes in front of each line')
+    .option(
+      '--json',
+      'one node: {node, lines} (with -f one JSON string per line); several: {nodes: {name: lines}} (with -f one {node, line} per line)',
+    )
+    .action(wrap((targets: string[], o: LogsManyOptions) => logsTargetsCommand(dir(), targets, o)));
 
   program
     .command('events')
@@ -75,7 +92,8 @@ export function addControlVerbs(program: Command, dir: () => string, wrap: Wrap)
     .option('--type <types>', 'only these event types (comma-separated)')
     .option('--since <when>', 'only since then: 30m, 24h, 7d, or an ISO time')
     .option('--limit <k>', 'at most the last k events (default 100)')
-    .option('--json', 'print the events as JSON, oldest first too')
+    .option('--json', 'print the events as JSON, oldest first too (with -f: one JSON object per line)')
+    .option('-f, --follow', 'then print each new event as it is recorded, until interrupted')
     .action(wrap((o: EventsOptions) => eventsCommand(connect(dir()), o)));
 
   program

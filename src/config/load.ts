@@ -2,12 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { BinaryResult } from './binary.js';
 import { instanceCount } from './checks.js';
+import { composeInstance, nodeFileIssues, templateIssues } from './compose.js';
+import { conflictIssues } from './conflicts.js';
 import { deepFreeze } from './freeze.js';
+import { ignoredNodeFiles } from './ignored.js';
 import { ConfigError, issue } from './issues.js';
 import { readJsonFile } from './json-file.js';
 import { loadManagerConfig } from './manager.js';
-import { deepMerge, isPlainObject } from './merge.js';
-import { originOf } from './origin.js';
+import { isPlainObject } from './merge.js';
+import { locate } from './origin.js';
 import { resolveNode, type LoadContext, type NodeSource } from './resolve-node.js';
 import type { ConfigIssue, LoadedConfig, NodeSpec, SecretSource } from './types.js';
 
@@ -95,6 +98,7 @@ export function loadConfig(configDir: string, opts: LoadOptions): LoadedConfig {
   };
   const templateFile = path.join(dir, 'template.json');
   const templateRaw = readObject(templateFile, issues, true);
+  if (templateRaw !== null) issues.push(...templateIssues(templateFile, templateRaw));
 
   const resolved: { spec: NodeSpec | null; src: NodeSource; dataDir: string | null; generated: boolean }[] =
     [];
@@ -102,17 +106,35 @@ export function loadConfig(configDir: string, opts: LoadOptions): LoadedConfig {
     const nodeRaw = readObject(file, issues, false);
     // With a broken template every node would repeat its fallout; its own issue says enough.
     if (nodeRaw === null || templateRaw === null) continue;
-    const merged = deepMerge(templateRaw, nodeRaw) as Record<string, unknown>;
+    const layers = { template: { file: templateFile, raw: templateRaw }, node: { file, raw: nodeRaw } };
+    const fileMerged = composeInstance(layers.template, layers.node, null).config;
     const base = path.basename(file, '.json');
-    const n = merged.instances;
-    const generated = 'instances' in merged;
+    const n = fileMerged.instances;
+    const generated = 'instances' in fileMerged;
+    const valid = instanceCount(n) === null;
+    issues.push(...nodeFileIssues(file, nodeRaw, generated, valid ? (n as number) : null));
     // An invalid count (0, "3", over the bound) is reported by the node schema; one instance
     // is resolved so that report, and any other problem of the file, is made once.
-    const count = instanceCount(n) === null ? (n as number) : 1;
+    const count = valid ? (n as number) : 1;
     for (let index = 1; index <= count; index++) {
       const name = generated ? `${base}-${index}` : base;
       const profile = opts.profileFor?.(name) ?? null;
-      const src: NodeSource = { name, index, file, templateFile, templateRaw, nodeRaw, merged, profile };
+      const { config: merged, argOrigins } = composeInstance(
+        layers.template,
+        layers.node,
+        generated ? index : null,
+      );
+      const src: NodeSource = {
+        name,
+        index,
+        file,
+        templateFile,
+        templateRaw,
+        nodeRaw,
+        merged,
+        argOrigins,
+        profile,
+      };
       const r = resolveNode(src, lc);
       issues.push(...r.issues);
       resolved.push({ spec: r.spec, src, dataDir: r.dataDir, generated });
@@ -150,19 +172,17 @@ export function loadConfig(configDir: string, opts: LoadOptions): LoadedConfig {
     // Same name usually means same dataDir too; one issue is enough.
     if (dataDir !== null && !first) {
       const owner = byDataDir.get(dataDir);
+      const at = locate(src, 'dataDir');
       if (owner)
         issues.push(
-          issue(
-            originOf(src, 'dataDir'),
-            'dataDir',
-            `is also the dataDir of node "${owner.name}" (${rel(owner.file)})`,
-            dataDir,
-          ),
+          issue(at.file, at.key, `is also the dataDir of node "${owner.name}" (${rel(owner.file)})`, dataDir),
         );
       else byDataDir.set(dataDir, src);
     }
   }
+  issues.push(...conflictIssues(resolved, dir));
 
   if (issues.length > 0) throw new ConfigError(dir, dedupe(issues));
-  return deepFreeze({ manager, nodes: resolved.map((r) => r.spec!) });
+  const warnings = ignoredNodeFiles(path.join(dir, 'nodes'));
+  return deepFreeze({ manager, nodes: resolved.map((r) => r.spec!), warnings });
 }

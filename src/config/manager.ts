@@ -114,6 +114,7 @@ export function loadManagerConfig(configDir: string): { manager: ManagerConfig; 
     logDir: abs('logDir', 'logs'),
     templatesDir: abs('templatesDir', 'templates'),
     log: { level: get('log.level'), maxBytes: get('log.maxBytes'), backups: get('log.backups') },
+    logs: { timestamps: get('logs.timestamps') },
     control: {
       socket:
         typeof socket === 'string' ? path.resolve(configDir, socket) : path.join(stateDir, 'nodewarden.sock'),

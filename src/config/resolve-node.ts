@@ -1,11 +1,12 @@
 import path from 'node:path';
 import { resolveBinary, type BinaryResult } from './binary.js';
+import type { ArgOrigin } from './compose.js';
 import { interpolateTree, renderString, TemplateError, type TemplateContext } from './interpolate.js';
 import { issue } from './issues.js';
 import { deepMerge, isPlainObject } from './merge.js';
 import { renderNodeFiles, type FileEntry } from './node-files.js';
 import { nodeShape } from './node-schema.js';
-import { originOf } from './origin.js';
+import { locate } from './origin.js';
 import { runHash } from './run-hash.js';
 import { applyShape, type Problem } from './shape.js';
 import type { ConfigIssue, NodeSpec, SecretSource } from './types.js';
@@ -26,8 +27,10 @@ export interface NodeSource {
   readonly templateFile: string;
   readonly templateRaw: Readonly<Record<string, unknown>>;
   readonly nodeRaw: Readonly<Record<string, unknown>>;
-  /** template.json merged with the node file. */
+  /** template.json, the node file and its override for this index, composed (see compose.ts). */
   readonly merged: Readonly<Record<string, unknown>>;
+  /** Where each entry of `merged.args` was written (null when args is not an array). */
+  readonly argOrigins: readonly ArgOrigin[] | null;
   readonly profile: string | null;
 }
 
@@ -131,10 +134,13 @@ function resolveVariant(
   const direct: ConfigIssue[] = [];
   const profiles = isPlainObject(src.merged.profiles) ? src.merged.profiles : {};
   let effective: Record<string, unknown> = src.merged as Record<string, unknown>;
+  let argOrigins = src.argOrigins;
   if (src.profile !== null) {
     const over = profiles[src.profile];
-    if (isPlainObject(over)) effective = deepMerge(src.merged, over) as Record<string, unknown>;
-    else {
+    if (isPlainObject(over)) {
+      effective = deepMerge(src.merged, over) as Record<string, unknown>;
+      if (Object.hasOwn(over, 'args')) argOrigins = null; // the profile's own args: located by layer
+    } else {
       const known = Object.keys(profiles).join(', ') || 'none';
       // The profile name comes from the manager (e.g. a fallback), not from a file: blame the node's file.
       direct.push(
@@ -197,7 +203,19 @@ function resolveVariant(
     const source = templated.get(p.key);
     return source !== undefined && source.includes('secret') ? source : p.value;
   };
-  const issues = [...direct, ...problems.map((p) => issue(originOf(src, p.key), p.key, p.message, shown(p)))];
+  const where = (key: string): { file: string; key: string } => {
+    // An entry of args may come from template.json, the node file's args or args+, or an override.
+    const m = /^args\.(\d+)(.*)$/.exec(key);
+    const from = m && argOrigins !== null ? argOrigins[Number(m[1])] : undefined;
+    return from ? { file: from.file, key: `${from.key}${m![2]}` } : locate(src, key);
+  };
+  const issues = [
+    ...direct,
+    ...problems.map((p) => {
+      const at = where(p.key);
+      return issue(at.file, at.key, p.message, shown(p));
+    }),
+  ];
   if (issues.length > 0 || binary === null || absDataDir === null || cwd === null)
     return { spec: null, issues, dataDir: absDataDir };
 

@@ -153,6 +153,13 @@ export const managerSchema = {
     maxBytes: f('nw-bytes', 20 * MiB, 'rotate nodewarden.log at this size (at most 1 TiB)'),
     backups: f('nw-count-or-zero', 5, 'rotated nodewarden.log files kept (at most 1000)'),
   },
+  logs: {
+    timestamps: f(
+      'nw-bool',
+      true,
+      'write each node line to <name>.log behind its arrival time (ISO-8601 UTC, e.g. 2026-12-02T10:14:39.123Z)',
+    ),
+  },
   control: {
     socket: f('nw-string-or-null', null, 'control socket path (default <stateDir>/nodewarden.sock)'),
     http: {

@@ -120,6 +120,8 @@ export interface ManagerConfig {
   readonly logDir: string;
   readonly templatesDir: string;
   readonly log: { readonly level: string; readonly maxBytes: number; readonly backups: number };
+  /** Node logs: `timestamps` puts each line's arrival time (ISO-8601 UTC) in front of it (default true). */
+  readonly logs: { readonly timestamps: boolean };
   readonly control: {
     /** Absolute socket path (default `<stateDir>/nodewarden.sock`). */
     readonly socket: string;
@@ -175,6 +177,8 @@ export interface LoadedConfig {
   readonly manager: ManagerConfig;
   /** Nodes in a stable order (by file name, then index). */
   readonly nodes: readonly NodeSpec[];
+  /** What the load skipped without failing (e.g. `nodes/kmd.yaml: ignored`); none when absent. */
+  readonly warnings?: readonly ConfigIssue[];
 }
 
 /** One problem found while loading configuration. */

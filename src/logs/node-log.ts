@@ -12,6 +12,8 @@ export interface NodeLogOptions {
   readonly logs: NodeSpec['logs'];
   readonly logger?: Logger;
   readonly clock?: Clock;
+  /** Stamp each line with its arrival time (the manager key `logs.timestamps`; default false here). */
+  readonly timestamps?: boolean;
 }
 
 /**
@@ -34,6 +36,7 @@ export class NodeLog {
       compress: opts.logs.compress,
       ...(opts.logger ? { logger: opts.logger } : {}),
       ...(opts.clock ? { clock: opts.clock } : {}),
+      timestamps: opts.timestamps ?? false,
     });
     try {
       return new NodeLog(LogCapture.open(opts.fifoPath, writer, opts.logger), writer);

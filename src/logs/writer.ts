@@ -4,6 +4,7 @@ import { systemClock, type Clock, type TimerHandle } from '../supervisor/clock.j
 import { advance, lineEndWithin, NL } from './lines.js';
 import { DropReporter } from './drops.js';
 import { LineQueue } from './line-queue.js';
+import { LineStamper } from './line-stamp.js';
 import { ignoreMissing, logFilePath, rotatingPath } from './rotate.js';
 import { Rotator } from './rotator.js';
 
@@ -35,6 +36,8 @@ export interface LogWriterOptions {
   /** At most one "dropped" warning per this many ms (default 10 s). */
   readonly warnIntervalMs?: number;
   readonly writev?: WritevFn;
+  /** Put the arrival time (ISO-8601 UTC, from `clock.wallNow()`) in front of every line (default false). */
+  readonly timestamps?: boolean;
 }
 
 const MAX_BATCH = 4 * 1024 * 1024;
@@ -76,6 +79,7 @@ export class LogWriter {
   private readonly logger: Logger;
   private readonly writev: WritevFn;
   private readonly maxLineBytes: number;
+  private readonly stamper: LineStamper | null;
 
   private constructor(
     private readonly opts: LogWriterOptions,
@@ -88,6 +92,8 @@ export class LogWriter {
     this.drops = new DropReporter(opts.name, this.logger, this.clock, opts.warnIntervalMs ?? 10_000);
     this.writev = opts.writev ?? fsWritev;
     this.maxLineBytes = opts.maxLineBytes ?? 64 * 1024;
+    // A file that ends inside a line: the stream resumes with the rest of that line, which is not stamped again.
+    this.stamper = opts.timestamps ? new LineStamper(() => this.clock.wallNow(), file.atLineStart) : null;
     this.rotator = new Rotator(opts.logDir, opts.name, opts.backups, Boolean(opts.compress), (err) =>
       this.logger.warn(`node ${opts.name}: finishing a log rotation failed`, { error: String(err) }),
     );
@@ -103,6 +109,7 @@ export class LogWriter {
   /** Takes the next chunk of the node's output. Synchronous, never blocks. */
   write(chunk: Buffer): void {
     if (this.closed) return this.drops.drop([chunk], 'log writer closed');
+    if (this.stamper) chunk = this.stamper.apply(chunk);
     const end = chunk.lastIndexOf(NL);
     if (end === -1) {
       this.partial.push(Buffer.from(chunk));

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { ErrorCodes, NodewardenError, type ErrorCode } from '../errors.js';
+import { SseParser } from './sse-parser.js';
 import {
   PROTOCOL_HEADER,
   PROTOCOL_VERSION,
@@ -18,6 +19,12 @@ import {
 
 /** Where the daemon answers: its Unix socket, or loopback TCP with a bearer token. */
 export type Endpoint = { socketPath: string } | { host: string; port: number; token?: string | null };
+
+/** A followed stream: how it ended, and how to end it. */
+export interface EventFollow {
+  readonly ended: Promise<'closed' | 'lost'>;
+  close(): void;
+}
 
 /** A reply as it came: status, headers and body text. */
 export interface RawReply {
@@ -95,6 +102,68 @@ export class ControlClient {
 
   shutdown(keepNodes: boolean): Promise<ShutdownResponse> {
     return this.json('POST', '/api/shutdown', { keepNodes });
+  }
+
+  /**
+   * `events -f`: the stored events of the query (newest first, as `events`
+   * answers), then each event recorded afterwards that passes its filters.
+   * See `followStream` for the handle.
+   */
+  followEvents(
+    q: { node?: string; type?: string; since?: string; limit?: number },
+    onFrame: (event: string, data: unknown) => void,
+  ): Promise<EventFollow> {
+    return this.followStream(`/api/events/stream${query(q)}`, onFrame);
+  }
+
+  /**
+   * Opens a Server-Sent Events stream: resolves once the daemon accepted it
+   * (an error reply rejects as any request does), then calls onFrame for each
+   * frame. `ended` resolves when the stream ends: `closed` when we closed it,
+   * else `lost` (the daemon stopped or went away).
+   */
+  async followStream(path: string, onFrame: (event: string, data: unknown) => void): Promise<EventFollow> {
+    const headers: http.OutgoingHttpHeaders = {
+      [PROTOCOL_HEADER]: String(PROTOCOL_VERSION),
+      accept: 'text/event-stream',
+    };
+    const e = this.endpoint;
+    if (!('socketPath' in e) && e.token) headers['authorization'] = `Bearer ${e.token}`;
+    const target = 'socketPath' in e ? { socketPath: e.socketPath } : { host: e.host, port: e.port };
+    const req = http.request({ ...target, method: 'GET', path, headers, agent: false });
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      req.on('response', resolve);
+      req.on('error', (err) => reject(this.unreachable(err)));
+      req.end();
+    });
+    if (
+      res.statusCode !== 200 ||
+      !String(res.headers['content-type'] ?? '').startsWith('text/event-stream')
+    ) {
+      const chunks: Buffer[] = [];
+      for await (const c of res) chunks.push(c as Buffer);
+      const text = Buffer.concat(chunks).toString('utf8');
+      this.check({ status: res.statusCode ?? 0, headers: res.headers, text }, []);
+      throw new NodewardenError('E_INTERNAL', `the daemon answered ${path} with HTTP ${res.statusCode}`);
+    }
+    this.check({ status: 200, headers: res.headers, text: '' }, [200]);
+    let closing = false;
+    const parser = new SseParser(onFrame);
+    res.setEncoding('utf8');
+    res.on('data', (d: string) => parser.push(d));
+    const ended = new Promise<'closed' | 'lost'>((resolve) => {
+      const done = (): void => resolve(closing ? 'closed' : 'lost');
+      res.on('close', done);
+      res.on('error', done);
+      req.on('error', done);
+    });
+    return {
+      ended,
+      close() {
+        closing = true;
+        req.destroy();
+      },
+    };
   }
 
   /** One request; rejects with E_DAEMON_UNREACHABLE when nothing answers. */

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { Redact } from '../config/redact.js';
 import type { EventType, NodewardenEvent, Severity } from '../events/types.js';
 import type { WriteQueue } from './write-queue.js';
 import type { EventQuery, StoredEvent } from './types.js';
@@ -147,36 +148,54 @@ export class EventStore {
 
   /** Events matching `q`, newest first unless `q.order` is `asc`. */
   query(q: EventQuery = {}): StoredEvent[] {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (typeof q.node === 'string') {
-      where.push('node = ?');
-      params.push(q.node);
-    } else if (q.node !== undefined) {
-      where.push('node IN (SELECT value FROM json_each(?))');
-      params.push(JSON.stringify(q.node));
-    }
-    if (q.type !== undefined) {
-      const types = typeof q.type === 'string' ? [q.type] : q.type;
-      where.push('type IN (SELECT value FROM json_each(?))');
-      params.push(JSON.stringify(types));
-    }
-    if (q.sinceMs !== undefined) {
-      where.push('ts >= ?');
-      params.push(q.sinceMs);
-    }
-    if (q.untilMs !== undefined) {
-      where.push('ts < ?');
-      params.push(q.untilMs);
-    }
-    const order = q.order === 'asc' ? 'ASC' : 'DESC';
-    const sql =
-      `SELECT id, ts, node, type, severity, reason, details FROM events` +
-      (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
-      ` ORDER BY ts ${order}, id ${order} LIMIT ?`;
-    params.push(Math.max(0, Math.floor(q.limit ?? 100)));
-    return (this.db.prepare(sql).all(...params) as EventRow[]).map(fromRow);
+    return selectEvents(this.db, q);
   }
+}
+
+/**
+ * Events matching `q`, newest first unless `q.order` is `asc`: the one query
+ * behind the API, the exports and the CLI's read of a stopped daemon's database.
+ */
+export function selectEvents(db: Database.Database, q: EventQuery = {}): StoredEvent[] {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (typeof q.node === 'string') {
+    where.push('node = ?');
+    params.push(q.node);
+  } else if (q.node !== undefined) {
+    where.push('node IN (SELECT value FROM json_each(?))');
+    params.push(JSON.stringify(q.node));
+  }
+  if (q.type !== undefined) {
+    const types = typeof q.type === 'string' ? [q.type] : q.type;
+    where.push('type IN (SELECT value FROM json_each(?))');
+    params.push(JSON.stringify(types));
+  }
+  if (q.sinceMs !== undefined) {
+    where.push('ts >= ?');
+    params.push(q.sinceMs);
+  }
+  if (q.untilMs !== undefined) {
+    where.push('ts < ?');
+    params.push(q.untilMs);
+  }
+  const order = q.order === 'asc' ? 'ASC' : 'DESC';
+  const sql =
+    `SELECT id, ts, node, type, severity, reason, details FROM events` +
+    (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
+    ` ORDER BY ts ${order}, id ${order} LIMIT ?`;
+  params.push(Math.max(0, Math.floor(q.limit ?? 100)));
+  return (db.prepare(sql).all(...params) as EventRow[]).map(fromRow);
+}
+
+/** `rows` with every secret masked in their reasons and details (see `Store.redactReads`). */
+export function redactEvents(rows: StoredEvent[], r: Redact | null): StoredEvent[] {
+  if (!r) return rows;
+  return rows.map((e) => ({
+    ...e,
+    reason: e.reason === null ? null : r.text(e.reason),
+    details: r.value(e.details),
+  }));
 }
 
 function rowValues(e: NodewardenEvent, details: string): unknown[] {

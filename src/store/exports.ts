@@ -1,4 +1,3 @@
-import type { Store } from './store.js';
 import { toCsv, toJson, type Column } from './csv.js';
 import type {
   EventQuery,
@@ -6,6 +5,7 @@ import type {
   RawSample,
   SampleQuery,
   StoredEvent,
+  StoreReader,
   UptimeQuery,
   UptimeRow,
 } from './types.js';
@@ -79,18 +79,18 @@ export const MINUTE_SAMPLE_COLUMNS: readonly Column<MinuteSample>[] = [
 ];
 
 /** Events matching `q` (all of them unless `q.limit`), oldest first. */
-export function exportEvents(store: Store, q: EventQuery, format: ExportFormat): string {
+export function exportEvents(store: StoreReader, q: EventQuery, format: ExportFormat): string {
   const rows = store.queryEvents({ order: 'asc', ...q, limit: q.limit ?? Number.MAX_SAFE_INTEGER });
   return render(EVENT_COLUMNS, rows, format);
 }
 
 /** Per-node uptime over the window, worst first. */
-export function exportUptime(store: Store, q: UptimeQuery, format: ExportFormat): string {
+export function exportUptime(store: StoreReader, q: UptimeQuery, format: ExportFormat): string {
   return render(UPTIME_COLUMNS, store.uptime(q), format);
 }
 
 /** Samples at the asked resolution, oldest first. */
-export function exportSamples(store: Store, q: SampleQuery, format: ExportFormat): string {
+export function exportSamples(store: StoreReader, q: SampleQuery, format: ExportFormat): string {
   return q.resolution === 'raw'
     ? render(RAW_SAMPLE_COLUMNS, store.querySamples(q) as RawSample[], format)
     : render(MINUTE_SAMPLE_COLUMNS, store.querySamples(q) as MinuteSample[], format);

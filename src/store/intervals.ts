@@ -96,19 +96,52 @@ export class IntervalStore {
       what: 'stale intervals',
       important: true,
       run: () => {
-        const seen = this.db
-          .prepare(
-            `SELECT max(t) AS t FROM (
-               SELECT max(ts) AS t FROM events
-               UNION ALL SELECT max(ts) FROM samples_raw
-               UNION ALL SELECT max(last_ts) FROM samples_minute
-               UNION ALL SELECT max(start_ts) FROM state_intervals
-               UNION ALL SELECT max(end_ts) FROM state_intervals)`,
-          )
-          .get() as { t: number | null };
-        closed = this.closeAllOpen.run(Math.min(seen.t ?? now, now), 'manager_lost').changes;
+        const seen = lastRecorded(this.db);
+        closed = this.closeAllOpen.run(Math.min(seen ?? now, now), 'manager_lost').changes;
       },
     });
     return closed;
   }
+}
+
+/**
+ * The last moment a manager was seen recording anything (an event, a sample,
+ * a state change), or null for an empty database.
+ */
+export function lastRecorded(db: Database.Database): number | null {
+  const row = db
+    .prepare(
+      `SELECT max(t) AS t FROM (
+         SELECT max(ts) AS t FROM events
+         UNION ALL SELECT max(ts) FROM samples_raw
+         UNION ALL SELECT max(last_ts) FROM samples_minute
+         UNION ALL SELECT max(start_ts) FROM state_intervals
+         UNION ALL SELECT max(end_ts) FROM state_intervals)`,
+    )
+    .get() as { t: number | null };
+  return row.t;
+}
+
+/** A node's latest state interval (the state it was last recorded in). */
+export interface LastInterval {
+  readonly node: string;
+  readonly state: string;
+  readonly pid: number | null;
+  readonly start: number;
+  /** Null while open: the manager that recorded it was killed (or still runs). */
+  readonly end: number | null;
+  readonly endReason: string | null;
+}
+
+/** Every node's latest state interval, by node. */
+export function lastIntervals(db: Database.Database): Map<string, LastInterval> {
+  const rows = db
+    .prepare(
+      `SELECT node, state, pid, start_ts AS start, end_ts AS end, end_reason AS endReason FROM (
+         SELECT *, row_number() OVER (PARTITION BY node ORDER BY start_ts DESC, id DESC) AS rn
+         FROM state_intervals)
+       WHERE rn = 1`,
+    )
+    .all() as LastInterval[];
+  return new Map(rows.map((r) => [r.node, r]));
 }

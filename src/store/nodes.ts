@@ -84,40 +84,52 @@ export class NodeStore {
 
   /** Every node row, by name. */
   load(): Map<string, NodeRecord> {
-    const out = new Map<string, NodeRecord>();
-    for (const r of this.db.prepare('SELECT * FROM nodes ORDER BY name').all() as NodeRow[]) {
-      out.set(r.name, {
-        name: r.name,
-        desired: r.desired,
-        held: r.held !== 0,
-        process: this.identity(r),
-        runHash: r.run_hash,
-        updatedTs: r.updated_ts,
-      });
-    }
-    return out;
-  }
-
-  private identity(r: NodeRow): ProcessIdentity | null {
-    if (r.pid === null || r.pgid === null || r.start_time === null || r.argv === null) return null;
-    try {
-      const argv = JSON.parse(r.argv) as unknown;
-      if (Array.isArray(argv) && argv.every((a) => typeof a === 'string')) {
-        return { pid: r.pid, pgid: r.pgid, startTime: r.start_time, argv };
-      }
-    } catch {
-      // fall through: an unreadable identity is no identity (the process is not re-adopted)
-    }
-    this.logger.warn(
-      `store: node ${r.name} has an unreadable argv in the database; its process will not be re-adopted`,
-      {
-        argv: r.argv,
-      },
+    return selectNodes(this.db, (name, argv) =>
+      this.logger.warn(
+        `store: node ${name} has an unreadable argv in the database; its process will not be re-adopted`,
+        { argv },
+      ),
     );
-    return null;
   }
 
   private write(what: string, run: () => unknown): boolean {
     return this.queue.writeNow({ what, important: true, run: () => void run() });
   }
+}
+
+/**
+ * Every row of the `nodes` table, by name. A row whose process identity
+ * cannot be read gets none (`onBadArgv` is told): its process is never
+ * mistaken for the node's.
+ */
+export function selectNodes(
+  db: Database.Database,
+  onBadArgv: (name: string, argv: string) => void,
+): Map<string, NodeRecord> {
+  const out = new Map<string, NodeRecord>();
+  for (const r of db.prepare('SELECT * FROM nodes ORDER BY name').all() as NodeRow[]) {
+    out.set(r.name, {
+      name: r.name,
+      desired: r.desired,
+      held: r.held !== 0,
+      process: identity(r, onBadArgv),
+      runHash: r.run_hash,
+      updatedTs: r.updated_ts,
+    });
+  }
+  return out;
+}
+
+function identity(r: NodeRow, onBadArgv: (name: string, argv: string) => void): ProcessIdentity | null {
+  if (r.pid === null || r.pgid === null || r.start_time === null || r.argv === null) return null;
+  try {
+    const argv = JSON.parse(r.argv) as unknown;
+    if (Array.isArray(argv) && argv.every((a) => typeof a === 'string')) {
+      return { pid: r.pid, pgid: r.pgid, startTime: r.start_time, argv };
+    }
+  } catch {
+    // fall through: an unreadable identity is no identity (the process is not re-adopted)
+  }
+  onBadArgv(r.name, r.argv);
+  return null;
 }

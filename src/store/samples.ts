@@ -64,26 +64,31 @@ export class SampleStore {
 
   /** Samples in [sinceMs, untilMs), oldest first. */
   query(q: SampleQuery): RawSample[] | MinuteSample[] {
-    const raw = q.resolution === 'raw';
-    const tsCol = raw ? 'ts' : 'minute_ts';
-    const where = [`${tsCol} >= @since`];
-    if (q.untilMs !== undefined) where.push(`${tsCol} < @until`);
-    if (typeof q.node === 'string') where.push('node = @node');
-    else if (q.node !== undefined) where.push('node IN (SELECT value FROM json_each(@node))');
-    const cols = raw
-      ? 'node, ts, cpu AS cpuPercent, rss AS rssBytes, height, lag, health'
-      : `node, minute_ts AS ts, n AS samples, CASE WHEN cpu_n > 0 THEN cpu_sum / cpu_n END AS cpuAvg,
-         cpu_max AS cpuMax, rss_max AS rssMax, height_last AS height, lag_max AS lagMax, health_last AS health`;
-    const sql =
-      `SELECT ${cols} FROM ${raw ? 'samples_raw' : 'samples_minute'} WHERE ${where.join(' AND ')}` +
-      ` ORDER BY ${tsCol}, node LIMIT @limit`;
-    return this.db.prepare(sql).all({
-      since: q.sinceMs,
-      until: q.untilMs ?? null,
-      node: q.node === undefined || typeof q.node === 'string' ? (q.node ?? null) : JSON.stringify(q.node),
-      limit: q.limit === undefined ? -1 : Math.max(0, Math.floor(q.limit)),
-    }) as RawSample[] | MinuteSample[];
+    return selectSamples(this.db, q);
   }
+}
+
+/** Samples in [sinceMs, untilMs), oldest first (the API's and the offline CLI's query). */
+export function selectSamples(db: Database.Database, q: SampleQuery): RawSample[] | MinuteSample[] {
+  const raw = q.resolution === 'raw';
+  const tsCol = raw ? 'ts' : 'minute_ts';
+  const where = [`${tsCol} >= @since`];
+  if (q.untilMs !== undefined) where.push(`${tsCol} < @until`);
+  if (typeof q.node === 'string') where.push('node = @node');
+  else if (q.node !== undefined) where.push('node IN (SELECT value FROM json_each(@node))');
+  const cols = raw
+    ? 'node, ts, cpu AS cpuPercent, rss AS rssBytes, height, lag, health'
+    : `node, minute_ts AS ts, n AS samples, CASE WHEN cpu_n > 0 THEN cpu_sum / cpu_n END AS cpuAvg,
+       cpu_max AS cpuMax, rss_max AS rssMax, height_last AS height, lag_max AS lagMax, health_last AS health`;
+  const sql =
+    `SELECT ${cols} FROM ${raw ? 'samples_raw' : 'samples_minute'} WHERE ${where.join(' AND ')}` +
+    ` ORDER BY ${tsCol}, node LIMIT @limit`;
+  return db.prepare(sql).all({
+    since: q.sinceMs,
+    until: q.untilMs ?? null,
+    node: q.node === undefined || typeof q.node === 'string' ? (q.node ?? null) : JSON.stringify(q.node),
+    limit: q.limit === undefined ? -1 : Math.max(0, Math.floor(q.limit)),
+  }) as RawSample[] | MinuteSample[];
 }
 
 function finiteOrNull(v: number | null): number | null {

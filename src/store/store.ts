@@ -4,7 +4,7 @@ import type { NodewardenEvent, StateChange } from '../events/types.js';
 import type { Logger } from '../logger.js';
 import type { Clock } from '../supervisor/clock.js';
 import type { ProcessIdentity } from '../supervisor/driver.js';
-import { EventStore } from './event-store.js';
+import { EventStore, redactEvents } from './event-store.js';
 import { IntervalStore } from './intervals.js';
 import { NodeStore } from './nodes.js';
 import { SampleStore } from './samples.js';
@@ -130,14 +130,7 @@ export class Store {
   /** Events matching `q`, newest first (default limit 100). */
   queryEvents(q: EventQuery = {}): StoredEvent[] {
     this.queue.flushForRead();
-    const rows = this.events.query(q);
-    const r = this.redaction;
-    if (!r) return rows;
-    return rows.map((e) => ({
-      ...e,
-      reason: e.reason === null ? null : r.text(e.reason),
-      details: r.value(e.details),
-    }));
+    return redactEvents(this.events.query(q), this.redaction);
   }
 
   /** Per-node uptime over a window, worst first (see `computeUptime`). */

@@ -137,3 +137,15 @@ export interface StoreStats {
   /** SQLite code of the last failure, or null. */
   readonly lastErrorCode: string | null;
 }
+
+/**
+ * What the readers of history need (API handlers, exports, the CLI with the
+ * daemon down): the daemon's `Store` and the CLI's `ReadOnlyStore` both are one.
+ */
+export interface StoreReader {
+  /** Events matching `q`, newest first unless `q.order` is `asc` (default limit 100). */
+  queryEvents(q?: EventQuery): StoredEvent[];
+  /** Per-node uptime over a window, worst first. */
+  uptime(q: UptimeQuery): UptimeRow[];
+  querySamples(q: SampleQuery): RawSample[] | MinuteSample[];
+}

@@ -1,9 +1,12 @@
+import { ACTIONS_SCRIPT } from './page-actions.js';
+
 /**
  * The status page's script (inlined, plain ES2017, no libraries). It follows
  * `api/stream` (Server-Sent Events, see stream-feed.ts) and renders with
  * `textContent`/`setAttribute` only: node names and event details are never
  * parsed as HTML. A `token` in the page's query is passed on to the stream as
- * `?token=` because EventSource cannot send an Authorization header.
+ * `?token=` because EventSource cannot send an Authorization header. The
+ * node actions (page-actions.ts) run inside the same closure.
  */
 export const PAGE_SCRIPT = String.raw`
 (function () {
@@ -15,7 +18,7 @@ export const PAGE_SCRIPT = String.raw`
   var COLUMNS = [
     ['name', 'Node'], ['state', 'State'], ['health', 'Health'], ['pid', 'PID', 1], ['uptime', 'Uptime', 1],
     ['restarts', 'Restarts', 1], ['height', 'Height', 1], ['lag', 'Lag', 1], ['cpu', 'CPU', 1],
-    ['memory', 'Memory', 1], ['held', 'Held']
+    ['memory', 'Memory', 1], ['held', 'Held'], ['actions', 'Actions']
   ];
   var token = new URLSearchParams(location.search).get('token');
   var streamUrl = 'api/stream' + (token ? '?token=' + encodeURIComponent(token) : '');
@@ -58,6 +61,7 @@ export const PAGE_SCRIPT = String.raw`
     return d.toDateString() === now.toDateString() ? t : d.toISOString().slice(0, 10) + ' ' + t;
   }
   function setText(cell, text) { if (cell.textContent !== text) cell.textContent = text; }
+${ACTIONS_SCRIPT}
 
   function makeRow(name) {
     var tr = el('tr');
@@ -70,7 +74,7 @@ export const PAGE_SCRIPT = String.raw`
       cells[c[0]] = td;
     });
     cells.name.textContent = name;
-    var r = { tr: tr, cells: cells, state: null, health: null };
+    var r = { tr: tr, cells: cells, state: null, health: null, actions: actions.cell(cells.actions, name) };
     rows.set(name, r);
     return r;
   }
@@ -101,6 +105,7 @@ export const PAGE_SCRIPT = String.raw`
     setText(c.memory, bytes(n.rssBytes));
     setText(c.held, n.held ? 'held' : '\u2014');
     c.held.className = 'held' + (n.held ? ' is-held' : '');
+    actions.update(r.actions, n);
   }
   function tickUptime() {
     if (!status) return;
@@ -138,7 +143,7 @@ export const PAGE_SCRIPT = String.raw`
       if (body.children[i] !== r.tr) body.insertBefore(r.tr, body.children[i] || null);
     });
     rows.forEach(function (r, name) {
-      if (!seen.has(name)) { r.tr.remove(); rows.delete(name); }
+      if (!seen.has(name)) { r.tr.remove(); rows.delete(name); actions.drop(r.actions); }
     });
     $('empty').hidden = msg.nodes.length > 0;
     tickUptime();

@@ -16,6 +16,7 @@ export const PAGE_STYLE = String.raw`
   }
 }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 body {
   margin: 0; background: var(--bg); color: var(--fg);
   font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
@@ -60,6 +61,26 @@ tr[data-state="fatal"] td.name, tr[data-state="backoff"] td.name { color: var(--
 .events .node { font-weight: 600; }
 .events .details { color: var(--muted); font-size: 12px; overflow-wrap: anywhere; flex-basis: 100%; }
 .events:empty::after { content: "No events yet."; display: block; padding: 8px 10px; color: var(--muted); }
+.token { display: flex; flex-wrap: wrap; align-items: center; gap: 6px 8px; margin-top: 8px; font-size: 13px; }
+.token input { font: inherit; padding: 2px 6px; max-width: 100%; }
+button {
+  font: inherit; font-size: 12px; padding: 2px 8px; border-radius: 6px; cursor: pointer;
+  color: var(--fg); background: var(--bg); border: 1px solid var(--line);
+}
+button:disabled { cursor: default; opacity: 0.4; }
+button.danger { color: var(--red); border-color: var(--red); }
+td.actions .buttons { display: inline-flex; flex-wrap: wrap; gap: 4px; margin-right: 8px; }
+.result { font-size: 12px; overflow-wrap: anywhere; }
+.result.ok { color: var(--green); }
+.result.err { color: var(--red); }
+.result.pending { color: var(--muted); }
+#token-msg:empty { display: none; }
+#token-msg { margin-top: 4px; }
+dialog { background: var(--card); color: var(--fg); border: 1px solid var(--line); border-radius: 8px; max-width: 420px; }
+dialog::backdrop { background: rgba(0, 0, 0, 0.4); }
+dialog h3 { margin: 0 0 8px; font-size: 16px; }
+.dialog-buttons { display: flex; justify-content: flex-end; gap: 8px; }
+.dialog-buttons button { font-size: 14px; padding: 4px 12px; }
 @media (max-width: 600px) {
   main { padding: 0 10px 20px; }
   .table-wrap { overflow: visible; background: none; border: 0; }
@@ -75,5 +96,8 @@ tr[data-state="fatal"] td.name, tr[data-state="backoff"] td.name { color: var(--
   td.name { grid-column: 1 / -1; font-size: 15px; padding-bottom: 4px; }
   td.name::before { display: none; }
   td.held:not(.is-held) { display: none; }
+  td.actions { grid-column: 1 / -1; white-space: normal; }
+  td.actions::before { display: none; }
+  td.actions .buttons button { font-size: 13px; padding: 4px 10px; }
 }
 `;

@@ -22,13 +22,20 @@ export const PAGE_HTML = `<!doctype html>
   <div class="title"><h1>nodewarden</h1><span id="host" class="muted"></span></div>
   <div class="meta"><span id="version"></span><span id="conn" class="conn" data-conn="connecting">connecting…</span></div>
   <div id="counts" class="counts" aria-label="nodes by state"></div>
+  <form id="token-form" class="token" autocomplete="off">
+    <label for="token-input">Control token</label>
+    <input id="token-input" type="password" autocomplete="off" spellcheck="false" size="24">
+    <button type="submit">Unlock actions</button>
+  </form>
+  <div id="token-set" class="token" hidden><span>Actions unlocked for this tab.</span><button type="button" id="token-forget">Forget token</button></div>
+  <div id="token-msg" class="result" role="status"></div>
 </header>
 <main>
   <section>
     <h2>Nodes <span id="node-total" class="muted"></span></h2>
     <div class="table-wrap">
       <table id="nodes">
-        <thead><tr><th>Node</th><th>State</th><th>Health</th><th class="num">PID</th><th class="num">Uptime</th><th class="num">Restarts</th><th class="num">Height</th><th class="num">Lag</th><th class="num">CPU</th><th class="num">Memory</th><th>Held</th></tr></thead>
+        <thead><tr><th>Node</th><th>State</th><th>Health</th><th class="num">PID</th><th class="num">Uptime</th><th class="num">Restarts</th><th class="num">Height</th><th class="num">Lag</th><th class="num">CPU</th><th class="num">Memory</th><th>Held</th><th>Actions</th></tr></thead>
         <tbody></tbody>
       </table>
     </div>
@@ -39,6 +46,11 @@ export const PAGE_HTML = `<!doctype html>
     <ol id="events" class="events"></ol>
   </section>
 </main>
+<dialog id="confirm" aria-labelledby="confirm-title">
+  <h3 id="confirm-title"></h3>
+  <p id="confirm-text"></p>
+  <div class="dialog-buttons"><button type="button" id="confirm-cancel">Cancel</button><button type="button" id="confirm-ok" class="danger"></button></div>
+</dialog>
 <script>${PAGE_SCRIPT}</script>
 </body>
 </html>

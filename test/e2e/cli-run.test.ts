@@ -127,14 +127,22 @@ describe('nodewarden run, driven by the CLI', { timeout: 180_000 }, () => {
     await remember();
   });
 
-  test('shutdown stops every node and the manager exits 0; then the CLI finds no daemon, and logs still work', async () => {
+  test('shutdown stops every node and the manager exits 0; then the CLI finds no daemon, status reads the database, and logs still work', async () => {
     const exited = new Promise<number | null>((r) => manager.once('exit', (code) => r(code)));
     await expect(['shutdown'], 0, ['nodewarden: shutting down; stopping every node']);
     assert.equal(await exited, 0, managerLog);
     for (const [pid, startTime] of nodes)
       assert.equal(isAlive(pid, startTime ?? undefined), false, `pid ${pid}`);
 
-    const down = await expect(['status'], 3, []);
+    await expect(['status'], 0, [
+      'nodewarden is not running (last known state from <path>, recorded <time>)',
+      STATUS_HEADER,
+      'alpha  stopped  unknown  -  -  <n>  -  -  -  -  -',
+      'beta-1  stopped  unknown  -  -  <n>  -  -  -  -  held',
+      'beta-2  stopped  unknown  -  -  <n>  -  -  -  -  -',
+      'gamma  stopped  unknown  -  -  <n>  -  -  -  -  -',
+    ]);
+    const down = await expect(['reload'], 3, []);
     assert.equal(
       mismatch(down.stderr, [
         'nodewarden: the daemon is not running (no answer on <path>)',

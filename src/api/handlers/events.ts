@@ -1,9 +1,10 @@
 import { EVENT_TYPES, type EventType } from '../../events/types.js';
 import type { EventsResponse } from '../../protocol/types.js';
+import type { StoreReader } from '../../store/types.js';
 import type { ApiContext } from '../context.js';
 import { badInput } from '../errors.js';
-import { nodeFilter } from './node-filter.js';
-import { sinceOrDefault } from './uptime.js';
+import { nodeFilter, type ConfiguredNames } from './node-filter.js';
+import { sinceAt } from './uptime.js';
 
 /** Query of `GET /api/events` (validated by the route's schema first). */
 export interface EventsInput {
@@ -20,10 +21,23 @@ const KNOWN: ReadonlySet<string> = new Set(EVENT_TYPES);
 
 /** `GET /api/events`: the newest stored events (default 100), newest first unless `order=asc`. */
 export function handleEvents(ctx: ApiContext, q: EventsInput): EventsResponse {
+  return readEvents(ctx.daemon.store, ctx.daemon.supervisor, ctx.daemon.clock.wallNow(), q);
+}
+
+/**
+ * The events answer from any store reader (the daemon's, or a stopped
+ * daemon's database); a glob in `node` is resolved against `configured`.
+ */
+export function readEvents(
+  store: StoreReader,
+  configured: ConfiguredNames,
+  now: number,
+  q: EventsInput,
+): EventsResponse {
   const types = q.type === undefined ? undefined : parseTypes(q.type);
-  const sinceMs = q.since === undefined ? undefined : sinceOrDefault(ctx, q.since);
-  const node = nodeFilter(ctx, q.node);
-  const events = ctx.daemon.store.queryEvents({
+  const sinceMs = q.since === undefined ? undefined : sinceAt(now, q.since);
+  const node = nodeFilter(configured, q.node);
+  const events = store.queryEvents({
     ...(node !== undefined ? { node } : {}),
     ...(types !== undefined ? { type: types } : {}),
     ...(sinceMs !== undefined ? { sinceMs } : {}),

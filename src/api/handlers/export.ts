@@ -1,8 +1,9 @@
 import { exportEvents, exportSamples, exportUptime } from '../../store/index.js';
 import type { ExportKind } from '../../protocol/types.js';
+import type { StoreReader } from '../../store/types.js';
 import type { ApiContext } from '../context.js';
-import { nodeFilter } from './node-filter.js';
-import { sinceOrDefault } from './uptime.js';
+import { nodeFilter, type ConfiguredNames } from './node-filter.js';
+import { sinceAt } from './uptime.js';
 
 /** Query of `GET /api/export/:kind`. */
 export interface ExportInput {
@@ -21,14 +22,27 @@ export function handleExport(
   kind: ExportKind,
   q: ExportInput,
 ): { contentType: string; body: string } {
-  const { store } = ctx.daemon;
+  return readExport(ctx.daemon.store, ctx.daemon.supervisor, ctx.daemon.clock.wallNow(), kind, q);
+}
+
+/**
+ * An export from any store reader (the daemon's, or a stopped daemon's
+ * database); a glob in `node` is resolved against `configured`.
+ */
+export function readExport(
+  store: StoreReader,
+  configured: ConfiguredNames,
+  now: number,
+  kind: ExportKind,
+  q: ExportInput,
+): { contentType: string; body: string } {
   const format = q.format ?? 'csv';
-  const filter = nodeFilter(ctx, q.node);
+  const filter = nodeFilter(configured, q.node);
   const node = filter !== undefined ? { node: filter } : {};
   let body: string;
   switch (kind) {
     case 'events': {
-      const since = q.since !== undefined ? { sinceMs: sinceOrDefault(ctx, q.since) } : {};
+      const since = q.since !== undefined ? { sinceMs: sinceAt(now, q.since) } : {};
       body = exportEvents(store, { ...node, ...since }, format);
       break;
     }
@@ -36,7 +50,7 @@ export function handleExport(
       body = exportUptime(
         store,
         {
-          sinceMs: sinceOrDefault(ctx, q.since),
+          sinceMs: sinceAt(now, q.since),
           ...(filter !== undefined ? { nodes: typeof filter === 'string' ? [filter] : filter } : {}),
         },
         format,
@@ -45,7 +59,7 @@ export function handleExport(
     case 'samples':
       body = exportSamples(
         store,
-        { ...node, sinceMs: sinceOrDefault(ctx, q.since), resolution: q.resolution ?? 'minute' },
+        { ...node, sinceMs: sinceAt(now, q.since), resolution: q.resolution ?? 'minute' },
         format,
       );
       break;

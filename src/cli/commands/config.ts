@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { controlIssues } from '../../api/preflight.js';
-import { FIX_HINT } from '../../config/issues.js';
+import { ignoredNodeFiles } from '../../config/ignored.js';
+import { FIX_HINT, formatIssue } from '../../config/issues.js';
 import { ConfigError, loadConfig } from '../../config/load.js';
 import { loadManagerConfig } from '../../config/manager.js';
 import type { ConfigIssue, LoadedConfig } from '../../config/types.js';
@@ -13,6 +14,8 @@ import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
  * `nodewarden config check`: validate every file without starting anything;
  * every problem listed, including what `run` would refuse before touching a
  * node (the control listener, socket and token file), as one ConfigError.
+ * Files in nodes/ the loader skips are warnings: on stderr (or under
+ * `warnings` with --json), never a failure on their own.
  */
 export function configCheck(configDir: string, json: boolean): ExitCodeValue {
   const dir = path.resolve(configDir);
@@ -28,9 +31,16 @@ export function configCheck(configDir: string, json: boolean): ExitCodeValue {
   if (fs.existsSync(dir)) {
     issues.push(...controlIssues(loaded?.manager ?? loadManagerConfig(dir).manager));
   }
+  const warnings = loaded?.warnings ?? ignoredNodeFiles(path.join(dir, 'nodes'));
+  if (json && (issues.length > 0 || loaded === null)) {
+    process.stdout.write(JSON.stringify({ ok: false, issues, warnings }) + '\n');
+    return ExitCode.USAGE;
+  }
+  if (!json) for (const w of warnings) process.stderr.write(`nodewarden: warning: ${formatIssue(w, dir)}\n`);
   if (issues.length > 0 || loaded === null) throw new ConfigError(dir, issues, FIX_HINT);
   if (json) {
-    process.stdout.write(JSON.stringify({ ok: true, nodes: loaded.nodes.map((n) => n.name) }) + '\n');
+    const nodes = loaded.nodes.map((n) => n.name);
+    process.stdout.write(JSON.stringify({ ok: true, nodes, warnings }) + '\n');
   } else {
     process.stdout.write(`config ${configDir} is valid: ${loaded.nodes.length} node(s)\n`);
   }

@@ -2,6 +2,8 @@ import { NodewardenError } from '../../errors.js';
 import type { ControlClient } from '../../protocol/client.js';
 import { badSinceMessage, parseSince } from '../../protocol/duration.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { askOrRead } from '../offline.js';
+import { eventsFollowCommand } from './events-follow.js';
 import { renderEvents } from '../render/events.js';
 import { useColor } from '../render/table.js';
 
@@ -11,6 +13,7 @@ export interface EventsOptions {
   since?: string;
   limit?: string;
   json?: boolean;
+  follow?: boolean;
 }
 
 /** Checked on this side too, so a typo is a usage error before any request. */
@@ -20,7 +23,12 @@ export function checkSince(since: string | undefined): void {
   }
 }
 
-/** `nodewarden events`: the last --limit stored events (default 100), oldest first, as a table or JSON. */
+/**
+ * `nodewarden events`: the last --limit stored events (default 100), oldest
+ * first, as a table or JSON; --node takes a name or a glob. With the daemon
+ * down, read from its database (marked: a first line, or a line on stderr
+ * with --json).
+ */
 export async function eventsCommand(client: ControlClient, opts: EventsOptions): Promise<ExitCodeValue> {
   checkSince(opts.since);
   let limit: number | undefined;
@@ -33,14 +41,25 @@ export async function eventsCommand(client: ControlClient, opts: EventsOptions):
       );
     }
   }
-  const res = await client.events({
+  const q = {
     ...(opts.node !== undefined ? { node: opts.node } : {}),
     ...(opts.type !== undefined ? { type: opts.type } : {}),
     ...(opts.since !== undefined ? { since: opts.since } : {}),
     ...(limit !== undefined ? { limit } : {}),
-  });
-  // The API answers newest first; both outputs read like a log, the newest at the bottom.
-  if (opts.json) process.stdout.write(JSON.stringify([...res.events].reverse(), null, 2) + '\n');
-  else process.stdout.write(renderEvents(res.events, useColor()).join('\n') + '\n');
+  };
+  if (opts.follow) return eventsFollowCommand(client, q, Boolean(opts.json));
+  const { value: res, offline } = await askOrRead(
+    client,
+    (c) => c.events(q),
+    (db) => db.events(q),
+  );
+  // Both paths answer newest first; both outputs read like a log, the newest at the bottom.
+  if (opts.json) {
+    if (offline) process.stderr.write(`${offline.marker}\n`);
+    process.stdout.write(JSON.stringify([...res.events].reverse(), null, 2) + '\n');
+  } else {
+    const lines = renderEvents(res.events, useColor());
+    process.stdout.write([...(offline ? [offline.marker] : []), ...lines].join('\n') + '\n');
+  }
   return ExitCode.OK;
 }

@@ -2,6 +2,7 @@ import { NodewardenError } from '../../errors.js';
 import type { ControlClient } from '../../protocol/client.js';
 import { EXPORT_KINDS, type ExportKind } from '../../protocol/types.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { askOrRead } from '../offline.js';
 import { checkSince } from './events.js';
 
 export interface ExportOptions {
@@ -14,7 +15,8 @@ export interface ExportOptions {
 
 /**
  * `nodewarden export events|uptime|samples --format csv|json [--since]`: the
- * columns of src/store/EXPORTS.md on stdout, as the daemon wrote them.
+ * columns of src/store/EXPORTS.md on stdout, as the daemon wrote them. With
+ * the daemon down, the same export from its database (a line on stderr says so).
  */
 export async function exportCommand(
   client: ControlClient,
@@ -48,12 +50,18 @@ export async function exportCommand(
     );
   }
   checkSince(opts.since);
-  const text = await client.exportData(kind as ExportKind, {
+  const q: { format: 'csv' | 'json'; since?: string; node?: string; resolution?: 'raw' | 'minute' } = {
     format,
     ...(opts.since !== undefined ? { since: opts.since } : {}),
     ...(opts.node !== undefined ? { node: opts.node } : {}),
     ...(resolution !== undefined ? { resolution } : {}),
-  });
+  };
+  const { value: text, offline } = await askOrRead(
+    client,
+    (c) => c.exportData(kind as ExportKind, q),
+    (db) => db.exportData(kind as ExportKind, q),
+  );
+  if (offline) process.stderr.write(`${offline.marker}\n`);
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   return ExitCode.OK;
 }

@@ -1,6 +1,7 @@
 import type { ControlClient } from '../../protocol/client.js';
 import { resolveTargets } from '../../protocol/targets.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { askOrRead } from '../offline.js';
 import { renderStatus } from '../render/status.js';
 import { useColor } from '../render/table.js';
 
@@ -8,13 +9,20 @@ import { useColor } from '../render/table.js';
  * `nodewarden status [names...] [--json]`: every node (or the named ones,
  * globs allowed) as a table, or the contract's NodeStatus array with --json.
  * A name that matches nothing is reported and makes the exit code 1.
+ * With the daemon down: the last known state from its database, marked so
+ * (first line of the table; on stderr with --json, whose rows say
+ * `source: "database"`).
  */
 export async function statusCommand(
   client: ControlClient,
   names: string[],
   json: boolean,
 ): Promise<ExitCodeValue> {
-  const all = await client.status();
+  const { value: all, offline } = await askOrRead(
+    client,
+    (c) => c.status(),
+    (db) => db.status(),
+  );
   let rows = all;
   let missing: string[] = [];
   if (names.length > 0) {
@@ -25,8 +33,13 @@ export async function statusCommand(
     rows = nodes.map((n) => all.find((s) => s.name === n)!);
     missing = unknown;
   }
-  if (json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
-  else process.stdout.write(renderStatus(rows, useColor()).join('\n') + '\n');
+  if (json) {
+    if (offline) process.stderr.write(`${offline.marker}\n`);
+    process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+  } else {
+    const table = renderStatus(rows, useColor());
+    process.stdout.write([...(offline ? [offline.marker] : []), ...table].join('\n') + '\n');
+  }
   for (const m of missing) process.stderr.write(`${m}: ERROR (no such node)\n`);
   return missing.length > 0 ? ExitCode.FAILED : ExitCode.OK;
 }

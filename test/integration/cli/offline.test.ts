@@ -1,7 +1,9 @@
 /**
  * The CLI without a daemon to talk to: every online verb says so and exits 3
- * (no socket, or a stale one); `logs` reads the files itself; a daemon of
- * another protocol, or something that is not nodewarden, is named as such.
+ * (no socket, or a stale one); the read verbs turn to the state database
+ * (offline-read.test.ts) and say when there is none; `logs` reads the files
+ * itself; a daemon of another protocol, or something that is not nodewarden,
+ * is named as such.
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,18 +15,23 @@ import { CLI, runCli, startTestDaemon, tmpDir, writeConfig } from '../../helpers
 import { staleSocket } from '../api/stale-socket.js';
 
 const ONLINE_VERBS = [
-  ['status'],
-  ['status', '--json'],
   ['start', 'n'],
   ['stop', 'n', '--wait'],
   ['restart', 'n'],
   ['hold', 'n'],
   ['release', 'n'],
   ['reload'],
+  ['shutdown', '--keep-nodes'],
+];
+
+/** The read verbs, which fall back to the state database when the daemon is down. */
+const READ_VERBS = [
+  ['status'],
+  ['status', '--json'],
   ['events'],
+  ['events', '--json'],
   ['uptime', '--json'],
   ['export', 'events'],
-  ['shutdown', '--keep-nodes'],
 ];
 
 /** A server on the socket path that answers every request the way `respond` says. */
@@ -60,13 +67,35 @@ describe('CLI with the daemon down', { timeout: 120_000 }, () => {
     }
   });
 
-  test('a stale socket file (its daemon was killed) is the same: exit 3', async () => {
-    const { configDir, socket } = fresh();
+  test('the read verbs with no daemon and no state database say both, and exit 1', async () => {
+    const { dir, configDir, socket } = fresh();
+    const results = await Promise.all(READ_VERBS.map((args) => runCli(configDir, args)));
+    for (const [i, r] of results.entries()) {
+      const verb = READ_VERBS[i]!.join(' ');
+      assert.equal(r.code, 1, `${verb}: ${r.stderr}`);
+      assert.equal(
+        r.stderr,
+        `nodewarden: no state database at ${path.join(dir, 'state', 'nodewarden.db')}; has nodewarden run with this config?\n` +
+          `hint: the daemon is not running either (no answer on ${socket}); start it with \`nodewarden run --config ${configDir}\` (or your systemd/supervisord service)\n`,
+        verb,
+      );
+      assert.equal(r.stdout, '', verb);
+    }
+  });
+
+  test('a stale socket file (its daemon was killed) is the same: exit 3, or the database for a read verb', async () => {
+    const { dir, configDir, socket } = fresh();
     fs.mkdirSync(path.dirname(socket), { recursive: true });
     await staleSocket(socket);
-    const r = await runCli(configDir, ['status']);
+    const r = await runCli(configDir, ['reload']);
     assert.equal(r.code, 3);
     assert.equal(r.stderr, downMessage(socket, configDir));
+    const s = await runCli(configDir, ['status']);
+    assert.equal(s.code, 1);
+    assert.match(
+      s.stderr,
+      new RegExp(`^nodewarden: no state database at ${path.join(dir, 'state')}/nodewarden\\.db;`),
+    );
   });
 
   test('logs reads the files of a daemon that has stopped, and -f follows them', async () => {
@@ -77,7 +106,7 @@ describe('CLI with the daemon down', { timeout: 120_000 }, () => {
     const r = await t.cli(['logs', 'n', '-n', '2']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'stopping\nstopped\n');
-    assert.equal((await t.cli(['status'])).code, 3);
+    assert.equal((await t.cli(['reload'])).code, 3);
 
     const missing = await t.cli(['logs', 'zz']);
     assert.equal(missing.code, 1);

@@ -25,8 +25,20 @@ describe('shutdown', { timeout: 60_000 }, () => {
     for (const [name, pid] of Object.entries(pids))
       assert.ok(isAlive(pid), `${name} (pid ${pid}) still runs`);
     assert.equal(fs.existsSync(t.daemon.manager.control.socket), false);
-    const after = await t.cli(['status']);
-    assert.equal(after.code, 3);
-    assert.match(after.stderr, /^nodewarden: the daemon is not running \(no answer on /);
+    const down = await t.cli(['reload']);
+    assert.equal(down.code, 3);
+    assert.match(down.stderr, /^nodewarden: the daemon is not running \(no answer on /);
+    // The read verbs answer from the database: the kept nodes are shown running, with their pids.
+    const after = await t.cli(['status', '--json']);
+    assert.equal(after.code, 0, after.stderr);
+    assert.match(
+      after.stderr,
+      /^nodewarden is not running \(last known state from .*nodewarden\.db, recorded /,
+    );
+    const rows = JSON.parse(after.stdout) as Array<{ name: string; state: string; pid: number | null }>;
+    assert.deepEqual(
+      rows.map((r) => [r.name, r.state, r.pid]),
+      Object.entries(pids).map(([name, pid]) => [name, 'running', pid]),
+    );
   });
 });

@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { withoutStamp } from '../../../src/logs/line-stamp.js';
 import { ManagerLog, type LogEntry } from './manager-log.js';
 import { alive, allPids, argvOf, cwdOf, readStat, waitGone, waitUntil } from './proc-facts.js';
 import { removeNodeCgroups } from '../../helpers/cgroups.js';
@@ -166,7 +167,8 @@ export class Fleet {
   /**
    * A control verb (`status`, `stop` …) run to its end; retried while the
    * daemon is unreachable (exit 3: its control socket may come up just after
-   * the first node starts).
+   * the first node starts), and while a read verb answers from the state
+   * database instead (a manager just spawned has not taken its lock yet).
    */
   async ctl(
     args: readonly string[],
@@ -176,7 +178,10 @@ export class Fleet {
       async () => {
         const cli = this.cli(args);
         const r = await cli.waitExit(timeoutMs);
-        return r.code === 3 ? null : { code: r.code, stdout: cli.stdout(), stderr: cli.stderr() };
+        const out = { code: r.code, stdout: cli.stdout(), stderr: cli.stderr() };
+        const fromDatabase =
+          /^nodewarden is not running \(last known state from |^nodewarden: no state database at /;
+        return r.code === 3 || fromDatabase.test(out.stdout) || fromDatabase.test(out.stderr) ? null : out;
       },
       `nodewarden ${args.join(' ')} reaches the daemon`,
       timeoutMs,
@@ -202,7 +207,7 @@ export class Fleet {
     return path.join(this.logDir, `${name}.log`);
   }
 
-  /** The node's log lines so far (complete lines only). */
+  /** The node's log lines so far (complete lines only), as the node printed them (arrival stamps taken off). */
   nodeLines(name: string): string[] {
     let text: string;
     try {
@@ -212,7 +217,7 @@ export class Fleet {
     }
     const lines = text.split('\n');
     lines.pop();
-    return lines;
+    return lines.map(withoutStamp);
   }
 
   /** Waits for a line of the node's log matching `re`. */

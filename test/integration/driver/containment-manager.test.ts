@@ -140,7 +140,10 @@ test(
       const daemon = Number(
         (
           await waitDaemon(
-            () => /^DAEMON pid=(\d+)$/m.exec(fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : ''),
+            () =>
+              /^(?:\S+Z )?DAEMON pid=(\d+)$/m.exec(
+                fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '',
+              ),
             'the daemon pid in crasher.log',
           )
         )[1],

@@ -26,28 +26,33 @@ export function logFiles(logDir: string, name: string): string[] {
 export function checkLog(
   logDir: string,
   name: string,
-  o: { lines: number; size: number; maxBytes: number; tailOnly?: boolean },
+  o: { lines: number; size: number; maxBytes: number; tailOnly?: boolean; stamped?: boolean },
 ): number {
   const filler = Buffer.alloc(o.size - 11, 'x');
+  // With `stamped` every line starts with the writer's `2026-12-02T10:14:39.123Z ` (25 bytes).
+  const pre = o.stamped ? 25 : 0;
+  const lineBytes = o.size + pre;
   let expect = 1;
   let first = true;
   for (const file of logFiles(logDir, name)) {
     const raw = fs.readFileSync(file);
     const buf = file.endsWith('.gz') ? zlib.gunzipSync(raw) : raw;
-    if (first && o.tailOnly && buf.length > 0) expect = Number(buf.toString('latin1', 0, 9));
+    if (first && o.tailOnly && buf.length > 0) expect = Number(buf.toString('latin1', pre, pre + 9));
     first = false;
     assert.ok(buf.length <= o.maxBytes, `${file} is ${buf.length} bytes, over maxBytes`);
-    assert.equal(buf.length % o.size, 0, `${file} holds whole lines only`);
-    for (let off = 0; off < buf.length; off += o.size) {
+    assert.equal(buf.length % lineBytes, 0, `${file} holds whole lines only`);
+    for (let line = 0; line < buf.length; line += lineBytes) {
+      const off = line + pre;
       const n = Number(buf.toString('latin1', off, off + 9));
       if (
         n !== expect ||
+        (pre > 0 && (buf[line + 23] !== 0x5a || buf[line + 24] !== 0x20)) ||
         buf[off + 9] !== 0x20 ||
         buf[off + o.size - 1] !== 0x0a ||
         !buf.subarray(off + 10, off + o.size - 1).equals(filler)
       ) {
         assert.fail(
-          `${file} at byte ${off}: expected line ${expect}, found ${JSON.stringify(buf.toString('latin1', off, off + o.size))}`,
+          `${file} at byte ${line}: expected line ${expect}, found ${JSON.stringify(buf.toString('latin1', line, line + lineBytes))}`,
         );
       }
       expect++;

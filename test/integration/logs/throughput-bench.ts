@@ -2,7 +2,8 @@
  * Measures the node log pipeline end to end (not a test; nothing asserts a time):
  * line-writer fixture → FIFO → LogCapture → LogWriter → rotated files, then
  * verifies every line arrived once, whole and in order.
- *   node dist/test/integration/logs/throughput-bench.js [totalMB=300] [lineSize=100]
+ *   node dist/test/integration/logs/throughput-bench.js [totalMB=300] [lineSize=100] [stamped]
+ * `stamped`: the writer puts its arrival stamp in front of each line (`logs.timestamps`).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,6 +16,7 @@ import { checkLog } from './log-check.js';
 const totalMb = Number(process.argv[2] ?? 300);
 const size = Number(process.argv[3] ?? 100);
 const lines = Math.floor((totalMb * 1e6) / size);
+const stamped = process.argv[4] === 'stamped';
 const driver = new ExecDriver();
 
 /** backups = null: enough to keep everything (all lines verified); else only the kept tail is verified. */
@@ -35,7 +37,13 @@ async function run(
     });
     const fifo = fifoPath(path.join(dir, 'state'), spec.name);
     await ensureFifos([fifo]);
-    const log = await NodeLog.open({ fifoPath: fifo, logDir: path.join(dir, 'logs'), name: spec.name, logs });
+    const log = await NodeLog.open({
+      fifoPath: fifo,
+      logDir: path.join(dir, 'logs'),
+      name: spec.name,
+      logs,
+      timestamps: stamped,
+    });
     const t0 = performance.now();
     const p = await driver.spawn({ spec, outputFd: log.outputFd() });
     const exit = await p.exited;
@@ -44,15 +52,15 @@ async function run(
     const ms = performance.now() - t0;
     const s = log.stats();
     const mb = (lines * size) / 1e6;
-    const head = `offered ${rate ? `${rate} MB/s` : 'flat out'}, maxBytes=${maxBytes} backups=${logs.backups} compress=${compress}: ${mb.toFixed(0)} MB in ${ms.toFixed(0)} ms = ${((mb * 1000) / ms).toFixed(0)} MB/s, rotations=${s.rotations}, exit=${exit.code}`;
+    const head = `${stamped ? 'stamped, ' : ''}offered ${rate ? `${rate} MB/s` : 'flat out'}, maxBytes=${maxBytes} backups=${logs.backups} compress=${compress}: ${mb.toFixed(0)} MB in ${ms.toFixed(0)} ms = ${((mb * 1000) / ms).toFixed(0)} MB/s, rotations=${s.rotations}, exit=${exit.code}`;
     if (s.droppedLines > 0) {
       console.log(
-        `${head}; DROPPED ${s.droppedLines} lines (${((s.droppedBytes / (lines * size)) * 100).toFixed(1)}%): the disk did not keep up`,
+        `${head}; DROPPED ${s.droppedLines} lines (${((s.droppedLines / lines) * 100).toFixed(1)}%): the disk did not keep up`,
       );
       return;
     }
     const tailOnly = backups !== null;
-    checkLog(path.join(dir, 'logs'), spec.name, { lines, size, maxBytes, tailOnly });
+    checkLog(path.join(dir, 'logs'), spec.name, { lines, size, maxBytes, tailOnly, stamped });
     console.log(
       `${head}; ${tailOnly ? '0 dropped; kept files verified whole and contiguous up to the last line' : 'verified: every line once, whole, in order'}`,
     );

@@ -73,6 +73,22 @@ describe('checkLog', () => {
 });
 
 describe('stats', () => {
+  test('lines behind a manager arrival stamp are intact; a stamp cut across files is split, not lost', () => {
+    const stamped = (from: number, to: number): string =>
+      lines(from, to)
+        .split(/(?<=\n)/)
+        .map((l) => `2026-12-02T10:14:39.123Z ${l}`)
+        .join('');
+    const text = stamped(0, 9);
+    withFiles([text.slice(0, 130), text.slice(130)], (files) => {
+      const c = checkLog(files, 10);
+      assert.deepEqual(
+        [c.intact, c.minSeq, c.maxSeq, c.missingInWindow, c.split, c.malformed, c.duplicated],
+        [9, 0, 9, 0, 1, 0, 0],
+      );
+    });
+  });
+
   test('nearest-rank percentiles', () => {
     const v = Array.from({ length: 100 }, (_, i) => i + 1);
     assert.equal(percentile(v, 50), 50);
