@@ -65,7 +65,7 @@ export interface Daemon {
   readonly containment: Containment | null;
 }
 
-/** A component that runs alongside the supervisor (prober, sampler, alerter, control server). */
+/** A component that runs alongside the supervisor (prober, sampler, alerter); stopped before the nodes are. */
 export interface Watcher {
   readonly name: string;
   stop(): Promise<void> | void;
@@ -223,6 +223,8 @@ async function boot(p: Parts): Promise<Daemon> {
   };
   const observations = new Observations();
   const watchers: Watcher[] = [];
+  /** Closed last, once the nodes are stopped: status answers and `shutdown --wait` follows the stops until then. */
+  let control: { close(): Promise<void> } | null = null;
   let stopping: Promise<void> | null = null;
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
@@ -268,6 +270,11 @@ async function boot(p: Parts): Promise<Daemon> {
           type: 'manager_stopped',
           details: { pid: process.pid, keepNodes: Boolean(opts.keepNodes) },
         });
+        try {
+          await control?.close();
+        } catch (err) {
+          logger.error('stopping control server failed', { error: String(err) });
+        }
         store.flush();
         store.close();
         p.lock.release();
@@ -291,8 +298,7 @@ async function boot(p: Parts): Promise<Daemon> {
   // failure here leaves every survivor as it is, and status answers while
   // survivors are being reaped.
   try {
-    const control = await startControlServer(daemon);
-    daemon.addWatcher({ name: 'control server', stop: () => control.close() });
+    control = await startControlServer(daemon);
   } catch (err) {
     // Nodes keep running for the next manager to adopt; startDaemon releases store, lock and logger.
     p.clock.clearTimer(pruneTimer);
@@ -311,6 +317,7 @@ async function boot(p: Parts): Promise<Daemon> {
       held: rec.held,
       identity: rec.process,
       runHash: rec.runHash,
+      restarts: rec.restarts,
     });
   }
   supervisor.boot(persisted);

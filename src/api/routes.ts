@@ -1,9 +1,18 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { PassThrough } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { compileGlob, isGlob } from '../protocol/targets.js';
-import type { ActionRequest, ActionVerb, ExportKind, ShutdownRequest } from '../protocol/types.js';
+import {
+  NDJSON,
+  type ActionRequest,
+  type ActionVerb,
+  type ExportKind,
+  type ShutdownRequest,
+  type StreamError,
+} from '../protocol/types.js';
 import type { ApiContext } from './context.js';
-import { noSuchNode } from './errors.js';
+import { noSuchNode, toErrorReply } from './errors.js';
 import { handleAction } from './handlers/action.js';
+import { streamShutdown, streamStop } from './handlers/progress.js';
 import { handleEvents, type EventsInput } from './handlers/events.js';
 import { handleExport, type ExportInput } from './handlers/export.js';
 import { handleHello } from './handlers/hello.js';
@@ -35,23 +44,31 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (req) => handleNode(ctx, req.params.name),
   );
 
-  app.post<{ Params: { name: string; verb: ActionVerb }; Body: { wait?: boolean; timeoutMs?: number } }>(
+  app.post<{
+    Params: { name: string; verb: ActionVerb };
+    Body: { wait?: boolean; timeoutMs?: number; progress?: boolean };
+  }>(
     '/api/nodes/:name/:verb',
     { schema: { params: s.nodeActionParams, body: s.nodeActionBody }, preValidation: optionalBody },
-    async (req) => {
+    async (req, reply) => {
       const { name, verb } = req.params;
       // One node by name: a name (not a glob, not `all`) that is not configured is a 404 here.
       if (name !== 'all' && !isGlob(name) && !ctx.daemon.supervisor.has(name)) throw noSuchNode(name);
       checkGlobs([name]);
-      return handleAction(ctx, verb, { targets: [name], ...req.body });
+      const body: ActionRequest = { targets: [name], ...req.body };
+      if (streamsProgress(verb, body))
+        return streamLines(ctx, reply, (write) => streamStop(ctx, body, write));
+      return handleAction(ctx, verb, body);
     },
   );
 
   app.post<{ Params: { verb: ActionVerb }; Body: ActionRequest }>(
     '/api/actions/:verb',
     { schema: { params: s.actionParams, body: s.actionBody } },
-    async (req) => {
+    async (req, reply) => {
       checkGlobs(req.body.targets);
+      if (streamsProgress(req.params.verb, req.body))
+        return streamLines(ctx, reply, (write) => streamStop(ctx, req.body, write));
       return handleAction(ctx, req.params.verb, req.body);
     },
   );
@@ -96,12 +113,40 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/api/shutdown',
     { schema: { body: s.shutdownBody }, preValidation: optionalBody },
     async (req, reply) => {
+      if (req.body.progress === true)
+        return streamLines(ctx, reply, (write) => streamShutdown(ctx, req.body, write));
       const { response, afterReply } = handleShutdown(ctx, req.body);
       // Stop only once the answer is out: stopping closes this very server.
       reply.raw.once('finish', afterReply);
       return reply.send(response);
     },
   );
+}
+
+/** `stop --wait` with `progress`: answered as a stream of its stop steps, then its results. */
+function streamsProgress(verb: ActionVerb, req: ActionRequest): boolean {
+  return verb === 'stop' && req.progress === true && (req.wait === true || req.timeoutMs !== undefined);
+}
+
+/**
+ * Answer with a stream of JSON lines (NDJSON) that `produce` writes as things
+ * happen; an error after the first line becomes a last `{type: 'error'}` line.
+ * The stream is tracked by the lifecycle, so a closing server lets it finish.
+ */
+function streamLines<L>(
+  ctx: ApiContext,
+  reply: FastifyReply,
+  produce: (write: (line: L) => void) => Promise<void>,
+): FastifyReply {
+  const out = new PassThrough();
+  const write = (line: L | StreamError): void => {
+    if (!out.writableEnded) out.write(JSON.stringify(line) + '\n');
+  };
+  ctx.lifecycle.track(new Promise<void>((resolve) => reply.raw.once('close', () => resolve())));
+  produce(write)
+    .catch((err: unknown) => write({ type: 'error', ...toErrorReply(err).body }))
+    .finally(() => out.end());
+  return reply.type(NDJSON).send(out);
 }
 
 /** Refuse a request with an unusable glob (a reversed range) before any of its targets is acted on. */

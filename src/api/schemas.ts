@@ -22,7 +22,7 @@ export const nodeActionParams = obj({ name: target, verb: { type: 'string', enum
 ]);
 
 /** Optional body of `POST /api/nodes/:name/:verb`. */
-export const nodeActionBody = obj({ wait: { type: 'boolean' }, timeoutMs });
+export const nodeActionBody = obj({ wait: { type: 'boolean' }, timeoutMs, progress: { type: 'boolean' } });
 
 export const actionParams = obj({ verb: { type: 'string', enum: [...ACTION_VERBS] } }, ['verb']);
 
@@ -31,6 +31,7 @@ export const actionBody = obj(
     targets: { type: 'array', minItems: 1, maxItems: 1000, items: target },
     wait: { type: 'boolean' },
     timeoutMs,
+    progress: { type: 'boolean' },
   },
   ['targets'],
 );
@@ -60,6 +61,6 @@ export const exportQuery = obj({
   resolution: { type: 'string', enum: ['raw', 'minute'] },
 });
 
-export const shutdownBody = obj({ keepNodes: { type: 'boolean' } });
+export const shutdownBody = obj({ keepNodes: { type: 'boolean' }, progress: { type: 'boolean' } });
 
 export const emptyBody = obj({});

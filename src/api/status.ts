@@ -1,5 +1,6 @@
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { NodeStatus } from '../protocol/types.js';
+import { PROCESS_STATES, QUEUED, type StateKind, type StatusState } from '../supervisor/states.js';
 
 /**
  * What the watchers (prober, sampler, policy) currently know of a node. They
@@ -24,15 +25,35 @@ export interface NodeObservation {
 /** Reads observations by node name (an empty source until watchers exist). */
 export type ObservationSource = (node: string) => NodeObservation | undefined;
 
+/**
+ * A node's observation as far as its lifecycle state allows: the watchers keep
+ * the last sample and probe answer of a process that is gone, so a node
+ * without a process (stopped, exited, fatal, backoff, paused) shows no CPU,
+ * memory, height or lag of its last run. The group's `referenceHeight` stays:
+ * it belongs to the group, not to the node's process. Status and metrics both
+ * read observations through this.
+ */
+export function liveObservation(state: StateKind, o: NodeObservation | undefined): NodeObservation {
+  if (!o) return {};
+  if (PROCESS_STATES.has(state)) return o;
+  return { ...o, cpuPercent: null, rssBytes: null, height: null, lag: null };
+}
+
+/** The state status shows: the lifecycle state, or `queued` for a node at rest that the start queue will start. */
+export function statusState(sup: Supervisor, name: string, state: StateKind): StatusState {
+  return !PROCESS_STATES.has(state) && sup.isQueued(name) ? QUEUED : state;
+}
+
 /** One row per node with the contract's `status --json` fields, in config order. */
 export function buildStatus(sup: Supervisor, observe: ObservationSource, nowMs: number): NodeStatus[] {
   return sup.snapshots().map((s) => {
     const spec = sup.spec(s.name)!;
-    const o = observe(s.name) ?? {};
-    const live = s.state === 'running' || s.state === 'starting' || s.state === 'stopping';
+    const o = liveObservation(s.state, observe(s.name));
+    const live = PROCESS_STATES.has(s.state);
+    const state = statusState(sup, s.name, s.state);
     return {
       name: s.name,
-      state: s.state,
+      state,
       health: o.health ?? 'unknown',
       pid: s.pid,
       uptimeSeconds:
@@ -51,7 +72,7 @@ export function buildStatus(sup: Supervisor, observe: ObservationSource, nowMs: 
       held: s.held,
       group: spec.sync.group,
       profile: o.profile ?? spec.profile,
-      desired: s.state === 'stopped' ? 'stopped' : 'running',
+      desired: state === 'stopped' ? 'stopped' : 'running',
     };
   });
 }

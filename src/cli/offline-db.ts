@@ -11,7 +11,7 @@ import { NodewardenError } from '../errors.js';
 import type { EventsResponse, ExportKind, NodeStatus, UptimeResponse } from '../protocol/types.js';
 import { openReadOnlyStore, type ReadOnlyStore } from '../store/read-only.js';
 import { managerLockPath, readLock } from '../supervisor/lock.js';
-import { isAlive } from '../supervisor/proc.js';
+import { isAlive, processStartedAtMs } from '../supervisor/proc.js';
 import type { DaemonClient } from './connect.js';
 import { formatTime } from './render/format.js';
 
@@ -120,7 +120,6 @@ export class OfflineDatabase {
     const config = this.loadConfig(true)!; // throws the config's problems
     const records = this.store.loadNodes();
     const intervals = this.store.lastIntervals();
-    const restarts = this.store.restartsInLastRun();
     const at = this.store.lastRecorded();
     const recordedAt = at === null ? null : new Date(at).toISOString();
     return config.nodes.map((spec: NodeSpec): RecordedNodeStatus => {
@@ -142,9 +141,8 @@ export class OfflineDatabase {
         state,
         health: 'unknown',
         pid: alive ? proc.pid : null,
-        uptimeSeconds:
-          alive && iv?.state === 'running' ? Math.max(0, Math.round((this.now - iv.start) / 1000)) : null,
-        restarts: restarts.get(spec.name) ?? 0,
+        uptimeSeconds: alive ? this.uptimeSeconds(proc.startTime) : null,
+        restarts: rec?.restarts ?? 0,
         exitCode: exit?.code ?? null,
         exitSignal: exit?.signal ?? null,
         height: null,
@@ -163,6 +161,12 @@ export class OfflineDatabase {
         recordedAt,
       };
     });
+  }
+
+  /** A live process's real age, from its /proc start time. */
+  private uptimeSeconds(startTime: string): number | null {
+    const at = processStartedAtMs(startTime, this.now);
+    return at === null ? null : Math.max(0, Math.round((this.now - at) / 1000));
   }
 
   close(): void {

@@ -55,7 +55,9 @@ export function addControlVerbs(program: Command, dir: () => string, wrap: Wrap)
       cmd
         .option(
           '--wait',
-          verb === 'stop' ? 'wait until each node is stopped' : 'wait until each node is running',
+          verb === 'stop'
+            ? "wait until each node is stopped, printing each node's stop as it happens"
+            : 'wait until each node is running',
         )
         .option('--timeout <seconds>', 'give up waiting after this long (implies --wait; exit 4)');
     }
@@ -121,10 +123,11 @@ export function addControlVerbs(program: Command, dir: () => string, wrap: Wrap)
     .command('shutdown')
     .description('stop every node and the daemon')
     .option('--keep-nodes', 'exit and leave every node running (for an upgrade of nodewarden)')
-    .option('--json', 'print the reply as JSON')
+    .option('--wait', "print each node's stop as it happens; return once the daemon has exited")
+    .option('--json', 'print the reply as JSON (with --wait: one JSON object a line)')
     .action(
-      wrap((o: { keepNodes?: boolean; json?: boolean }) =>
-        shutdownCommand(connect(dir()), Boolean(o.keepNodes), Boolean(o.json)),
+      wrap((o: { keepNodes?: boolean; json?: boolean; wait?: boolean }) =>
+        shutdownCommand(connect(dir()), Boolean(o.keepNodes), Boolean(o.json), Boolean(o.wait)),
       ),
     );
 }

@@ -6,6 +6,8 @@ import {
   type NodewardenEvent,
   type ProcessRecord,
   type StateChange,
+  type StopProgress,
+  type StopStep,
 } from './types.js';
 
 type Channels = {
@@ -13,6 +15,7 @@ type Channels = {
   state: StateChange;
   process: ProcessRecord;
   intent: IntentChange;
+  stop: StopProgress;
 };
 type Channel = keyof Channels;
 type Listener<C extends Channel> = (payload: Channels[C]) => void;
@@ -34,6 +37,7 @@ export class EventBus {
     state: new Set(),
     process: new Set(),
     intent: new Set(),
+    stop: new Set(),
   };
   /** Subscriber exceptions caught so far (exported as a metric). */
   consumerErrors = 0;
@@ -78,6 +82,11 @@ export class EventBus {
   /** The operator's intent for a node changed (desired state, hold). */
   emitIntent(change: IntentChange): void {
     this.deliver('intent', Object.freeze({ ...change }));
+  }
+
+  /** A step of a node's stop (signal sent, SIGKILL sent, gone); live views only, never stored. */
+  emitStop(node: string, step: StopStep): void {
+    this.deliver('stop', Object.freeze({ ts: this.wallNow(), node, ...step }));
   }
 
   /** Subscribe; returns the unsubscribe function. */

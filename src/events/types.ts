@@ -110,7 +110,32 @@ export interface ProcessRecord {
     readonly argv: readonly string[];
   } | null;
   readonly runHash: string | null;
+  /** The node's restart count when the record was made (kept across manager restarts); absent = not told. */
+  readonly restarts?: number;
 }
+
+/**
+ * One step of a node's stop, told as it happens (not stored: `stop --wait`
+ * and `shutdown --wait` show them): the polite signal went out with its
+ * grace, the tree was SIGKILLed (the grace was over, or a second shutdown
+ * signal asked for it), the process is gone.
+ */
+export type StopStep =
+  | { readonly step: 'signal'; readonly signal: string; readonly graceMs: number }
+  | { readonly step: 'kill'; readonly reason: 'grace over' | 'kill requested' }
+  | {
+      readonly step: 'stopped';
+      /** Exit code and signal; both null when unknown (an adopted process, a spawn that failed). */
+      readonly exitCode: number | null;
+      readonly exitSignal: string | null;
+      /** From the stop's beginning to the process's end. */
+      readonly elapsedMs: number;
+      /** The state the node went on to (stopped, starting for a restart, paused). */
+      readonly next: string;
+    };
+
+/** A stop step of one node, stamped. */
+export type StopProgress = StopStep & { readonly ts: number; readonly node: string };
 
 /** What the operator wants of a node; persisted so it survives a manager restart. */
 export interface IntentChange {

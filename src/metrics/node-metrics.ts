@@ -2,6 +2,7 @@ import type { Registry } from 'prom-client';
 import type { NodeLogStats } from '../supervisor/supervisor.js';
 import type { NodeSnapshot } from '../supervisor/runner.js';
 import { NODE_STATES, type Health } from '../supervisor/states.js';
+import { liveObservation } from '../api/status.js';
 import { scrapeCounter, scrapeGauge, perScrape } from './collectors.js';
 import { known, type MetricObservation, type MetricsSource } from './source.js';
 
@@ -28,7 +29,8 @@ export function registerNodeMetrics(registry: Registry, src: MetricsSource): voi
       node: snap.name,
       group: src.supervisor.spec(snap.name)?.sync.group ?? snap.name,
       snap,
-      obs: (src.observe(snap.name) ?? {}) as MetricObservation,
+      // Like status: no CPU, memory or height of a process that is gone.
+      obs: liveObservation(snap.state, src.observe(snap.name)) as MetricObservation,
       log: src.supervisor.logStats(snap.name),
     })),
   );
@@ -71,8 +73,15 @@ export function registerNodeMetrics(registry: Registry, src: MetricsSource): voi
   });
   scrapeGauge({
     registry,
+    name: 'nodewarden_node_queued',
+    help: 'Whether the node waits in the start queue (startup.concurrency / startup.intervalMs); status shows it `queued`.',
+    labelNames: ['node'],
+    fill: (emit) => each((r) => emit({ node: r.node }, src.supervisor.isQueued(r.node) ? 1 : 0)),
+  });
+  scrapeGauge({
+    registry,
     name: 'nodewarden_node_start_time_seconds',
-    help: 'Start (or adoption) time of the node process, seconds since the epoch; absent without a process.',
+    help: 'Start time of the node process (a re-adopted survivor: its real start), seconds since the epoch; absent without a process.',
     labelNames: ['node'],
     fill: (emit) =>
       each((r) => emit({ node: r.node }, r.snap.startedAt === null ? null : r.snap.startedAt / 1000)),

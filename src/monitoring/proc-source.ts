@@ -1,6 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import { processTable, type ProcessTable } from '../supervisor/proc.js';
+import { kernelConstants, processTable, readUptimeSeconds, type ProcessTable } from '../supervisor/proc.js';
 
 /**
  * Where the sampler gets its view of processes: one table of every process
@@ -17,34 +15,6 @@ export interface ProcSource {
   readonly hz: number;
   /** Bytes per page of `rssPages`. */
   readonly pageSize: number;
-}
-
-/** `getconf NAME` as a positive integer, or `fallback` when it cannot be read. */
-function getconf(name: string, fallback: number): number {
-  try {
-    const out = execFileSync('getconf', [name], {
-      encoding: 'utf8',
-      timeout: 2000,
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    const n = Number(out.trim());
-    return Number.isSafeInteger(n) && n > 0 ? n : fallback;
-  } catch {
-    return fallback;
-  }
-}
-
-let constants: { hz: number; pageSize: number } | null = null;
-
-/** USER_HZ and the page size, asked of getconf once per process (100 and 4096 on almost every Linux). */
-function kernelConstants(): { hz: number; pageSize: number } {
-  constants ??= { hz: getconf('CLK_TCK', 100), pageSize: getconf('PAGESIZE', 4096) };
-  return constants;
-}
-
-/** Reads the first field of /proc/uptime (seconds since boot, 10 ms resolution). */
-export function readUptimeSeconds(): number {
-  return Number(fs.readFileSync('/proc/uptime', 'latin1').split(' ')[0]);
 }
 
 /** The production ProcSource: /proc through supervisor/proc.ts. */

@@ -2,9 +2,11 @@ import http from 'node:http';
 import { ErrorCodes, NodewardenError, type ErrorCode } from '../errors.js';
 import { SseParser } from './sse-parser.js';
 import {
+  NDJSON,
   PROTOCOL_HEADER,
   PROTOCOL_VERSION,
   type ActionRequest,
+  type ActionStreamLine,
   type ActionResponse,
   type ActionVerb,
   type EventsResponse,
@@ -14,6 +16,8 @@ import {
   type NodeStatus,
   type ReloadResponse,
   type ShutdownResponse,
+  type ShutdownStreamLine,
+  type StreamError,
   type UptimeResponse,
 } from './types.js';
 
@@ -166,6 +170,115 @@ export class ControlClient {
     };
   }
 
+  /** `stop --wait` with progress: each line (stop steps, then the results) as it arrives. */
+  stopWithProgress(
+    req: Omit<ActionRequest, 'progress'>,
+    onLine: (line: ActionStreamLine) => void,
+  ): Promise<void> {
+    return this.lines('POST', '/api/actions/stop', { ...req, wait: true, progress: true }, onLine);
+  }
+
+  /** `shutdown --wait`: accepted, every node's stop steps, done; each line as it arrives. */
+  shutdownWithProgress(keepNodes: boolean, onLine: (line: ShutdownStreamLine) => void): Promise<void> {
+    return this.lines('POST', '/api/shutdown', { keepNodes, progress: true }, onLine);
+  }
+
+  /**
+   * A request answered by a stream of JSON lines: `onLine` gets each line as it
+   * arrives; resolves when the daemon ends the stream. A reply that is not a
+   * stream is checked like any other (the daemon's error rejects); a stream
+   * cut short rejects with E_DAEMON_UNREACHABLE.
+   */
+  private lines<L>(method: string, path: string, body: unknown, onLine: (line: L) => void): Promise<void> {
+    const payload = JSON.stringify(body);
+    const headers: http.OutgoingHttpHeaders = {
+      [PROTOCOL_HEADER]: String(PROTOCOL_VERSION),
+      connection: 'close',
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(payload),
+    };
+    const e = this.endpoint;
+    if (!('socketPath' in e) && e.token) headers['authorization'] = `Bearer ${e.token}`;
+    const target = 'socketPath' in e ? { socketPath: e.socketPath } : { host: e.host, port: e.port };
+    return new Promise((resolve, reject) => {
+      const req = http.request({ ...target, method, path, headers, agent: false }, (res) => {
+        const streamed = String(res.headers['content-type'] ?? '').startsWith(NDJSON);
+        const chunks: Buffer[] = [];
+        let pending = '';
+        let failed = false;
+        const fail = (err: unknown): void => {
+          if (failed) return;
+          failed = true;
+          res.destroy();
+          reject(err);
+        };
+        if (streamed) {
+          try {
+            this.check({ status: res.statusCode ?? 0, headers: res.headers, text: '' }, [200], false);
+          } catch (err) {
+            fail(err);
+            return;
+          }
+        }
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          if (failed) return;
+          if (!streamed) {
+            chunks.push(Buffer.from(chunk));
+            return;
+          }
+          pending += chunk;
+          let nl = pending.indexOf('\n');
+          while (nl >= 0) {
+            const text = pending.slice(0, nl);
+            pending = pending.slice(nl + 1);
+            nl = pending.indexOf('\n');
+            if (text.trim() === '') continue;
+            try {
+              const line = JSON.parse(text) as { type?: unknown };
+              if (line?.type === 'error') throw this.errorOf(line as StreamError);
+              onLine(line as L);
+            } catch (err) {
+              fail(
+                err instanceof NodewardenError
+                  ? err
+                  : new NodewardenError(
+                      'E_INTERNAL',
+                      `the daemon sent an unreadable line: ${text.slice(0, 200)}`,
+                      {
+                        cause: err,
+                      },
+                    ),
+              );
+              return;
+            }
+          }
+        });
+        res.on('error', (err) => fail(this.unreachable(err)));
+        res.on('aborted', () =>
+          fail(this.unreachable(Object.assign(new Error('stream cut short'), { code: 'ECONNRESET' }))),
+        );
+        res.on('end', () => {
+          if (failed) return;
+          if (streamed) return resolve();
+          try {
+            const reply = {
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              text: Buffer.concat(chunks).toString('utf8'),
+            };
+            this.check(reply, [200]);
+            resolve();
+          } catch (err) {
+            reject(err);
+          }
+        });
+      });
+      req.on('error', (err) => reject(this.unreachable(err)));
+      req.end(payload);
+    });
+  }
+
   /** One request; rejects with E_DAEMON_UNREACHABLE when nothing answers. */
   send(method: string, path: string, body?: unknown): Promise<RawReply> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
@@ -203,8 +316,8 @@ export class ControlClient {
     return this.check(reply, ok) as T;
   }
 
-  /** Protocol check, then the parsed body of an accepted status, else the daemon's error. */
-  private check(reply: RawReply, ok: number[]): unknown {
+  /** Protocol check, then (with `parse`) the parsed body of an accepted status, else the daemon's error. */
+  private check(reply: RawReply, ok: number[], parse = true): unknown {
     const theirs = reply.headers[PROTOCOL_HEADER];
     if (theirs === undefined) {
       throw new NodewardenError(
@@ -213,6 +326,7 @@ export class ControlClient {
       );
     }
     if (String(theirs) !== String(PROTOCOL_VERSION)) throw mismatch(String(theirs));
+    if (!parse && ok.includes(reply.status)) return undefined;
     const isJson = String(reply.headers['content-type'] ?? '').includes('json');
     let parsed: unknown = reply.text;
     if (isJson) {
@@ -239,6 +353,16 @@ export class ControlClient {
       ...(typeof error?.hint === 'string' ? { hint: error.hint } : {}),
       ...(details && typeof details === 'object' ? { details: { ...details } } : {}),
     });
+  }
+
+  /** The daemon's error, sent as the last line of a stream. */
+  private errorOf(line: StreamError): NodewardenError {
+    const code = line.error?.code;
+    return new NodewardenError(
+      typeof code === 'string' && code in ErrorCodes ? (code as ErrorCode) : 'E_INTERNAL',
+      typeof line.error?.message === 'string' ? line.error.message : 'the daemon failed',
+      typeof line.error?.hint === 'string' ? { hint: line.error.hint } : {},
+    );
   }
 
   private unreachable(err: NodeJS.ErrnoException): NodewardenError {

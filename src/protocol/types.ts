@@ -76,13 +76,59 @@ export interface ActionRequest {
   wait?: boolean;
   /** Bound of `wait` (default 60 000 ms). */
   timeoutMs?: number;
+  /**
+   * stop with wait: answer as a stream (NDJSON, one ActionStreamLine a line):
+   * each node's stop steps as they happen, then the results.
+   */
+  progress?: boolean;
 }
 
 /** Body of `POST /api/shutdown`. */
 export interface ShutdownRequest {
   /** Leave every node running for the next manager to adopt. */
   keepNodes?: boolean;
+  /**
+   * Answer as a stream (NDJSON, one ShutdownStreamLine a line): accepted, every
+   * node's stop steps as they happen, and `done` once every node is stopped
+   * (or left running); the daemon then exits.
+   */
+  progress?: boolean;
 }
+
+/**
+ * One step of a node's stop as `stop --wait` and `shutdown --wait` show it:
+ * the stop signal went out (with its grace), a reminder while it is still
+ * stopping (about every 10 s, with the grace left), SIGKILL of the tree, gone.
+ */
+export type ProgressLine =
+  | { type: 'progress'; ts: number; node: string; step: 'signal'; signal: string; graceMs: number }
+  | { type: 'progress'; ts: number; node: string; step: 'waiting'; graceLeftMs: number }
+  | { type: 'progress'; ts: number; node: string; step: 'kill'; reason: 'grace over' | 'kill requested' }
+  | {
+      type: 'progress';
+      ts: number;
+      node: string;
+      step: 'stopped';
+      exitCode: number | null;
+      exitSignal: string | null;
+      elapsedMs: number;
+    };
+
+/** A line of the streamed answer to `stop` with `wait` and `progress`. */
+export type ActionStreamLine = ProgressLine | ({ type: 'result' } & ActionResponse) | StreamError;
+
+/** A line of the streamed answer to `shutdown` with `progress`. */
+export type ShutdownStreamLine =
+  | { type: 'accepted'; keepNodes: boolean; pid: number }
+  | ProgressLine
+  | { type: 'done'; keepNodes: boolean; pid: number }
+  | StreamError;
+
+/** A stream that failed after its first line: the error as any reply carries it. */
+export type StreamError = { type: 'error' } & ErrorResponse;
+
+/** Content type of the streamed answers (one JSON object a line). */
+export const NDJSON = 'application/x-ndjson';
 
 export interface ShutdownResponse {
   ok: true;

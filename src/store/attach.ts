@@ -15,7 +15,7 @@ export function attachStore(bus: EventBus, store: Store): () => void {
   store.closeStaleIntervals();
   const offEvent = bus.on('event', (e) => store.append(e));
   const offState = bus.on('state', (s) => store.recordState(s));
-  const offProcess = bus.on('process', (p) => store.recordProcess(p.node, p.identity, p.runHash));
+  const offProcess = bus.on('process', (p) => store.recordProcess(p.node, p.identity, p.runHash, p.restarts));
   const offIntent = bus.on('intent', (i) => {
     store.setDesired(i.node, i.desired);
     store.setHeld(i.node, i.held);

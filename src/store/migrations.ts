@@ -115,6 +115,10 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (node, condition)
   ) WITHOUT ROWID;
   `,
+  // v4: a node's restart count, kept across manager restarts (status `restarts`).
+  `
+  ALTER TABLE nodes ADD COLUMN restarts INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 /** The schema version this build of nodewarden writes. */

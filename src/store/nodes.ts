@@ -13,6 +13,7 @@ interface NodeRow {
   start_time: string | null;
   argv: string | null;
   run_hash: string | null;
+  restarts: number;
   updated_ts: number;
 }
 
@@ -26,6 +27,7 @@ export class NodeStore {
   private readonly upsertProcess: Database.Statement;
   private readonly upsertDesired: Database.Statement;
   private readonly upsertHeld: Database.Statement;
+  private readonly upsertRestarts: Database.Statement;
   private readonly remove: Database.Statement;
 
   constructor(
@@ -48,11 +50,23 @@ export class NodeStore {
       `INSERT INTO nodes (name, held, updated_ts) VALUES (?, ?, ?)
        ON CONFLICT (name) DO UPDATE SET held = excluded.held, updated_ts = excluded.updated_ts`,
     );
+    this.upsertRestarts = db.prepare(
+      `INSERT INTO nodes (name, restarts, updated_ts) VALUES (?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET restarts = excluded.restarts, updated_ts = excluded.updated_ts`,
+    );
     this.remove = db.prepare('DELETE FROM nodes WHERE name = ?');
   }
 
-  /** The node's process (or none, once it is gone) and the run hash it was started with. True if written. */
-  recordProcess(name: string, identity: ProcessIdentity | null, runHash: string | null): boolean {
+  /**
+   * The node's process (or none, once it is gone) and the run hash it was
+   * started with; with `restarts`, the node's restart count too. True if written.
+   */
+  recordProcess(
+    name: string,
+    identity: ProcessIdentity | null,
+    runHash: string | null,
+    restarts?: number,
+  ): boolean {
     const row = {
       name,
       pid: identity?.pid ?? null,
@@ -62,7 +76,10 @@ export class NodeStore {
       runHash,
       ts: this.wallNow(),
     };
-    return this.write(`process ${name}`, () => this.upsertProcess.run(row));
+    return this.write(`process ${name}`, () => {
+      this.upsertProcess.run(row);
+      if (restarts !== undefined) this.upsertRestarts.run(name, restarts, row.ts);
+    });
   }
 
   /** What the operator asked for (`start` / `stop`), kept across restarts. True if written. */
@@ -114,6 +131,7 @@ export function selectNodes(
       held: r.held !== 0,
       process: identity(r, onBadArgv),
       runHash: r.run_hash,
+      restarts: r.restarts,
       updatedTs: r.updated_ts,
     });
   }

@@ -79,23 +79,6 @@ export class ReadOnlyStore implements StoreReader {
     return lastRecorded(this.db);
   }
 
-  /**
-   * Restarts per node during the last manager's run (since its latest
-   * `manager_started`), as that manager's status counted them; a folded
-   * row of repeats counts for every restart it stands for.
-   */
-  restartsInLastRun(): Map<string, number> {
-    const rows = this.db
-      .prepare(
-        `SELECT node, sum(coalesce(json_extract(details, '$.count'), 1)) AS n FROM events
-         WHERE type = 'restarting' AND node IS NOT NULL
-           AND ts >= (SELECT coalesce(max(ts), 0) FROM events WHERE type = 'manager_started')
-         GROUP BY node`,
-      )
-      .all() as { node: string; n: number }[];
-    return new Map(rows.map((r) => [r.node, r.n]));
-  }
-
   /** How the node's process last ended, or null if it never did. */
   lastExit(node: string): LastExit | null {
     const [e] = selectEvents(this.db, { node, type: ['exited', 'crashed'], limit: 1 });

@@ -98,8 +98,13 @@ export class Store {
   }
 
   /** See `NodeStore.recordProcess`. Written at once; true if it reached the database. */
-  recordProcess(name: string, identity: ProcessIdentity | null, runHash: string | null): boolean {
-    return this.nodes.recordProcess(name, identity, runHash);
+  recordProcess(
+    name: string,
+    identity: ProcessIdentity | null,
+    runHash: string | null,
+    restarts?: number,
+  ): boolean {
+    return this.nodes.recordProcess(name, identity, runHash, restarts);
   }
 
   setDesired(name: string, desired: DesiredState): boolean {

@@ -123,6 +123,8 @@ export interface NodeRecord {
   /** The process last recorded as running, or null. */
   readonly process: ProcessIdentity | null;
   readonly runHash: string | null;
+  /** Restarts of the node (automatic and commanded) since it was first recorded: kept across manager restarts. */
+  readonly restarts: number;
   readonly updatedTs: number;
 }
 

@@ -79,6 +79,12 @@ export interface ProcessDriver {
    */
   identify?(identity: ProcessIdentity): ProcessIdentity | null;
   /**
+   * Wall-clock ms at which a live process started (from its /proc start
+   * time), so a re-adopted survivor's uptime is its real age, not the time
+   * since adoption. Optional: without it (or on null) adoption time is used.
+   */
+  startedAt?(identity: ProcessIdentity): number | null;
+  /**
    * The manager is leaving its processes running (`shutdown --keep-nodes`):
    * hold nothing that would keep the manager's process alive on their account.
    */

@@ -22,7 +22,15 @@ import {
   spawnError,
 } from './exec-prepare.js';
 import { acquireNodeLock, selfOwner, type HeldLock } from './lock.js';
-import { descendants, isAlive, processTable, readCmdline, readStartTime, readStat } from './proc.js';
+import {
+  descendants,
+  isAlive,
+  processStartedAtMs,
+  processTable,
+  readCmdline,
+  readStartTime,
+  readStat,
+} from './proc.js';
 
 const UNKNOWN_EXIT: ExitInfo = { code: null, signal: null };
 /** How often the remnants of an exited node's group are checked until they are gone. */
@@ -248,6 +256,11 @@ export class ExecDriver implements ProcessDriver {
     // Checked after the read: a pid reused in between must not lend its argv.
     if (argv === null || !isAlive(identity.pid, identity.startTime)) return null;
     return { ...identity, argv };
+  }
+
+  /** From /proc: boot-relative start ticks turned into wall-clock ms. */
+  startedAt(identity: ProcessIdentity): number | null {
+    return processStartedAtMs(identity.startTime);
   }
 
   watch(identity: ProcessIdentity): Promise<ExitInfo> {

@@ -38,6 +38,11 @@ export class StartPacer {
     this.settled(name);
   }
 
+  /** Waiting for its turn (queued, not yet launched). */
+  isQueued(name: string): boolean {
+    return this.queue.includes(name);
+  }
+
   get pending(): number {
     return this.queue.length;
   }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 
 /**
@@ -131,4 +132,50 @@ export function descendants(pid: number, table: ProcessTable): number[] {
     }
   }
   return out;
+}
+
+/** `getconf NAME` as a positive integer, or `fallback` when it cannot be read. */
+function getconf(name: string, fallback: number): number {
+  try {
+    const out = execFileSync('getconf', [name], {
+      encoding: 'utf8',
+      timeout: 2000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const n = Number(out.trim());
+    return Number.isSafeInteger(n) && n > 0 ? n : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+let constants: { hz: number; pageSize: number } | null = null;
+
+/** USER_HZ and the page size, asked of getconf once per process (100 and 4096 on almost every Linux). */
+export function kernelConstants(): { hz: number; pageSize: number } {
+  constants ??= { hz: getconf('CLK_TCK', 100), pageSize: getconf('PAGESIZE', 4096) };
+  return constants;
+}
+
+/** Reads the first field of /proc/uptime (seconds since boot, 10 ms resolution). */
+export function readUptimeSeconds(): number {
+  return Number(fs.readFileSync('/proc/uptime', 'latin1').split(' ')[0]);
+}
+
+/**
+ * Wall-clock ms at which a process started, from its /proc start time (clock
+ * ticks since boot): now − (seconds since boot − startTime / USER_HZ). Null
+ * when /proc cannot be read or the start time is not a number.
+ */
+export function processStartedAtMs(startTime: string, nowMs: number = Date.now()): number | null {
+  const ticks = Number(startTime);
+  if (!Number.isFinite(ticks) || ticks < 0) return null;
+  try {
+    const up = readUptimeSeconds();
+    if (!Number.isFinite(up)) return null;
+    const ageSeconds = Math.max(0, up - ticks / kernelConstants().hz);
+    return nowMs - ageSeconds * 1000;
+  } catch {
+    return null;
+  }
 }

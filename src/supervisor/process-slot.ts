@@ -38,7 +38,7 @@ export class ProcessSlot {
     return this.current?.identity ?? null;
   }
 
-  /** Wall ms the live process started (was adopted, for a survivor), or null. */
+  /** Wall ms the live process started (for a survivor: its real start where known, else its adoption), or null. */
   startedAt(): number | null {
     return this.current?.startedAt ?? null;
   }
@@ -84,10 +84,15 @@ export class ProcessSlot {
       .catch((err) => this.reports.broken(err));
   }
 
-  /** Take over a live process this manager did not spawn; its exit code will be unknown. */
+  /**
+   * Take over a live process this manager did not spawn; its exit code will be
+   * unknown. Its start is its real one where the driver can tell (its age
+   * counts from then, not from the adoption).
+   */
   watch(identity: ProcessIdentity): void {
     const generation = this.next();
-    this.current = { generation, identity, startedAt: this.wallNow() };
+    const startedAt = this.driver.startedAt?.(identity) ?? this.wallNow();
+    this.current = { generation, identity, startedAt };
     this.driver
       .watch(identity)
       .then((exit) => this.ended(generation, exit))

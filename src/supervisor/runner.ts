@@ -39,9 +39,9 @@ export interface NodeSnapshot {
   readonly pid: number | null;
   /** Wall-clock ms when the node entered its state. */
   readonly since: number;
-  /** Wall-clock ms when the current process started (adoption time for a survivor), or null. */
+  /** Wall-clock ms when the current process started (for a survivor: its real start from /proc), or null. */
   readonly startedAt: number | null;
-  /** Restarts (automatic and commanded) since this manager started. */
+  /** Restarts (automatic and commanded) since the node was first recorded: earlier managers' count included. */
   readonly restarts: number;
   readonly exitCode: number | null;
   readonly exitSignal: NodeJS.Signals | null;
@@ -189,6 +189,11 @@ export class NodeRunner {
     return this.whenIdle();
   }
 
+  /** Go on counting restarts from what an earlier manager recorded (boot). */
+  restoreRestarts(count: number): void {
+    if (Number.isSafeInteger(count) && count > this.restarts) this.restarts = count;
+  }
+
   /** Suspend every automatic action (maintenance) until `release`. */
   hold(): void {
     if (this.held || this.detached) return;
@@ -277,6 +282,7 @@ export class NodeRunner {
     // synchronous subscribers (crash → replacement latency). Neither emits
     // anything itself: their results come back later as inputs.
     for (const effect of effects) if (isEarly(effect)) this.perform(effect);
+    const from = this.state;
     this.changeState(next);
     for (const effect of effects) {
       if (!isEarly(effect)) this.perform(effect);
@@ -284,6 +290,31 @@ export class NodeRunner {
       // snapshot that subscribers read while the transition is told is unchanged.
       else if (effect.type === 'spawn' && (effect.cause === 'restart' || effect.cause === 'retry'))
         this.restarts++;
+    }
+    this.tellStopSteps(from, next, input, effects);
+  }
+
+  /** The facts of a stop as they happen (bus `stop`), for those who follow a stop (`--wait`). */
+  private tellStopSteps(from: NodeState, next: NodeState, input: Input, effects: readonly Effect[]): void {
+    const bus = this.deps.bus;
+    for (const e of effects) {
+      if (e.type === 'signalGroup' && next.kind === 'stopping')
+        bus.emitStop(this.name, { step: 'signal', signal: e.signal, graceMs: this.spec.stop.graceMs });
+      else if (e.type === 'killTree')
+        bus.emitStop(this.name, {
+          step: 'kill',
+          reason: input.type === 'graceElapsed' ? 'grace over' : 'kill requested',
+        });
+    }
+    if (from.kind === 'stopping' && next.kind !== 'stopping') {
+      const exited = input.type === 'processExited' ? input : null;
+      bus.emitStop(this.name, {
+        step: 'stopped',
+        exitCode: exited?.code ?? null,
+        exitSignal: exited?.signal ?? null,
+        elapsedMs: Math.max(0, Math.round(this.deps.clock.now() - from.since)),
+        next: next.kind,
+      });
     }
   }
 

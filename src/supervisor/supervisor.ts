@@ -35,6 +35,8 @@ export interface PersistedNode {
   readonly held: boolean;
   readonly identity: ProcessIdentity | null;
   readonly runHash: string | null;
+  /** Restarts counted by earlier managers (absent: 0). */
+  readonly restarts?: number;
 }
 
 export interface SupervisorDeps {
@@ -177,6 +179,11 @@ export class Supervisor {
     return [...this.entries.values()].map((e) => e.runner.snapshot());
   }
 
+  /** Waiting in the paced start queue for its turn (status shows it `queued`). */
+  isQueued(name: string): boolean {
+    return this.pacer.isQueued(name);
+  }
+
   /** A node's log counters (read-only, for metrics), or undefined if unknown. */
   logStats(name: string): NodeLogStats | undefined {
     return this.entries.get(name)?.log.stats?.();
@@ -206,6 +213,7 @@ export class Supervisor {
     }
     for (const [name, e] of this.entries) {
       const p = persisted.get(name);
+      if (p?.restarts) e.runner.restoreRestarts(p.restarts);
       if (p?.held) e.runner.hold();
       const recorded = seen.get(name);
       const lock = this.deps.nodeLock?.(e.spec) ?? null;
@@ -429,7 +437,7 @@ export class Supervisor {
 
   /** A runner for `spec` wired to this supervisor's driver, clock, bus and logger. */
   private newRunner(spec: NodeSpec, outputFd: () => number): NodeRunner {
-    return new NodeRunner({
+    const runner: NodeRunner = new NodeRunner({
       spec,
       driver: this.deps.driver,
       clock: this.deps.clock,
@@ -437,9 +445,17 @@ export class Supervisor {
       outputFd,
       logger: this.deps.logger,
       ...(this.deps.random ? { random: this.deps.random } : {}),
-      // Recorded so that a later manager can re-adopt the process (DESIGN §2 crash safety).
-      onProcess: (identity, runHash) => this.deps.bus.emitProcess({ node: spec.name, identity, runHash }),
+      // Recorded so that a later manager can re-adopt the process (DESIGN §2 crash safety)
+      // and go on counting restarts where this one stopped.
+      onProcess: (identity, runHash) =>
+        this.deps.bus.emitProcess({
+          node: spec.name,
+          identity,
+          runHash,
+          restarts: runner.snapshot().restarts,
+        }),
     });
+    return runner;
   }
 
   /**

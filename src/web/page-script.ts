@@ -11,7 +11,7 @@ import { ACTIONS_SCRIPT } from './page-actions.js';
 export const PAGE_SCRIPT = String.raw`
 (function () {
   'use strict';
-  var STATES = ['running', 'starting', 'stopping', 'backoff', 'exited', 'fatal', 'paused', 'stopped'];
+  var STATES = ['running', 'starting', 'queued', 'stopping', 'backoff', 'exited', 'fatal', 'paused', 'stopped'];
   var HEALTHS = ['unknown', 'syncing', 'in_sync', 'out_of_sync', 'unreachable'];
   var LIVE = { running: true, starting: true, stopping: true };
   var MAX_EVENTS = 50;

@@ -39,7 +39,7 @@ main { padding: 0 16px 24px; max-width: 1400px; }
   border: 1px solid currentColor; white-space: nowrap; color: var(--gray);
 }
 .st-running, .h-in_sync, .sev-info { color: var(--green); }
-.st-starting, .st-stopping, .h-syncing { color: var(--blue); }
+.st-starting, .st-queued, .st-stopping, .h-syncing { color: var(--blue); }
 .st-backoff, .st-exited, .h-out_of_sync, .sev-warning { color: var(--amber); }
 .st-fatal, .h-unreachable, .sev-critical { color: var(--red); }
 .st-paused { color: var(--purple); }

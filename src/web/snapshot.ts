@@ -5,7 +5,7 @@ import type { EventBus } from '../events/bus.js';
 import type { NodewardenEvent } from '../events/types.js';
 import type { NodeStatus } from '../protocol/types.js';
 import type { Clock } from '../supervisor/clock.js';
-import { NODE_STATES, type StateKind } from '../supervisor/states.js';
+import { STATUS_STATES, type StatusState } from '../supervisor/states.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { EventQuery, StoredEvent } from '../store/index.js';
 import { VERSION } from '../version.js';
@@ -28,8 +28,8 @@ export interface StatusMessage {
   version: string;
   /** Wall-clock ms when the snapshot was taken. */
   ts: number;
-  /** Nodes per state, every state present (0 when none). */
-  counts: Record<StateKind, number>;
+  /** Nodes per state (`queued` included), every state present (0 when none). */
+  counts: Record<StatusState, number>;
   nodes: NodeStatus[];
 }
 
@@ -43,8 +43,8 @@ export function buildStatusMessage(src: PageSource): StatusMessage {
   const ts = src.clock.wallNow();
   const raw = buildStatus(src.supervisor, src.observe, ts);
   const nodes = src.redaction ? src.redaction.value(raw) : raw;
-  const counts = Object.fromEntries(NODE_STATES.map((s) => [s, 0])) as Record<StateKind, number>;
-  for (const n of nodes) if (n.state in counts) counts[n.state as StateKind]++;
+  const counts = Object.fromEntries(STATUS_STATES.map((s) => [s, 0])) as Record<StatusState, number>;
+  for (const n of nodes) if (n.state in counts) counts[n.state as StatusState]++;
   return { host: os.hostname(), version: VERSION, ts, counts, nodes };
 }
 

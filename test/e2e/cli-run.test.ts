@@ -80,11 +80,12 @@ describe('nodewarden run, driven by the CLI', { timeout: 180_000 }, () => {
   test('restart, stop and start with --wait; an unknown node fails the verb', async () => {
     await expect(['restart', 'beta-*', '--wait'], 0, ['beta-1: restarted', 'beta-2: restarted']);
     await remember();
-    await expect(['stop', 'alpha', '--wait'], 0, ['alpha: stopped']);
-    await expect(['status', 'alpha'], 0, [
-      STATUS_HEADER,
-      'alpha  stopped  <any>  -  -  0  <any>  <any>  -  -  -',
+    // The stop as it happens; a stopped node shows no figures of its last run.
+    await expect(['stop', 'alpha', '--wait'], 0, [
+      'alpha: SIGTERM sent (grace 3s)',
+      'alpha: stopped (exit 0, <n>.<n>s)',
     ]);
+    await expect(['status', 'alpha'], 0, [STATUS_HEADER, 'alpha  stopped  <any>  -  -  0  -  -  -  -  -']);
     await expect(['start', 'alpha', 'nope', '--wait'], 1, ['alpha: started', 'nope: ERROR (no such node)']);
     await remember();
     await expect(['hold', 'beta-1'], 0, ['beta-1: held']);

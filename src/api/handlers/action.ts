@@ -27,11 +27,14 @@ export async function handleAction(
   ctx: ApiContext,
   verb: ActionVerb,
   req: ActionRequest,
+  hooks: { onNodes?(nodes: readonly string[]): void } = {},
 ): Promise<ActionResponse> {
   const names = ctx.daemon.supervisor.names();
   const seen = new Set<string>();
   const jobs: Array<Promise<TargetResult>> = [];
   const resolved = await runPaced(resolveEachStepwise(req.targets, names));
+  // Told before any node is acted on (progress streams follow exactly these nodes).
+  hooks.onNodes?.(resolved.flatMap((r) => r.nodes));
   for (const [i, target] of req.targets.entries()) {
     const { nodes, unknown } = resolved[i]!;
     if (unknown.length > 0)
@@ -59,6 +62,9 @@ async function actOn(
   const before = sup.runner(node)?.snapshot();
   if (!before) return failed(node, 'no such node');
   const ok = (message: string): TargetResult => ({ node, ok: true, message });
+  // While every node is being stopped for good, nothing may start again.
+  if ((verb === 'start' || verb === 'restart') && sup.isShuttingDown)
+    return failed(node, 'the daemon is shutting down');
   switch (verb) {
     case 'hold':
       if (before.held) return ok('already held');

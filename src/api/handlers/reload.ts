@@ -1,3 +1,4 @@
+import { NodewardenError } from '../../errors.js';
 import type { ReloadResponse } from '../../protocol/types.js';
 import type { ApiContext, ControlHost } from '../context.js';
 
@@ -11,6 +12,11 @@ const queues = new WeakMap<ControlHost, Promise<unknown>>();
  */
 export function handleReload(ctx: ApiContext): Promise<ReloadResponse> {
   const { daemon } = ctx;
+  // A reload could start nodes while the daemon stops every one of them.
+  if (daemon.supervisor.isShuttingDown)
+    return Promise.reject(
+      new NodewardenError('E_BAD_REQUEST', 'the daemon is shutting down; reload refused'),
+    );
   const prev = queues.get(daemon) ?? Promise.resolve();
   const next = prev.then(async (): Promise<ReloadResponse> => {
     const r = await daemon.reload();

@@ -4,6 +4,7 @@ import { isTarget } from '../../protocol/targets.js';
 import type { ActionVerb } from '../../protocol/types.js';
 import type { ExitCodeValue } from '../exit-codes.js';
 import { renderResults, resultsExitCode } from '../render/results.js';
+import { stopWaitCommand } from './stop-wait.js';
 
 export interface ActionOptions {
   wait?: boolean;
@@ -43,6 +44,9 @@ export async function actionCommand(
     timeoutMs = Math.ceil(s * 1000);
   }
   const wait = Boolean(opts.wait) || timeoutMs !== undefined;
+  // A stop that is waited for shows its steps as they happen.
+  if (verb === 'stop' && wait)
+    return stopWaitCommand(client, { targets, ...(timeoutMs ? { timeoutMs } : {}) }, Boolean(opts.json));
   const res = await client.action(verb, {
     targets,
     ...(wait ? { wait } : {}),

@@ -20,6 +20,7 @@ const RIGHT = new Set([3, 5, 6, 7, 8, 9]);
 const STATE_STYLE: Readonly<Record<string, Style>> = {
   running: 'green',
   starting: 'yellow',
+  queued: 'yellow',
   stopping: 'yellow',
   backoff: 'red',
   exited: 'red',

@@ -494,7 +494,7 @@ describe('config discovery without --config', { timeout: 60_000 }, () => {
       NODEWARDEN_SYSTEM_CONFIG: path.join(dir, 'nope'),
     });
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout), { ok: true, nodes: ['n'] });
+    assert.deepEqual(JSON.parse(r.stdout), { ok: true, nodes: ['n'], warnings: [] });
     // A read verb finds that config's stateDir (no daemon, no database yet).
     const s = await runIn(dir, ['status']);
     assert.equal(s.code, 1);
@@ -510,7 +510,7 @@ describe('config discovery without --config', { timeout: 60_000 }, () => {
     const cwd = fresh();
     const r = await runIn(cwd, ['config', 'check', '--json'], { NODEWARDEN_SYSTEM_CONFIG: system });
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout), { ok: true, nodes: ['sys'] });
+    assert.deepEqual(JSON.parse(r.stdout), { ok: true, nodes: ['sys'], warnings: [] });
   });
 
   test('neither: one line naming both places, exit 2', async () => {

@@ -7,13 +7,13 @@ import { FakeClock, MemoryLogger, tempDir } from './helpers.js';
 
 const T0 = Date.UTC(2024, 0, 1);
 
-test('node rows: process identity, desired state and hold are written at once and survive reopen', () => {
+test('node rows: process identity, restart count, desired state and hold are written at once and survive reopen', () => {
   const { dir, cleanup } = tempDir();
   try {
     const clock = new FakeClock(T0);
     const store = openStore(dir, { logger: new MemoryLogger(), clock });
     const identity = { pid: 1234, pgid: 1234, startTime: '5678', argv: ['/bin/node', '--port', '12001'] };
-    assert.equal(store.recordProcess('ant-1', identity, 'hash1'), true);
+    assert.equal(store.recordProcess('ant-1', identity, 'hash1', 3), true);
     assert.equal(store.setDesired('ant-1', 'stopped'), true);
     clock.advance(1000);
     assert.equal(store.setHeld('ant-1', true), true);
@@ -33,6 +33,7 @@ test('node rows: process identity, desired state and hold are written at once an
         held: true,
         process: identity,
         runHash: 'hash1',
+        restarts: 3,
         updatedTs: T0 + 1000,
       });
       assert.deepEqual(nodes.get('ant-2'), {
@@ -41,6 +42,7 @@ test('node rows: process identity, desired state and hold are written at once an
         held: false,
         process: null,
         runHash: null,
+        restarts: 0,
         updatedTs: T0 + 1000,
       });
       // the process is gone: identity cleared, desired and hold kept
@@ -49,6 +51,7 @@ test('node rows: process identity, desired state and hold are written at once an
       assert.equal(gone?.process, null);
       assert.equal(gone?.desired, 'stopped');
       assert.equal(gone?.held, true);
+      assert.equal(gone?.restarts, 3, 'a record without a count keeps the one stored');
       again.forgetNode('ant-2');
       assert.deepEqual([...again.loadNodes().keys()], ['ant-1']);
     } finally {

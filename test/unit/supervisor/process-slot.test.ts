@@ -89,3 +89,19 @@ describe('ProcessSlot generations', () => {
     assert.equal(slot.occupied(), false);
   });
 });
+
+describe('ProcessSlot start time of a watched survivor', () => {
+  test('is the real start the driver reads (its age), not the moment of adoption', () => {
+    const { driver, slot } = slotHarness();
+    Object.assign(driver, { startedAt: (id: ProcessIdentity) => (id.pid === 500 ? 7_000 : null) });
+    slot.watch(identity(500));
+    assert.equal(slot.startedAt(), 7_000);
+  });
+
+  test('falls back to the adoption time when the driver cannot tell', () => {
+    const { driver, slot } = slotHarness();
+    Object.assign(driver, { startedAt: () => null });
+    slot.watch(identity(600));
+    assert.equal(slot.startedAt(), 42_000);
+  });
+});

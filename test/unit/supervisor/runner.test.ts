@@ -226,6 +226,42 @@ describe('NodeRunner stop, kill, restart', () => {
     assert.equal(h.runner.snapshot().exitSignal, 'SIGKILL');
   });
 
+  test('a stop tells its steps on the bus: signal with its grace, SIGKILL when the grace is over, stopped with how long it took', async () => {
+    const h = harness({ stop: { graceMs: 120_000 } });
+    const pid = await running(h);
+    const steps: unknown[] = [];
+    h.bus.on('stop', ({ ts: _ts, ...p }) => steps.push(p));
+    const stopped = h.runner.stop();
+    await h.tick(120_000);
+    await h.tick(40);
+    h.driver.exit(pid, null, 'SIGKILL');
+    await stopped;
+    assert.deepEqual(steps, [
+      { node: 'ant-1', step: 'signal', signal: 'SIGTERM', graceMs: 120_000 },
+      { node: 'ant-1', step: 'kill', reason: 'grace over' },
+      {
+        node: 'ant-1',
+        step: 'stopped',
+        exitCode: null,
+        exitSignal: 'SIGKILL',
+        elapsedMs: 120_040,
+        next: 'stopped',
+      },
+    ]);
+  });
+
+  test('a second shutdown signal during a stop is told as a requested kill', async () => {
+    const h = harness();
+    const pid = await running(h);
+    const steps: string[] = [];
+    h.bus.on('stop', (p) => steps.push(p.step === 'kill' ? `kill:${p.reason}` : p.step));
+    const stopped = h.runner.stop();
+    h.runner.kill();
+    h.driver.exit(pid, null, 'SIGKILL');
+    await stopped;
+    assert.deepEqual(steps, ['signal', 'kill:kill requested', 'stopped']);
+  });
+
   test('kill during a stop SIGKILLs the tree at once', async () => {
     const h = harness();
     const pid = await running(h);
