@@ -24,7 +24,7 @@ function helpVerbs(help: string): string[] {
 }
 
 /** Source the bash script, set COMP_WORDS/COMP_CWORD as bash would, call the function, return COMPREPLY. */
-function complete(words: string[], env: NodeJS.ProcessEnv = {}): string[] {
+function complete(words: string[], env: NodeJS.ProcessEnv = {}, cwd: string = dir): string[] {
   const quoted = words.map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(' ');
   const script = [
     'source <(nodewarden completion bash) || exit 9',
@@ -35,7 +35,8 @@ function complete(words: string[], env: NodeJS.ProcessEnv = {}): string[] {
   ].join('\n');
   const base: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` };
   delete base.NODEWARDEN_CONFIG;
-  const r = spawnSync('bash', ['-c', script], { encoding: 'utf8', env: { ...base, ...env }, cwd: dir });
+  delete base.NODEWARDEN_SYSTEM_CONFIG;
+  const r = spawnSync('bash', ['-c', script], { encoding: 'utf8', env: { ...base, ...env }, cwd });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stderr, '', 'the script runs without a shell error');
   return r.stdout.split('\n').filter(Boolean);
@@ -122,6 +123,37 @@ describe('nodewarden completion bash', () => {
     writeNode(configDir, 'monero', {});
     assert.ok(complete(['nodewarden', '--config', configDir, 'stop', 'm']).includes('monero'));
     fs.rmSync(path.join(configDir, 'nodes', 'monero.json'));
+  });
+
+  test('without --config or $NODEWARDEN_CONFIG, node names come from ./configs, else the system directory', () => {
+    const names = ['ant-1', 'ant-2', 'ant-3', 'geth'];
+    // `dir` holds configs/: found from there, as every verb finds it.
+    assert.deepEqual(complete(['nodewarden', 'start', '']), [...names, 'all']);
+    assert.deepEqual(complete(['nodewarden', 'logs', 'ant-1', '']), [...names, 'all'], 'logs takes several');
+    assert.deepEqual(complete(['nodewarden', 'logs', '-f', 'g']), ['geth']);
+    // Elsewhere, the system directory (its location overridable for this test).
+    const elsewhere = path.join(dir, 'elsewhere');
+    fs.mkdirSync(elsewhere, { recursive: true });
+    assert.deepEqual(
+      complete(['nodewarden', 'stop', 'an'], { NODEWARDEN_SYSTEM_CONFIG: configDir }, elsewhere),
+      ['ant-1', 'ant-2', 'ant-3'],
+    );
+    // Neither: nothing to offer, and no error in the middle of the line.
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      NODEWARDEN_SYSTEM_CONFIG: path.join(dir, 'no-such-dir'),
+    };
+    delete env.NODEWARDEN_CONFIG;
+    const quiet = spawnSync(process.execPath, [CLI, '__complete', 'nodes'], {
+      encoding: 'utf8',
+      env,
+      cwd: elsewhere,
+    });
+    assert.deepEqual([quiet.status, quiet.stdout, quiet.stderr], [0, '', '']);
+    const missing = path.join(dir, 'no-such-dir');
+    assert.deepEqual(complete(['nodewarden', 'stop', ''], { NODEWARDEN_SYSTEM_CONFIG: missing }, elsewhere), [
+      'all',
+    ]);
   });
 
   test('__complete nodes works on a config that config check refuses, without a daemon', async () => {
