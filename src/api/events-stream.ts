@@ -38,7 +38,8 @@ export function registerEventsStream(app: FastifyInstance, ctx: ApiContext): voi
       const { signal } = ctx.lifecycle;
       if (signal.aborted) throw new Error('the daemon is shutting down');
       const ofNode = nodeTest(q.node);
-      const matches = (e: NodewardenEvent): boolean => ofNode(e.node) && (types === null || types.has(e.type));
+      const matches = (e: NodewardenEvent): boolean =>
+        ofNode(e.node) && (types === null || types.has(e.type));
 
       // The stored events, then the subscription, in one synchronous turn: nothing can come between.
       const { events } = handleEvents(ctx, q);

@@ -22,7 +22,10 @@ export async function uptimeCommand(
 ): Promise<ExitCodeValue> {
   checkSince(since);
   const unique = [...new Set(names)];
-  const { value, offline } = await askOrRead<{ res: UptimeResponse & { source?: 'database' }; missing: string[] }>(
+  const { value, offline } = await askOrRead<{
+    res: UptimeResponse & { source?: 'database' };
+    missing: string[];
+  }>(
     client,
     async (c) => {
       if (unique.length === 0) return { res: await c.uptime(since), missing: [] };
