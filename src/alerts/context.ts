@@ -101,15 +101,17 @@ export async function buildContext(d: Renderable, src: ContextSources, test = fa
   const o = name ? (safe(() => src.observe(name), undefined) ?? {}) : {};
   const logTail = name ? await src.logTail(name, LOG_TAIL_LINES).catch(() => []) : [];
   const recent = safe(() => src.recent(name, RECENT_EVENTS), []).map(eventView);
+  const sync = syncFigures(d.event.details);
   const ctx: AlertContext = {
     event: eventView(d.event),
     node: {
       name,
       state: facts?.state ?? null,
       health: o.health ?? null,
-      height: o.height ?? null,
-      referenceHeight: o.referenceHeight ?? null,
-      lag: o.lag ?? null,
+      height: sync.height !== undefined ? sync.height : (o.height ?? null),
+      referenceHeight:
+        sync.referenceHeight !== undefined ? sync.referenceHeight : (o.referenceHeight ?? null),
+      lag: sync.lag !== undefined ? sync.lag : (o.lag ?? null),
       restarts: facts?.restarts ?? null,
       pid: facts?.pid ?? null,
       exitCode: facts?.exitCode ?? null,
@@ -126,6 +128,30 @@ export async function buildContext(d: Renderable, src: ContextSources, test = fa
     test,
   };
   return src.redaction ? src.redaction.value(ctx) : ctx;
+}
+
+type SyncFigures = { -readonly [K in 'height' | 'referenceHeight' | 'lag']?: number | null };
+
+/**
+ * The heights an event recorded when it happened (out_of_sync, in_sync,
+ * unreachable carry them): a mail rendered later shows these, never a newer
+ * live value. A key the event does not carry is left out (the live value is used).
+ */
+function syncFigures(details: Readonly<Record<string, unknown>>): SyncFigures {
+  const out: SyncFigures = {};
+  const take = (key: keyof SyncFigures, ...names: string[]): void => {
+    for (const n of names) {
+      const v = details[n];
+      if (v === null || (typeof v === 'number' && Number.isFinite(v))) {
+        out[key] = v;
+        return;
+      }
+    }
+  };
+  take('height', 'height');
+  take('referenceHeight', 'referenceHeight', 'reference');
+  take('lag', 'lag');
+  return out;
 }
 
 /** An event as templates and webhooks see it. */

@@ -4,6 +4,7 @@ import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '../protocol/types.js';
 import { SSE_HEADERS, SSE_HEARTBEAT, SseClient, sseFrame } from '../web/sse.js';
 import type { ApiContext } from './context.js';
 import { handleEvents, parseTypes, type EventsInput } from './handlers/events.js';
+import { nodeTest } from './handlers/node-filter.js';
 import * as s from './schemas.js';
 
 /** A follower further behind than this is cut off (it sees its stream end). */
@@ -15,8 +16,10 @@ const HEARTBEAT_MS = 15_000;
  * `GET /api/events/stream` (`nodewarden events -f`): Server-Sent Events. First
  * one `events` frame with the stored events the query selects (exactly what
  * `GET /api/events` answers: newest first), then one `event` frame per event
- * recorded from then on that passes the same `node` / `type` filters, until
- * the client goes or the daemon stops.
+ * recorded from then on that passes the same `node` / `type` filters (a
+ * glob in `node`: the first frame has the configured nodes it matches, and
+ * one that matches none is E_NODE_NOT_FOUND), until the client goes or the
+ * daemon stops.
  *
  * Nothing is lost or shown twice at the seam: the bus subscription and the
  * store read happen in one synchronous turn of the daemon's event loop, and
@@ -34,8 +37,9 @@ export function registerEventsStream(app: FastifyInstance, ctx: ApiContext): voi
       const types: ReadonlySet<EventType> | null = q.type === undefined ? null : new Set(parseTypes(q.type));
       const { signal } = ctx.lifecycle;
       if (signal.aborted) throw new Error('the daemon is shutting down');
+      const ofNode = nodeTest(q.node);
       const matches = (e: NodewardenEvent): boolean =>
-        (q.node === undefined || e.node === q.node) && (types === null || types.has(e.type));
+        ofNode(e.node) && (types === null || types.has(e.type));
 
       // The stored events, then the subscription, in one synchronous turn: nothing can come between.
       const { events } = handleEvents(ctx, q);

@@ -88,7 +88,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (req) => handleEvents(ctx, req.query),
   );
 
-  app.get<{ Querystring: { since?: string } }>(
+  app.get<{ Querystring: { since?: string; node?: string } }>(
     '/api/uptime',
     { schema: { querystring: s.uptimeQuery } },
     async (req) => handleUptime(ctx, req.query),

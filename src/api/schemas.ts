@@ -36,14 +36,19 @@ export const actionBody = obj(
   ['targets'],
 );
 
+/** A read route's `node`: a name, a glob over the configured names, or `all`. */
+const nodeOrGlob = target;
+
 export const eventsQuery = obj({
-  node: nodeName,
+  node: nodeOrGlob,
   type: { type: 'string', pattern: '^[a-z_]+(,[a-z_]+)*$', maxLength: 1000 },
   since,
   limit: { type: 'integer', minimum: 1, maximum: 100_000 },
+  /** Order of the answer (the same newest `limit` events): `desc` (default) or `asc`. */
+  order: { type: 'string', enum: ['asc', 'desc'] },
 });
 
-export const uptimeQuery = obj({ since });
+export const uptimeQuery = obj({ since, node: nodeOrGlob });
 
 export const logsQuery = obj({ n: { type: 'integer', minimum: 1, maximum: 100_000 } });
 
@@ -52,7 +57,7 @@ export const exportParams = obj({ kind: { type: 'string', enum: [...EXPORT_KINDS
 export const exportQuery = obj({
   format: { type: 'string', enum: ['csv', 'json'] },
   since,
-  node: nodeName,
+  node: nodeOrGlob,
   resolution: { type: 'string', enum: ['raw', 'minute'] },
 });
 

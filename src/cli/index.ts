@@ -2,7 +2,9 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/issues.js';
 import { VERSION } from '../version.js';
+import { addCompletionVerbs } from './completion.js';
 import { resolveConfigDir } from './config-dir.js';
+import { addEnvHelp } from './env-help.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { reportError } from './report.js';
 import { guardStdio } from './stdio.js';
@@ -69,6 +71,7 @@ export function buildProgram(setExit: (code: ExitCodeValue) => void): Command {
   config
     .command('show <node>')
     .description("print a node's merged, interpolated config (secrets masked)")
+    .option('--json', 'the output is JSON already; accepted like on every read verb')
     .action(wrap(async (name: string) => (await import('./commands/config.js')).configShow(dir(), name)));
   program
     .command('alert')
@@ -83,6 +86,8 @@ export function buildProgram(setExit: (code: ExitCodeValue) => void): Command {
     );
 
   addControlVerbs(program, dir, wrap);
+  addCompletionVerbs(program, dir, wrap);
+  addEnvHelp(program); // last: every verb registered above gets it
   return program;
 }
 

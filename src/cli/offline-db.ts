@@ -1,5 +1,6 @@
 import { readEvents, type EventsInput } from '../api/handlers/events.js';
 import { readExport, type ExportInput } from '../api/handlers/export.js';
+import type { ConfiguredNames } from '../api/handlers/node-filter.js';
 import { readUptime } from '../api/handlers/uptime.js';
 import { loadConfig } from '../config/load.js';
 import { Redaction } from '../config/redact.js';
@@ -87,16 +88,26 @@ export class OfflineDatabase {
   }
 
   events(q: EventsInput): EventsResponse {
-    return readEvents(this.store, this.now, q);
+    return readEvents(this.store, this.configured, this.now, q);
   }
 
-  uptime(since: string | undefined): UptimeResponse & { source: 'database' } {
-    return { ...readUptime(this.store, this.now, since === undefined ? {} : { since }), source: 'database' };
+  uptime(q: { since?: string; node?: string }): UptimeResponse & { source: 'database' } {
+    return { ...readUptime(this.store, this.configured, this.now, q), source: 'database' };
   }
 
   exportData(kind: ExportKind, q: ExportInput): string {
-    return readExport(this.store, this.now, kind, q).body;
+    return readExport(this.store, this.configured, this.now, kind, q).body;
   }
+
+  /**
+   * The configured names a glob or `all` is resolved against, as the daemon
+   * resolves them: the config's problems are thrown only when a glob needs
+   * the list; a plain name reads the history of any node, configured or not.
+   */
+  private readonly configured: ConfiguredNames = {
+    names: () => this.loadConfig(true)!.nodes.map((n) => n.name),
+    has: (name) => this.loadConfig(false)?.nodes.some((n) => n.name === name) ?? false,
+  };
 
   /**
    * The last known state of every configured node, in config order. A pid is

@@ -93,25 +93,22 @@ export function addControlVerbs(program: Command, dir: () => string, wrap: Wrap)
   program
     .command('events')
     .description('show recorded events, oldest first')
-    .option('--node <name>', 'only this node')
+    .option('--node <name>', "only this node (or the nodes a glob matches: 'ant-*')")
     .option('--type <types>', 'only these event types (comma-separated)')
     .option('--since <when>', 'only since then: 30m, 24h, 7d, or an ISO time')
     .option('--limit <k>', 'at most the last k events (default 100)')
-    .option(
-      '--json',
-      'print the events as JSON, newest first (with -f: one JSON object per line, oldest first)',
-    )
+    .option('--json', 'print the events as JSON, oldest first too (with -f: one JSON object per line)')
     .option('-f, --follow', 'then print each new event as it is recorded, until interrupted')
     .action(wrap((o: EventsOptions) => eventsCommand(connect(dir()), o)));
 
   program
-    .command('uptime')
-    .description('uptime % per node, worst first')
+    .command('uptime [names...]')
+    .description('uptime % per node (or the named ones; globs allowed), worst first')
     .option('--since <when>', 'window: 24h (default), 7d, 30d …')
     .option('--json', 'print the uptime rows as JSON')
     .action(
-      wrap((o: { since?: string; json?: boolean }) =>
-        uptimeCommand(connect(dir()), o.since, Boolean(o.json)),
+      wrap((names: string[], o: { since?: string; json?: boolean }) =>
+        uptimeCommand(connect(dir()), o.since, Boolean(o.json), names),
       ),
     );
 
@@ -120,8 +117,9 @@ export function addControlVerbs(program: Command, dir: () => string, wrap: Wrap)
     .description('export events, uptime or samples (columns in src/store/EXPORTS.md)')
     .option('--format <format>', 'csv (default) or json')
     .option('--since <when>', 'window start: 24h, 7d … (default: events all, others 24h)')
-    .option('--node <name>', 'only this node')
+    .option('--node <name>', "only this node (or the nodes a glob matches: 'ant-*')")
     .option('--resolution <r>', 'samples: raw or minute (default)')
+    .option('--json', 'same as --format json')
     .action(wrap((kind: string, o: ExportOptions) => exportCommand(connect(dir()), kind, o)));
 
   program

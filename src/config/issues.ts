@@ -43,6 +43,12 @@ export function formatIssues(issues: readonly ConfigIssue[], configDir: string):
   return issues.map((i) => formatIssue(i, configDir)).join('\n');
 }
 
+/** The hint of a refused config everywhere but in `config check` itself. */
+export const CHECK_HINT = 'run `nodewarden config check` to validate without starting the daemon';
+
+/** The hint of `config check`, which must not send the user to itself. */
+export const FIX_HINT = 'fix each file and key listed above, then run this check again';
+
 /**
  * The one error a bad configuration produces: every problem found, not just
  * the first. Loading and reload both throw it; `config check` prints it.
@@ -51,7 +57,11 @@ export class ConfigError extends NodewardenError {
   readonly issues: ConfigIssue[];
   readonly configDir: string;
 
-  constructor(configDir: string, issues: readonly ConfigIssue[]) {
+  /**
+   * `hint` defaults to pointing at `nodewarden config check` (what `run`,
+   * `reload` and `config show` say); `config check` itself passes its own.
+   */
+  constructor(configDir: string, issues: readonly ConfigIssue[], hint: string = CHECK_HINT) {
     const n = issues.length;
     const lines = formatIssues(issues, configDir)
       .split('\n')
@@ -61,7 +71,7 @@ export class ConfigError extends NodewardenError {
       'E_CONFIG_INVALID',
       `config ${configDir} is invalid (${n} problem${n === 1 ? '' : 's'}):\n${lines}`,
       {
-        hint: 'run `nodewarden config check` to validate without starting the daemon',
+        hint,
         details: { configDir, issues },
       },
     );

@@ -37,7 +37,8 @@ export class SyncExecutor {
         this.host.bus.emit({
           node: c.node,
           type: c.event,
-          details: { ...c.evidence, from: c.from, to: c.to },
+          // `referenceHeight` under the name status and alert mails use (`reference` kept for readers of old events).
+          details: { ...c.evidence, referenceHeight: c.evidence.reference, from: c.from, to: c.to },
         });
     }
     for (const n of membersOf(this.host, group)) {
@@ -105,7 +106,15 @@ export class SyncExecutor {
       }
     }
     const ev = this.evidence.get(a.node);
-    const evidence = ev ? { rule: ev.rule, height: ev.height, reference: ev.reference, lag: ev.lag } : {};
+    const evidence = ev
+      ? {
+          rule: ev.rule,
+          height: ev.height,
+          reference: ev.reference,
+          referenceHeight: ev.reference,
+          lag: ev.lag,
+        }
+      : {};
     const out = supervisor.act({
       kind: 'restart',
       node: a.node,

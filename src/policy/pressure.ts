@@ -183,7 +183,7 @@ export class PressurePolicy {
           trigger: r.trigger,
           ...r.figures,
           samples: this.highRun,
-          highForMs: now - this.runSince,
+          highForMs: Math.round(now - this.runSince),
           priority: victim.priority,
         },
       };
@@ -198,7 +198,7 @@ export class PressurePolicy {
         details: {
           ...r.figures,
           samples: this.lowRun,
-          lowForMs: now - this.runSince,
+          lowForMs: Math.round(now - this.runSince),
           priority: back.priority,
         },
       };

@@ -97,7 +97,7 @@ export class SyncActions {
         deferred.push({
           node: m.name,
           why: 'cooldown',
-          details: { waitMs: wait, restartsInARow: mem.consecutive },
+          details: { waitMs: Math.ceil(wait), restartsInARow: mem.consecutive },
         });
         continue;
       }

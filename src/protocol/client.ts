@@ -79,12 +79,15 @@ export class ControlClient {
     return this.json('POST', '/api/reload', {}, [200, 422]);
   }
 
-  events(q: { node?: string; type?: string; since?: string; limit?: number } = {}): Promise<EventsResponse> {
+  events(
+    q: { node?: string; type?: string; since?: string; limit?: number; order?: 'asc' | 'desc' } = {},
+  ): Promise<EventsResponse> {
     return this.json('GET', `/api/events${query(q)}`);
   }
 
-  uptime(since?: string): Promise<UptimeResponse> {
-    return this.json('GET', `/api/uptime${query({ since })}`);
+  /** `node`: a name, a glob or `all` (the daemon answers E_NODE_NOT_FOUND for a glob matching none). */
+  uptime(since?: string, node?: string): Promise<UptimeResponse> {
+    return this.json('GET', `/api/uptime${query({ since, node })}`);
   }
 
   logs(name: string, n?: number): Promise<LogsResponse> {

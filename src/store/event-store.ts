@@ -159,9 +159,12 @@ export class EventStore {
 export function selectEvents(db: Database.Database, q: EventQuery = {}): StoredEvent[] {
   const where: string[] = [];
   const params: unknown[] = [];
-  if (q.node !== undefined) {
+  if (typeof q.node === 'string') {
     where.push('node = ?');
     params.push(q.node);
+  } else if (q.node !== undefined) {
+    where.push('node IN (SELECT value FROM json_each(?))');
+    params.push(JSON.stringify(q.node));
   }
   if (q.type !== undefined) {
     const types = typeof q.type === 'string' ? [q.type] : q.type;

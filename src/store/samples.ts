@@ -74,7 +74,8 @@ export function selectSamples(db: Database.Database, q: SampleQuery): RawSample[
   const tsCol = raw ? 'ts' : 'minute_ts';
   const where = [`${tsCol} >= @since`];
   if (q.untilMs !== undefined) where.push(`${tsCol} < @until`);
-  if (q.node !== undefined) where.push('node = @node');
+  if (typeof q.node === 'string') where.push('node = @node');
+  else if (q.node !== undefined) where.push('node IN (SELECT value FROM json_each(@node))');
   const cols = raw
     ? 'node, ts, cpu AS cpuPercent, rss AS rssBytes, height, lag, health'
     : `node, minute_ts AS ts, n AS samples, CASE WHEN cpu_n > 0 THEN cpu_sum / cpu_n END AS cpuAvg,
@@ -85,7 +86,7 @@ export function selectSamples(db: Database.Database, q: SampleQuery): RawSample[
   return db.prepare(sql).all({
     since: q.sinceMs,
     until: q.untilMs ?? null,
-    node: q.node ?? null,
+    node: q.node === undefined || typeof q.node === 'string' ? (q.node ?? null) : JSON.stringify(q.node),
     limit: q.limit === undefined ? -1 : Math.max(0, Math.floor(q.limit)),
   }) as RawSample[] | MinuteSample[];
 }

@@ -8,7 +8,8 @@ import type { ProcessIdentity } from '../supervisor/driver.js';
 
 /** Filter for `queryEvents`. Everything is optional; results are newest first by default. */
 export interface EventQuery {
-  node?: string;
+  /** One node, or any of several (a resolved glob). */
+  node?: string | readonly string[];
   /** One type or several. */
   type?: EventType | readonly EventType[];
   /** Only events at or after this time. */
@@ -67,7 +68,8 @@ export interface SampleInput {
 }
 
 export interface SampleQuery {
-  node?: string;
+  /** One node, or any of several (a resolved glob). */
+  node?: string | readonly string[];
   sinceMs: number;
   untilMs?: number;
   /** `raw` rows are kept one day; `minute` aggregates for `retention.samplesDays`. */

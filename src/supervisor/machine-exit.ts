@@ -28,7 +28,8 @@ export interface RunInfo {
 export function afterUnexpectedExit(ctx: MachineContext, run: RunInfo, ended: ExitInfo): Transition {
   const exit: ExitInfo = { code: ended.code, signal: ended.signal };
   const { restart } = ctx.policy;
-  const uptimeMs = Math.max(0, ctx.now - run.spawnAt);
+  // Whole milliseconds: the monotonic clock has fractions, stored details do not.
+  const uptimeMs = Math.max(0, Math.round(ctx.now - run.spawnAt));
   const failed = exit.code !== 0 || exit.signal !== null;
   const facts = {
     code: exit.code,

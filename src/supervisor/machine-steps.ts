@@ -158,7 +158,8 @@ export function failOrBackoff(
   const { restart } = ctx.policy;
   if (attempt >= restart.maxRetries) return enterFatal(ctx, 'max_retries', { ...facts, attempt }, pre);
   const retryAt = retryTime(ctx.now, backoffDelay(attempt, restart, ctx.random), lastSpawnAt);
-  const delayMs = retryAt - ctx.now;
+  // Whole milliseconds, rounded up so the spawn floor still holds.
+  const delayMs = Math.ceil(retryAt - ctx.now);
   return {
     next: { kind: 'backoff', since: ctx.now, attempt, retryAt, lastExit },
     effects: [

@@ -2,6 +2,7 @@ import { exportEvents, exportSamples, exportUptime } from '../../store/index.js'
 import type { ExportKind } from '../../protocol/types.js';
 import type { StoreReader } from '../../store/types.js';
 import type { ApiContext } from '../context.js';
+import { nodeFilter, type ConfiguredNames } from './node-filter.js';
 import { sinceAt } from './uptime.js';
 
 /** Query of `GET /api/export/:kind`. */
@@ -9,6 +10,7 @@ export interface ExportInput {
   format?: 'csv' | 'json';
   /** Default: all events; the last 24 h of uptime and samples. */
   since?: string;
+  /** A name, a glob over the configured names, or `all`. */
   node?: string;
   /** Samples only: `raw` (kept a day) or `minute` (the default). */
   resolution?: 'raw' | 'minute';
@@ -20,18 +22,23 @@ export function handleExport(
   kind: ExportKind,
   q: ExportInput,
 ): { contentType: string; body: string } {
-  return readExport(ctx.daemon.store, ctx.daemon.clock.wallNow(), kind, q);
+  return readExport(ctx.daemon.store, ctx.daemon.supervisor, ctx.daemon.clock.wallNow(), kind, q);
 }
 
-/** An export from any store reader (the daemon's, or a stopped daemon's database). */
+/**
+ * An export from any store reader (the daemon's, or a stopped daemon's
+ * database); a glob in `node` is resolved against `configured`.
+ */
 export function readExport(
   store: StoreReader,
+  configured: ConfiguredNames,
   now: number,
   kind: ExportKind,
   q: ExportInput,
 ): { contentType: string; body: string } {
   const format = q.format ?? 'csv';
-  const node = q.node !== undefined ? { node: q.node } : {};
+  const filter = nodeFilter(configured, q.node);
+  const node = filter !== undefined ? { node: filter } : {};
   let body: string;
   switch (kind) {
     case 'events': {
@@ -42,7 +49,10 @@ export function readExport(
     case 'uptime':
       body = exportUptime(
         store,
-        { sinceMs: sinceAt(now, q.since), ...(q.node !== undefined ? { nodes: [q.node] } : {}) },
+        {
+          sinceMs: sinceAt(now, q.since),
+          ...(filter !== undefined ? { nodes: typeof filter === 'string' ? [filter] : filter } : {}),
+        },
         format,
       );
       break;

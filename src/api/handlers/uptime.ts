@@ -2,7 +2,8 @@ import { badSinceMessage, parseSince } from '../../protocol/duration.js';
 import type { UptimeResponse } from '../../protocol/types.js';
 import type { StoreReader } from '../../store/types.js';
 import type { ApiContext } from '../context.js';
-import { badInput } from '../errors.js';
+import { badInput, noSuchNode } from '../errors.js';
+import { nodeFilter, type ConfiguredNames } from './node-filter.js';
 
 /** `since` of an uptime window → epoch ms (default the last 24 h); E_BAD_REQUEST quoting a bad value. */
 export function sinceOrDefault(ctx: ApiContext, since: string | undefined, fallback = '24h'): number {
@@ -17,16 +18,29 @@ export function sinceAt(now: number, since: string | undefined, fallback = '24h'
   return t;
 }
 
-/** `GET /api/uptime?since=24h|7d|30d`: uptime % per node over the window, worst first. */
-export function handleUptime(ctx: ApiContext, q: { since?: string }): UptimeResponse {
-  return readUptime(ctx.daemon.store, ctx.daemon.clock.wallNow(), q);
+/** `GET /api/uptime?since=24h|7d|30d[&node=name|glob]`: uptime % per node over the window, worst first. */
+export function handleUptime(ctx: ApiContext, q: { since?: string; node?: string }): UptimeResponse {
+  return readUptime(ctx.daemon.store, ctx.daemon.supervisor, ctx.daemon.clock.wallNow(), q);
 }
 
-/** The uptime answer from any store reader (the daemon's, or a stopped daemon's database). */
-export function readUptime(store: StoreReader, now: number, q: { since?: string }): UptimeResponse {
+/**
+ * The uptime answer from any store reader (the daemon's, or a stopped
+ * daemon's database); a glob in `node` is resolved against `configured`.
+ */
+export function readUptime(
+  store: StoreReader,
+  configured: ConfiguredNames,
+  now: number,
+  q: { since?: string; node?: string },
+): UptimeResponse {
   const untilMs = now;
   const sinceMs = sinceAt(now, q.since);
   if (sinceMs >= untilMs) throw badInput(`since: must be in the past, got ${JSON.stringify(q.since)}`);
-  const nodes = store.uptime({ sinceMs, untilMs });
+  const filter = nodeFilter(configured, q.node);
+  const only = filter === undefined ? {} : { nodes: typeof filter === 'string' ? [filter] : filter };
+  const nodes = store.uptime({ sinceMs, untilMs, ...only });
+  // A name neither configured nor ever recorded is unknown, as `status` says of it.
+  if (typeof filter === 'string' && !configured.has(filter) && nodes.every((r) => r.uptimePercent === null))
+    throw noSuchNode(filter);
   return { sinceMs, untilMs, nodes };
 }

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { controlIssues } from '../../api/preflight.js';
 import { ignoredNodeFiles } from '../../config/ignored.js';
-import { formatIssue } from '../../config/issues.js';
 import { configSchema, SCHEMA_KINDS, type SchemaKind } from '../../config/config-schemas.js';
+import { FIX_HINT, formatIssue } from '../../config/issues.js';
 import { toJson } from '../../config/json-schema.js';
 import { ConfigError, loadConfig } from '../../config/load.js';
 import { loadManagerConfig } from '../../config/manager.js';
@@ -40,7 +40,7 @@ export function configCheck(configDir: string, json: boolean): ExitCodeValue {
     return ExitCode.USAGE;
   }
   if (!json) for (const w of warnings) process.stderr.write(`nodewarden: warning: ${formatIssue(w, dir)}\n`);
-  if (issues.length > 0 || loaded === null) throw new ConfigError(dir, issues);
+  if (issues.length > 0 || loaded === null) throw new ConfigError(dir, issues, FIX_HINT);
   if (json) {
     const nodes = loaded.nodes.map((n) => n.name);
     process.stdout.write(JSON.stringify({ ok: true, nodes, warnings }) + '\n');

@@ -24,9 +24,10 @@ export function checkSince(since: string | undefined): void {
 }
 
 /**
- * `nodewarden events`: stored events, oldest first (the last --limit, default
- * 100), or JSON newest first. With the daemon down, read from its database
- * (marked: a first line, or a line on stderr with --json).
+ * `nodewarden events`: the last --limit stored events (default 100), oldest
+ * first, as a table or JSON; --node takes a name or a glob. With the daemon
+ * down, read from its database (marked: a first line, or a line on stderr
+ * with --json).
  */
 export async function eventsCommand(client: ControlClient, opts: EventsOptions): Promise<ExitCodeValue> {
   checkSince(opts.since);
@@ -52,9 +53,10 @@ export async function eventsCommand(client: ControlClient, opts: EventsOptions):
     (c) => c.events(q),
     (db) => db.events(q),
   );
+  // Both paths answer newest first; both outputs read like a log, the newest at the bottom.
   if (opts.json) {
     if (offline) process.stderr.write(`${offline.marker}\n`);
-    process.stdout.write(JSON.stringify(res.events, null, 2) + '\n');
+    process.stdout.write(JSON.stringify([...res.events].reverse(), null, 2) + '\n');
   } else {
     const lines = renderEvents(res.events, useColor());
     process.stdout.write([...(offline ? [offline.marker] : []), ...lines].join('\n') + '\n');

@@ -10,6 +10,7 @@ export interface ExportOptions {
   since?: string;
   node?: string;
   resolution?: string;
+  json?: boolean;
 }
 
 /**
@@ -28,7 +29,13 @@ export async function exportCommand(
       `export: expected one of ${EXPORT_KINDS.join(', ')}, got ${JSON.stringify(kind)}`,
     );
   }
-  const format = opts.format ?? 'csv';
+  if (opts.json && opts.format !== undefined && opts.format !== 'json') {
+    throw new NodewardenError(
+      'E_BAD_REQUEST',
+      `--json asks for JSON but --format asks for ${JSON.stringify(opts.format)}: give one of them`,
+    );
+  }
+  const format = opts.format ?? (opts.json ? 'json' : 'csv');
   if (format !== 'csv' && format !== 'json') {
     throw new NodewardenError(
       'E_BAD_REQUEST',

@@ -14,10 +14,10 @@ import { isAlive, readStartTime } from '../../../src/supervisor/proc.js';
 import { CLI, runCli, tmpDir, waitUntil, writeConfig, type TestConfig } from '../../helpers/daemon.js';
 import { freePort, tcpRequest } from '../api/tcp.js';
 
-/** The error report of a verb: stderr from its `nodewarden:` line on. */
+/** The error report of a verb: stderr from its `nodewarden:` line on, without the hint (each verb's fits it). */
 function report(stderr: string): string {
   const at = stderr.indexOf('nodewarden: ');
-  return at < 0 ? stderr : stderr.slice(at);
+  return (at < 0 ? stderr : stderr.slice(at)).replace(/^hint: .*\n?/m, '');
 }
 
 describe('config check refuses what run refuses', { timeout: 180_000 }, () => {

@@ -250,6 +250,57 @@ describe('logs, events -f and status --watch against a running daemon', { timeou
     }
   });
 
+  test('events -f --node with a glob: the stored events of the nodes it matches, oldest first, then their new ones only', async () => {
+    let text: Live | null = null;
+    let json: Live | null = null;
+    try {
+      text = live(t.configDir, ['events', '-f', '--node', 'ant-*']);
+      json = live(t.configDir, ['events', '-f', '--json', '--node', 'ant-*']);
+      const startedOf = (o: string, node: string): number =>
+        lines(o).filter((l) => new RegExp(`\\b${node}\\s+started\\b`).test(l)).length;
+      await text.until(
+        (o) => o.startsWith('TIME') && startedOf(o, 'ant-1') >= 1 && startedOf(o, 'ant-2') >= 1,
+        'the header and both ants started',
+      );
+      await json.until((o) => lines(o).length >= 2, 'the stored events of both ants');
+      const stored = lines(json.out()).map((l) => JSON.parse(l) as { id: number; ts: number; node: string });
+      assert.deepEqual([...new Set(stored.map((e) => e.node))].sort(), ['ant-1', 'ant-2']);
+      for (let i = 1; i < stored.length; i++) {
+        const [a, b] = [stored[i - 1]!, stored[i]!];
+        assert.ok(a.ts < b.ts || (a.ts === b.ts && a.id < b.id), `oldest first: ${JSON.stringify([a, b])}`);
+      }
+      const jsonBefore = stored.length;
+
+      // b's events come first on the bus: once ant-2's are printed, b's would have been too.
+      assert.equal((await t.cli(['restart', 'b', '--wait'])).code, 0);
+      const r = await t.cli(['restart', 'ant-2', '--wait']);
+      assert.equal(r.code, 0, r.stderr);
+      await text.until((o) => startedOf(o, 'ant-2') >= 2, 'ant-2 started again');
+      await json.until((o) => lines(o).length >= jsonBefore + 2, 'two new events as JSON');
+      for (const l of lines(text.out()).slice(1)) assert.match(l, /^\S+Z\s+ant-[12]\s/, 'only the ants');
+      const fresh = lines(json.out())
+        .slice(jsonBefore)
+        .map((l) => JSON.parse(l) as { node: string; type: string });
+      assert.deepEqual(
+        fresh.map((e) => `${e.node} ${e.type}`),
+        ['ant-2 restarting', 'ant-2 started'],
+      );
+      assert.equal(await text.stop(), 0);
+      assert.equal(await json.stop(), 0);
+
+      // A glob that matches no configured node is refused at once, as `events` refuses it.
+      const none = live(t.configDir, ['events', '-f', '--node', 'zzz-*']);
+      text = none;
+      assert.equal(await none.exited, 1);
+      assert.match(none.err(), /zzz-\*/);
+      assert.match(none.err(), /no such node/);
+      assert.equal(none.out(), '');
+    } finally {
+      reap(text);
+      reap(json);
+    }
+  });
+
   test('status --watch prints a snapshot per interval; a node stopped meanwhile shows stopped in a later one', async () => {
     let w: Live | null = null;
     try {

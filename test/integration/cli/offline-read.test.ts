@@ -104,7 +104,8 @@ describe('read verbs with the daemon down', { timeout: 180_000 }, () => {
     assert.match(firstLine(eventsJson.stderr), isMarker);
     const list = JSON.parse(eventsJson.stdout) as Array<{ type: string; node: string | null; ts: number }>;
     assert.ok(Array.isArray(list));
-    assert.equal(list[0]!.type, 'manager_stopped', 'newest first, as the API answers');
+    assert.equal(list[0]!.type, 'manager_started', 'oldest first, as with the daemon up');
+    assert.equal(list[list.length - 1]!.type, 'manager_stopped');
     assert.ok(list.some((e) => e.type === 'restarting' && e.node === 'a'));
     assert.ok(list.some((e) => e.type === 'manager_started'));
     const filtered = await t.cli(['events', '--json', '--node', 'a', '--type', 'restarting']);
@@ -183,6 +184,74 @@ describe('read verbs with the daemon down', { timeout: 180_000 }, () => {
     assert.equal(one.stderr, 'zz: ERROR (no such node)\n');
 
     assert.equal(sha(db), before, 'the database file is not written');
+  });
+
+  test('globs with the daemon down are resolved against the configured names, as the daemon resolves them', async () => {
+    const t = await startTestDaemon({ nodes: { ant: { instances: 2 }, bee: {} } });
+    cleanups.push(() => t.close());
+    await t.waitRunning();
+    const NONE = [
+      ['events', '--node', 'zzz-*'],
+      ['export', 'events', '--node', 'zzz-*'],
+      ['uptime', 'zzz-*'],
+      ['export', 'events', '--node', 'ant-[9-1]'],
+    ];
+    const online: CliResult[] = [];
+    for (const args of NONE) online.push(await t.cli(args));
+    const shutdown = await t.cli(['shutdown']);
+    assert.equal(shutdown.code, 0, shutdown.stderr);
+    await t.daemon.stopped;
+    const isMarker = marker(path.join(t.dir, 'state', 'nodewarden.db'));
+
+    const json = await t.cli(['events', '--node', 'ant-*', '--json']);
+    assert.equal(json.code, 0, json.stderr);
+    assert.match(firstLine(json.stderr), isMarker);
+    const list = JSON.parse(json.stdout) as Array<{ id: number; ts: number; node: string; type: string }>;
+    assert.deepEqual([...new Set(list.map((e) => e.node))].sort(), ['ant-1', 'ant-2']);
+    for (let i = 1; i < list.length; i++) {
+      const [a, b] = [list[i - 1]!, list[i]!];
+      assert.ok(a.ts < b.ts || (a.ts === b.ts && a.id < b.id), `oldest first: ${JSON.stringify([a, b])}`);
+    }
+
+    const table = await t.cli(['events', '--node', 'a*']);
+    assert.equal(table.code, 0, table.stderr);
+    const lines = table.stdout.trimEnd().split('\n');
+    assert.match(lines[0]!, isMarker);
+    assert.match(lines[1]!, /^TIME\s+NODE\s+TYPE/);
+    assert.ok(lines.length > 2, table.stdout);
+    for (const l of lines.slice(2)) assert.match(l, /^\S+Z\s+ant-[12]\s/, 'only the nodes the glob matches');
+    assert.ok(lines.some((l) => /\sant-1\s/.test(l)) && lines.some((l) => /\sant-2\s/.test(l)), table.stdout);
+
+    const up = await t.cli(['uptime', 'ant-*', 'bee', '--json']);
+    assert.equal(up.code, 0, up.stderr);
+    const rows = JSON.parse(up.stdout) as { source: string; nodes: Array<{ node: string }> };
+    assert.equal(rows.source, 'database');
+    assert.deepEqual(rows.nodes.map((r) => r.node).sort(), ['ant-1', 'ant-2', 'bee']);
+
+    const csv = await t.cli(['export', 'events', '--node', 'ant-*']);
+    assert.equal(csv.code, 0, csv.stderr);
+    const csvRows = csv.stdout
+      .split('\r\n')
+      .filter((l) => l !== '')
+      .slice(1);
+    assert.ok(csvRows.length > 0, csv.stdout);
+    for (const l of csvRows) assert.match(l, /,ant-[12],/);
+
+    // A glob that matches nothing (or a bad one): the same message and exit code as with the daemon up.
+    for (const [i, args] of NONE.entries()) {
+      const r = await t.cli(args);
+      assert.notEqual(r.code, 0, args.join(' '));
+      // uptime prints its (empty) table, marked as read from the database.
+      const out = r.stdout
+        .split('\n')
+        .filter((l) => !isMarker.test(l))
+        .join('\n');
+      assert.deepEqual(
+        [r.code, out, r.stderr],
+        [online[i]!.code, online[i]!.stdout, online[i]!.stderr],
+        args.join(' '),
+      );
+    }
   });
 
   test('after a manager was SIGKILLed: the WAL is read, surviving nodes show as running with their pid, gone ones as stopped', async () => {

@@ -1,0 +1,169 @@
+/**
+ * The text of the completion scripts: one `_nodewarden_spec` function over
+ * the command tree (sub-verbs, flags, positional values per command path),
+ * and the bash or zsh function that walks the words typed so far with it.
+ */
+
+/** The hidden verb the scripts call back into. */
+export const COMPLETE_VERB = '__complete';
+
+/** What one command of the tree completes: sub-verbs, flags, and its positional values. */
+export interface CompletionEntry {
+  /** Space-separated path from the program: '' (the program), 'status', 'config check'. */
+  readonly path: string;
+  readonly subs: string[];
+  readonly flags: string[];
+  /** Flags that take a value (the next word is theirs, not a positional). */
+  readonly valueFlags: string[];
+  /** How many positionals it takes ('*' for a variadic one), and what completes them. */
+  readonly args: { max: number | '*'; words: string[] } | null;
+}
+
+/** The shell function answering `kind path` → words, as `case` arms (shared by bash and zsh). */
+function specFunction(entries: readonly CompletionEntry[]): string {
+  const arms: string[] = [];
+  const arm = (kind: string, p: string, words: readonly string[]): void => {
+    if (words.length > 0) arms.push(`    '${kind}:${p}') echo '${words.join(' ')}' ;;`);
+  };
+  for (const e of entries) {
+    arm('subs', e.path, e.subs);
+    arm('flags', e.path, e.flags);
+    arm('values', e.path, e.valueFlags);
+    if (e.args) arm('args', e.path, [String(e.args.max), ...e.args.words]);
+  }
+  return ['_nodewarden_spec() {', '  case "$1:$2" in', ...arms, '  esac', '}'].join('\n');
+}
+
+/*
+ * Both scripts walk the words before the cursor the same way: `--config DIR`
+ * (or `-c DIR`, `--config=DIR`) is remembered for the call back, a flag that
+ * takes a value skips that value, a sub-verb extends the command path, and
+ * every other word counts as a positional of the command reached.
+ */
+
+export function bashScript(entries: readonly CompletionEntry[]): string {
+  return `# nodewarden completion for bash. Load it with:
+#   source <(nodewarden completion bash)
+# or save it as /etc/bash_completion.d/nodewarden.
+${specFunction(entries)}
+
+_nodewarden_words() {
+  case "$1" in
+    @nodes) "$nw" "\${cfg[@]}" ${COMPLETE_VERB} nodes 2>/dev/null ;;
+    @targets) "$nw" "\${cfg[@]}" ${COMPLETE_VERB} nodes 2>/dev/null; echo all ;;
+    *) echo "$1" ;;
+  esac
+}
+
+_nodewarden() {
+  local nw="\${COMP_WORDS[0]}" cur="\${COMP_WORDS[COMP_CWORD]}" prev="" at="" w i n=0 words=""
+  local -a spec
+  local -a cfg=()
+  ((COMP_CWORD > 0)) && prev="\${COMP_WORDS[COMP_CWORD-1]}"
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    w="\${COMP_WORDS[i]}"
+    case "$w" in
+      -c | --config)
+        ((i + 1 < COMP_CWORD)) && cfg=(--config "\${COMP_WORDS[i+1]/#\\~/$HOME}")
+        ((i++))
+        continue
+        ;;
+      --config=*) w="\${w#--config=}"; cfg=(--config "\${w/#\\~/$HOME}"); continue ;;
+      --*=*) continue ;;
+      -*)
+        [[ " $(_nodewarden_spec values "$at") " == *" $w "* ]] && ((i++))
+        continue
+        ;;
+    esac
+    if ((n == 0)) && [[ " $(_nodewarden_spec subs "$at") " == *" $w "* ]]; then
+      at="\${at:+$at }$w"
+    else
+      ((n++))
+    fi
+  done
+  COMPREPLY=()
+  case "$prev" in
+    -c | --config) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return 0 ;;
+    --node) mapfile -t COMPREPLY < <(compgen -W "$(_nodewarden_words @nodes)" -- "$cur"); return 0 ;;
+  esac
+  if [[ "$prev" == -* && " $(_nodewarden_spec values "$at") " == *" $prev "* ]]; then return 0; fi
+  if [[ "$cur" == -* ]]; then
+    mapfile -t COMPREPLY < <(compgen -W "$(_nodewarden_spec flags "$at")" -- "$cur")
+    return 0
+  fi
+  if ((n == 0)); then words="$(_nodewarden_spec subs "$at")"; fi
+  if [[ -z "$words" ]]; then
+    read -ra spec <<<"$(_nodewarden_spec args "$at")"
+    if [[ "\${spec[0]}" == "*" ]] || ((n < \${spec[0]:-0})); then
+      for w in "\${spec[@]:1}"; do words+=" $(_nodewarden_words "$w")"; done
+    fi
+  fi
+  mapfile -t COMPREPLY < <(compgen -W "$words" -- "$cur")
+  return 0
+}
+
+complete -F _nodewarden nodewarden
+`;
+}
+
+export function zshScript(entries: readonly CompletionEntry[]): string {
+  // zsh arrays start at 1 and \`path\` is tied to PATH there, hence \`at\` for the command path.
+  return `# nodewarden completion for zsh. Load it after compinit with:
+#   source <(nodewarden completion zsh)
+${specFunction(entries)}
+
+_nodewarden_words() {
+  case "$1" in
+    @nodes) "$nw" "\${cfg[@]}" ${COMPLETE_VERB} nodes 2>/dev/null ;;
+    @targets) "$nw" "\${cfg[@]}" ${COMPLETE_VERB} nodes 2>/dev/null; echo all ;;
+    *) echo "$1" ;;
+  esac
+}
+
+_nodewarden() {
+  local nw="\${words[1]}" cur="\${words[CURRENT]}" prev="\${words[CURRENT-1]}" at="" w i n=0 list=""
+  local -a cfg spec
+  cfg=()
+  for ((i = 2; i < CURRENT; i++)); do
+    w="\${words[i]}"
+    case "$w" in
+      -c | --config)
+        ((i + 1 < CURRENT)) && cfg=(--config "\${words[i+1]/#\\~/$HOME}")
+        ((i++))
+        continue
+        ;;
+      --config=*) w="\${w#--config=}"; cfg=(--config "\${w/#\\~/$HOME}"); continue ;;
+      --*=*) continue ;;
+      -*)
+        [[ " $(_nodewarden_spec values "$at") " == *" $w "* ]] && ((i++))
+        continue
+        ;;
+    esac
+    if ((n == 0)) && [[ " $(_nodewarden_spec subs "$at") " == *" $w "* ]]; then
+      at="\${at:+$at }$w"
+    else
+      ((n++))
+    fi
+  done
+  case "$prev" in
+    -c | --config) _files -/; return ;;
+    --node) compadd -- \${(f)"$(_nodewarden_words @nodes)"}; return ;;
+  esac
+  if [[ "$prev" == -* && " $(_nodewarden_spec values "$at") " == *" $prev "* ]]; then return 1; fi
+  if [[ "$cur" == -* ]]; then
+    compadd -- \${=:-"$(_nodewarden_spec flags "$at")"}
+    return
+  fi
+  if ((n == 0)); then list="$(_nodewarden_spec subs "$at")"; fi
+  if [[ -z "$list" ]]; then
+    spec=(\${=:-"$(_nodewarden_spec args "$at")"})
+    if [[ "\${spec[1]}" == "*" ]] || ((n < \${spec[1]:-0})); then
+      for w in "\${(@)spec[2,-1]}"; do list+=" $(_nodewarden_words "$w")"; done
+    fi
+  fi
+  compadd -- \${=list}
+}
+
+compdef _nodewarden nodewarden
+`;
+}
