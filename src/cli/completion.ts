@@ -24,7 +24,10 @@ export const SHELLS = ['bash', 'zsh'] as const;
 const NODE_ARGS: Readonly<Record<string, string>> = { node: '@nodes', names: '@nodes', targets: '@targets' };
 
 /** Positionals that check their values themselves (their messages are part of the contract). */
-const KNOWN_VALUES: Readonly<Record<string, readonly string[]>> = { kind: EXPORT_KINDS };
+const KNOWN_VALUES: Readonly<Record<string, readonly string[]>> = {
+  kind: EXPORT_KINDS,
+  file: ['nodewarden', 'template', 'node'],
+};
 
 /** Every visible command of the tree, depth first, the program itself first. */
 export function completionEntries(program: Command): CompletionEntry[] {

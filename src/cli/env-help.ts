@@ -4,7 +4,10 @@ import type { Command } from 'commander';
 export const ENV_HELP = `
 Environment:
   NODEWARDEN_CONFIG  config directory when --config is not given (else ./configs, else /etc/nodewarden)
-  NO_COLOR           set to print tables without colours on a terminal`;
+  NO_COLOR           set to print tables without colours on a terminal
+  NODEWARDEN_CONTAINMENT
+                     run: \`sweep\` contains nodes by process group and session
+                     sweep even where cgroup v2 is writable`;
 
 /**
  * Make every command's `--help` name `--config` (shown as a global option)

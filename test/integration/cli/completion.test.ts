@@ -70,7 +70,7 @@ describe('nodewarden completion bash', () => {
   test('sub-verbs: config, alert, export, completion', () => {
     assert.deepEqual(
       complete(['nodewarden', 'config', '']).filter((w) => w !== 'help'),
-      ['check', 'show'],
+      ['check', 'schema', 'show'],
     );
     assert.deepEqual(
       complete(['nodewarden', 'alert', '']).filter((w) => w !== 'help'),
@@ -78,6 +78,7 @@ describe('nodewarden completion bash', () => {
     );
     assert.deepEqual(complete(['nodewarden', 'export', '']), ['events', 'uptime', 'samples']);
     assert.deepEqual(complete(['nodewarden', 'completion', '']), ['bash', 'zsh']);
+    assert.deepEqual(complete(['nodewarden', 'config', 'schema', '']), ['nodewarden', 'template', 'node']);
     assert.deepEqual(complete(['nodewarden', 'export', 'events', '']), [], 'one kind only');
   });
 
