@@ -5,11 +5,6 @@ import type { ApiContext } from '../context.js';
 import { badInput, noSuchNode } from '../errors.js';
 import { nodeFilter, type ConfiguredNames } from './node-filter.js';
 
-/** `since` of an uptime window → epoch ms (default the last 24 h); E_BAD_REQUEST quoting a bad value. */
-export function sinceOrDefault(ctx: ApiContext, since: string | undefined, fallback = '24h'): number {
-  return sinceAt(ctx.daemon.clock.wallNow(), since, fallback);
-}
-
 /** `since` (default `fallback`) relative to `now` → epoch ms; E_BAD_REQUEST quoting a bad value. */
 export function sinceAt(now: number, since: string | undefined, fallback = '24h'): number {
   const text = since ?? fallback;
