@@ -34,37 +34,33 @@ function specFunction(entries: readonly CompletionEntry[]): string {
   return ['_nodewarden_spec() {', '  case "$1:$2" in', ...arms, '  esac', '}'].join('\n');
 }
 
-/*
- * Both scripts walk the words before the cursor the same way: `--config DIR`
- * (or `-c DIR`, `--config=DIR`) is remembered for the call back, a flag that
- * takes a value skips that value, a sub-verb extends the command path, and
- * every other word counts as a positional of the command reached.
+/**
+ * The shell function turning a word of the spec into completions: `@nodes`
+ * and `@targets` call back into nodewarden (with the `--config` typed so
+ * far), any other word completes as itself. The same in bash and zsh.
  */
-
-export function bashScript(entries: readonly CompletionEntry[]): string {
-  return `# nodewarden completion for bash. Load it with:
-#   source <(nodewarden completion bash)
-# or save it as /etc/bash_completion.d/nodewarden.
-${specFunction(entries)}
-
-_nodewarden_words() {
+const WORDS_FUNCTION = `_nodewarden_words() {
   case "$1" in
     @nodes) "$nw" "\${cfg[@]}" ${COMPLETE_VERB} nodes 2>/dev/null ;;
     @targets) "$nw" "\${cfg[@]}" ${COMPLETE_VERB} nodes 2>/dev/null; echo all ;;
     *) echo "$1" ;;
   esac
-}
+}`;
 
-_nodewarden() {
-  local nw="\${COMP_WORDS[0]}" cur="\${COMP_WORDS[COMP_CWORD]}" prev="" at="" w i n=0 words=""
-  local -a spec
-  local -a cfg=()
-  ((COMP_CWORD > 0)) && prev="\${COMP_WORDS[COMP_CWORD-1]}"
-  for ((i = 1; i < COMP_CWORD; i++)); do
-    w="\${COMP_WORDS[i]}"
+/**
+ * Both scripts walk the words before the cursor the same way: `--config DIR`
+ * (or `-c DIR`, `--config=DIR`) is remembered for the call back, a flag that
+ * takes a value skips that value, a sub-verb extends the command path, and
+ * every other word counts as a positional of the command reached. The loop
+ * runs over `words[first]` up to the cursor `words[end]` (the two shells name
+ * the array and the cursor differently, and zsh counts from 1).
+ */
+function walkWords(words: string, first: number, end: string): string {
+  return `  for ((i = ${first}; i < ${end}; i++)); do
+    w="\${${words}[i]}"
     case "$w" in
       -c | --config)
-        ((i + 1 < COMP_CWORD)) && cfg=(--config "\${COMP_WORDS[i+1]/#\\~/$HOME}")
+        ((i + 1 < ${end})) && cfg=(--config "\${${words}[i+1]/#\\~/$HOME}")
         ((i++))
         continue
         ;;
@@ -80,7 +76,23 @@ _nodewarden() {
     else
       ((n++))
     fi
-  done
+  done`;
+}
+
+export function bashScript(entries: readonly CompletionEntry[]): string {
+  return `# nodewarden completion for bash. Load it with:
+#   source <(nodewarden completion bash)
+# or save it as /etc/bash_completion.d/nodewarden.
+${specFunction(entries)}
+
+${WORDS_FUNCTION}
+
+_nodewarden() {
+  local nw="\${COMP_WORDS[0]}" cur="\${COMP_WORDS[COMP_CWORD]}" prev="" at="" w i n=0 words=""
+  local -a spec
+  local -a cfg=()
+  ((COMP_CWORD > 0)) && prev="\${COMP_WORDS[COMP_CWORD-1]}"
+${walkWords('COMP_WORDS', 1, 'COMP_CWORD')}
   COMPREPLY=()
   case "$prev" in
     -c | --config) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return 0 ;;
@@ -112,39 +124,13 @@ export function zshScript(entries: readonly CompletionEntry[]): string {
 #   source <(nodewarden completion zsh)
 ${specFunction(entries)}
 
-_nodewarden_words() {
-  case "$1" in
-    @nodes) "$nw" "\${cfg[@]}" ${COMPLETE_VERB} nodes 2>/dev/null ;;
-    @targets) "$nw" "\${cfg[@]}" ${COMPLETE_VERB} nodes 2>/dev/null; echo all ;;
-    *) echo "$1" ;;
-  esac
-}
+${WORDS_FUNCTION}
 
 _nodewarden() {
   local nw="\${words[1]}" cur="\${words[CURRENT]}" prev="\${words[CURRENT-1]}" at="" w i n=0 list=""
   local -a cfg spec
   cfg=()
-  for ((i = 2; i < CURRENT; i++)); do
-    w="\${words[i]}"
-    case "$w" in
-      -c | --config)
-        ((i + 1 < CURRENT)) && cfg=(--config "\${words[i+1]/#\\~/$HOME}")
-        ((i++))
-        continue
-        ;;
-      --config=*) w="\${w#--config=}"; cfg=(--config "\${w/#\\~/$HOME}"); continue ;;
-      --*=*) continue ;;
-      -*)
-        [[ " $(_nodewarden_spec values "$at") " == *" $w "* ]] && ((i++))
-        continue
-        ;;
-    esac
-    if ((n == 0)) && [[ " $(_nodewarden_spec subs "$at") " == *" $w "* ]]; then
-      at="\${at:+$at }$w"
-    else
-      ((n++))
-    fi
-  done
+${walkWords('words', 2, 'CURRENT')}
   case "$prev" in
     -c | --config) _files -/; return ;;
     --node) compadd -- \${(f)"$(_nodewarden_words @nodes)"}; return ;;
