@@ -1,17 +1,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { controlServerOf } from '../../../src/api/server.js';
 import { simArgs, startTestDaemon, type TestDaemon } from '../../helpers/daemon.js';
 import { freePort, tcpRequest } from '../api/tcp.js';
+import { launchChromium, requireChromium, type Browser } from './browser.js';
 import { waitState } from './fleet.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const VERBS = ['start', 'stop', 'restart', 'hold', 'release'] as const;
 
 function exactly(text: string): RegExp {
@@ -37,9 +34,9 @@ describe('status page actions in a real browser', { timeout: 180_000 }, () => {
   let pageUrl: string;
   let base: string;
   let token: string;
+  let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  let profileDir: string;
   let foreign: http.Server | null = null;
   const problems: string[] = [];
 
@@ -67,7 +64,7 @@ describe('status page actions in a real browser', { timeout: 180_000 }, () => {
     page.locator(`${row(n)} td.${cell}`, { hasText: exactly(text) }).waitFor();
 
   before(async () => {
-    assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is required (apt-get install chromium)`);
+    requireChromium();
     t = await startTestDaemon({
       nodes: {
         alpha: {},
@@ -85,23 +82,8 @@ describe('status page actions in a real browser', { timeout: 180_000 }, () => {
     pageUrl = controlServerOf(t.daemon)!.pageUrl!;
     base = new URL(pageUrl).origin;
     token = new URL(pageUrl).searchParams.get('token')!;
-    profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 1400, height: 800 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await launchChromium({ width: 1400 });
+    ({ context, page } = browser);
     page.on('console', (m) => {
       // the refusals the tests provoke on purpose are logged by the browser too
       if (m.type() === 'error' && !/status of 401 \(Unauthorized\)/.test(m.text())) problems.push(m.text());
@@ -114,10 +96,9 @@ describe('status page actions in a real browser', { timeout: 180_000 }, () => {
   });
 
   after(async () => {
-    await context?.close();
+    await browser?.close();
     if (foreign) await new Promise((r) => foreign!.close(r));
     await t?.close();
-    if (profileDir) fs.rmSync(profileDir, { recursive: true, force: true });
   });
 
   test('without a token every action button is disabled and the page asks for the token', async () => {

@@ -2,13 +2,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { controlServerOf } from '../../../src/api/server.js';
 import { freePort } from '../api/tcp.js';
+import { launchChromium, requireChromium, type Browser } from './browser.js';
 import { startFleet, waitState, type Fleet } from './fleet.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = '/tmp/nodewarden-status.png';
 /** A name the browser resolves to loopback, as a DNS-rebinding attacker's name would be. */
 const REBOUND = 'rebound.nodewarden.test';
@@ -21,37 +20,21 @@ const REBOUND = 'rebound.nodewarden.test';
 describe('status page in a real browser', () => {
   let fleet: Fleet;
   let pageUrl: string;
+  let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  let profileDir: string;
   let base: string;
   const problems: string[] = [];
 
   before(async () => {
-    assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is required (apt-get install chromium)`);
+    requireChromium();
     fleet = await startFleet(['alpha', 'beta', 'gamma'], {
       control: { http: { host: '127.0.0.1', port: await freePort() } },
     });
     pageUrl = controlServerOf(fleet.daemon)!.pageUrl!;
     base = new URL(pageUrl).origin;
-    profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        `--host-resolver-rules=MAP ${REBOUND} 127.0.0.1`,
-      ],
-      viewport: { width: 1280, height: 800 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await launchChromium({ width: 1280, args: [`--host-resolver-rules=MAP ${REBOUND} 127.0.0.1`] });
+    ({ context, page } = browser);
     page.on('console', (m) => {
       if (m.type() === 'error') problems.push(m.text());
     });
@@ -60,9 +43,8 @@ describe('status page in a real browser', () => {
   });
 
   after(async () => {
-    await context?.close();
+    await browser?.close();
     await fleet?.close();
-    if (profileDir) fs.rmSync(profileDir, { recursive: true, force: true });
   });
 
   test('the page is refused without the token', async () => {
