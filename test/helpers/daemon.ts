@@ -4,10 +4,12 @@
  * socket and the built CLI. Cleanup stops the daemon and then ends, by pid,
  * every node process it ever recorded that is still alive (`--keep-nodes`).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { after } from 'node:test';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { startDaemon, type Daemon } from '../../src/daemon.js';
 import { ControlClient } from '../../src/protocol/client.js';
 import { isAlive } from '../../src/supervisor/proc.js';
@@ -72,6 +74,21 @@ export function writeConfig(dir: string, cfg: TestConfig = {}): string {
   return configDir;
 }
 
+/**
+ * For the suite it is called in: a `configWith(cfg)` writing each config
+ * (see writeConfig) in a fresh temp dir and returning its config dir; every
+ * dir it made is removed after the suite.
+ */
+export function suiteConfigs(): (cfg?: TestConfig) => string {
+  const dirs: string[] = [];
+  after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+  return (cfg) => {
+    const dir = tmpDir();
+    dirs.push(dir);
+    return writeConfig(dir, cfg);
+  };
+}
+
 export function writeNode(configDir: string, name: string, body: Json): void {
   writeJson(path.join(configDir, 'nodes', `${name}.json`), body);
 }
@@ -92,6 +109,19 @@ export function runCli(configDir: string, args: string[], timeoutMs = 30_000): P
     stdio: ['ignore', 'pipe', 'pipe'],
     env,
   });
+  return collectOutput(child, `nodewarden ${args.join(' ')}`, timeoutMs);
+}
+
+/**
+ * A child's whole stdout and stderr and its exit code, once it closes. If it
+ * has not closed after `timeoutMs` (only a failure bound) it is killed and
+ * the promise rejects, naming `what` and quoting the output so far.
+ */
+export function collectOutput(
+  child: ChildProcessByStdio<null, Readable, Readable>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -99,11 +129,7 @@ export function runCli(configDir: string, args: string[], timeoutMs = 30_000): P
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(
-        new Error(
-          `nodewarden ${args.join(' ')} did not finish in ${timeoutMs} ms; stdout: ${stdout} stderr: ${stderr}`,
-        ),
-      );
+      reject(new Error(`${what} did not finish in ${timeoutMs} ms; stdout: ${stdout} stderr: ${stderr}`));
     }, timeoutMs);
     child.on('error', reject);
     child.on('close', (code) => {

@@ -3,19 +3,12 @@
  * is named with its file, key, bound and value, the exit code is 2, and a
  * config at the bounds is valid.
  */
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { runCli, tmpDir, writeConfig } from '../../helpers/daemon.js';
+import { runCli, suiteConfigs } from '../../helpers/daemon.js';
 
 describe('config check against the bounds', { timeout: 60_000 }, () => {
-  const dirs: string[] = [];
-  after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-  const configWith = (cfg: Parameters<typeof writeConfig>[1]): string => {
-    const dir = tmpDir();
-    dirs.push(dir);
-    return writeConfig(dir, cfg);
-  };
+  const configWith = suiteConfigs();
 
   test('durations and counts over their bounds are listed, exit 2', async () => {
     const configDir = configWith({

@@ -12,22 +12,15 @@ import {
   runCli,
   simArgs,
   startTestDaemon,
-  tmpDir,
+  suiteConfigs,
   waitUntil,
-  writeConfig,
   type TestDaemon,
 } from '../../helpers/daemon.js';
 
 const ROOT = path.resolve(new URL('../../../../', import.meta.url).pathname);
 
 describe('config files with durations and $schema', { timeout: 120_000 }, () => {
-  const dirs: string[] = [];
-  after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-  const configWith = (cfg: Parameters<typeof writeConfig>[1]): string => {
-    const dir = tmpDir();
-    dirs.push(dir);
-    return writeConfig(dir, cfg);
-  };
+  const configWith = suiteConfigs();
 
   test('config check passes with "graceMs": "2m" and $schema keys; config show prints 120000', async () => {
     const configDir = configWith({

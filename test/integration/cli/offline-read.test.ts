@@ -13,7 +13,15 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CLI, runCli, startTestDaemon, tmpDir, writeConfig, type CliResult } from '../../helpers/daemon.js';
+import {
+  CLI,
+  collectOutput,
+  runCli,
+  startTestDaemon,
+  tmpDir,
+  writeConfig,
+  type CliResult,
+} from '../../helpers/daemon.js';
 import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '../../../src/protocol/types.js';
 import { openReadOnlyStore } from '../../../src/store/read-only.js';
 import { alive, DIST, Fleet, pidOf, waitGone, waitUntil } from '../core/harness.js';
@@ -55,21 +63,7 @@ function runIn(
     env: { ...full, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`nodewarden ${args.join(' ')} did not finish; stderr: ${stderr}`));
-    }, 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return collectOutput(child, `nodewarden ${args.join(' ')}`);
 }
 
 describe('read verbs with the daemon down', { timeout: 180_000 }, () => {
