@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Makes sure the real peers the test suite drives are on this machine before
 // anything is built: Debian's supervisord (nodewarden under a real supervisor),
-// promtool from the prometheus package (the metrics page is checked with it) and
-// chromium (the status page is tested in a real browser through playwright-core).
+// promtool from the prometheus package (the metrics page is checked with it),
+// chromium (the status page is tested in a real browser through playwright-core)
+// and zsh (the zsh completion script is run under it).
 // As root with apt-get, it installs what is missing; otherwise it stops at once
 // with the one command to run. Usage: node scripts/provision.mjs [--check]
 import { spawnSync } from 'node:child_process';
@@ -13,6 +14,7 @@ const PEERS = [
   { pkg: 'supervisor', bin: '/usr/bin/supervisord' },
   { pkg: 'prometheus', bin: '/usr/bin/promtool' },
   { pkg: 'chromium', bin: '/usr/bin/chromium' },
+  { pkg: 'zsh', bin: '/usr/bin/zsh' },
 ];
 
 // `--root DIR` looks for the programs under DIR instead of / and never installs

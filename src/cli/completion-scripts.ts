@@ -137,12 +137,12 @@ ${walkWords('words', 2, 'CURRENT')}
   esac
   if [[ "$prev" == -* && " $(_nodewarden_spec values "$at") " == *" $prev "* ]]; then return 1; fi
   if [[ "$cur" == -* ]]; then
-    compadd -- \${=:-"$(_nodewarden_spec flags "$at")"}
+    compadd -- \${(s: :)"$(_nodewarden_spec flags "$at")"}
     return
   fi
   if ((n == 0)); then list="$(_nodewarden_spec subs "$at")"; fi
   if [[ -z "$list" ]]; then
-    spec=(\${=:-"$(_nodewarden_spec args "$at")"})
+    spec=(\${(s: :)"$(_nodewarden_spec args "$at")"})
     if [[ "\${spec[1]}" == "*" ]] || ((n < \${spec[1]:-0})); then
       for w in "\${(@)spec[2,-1]}"; do list+=" $(_nodewarden_words "$w")"; done
     fi

@@ -171,25 +171,73 @@ describe('nodewarden completion bash', () => {
   });
 });
 
+/**
+ * Run the zsh script under a real zsh as its completion system would call it:
+ * `words` and `CURRENT` set, `compadd` recording what it is given (zsh's own
+ * compadd filters by the typed prefix itself, so every candidate is offered).
+ */
+function completeZsh(words: string[]): string[] {
+  const quoted = words.map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(' ');
+  const script = [
+    'compdef() { :; }',
+    '_files() { print -- "<files>"; }',
+    'compadd() { [[ "$1" == -- ]] && shift; print -l -- "$@"; }',
+    'source <(nodewarden completion zsh) || exit 9',
+    `words=(${quoted})`,
+    `CURRENT=${words.length}`,
+    '_nodewarden',
+  ].join('\n');
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` };
+  delete env.NODEWARDEN_CONFIG;
+  delete env.NODEWARDEN_SYSTEM_CONFIG;
+  const r = spawnSync('zsh', ['-f', '-c', script], { encoding: 'utf8', env, cwd: dir });
+  assert.equal(r.error, undefined, 'zsh is installed (npm test provisions it)');
+  assert.equal(r.stderr, '', 'the script runs without a shell error');
+  return r.stdout.split('\n').filter(Boolean);
+}
+
 describe('nodewarden completion zsh', () => {
-  test('prints a zsh script over the same tree; zsh -n accepts it where zsh is installed', async () => {
+  test("under a real zsh: verbs, sub-verbs, flags one by one, node names from the line's config", async () => {
     const r = await runCli(configDir, ['completion', 'zsh']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^compdef _nodewarden nodewarden$/m);
-    assert.match(r.stdout, /'subs:' *\) echo '[^']*\bstatus\b[^']*\bcompletion\b/);
-    assert.match(r.stdout, /'args:export' *\) echo '1 events uptime samples'/);
-    assert.match(r.stdout, /'args:start' *\) echo '\* @targets'/);
-    assert.match(r.stdout, /__complete nodes/);
     const file = path.join(dir, '_nodewarden.zsh');
     fs.writeFileSync(file, r.stdout);
-    const zsh = spawnSync('zsh', ['-n', file], { encoding: 'utf8' });
-    if (zsh.error === undefined) {
-      assert.equal(zsh.status, 0, zsh.stderr);
-    } else {
-      // No zsh here: its grammar is close enough to bash's for bash to check the structure.
-      const bash = spawnSync('bash', ['-n', file], { encoding: 'utf8' });
-      assert.equal(bash.status, 0, bash.stderr);
-    }
+    const syntax = spawnSync('zsh', ['-n', file], { encoding: 'utf8' });
+    assert.equal(syntax.status, 0, syntax.stderr);
+
+    const verbs = completeZsh(['nodewarden', '']);
+    for (const v of ['run', 'status', 'start', 'logs', 'config', 'completion'])
+      assert.ok(verbs.includes(v), v);
+    assert.deepEqual(
+      completeZsh(['nodewarden', 'config', '']).filter((w) => w !== 'help'),
+      ['check', 'schema', 'show'],
+    );
+    const flags = completeZsh(['nodewarden', 'logs', '-']);
+    for (const f of ['--follow', '-f', '--lines', '--prefix', '--json', '--config'])
+      assert.ok(flags.includes(f), f);
+    assert.deepEqual(completeZsh(['nodewarden', '--config', configDir, 'start', '']).sort(), [
+      'all',
+      'ant-1',
+      'ant-2',
+      'ant-3',
+      'geth',
+    ]);
+    assert.deepEqual(completeZsh(['nodewarden', '--config', configDir, 'status', '']).sort(), [
+      'ant-1',
+      'ant-2',
+      'ant-3',
+      'geth',
+    ]);
+    assert.deepEqual(completeZsh(['nodewarden', '--config', configDir, 'events', '--node', '']).sort(), [
+      'ant-1',
+      'ant-2',
+      'ant-3',
+      'geth',
+    ]);
+    assert.deepEqual(completeZsh(['nodewarden', 'export', '']), ['events', 'uptime', 'samples']);
+    assert.deepEqual(completeZsh(['nodewarden', '--config', '']), ['<files>']);
+
     const bad = await runCli(configDir, ['completion', 'fish']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /bash, zsh/);
