@@ -79,6 +79,15 @@ describe('logs, events -f and status --watch against a running daemon', { timeou
     fs.existsSync(path.join(logDir, `${name}.log`))
       ? lines(fs.readFileSync(path.join(logDir, `${name}.log`), 'utf8'))
       : [];
+  /** A node's lines across its rotated files too, oldest first (b rotates about every second). */
+  const historyLines = (name: string): string[] => {
+    const files = fs
+      .readdirSync(logDir)
+      .map((f) => new RegExp(`^${name}\\.log(?:\\.(\\d+))?$`).exec(f))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .sort((a, b) => Number(b[1] ?? 0) - Number(a[1] ?? 0));
+    return files.flatMap((m) => lines(fs.readFileSync(path.join(logDir, m[0]), 'utf8')));
+  };
 
   before(async () => {
     const chatty = { args: simArgs('--block-ms', '1000', '--log-every', '40') };
@@ -124,11 +133,14 @@ describe('logs, events -f and status --watch against a running daemon', { timeou
     });
     for (const n of ['ant-1', 'ant-2', 'b']) {
       assert.equal(parsed.filter((p) => p.node === n).length, 5, n);
-      // Each node's lines are its file's last five, in file order.
+      // Each node's lines are five consecutive lines of its log, in file order
+      // (read after the CLI did: b may have rotated them into b.log.1 since).
       const own = parsed.filter((p) => p.node === n).map((p) => p.line);
-      const file = logLines(n);
+      // A rotation between listing and reading the files can shift them: read again then.
+      let file = historyLines(n);
+      for (let tries = 0; tries < 5 && file.indexOf(own[0]!) < 0; tries++) file = historyLines(n);
       const at = file.indexOf(own[0]!);
-      assert.ok(at >= 0, `${n}: ${own[0]} is in ${n}.log`);
+      assert.ok(at >= 0, `${n}: ${own[0]} is in ${n}.log or its rotations`);
       assert.deepEqual(own, file.slice(at, at + 5));
     }
     const stamps = parsed.map((p) => lineStampMs(p.line)!);
