@@ -4,7 +4,8 @@ import type { Clock, TimerHandle } from './clock.js';
  * May a queued node be launched now? Not yet: `recheckInMs` says when to ask
  * again by itself (a bounded wait running out), null to wait for `poke()`.
  */
-export type StartGate = { readonly ready: true } | { readonly ready: false; readonly recheckInMs: number | null };
+export type StartGate =
+  { readonly ready: true } | { readonly ready: false; readonly recheckInMs: number | null };
 
 const READY: StartGate = { ready: true };
 
