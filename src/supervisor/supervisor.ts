@@ -309,7 +309,11 @@ export class Supervisor {
     const first = this.dependentsOf(name).filter(
       (d) => this.pacer.isQueued(d) || this.must(d).runner.snapshot().state !== 'stopped',
     );
-    const p = Promise.all(first.map((d) => this.stopInOrder(d, intent))).then(() => e.runner.stop());
+    // Without dependents to wait for, the stop begins now, as any stop does.
+    const p =
+      first.length === 0
+        ? e.runner.stop()
+        : Promise.all(first.map((d) => this.stopInOrder(d, intent))).then(() => e.runner.stop());
     this.stopping.set(name, p);
     const forget = (): void => {
       if (this.stopping.get(name) === p) this.stopping.delete(name);
