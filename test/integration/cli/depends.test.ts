@@ -17,6 +17,7 @@ import {
   suiteConfigs,
   tmpDir,
   waitUntil,
+  writeNode,
   type TestDaemon,
 } from '../../helpers/daemon.js';
 import { freePort, simNode, TEMPLATE, writeChainFile } from '../health/support.js';
@@ -101,6 +102,29 @@ describe('dependsOn: a chain c → b → a', { timeout: 120_000 }, () => {
     w.stop();
     assert.deepEqual(w.violations, [], w.seen.join(' '));
     assert.ok(w.seen.includes('a:starting') && w.seen.includes('b:starting'), w.seen.join(' '));
+  });
+
+  test('a crash of a restarts a alone: b and c keep their processes', async () => {
+    const pids = await t.waitRunning();
+    process.kill(pids['a']!, 'SIGKILL');
+    await waitUntil(
+      () => stateOf(t, 'a') === 'running' && t.pid('a') !== pids['a'],
+      'a restarted after its crash',
+      30_000,
+    );
+    assert.equal(t.pid('b'), pids['b']);
+    assert.equal(t.pid('c'), pids['c']);
+  });
+
+  test('a reload that makes a cycle is refused, naming it; nothing changes', async () => {
+    const pids = await t.waitRunning();
+    writeNode(t.configDir, 'a', { dependsOn: ['c'] });
+    const r = await t.cli(['reload']);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.ok(r.stderr.split('\n').includes('  nodes/a.json: dependsOn: cycle a → c → b → a'), r.stderr);
+    assert.deepEqual(t.daemon.supervisor.spec('a')!.dependsOn, []);
+    writeNode(t.configDir, 'a', {});
+    for (const n of ['a', 'b', 'c']) assert.equal(t.pid(n), pids[n], n);
   });
 
   test('shutdown stops c first, then b, then a', async () => {
