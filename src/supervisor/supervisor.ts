@@ -476,6 +476,7 @@ export class Supervisor {
     };
     const nextNames = new Set(next.nodes.map((n) => n.name));
     const removals: Promise<void>[] = [];
+    const stopRemoved = this.removedStopper(nextNames);
     for (const [name, e] of this.entries) {
       if (nextNames.has(name)) continue;
       diff.removed.push(name);
@@ -483,7 +484,7 @@ export class Supervisor {
       this.startAfterReap.delete(name);
       this.pendingConfig.delete(name);
       removals.push(
-        e.runner.stop().then(async () => {
+        stopRemoved(name).then(async () => {
           this.entries.delete(name);
           await e.log.close();
           this.deps.bus.emitProcess({ node: name, identity: null, runHash: null });
@@ -520,7 +521,27 @@ export class Supervisor {
   }
 
   /**
-   * Stop every node in parallel (each with its own grace) and close the logs.
+   * How a reload stops the nodes it removes: each after the removed nodes
+   * that depend on it (by their last config); the rest in parallel.
+   */
+  private removedStopper(keep: ReadonlySet<string>): (name: string) => Promise<void> {
+    const removed = [...this.entries.keys()].filter((n) => !keep.has(n));
+    const stops = new Map<string, Promise<void>>();
+    const stop = (name: string): Promise<void> => {
+      const cur = stops.get(name);
+      if (cur) return cur;
+      const runner = this.must(name).runner;
+      const first = removed.filter((d) => this.must(d).spec.dependsOn.includes(name));
+      const p = first.length === 0 ? runner.stop() : Promise.all(first.map(stop)).then(() => runner.stop());
+      stops.set(name, p);
+      return p;
+    };
+    return stop;
+  }
+
+  /**
+   * Stop every node, each with its own grace: a node's dependents first,
+   * everything else in parallel; then close the logs.
    * With `keepNodes`, leave every node running for the next manager to adopt.
    */
   async shutdown(opts: { keepNodes?: boolean } = {}): Promise<void> {

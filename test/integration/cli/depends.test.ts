@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import type { Daemon } from '../../../src/daemon.js';
 import {
+  removeNode,
   runCli,
   startTestDaemon,
   suiteConfigs,
@@ -125,6 +126,27 @@ describe('dependsOn: a chain c → b → a', { timeout: 120_000 }, () => {
     assert.deepEqual(t.daemon.supervisor.spec('a')!.dependsOn, []);
     writeNode(t.configDir, 'a', {});
     for (const n of ['a', 'b', 'c']) assert.equal(t.pid(n), pids[n], n);
+  });
+
+  test('a reload that removes b and c stops c before b; one that adds them back starts b before c', async () => {
+    await t.waitRunning();
+    const w = watchOrder(t.daemon);
+    removeNode(t.configDir, 'b');
+    removeNode(t.configDir, 'c');
+    const r = await t.cli(['reload']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    await waitUntil(() => t.daemon.supervisor.names().length === 1, 'b and c gone');
+    assert.deepEqual(w.violations, [], w.seen.join(' '));
+    assert.ok(w.seen.indexOf('c:stopped') < w.seen.indexOf('b:stopping'), w.seen.join(' '));
+
+    writeNode(t.configDir, 'b', CHAIN.b);
+    writeNode(t.configDir, 'c', CHAIN.c);
+    const back = await t.cli(['reload']);
+    assert.equal(back.code, 0, back.stdout + back.stderr);
+    await t.waitRunning(['a', 'b', 'c']);
+    w.stop();
+    assert.deepEqual(w.violations, [], w.seen.join(' '));
+    assert.ok(w.seen.includes('c:starting'), w.seen.join(' '));
   });
 
   test('shutdown stops c first, then b, then a', async () => {
