@@ -222,6 +222,9 @@ async function boot(p: Parts): Promise<Daemon> {
     }
   };
   const observations = new Observations();
+  // dependsOn: a dependency with a height probe is ready once the watchers see it in_sync.
+  supervisor.useHealth((node) => observations.get(node)?.health);
+  observations.onHealth(() => supervisor.healthChanged());
   const watchers: Watcher[] = [];
   /** Closed last, once the nodes are stopped: status answers and `shutdown --wait` follows the stops until then. */
   let control: { close(): Promise<void> } | null = null;

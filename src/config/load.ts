@@ -4,6 +4,7 @@ import type { BinaryResult } from './binary.js';
 import { instanceCount } from './checks.js';
 import { composeInstance, nodeFileIssues, templateIssues } from './compose.js';
 import { conflictIssues } from './conflicts.js';
+import { resolveDependsOn } from './depends.js';
 import { deepFreeze } from './freeze.js';
 import { ignoredNodeFiles } from './ignored.js';
 import { ConfigError, issue } from './issues.js';
@@ -181,6 +182,9 @@ export function loadConfig(configDir: string, opts: LoadOptions): LoadedConfig {
     }
   }
   issues.push(...conflictIssues(resolved, dir));
+  const depends = resolveDependsOn(resolved);
+  issues.push(...depends.issues);
+  depends.specs.forEach((spec, i) => (resolved[i]!.spec = spec));
 
   if (issues.length > 0) throw new ConfigError(dir, dedupe(issues));
   const warnings = ignoredNodeFiles(path.join(dir, 'nodes'));

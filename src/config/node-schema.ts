@@ -99,6 +99,11 @@ function runProperties(): Record<string, JsonSchema> {
     shed: leaf(K.boolean, 'the node may be paused while the host is under pressure (pressure.enabled)', {
       default: false,
     }),
+    dependsOn: leaf(
+      K.stringArray,
+      'nodes this node starts after and stops before: node names, or node file names (all their instances)',
+      { default: [] },
+    ),
     restart: group(
       'when and how a node is restarted',
       {
@@ -220,7 +225,7 @@ function runProperties(): Record<string, JsonSchema> {
 }
 
 /** Keys that may not appear in a profile / an override, with the reason given. */
-export const NOT_IN_PROFILE = ['instances', 'profiles', 'overrides'] as const;
+export const NOT_IN_PROFILE = ['instances', 'profiles', 'overrides', 'dependsOn'] as const;
 export const NOT_IN_OVERRIDE = ['instances', 'overrides'] as const;
 
 /** Groups of settings kept once under `$defs` (every node, profile and override refers to them). */
@@ -336,6 +341,7 @@ export type RunDefaults = Pick<
   | 'autostart'
   | 'priority'
   | 'shed'
+  | 'dependsOn'
   | 'restart'
   | 'stop'
   | 'limits'

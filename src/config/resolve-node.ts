@@ -233,6 +233,7 @@ function resolveVariant(
     autostart: cfg.autostart,
     priority: cfg.priority,
     shed: cfg.shed,
+    dependsOn: cfg.dependsOn,
     restart: cfg.restart,
     stop: cfg.stop,
     limits: cfg.limits,

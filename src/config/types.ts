@@ -51,6 +51,11 @@ export interface NodeSpec {
   readonly priority: number;
   /** The node may be paused (stopped) while the host is under pressure (`pressure.enabled`). */
   readonly shed: boolean;
+  /**
+   * Node names this node starts after and stops before (`dependsOn`), as the
+   * loader resolved them: a node file name stands for all its instances.
+   */
+  readonly dependsOn: readonly string[];
   readonly restart: {
     readonly policy: RestartPolicy;
     readonly startSeconds: number;

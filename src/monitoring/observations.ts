@@ -7,6 +7,7 @@ import type { NodeObservation } from '../api/status.js';
  */
 export class Observations {
   private readonly byNode = new Map<string, NodeObservation>();
+  private readonly healthListeners = new Set<(node: string) => void>();
 
   get(node: string): NodeObservation | undefined {
     return this.byNode.get(node);
@@ -16,6 +17,14 @@ export class Observations {
   update(node: string, fields: NodeObservation): void {
     const cur = this.byNode.get(node);
     this.byNode.set(node, cur ? { ...cur, ...fields } : { ...fields });
+    if (fields.health !== undefined && fields.health !== cur?.health)
+      for (const fn of this.healthListeners) fn(node);
+  }
+
+  /** Call `fn` whenever a node's health changes; returns the unsubscribe function. */
+  onHealth(fn: (node: string) => void): () => void {
+    this.healthListeners.add(fn);
+    return () => this.healthListeners.delete(fn);
   }
 
   delete(node: string): void {

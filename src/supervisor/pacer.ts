@@ -1,22 +1,41 @@
 import type { Clock, TimerHandle } from './clock.js';
 
 /**
+ * May a queued node be launched now? Not yet: `recheckInMs` says when to ask
+ * again by itself (a bounded wait running out), null to wait for `poke()`.
+ */
+export type StartGate =
+  { readonly ready: true } | { readonly ready: false; readonly recheckInMs: number | null };
+
+const READY: StartGate = { ready: true };
+
+/**
  * Startup pacing (DESIGN §2): so 200 nodes do not boot at once and starve the
  * host, at most `concurrency` paced launches are in flight (launched and not yet
  * settled: running, failed or stopped), and two launches are at least
  * `intervalMs` apart. `concurrency` 0 means unlimited, `intervalMs` 0 no spacing.
+ * A node whose `gate` says not yet (its dependencies are not ready) keeps its
+ * place while the nodes behind it go ahead.
  */
 export class StartPacer {
   private readonly queue: string[] = [];
   private readonly inFlight = new Set<string>();
   private lastLaunch = Number.NEGATIVE_INFINITY;
   private timer: TimerHandle | null = null;
+  /** Asks the gate again when a bounded wait of a queued node runs out. */
+  private wake: TimerHandle | null = null;
 
   constructor(
     private readonly opts: { concurrency: number; intervalMs: number },
     private readonly clock: Clock,
     private readonly launch: (name: string) => void,
+    private readonly gate: (name: string) => StartGate = () => READY,
   ) {}
+
+  /** Something a gate depends on changed (a node became running, a health verdict): look again. */
+  poke(): void {
+    if (this.queue.length > 0) this.pump();
+  }
 
   /** Queue nodes for a paced start (a node already queued or in flight is not queued twice). */
   enqueue(names: readonly string[]): void {
@@ -53,6 +72,17 @@ export class StartPacer {
     this.inFlight.clear();
     if (this.timer) this.clock.clearTimer(this.timer);
     this.timer = null;
+    this.setWake(null);
+  }
+
+  private setWake(ms: number | null): void {
+    if (this.wake) this.clock.clearTimer(this.wake);
+    this.wake = null;
+    if (ms === null) return;
+    this.wake = this.clock.setTimer(ms, () => {
+      this.wake = null;
+      this.pump();
+    });
   }
 
   private pump(): void {
@@ -67,10 +97,22 @@ export class StartPacer {
         });
         return;
       }
-      const name = this.queue.shift()!;
+      let pick = -1;
+      let recheck: number | null = null;
+      for (let i = 0; i < this.queue.length && pick < 0; i++) {
+        const g = this.gate(this.queue[i]!);
+        if (g.ready) pick = i;
+        else if (g.recheckInMs !== null) recheck = Math.min(recheck ?? g.recheckInMs, g.recheckInMs);
+      }
+      if (pick < 0) {
+        this.setWake(recheck);
+        return;
+      }
+      const name = this.queue.splice(pick, 1)[0]!;
       this.inFlight.add(name);
       this.lastLaunch = this.clock.now();
       this.launch(name);
     }
+    this.setWake(null);
   }
 }

@@ -7,7 +7,7 @@ import { act, type ActOutcome, type PolicyAction } from './actions.js';
 import type { Clock } from './clock.js';
 import { judgeSurvivor, retiredSpec, type NodeLockFacts } from './adoption.js';
 import type { ProcessDriver, ProcessIdentity } from './driver.js';
-import { StartPacer } from './pacer.js';
+import { StartPacer, type StartGate } from './pacer.js';
 import { NodeRunner, type NodeSnapshot } from './runner.js';
 
 /** A node's log pipeline as the supervisor sees it (see logs/). */
@@ -104,6 +104,10 @@ export class Supervisor {
   private readonly startAfterReap = new Set<string>();
   /** Runners reaping survivors of nodes no longer configured (not in status). */
   private readonly retired = new Map<string, NodeRunner>();
+  /** Stops in progress that wait for dependents first (see stopInOrder). */
+  private readonly stopping = new Map<string, Promise<void>>();
+  /** A node's health as the watchers last saw it (see useHealth). */
+  private healthOf: (node: string) => string | undefined = () => undefined;
 
   /** Build a supervisor for a loaded configuration, opening every node's log. */
   static async create(config: LoadedConfig, deps: SupervisorDeps): Promise<Supervisor> {
@@ -120,17 +124,25 @@ export class Supervisor {
   ) {
     this.manager = config.manager;
     this.bootManager = config.manager;
-    this.pacer = new StartPacer(config.manager.startup, deps.clock, (name) => {
-      const e = this.entries.get(name);
-      if (e) e.runner.start();
-      else this.pacer.settled(name);
-    });
+    this.pacer = new StartPacer(
+      config.manager.startup,
+      deps.clock,
+      (name) => {
+        const e = this.entries.get(name);
+        if (!e) return this.pacer.settled(name);
+        this.warnUnsyncedDependencies(name);
+        e.runner.start();
+      },
+      (name) => this.dependencyGate(name),
+    );
     // A paced launch frees its slot once the node settles one way or another.
     this.offState = deps.bus.on('state', (s) => {
       if (s.to !== 'starting') this.pacer.settled(s.node);
       // A node that spawns again runs its new config anyway; a member back up may unblock its group.
       if (s.to === 'starting') this.pendingConfig.delete(s.node);
       if (s.to === 'running' && this.pendingConfig.size > 0) queueMicrotask(() => this.applyConfigRestarts());
+      // A node up may be the dependency a queued node waits for.
+      if (s.to === 'running') this.pacer.poke();
       // A reaped survivor is gone: the node takes its turn like any other start.
       if (s.from === 'stopping' && this.startAfterReap.delete(s.node) && s.to === 'stopped')
         this.pacer.enqueue([s.node]);
@@ -256,28 +268,132 @@ export class Supervisor {
     this.pacer.enqueue(toStart);
   }
 
-  /** Start nodes at once (operator command; not paced). */
+  /**
+   * Start nodes at once (operator command; not paced), with the dependencies
+   * (`dependsOn`) that are at rest: a node whose dependencies are not ready
+   * yet waits for them in the start queue.
+   */
   start(names: readonly string[]): void {
-    for (const n of names) {
+    for (const n of this.withRestingDependencies(names)) {
       const e = this.must(n);
       this.pacer.cancel(n);
       this.startAfterReap.delete(n);
       this.intent(n, 'running');
-      e.runner.start();
+      if (AT_REST.has(e.runner.snapshot().state) && !this.dependencyGate(n).ready) this.pacer.enqueue([n]);
+      else e.runner.start();
     }
   }
 
-  /** Stop nodes; resolves when all of them have stopped. */
+  /**
+   * Stop nodes; resolves when all of them have stopped. A node's dependents
+   * (nodes whose `dependsOn` names it) that are up or queued are stopped
+   * first, and are meant to stay stopped too.
+   */
   async stop(names: readonly string[]): Promise<void> {
-    await Promise.all(
-      names.map((n) => {
-        const e = this.must(n);
-        this.pacer.cancel(n);
-        this.startAfterReap.delete(n);
-        this.intent(n, 'stopped');
-        return e.runner.stop();
-      }),
+    for (const n of names) this.must(n);
+    await Promise.all(names.map((n) => this.stopInOrder(n, true)));
+  }
+
+  /**
+   * Stop a node once every dependent of it that is up or queued has stopped
+   * (each of those likewise). One stop per node at a time, shared by whoever
+   * asks. `intent` records the stop as the operator's wish (not at shutdown).
+   */
+  private stopInOrder(name: string, intent: boolean): Promise<void> {
+    const cur = this.stopping.get(name);
+    if (cur) return cur;
+    const e = this.must(name);
+    this.pacer.cancel(name);
+    this.startAfterReap.delete(name);
+    if (intent) this.intent(name, 'stopped');
+    const first = this.dependentsOf(name).filter(
+      (d) => this.pacer.isQueued(d) || this.must(d).runner.snapshot().state !== 'stopped',
     );
+    // Without dependents to wait for, the stop begins now, as any stop does.
+    const p =
+      first.length === 0
+        ? e.runner.stop()
+        : Promise.all(first.map((d) => this.stopInOrder(d, intent))).then(() => e.runner.stop());
+    this.stopping.set(name, p);
+    const forget = (): void => {
+      if (this.stopping.get(name) === p) this.stopping.delete(name);
+    };
+    p.then(forget, forget);
+    return p;
+  }
+
+  /** Nodes whose `dependsOn` names this one. */
+  private dependentsOf(name: string): string[] {
+    return [...this.entries.values()].filter((e) => e.spec.dependsOn.includes(name)).map((e) => e.spec.name);
+  }
+
+  /** `names` and, first, every dependency of them (transitively) at rest and not queued. */
+  private withRestingDependencies(names: readonly string[]): string[] {
+    const out: string[] = [];
+    const visit = (n: string): void => {
+      if (out.includes(n)) return;
+      for (const d of this.must(n).spec.dependsOn) {
+        const de = this.entries.get(d);
+        if (de && AT_REST.has(de.runner.snapshot().state) && !this.pacer.isQueued(d)) visit(d);
+      }
+      out.push(n);
+    };
+    for (const n of names) visit(n);
+    return out;
+  }
+
+  /**
+   * Tell the supervisor how to read a node's health (the watchers' latest
+   * verdict): a dependency with a height probe is ready once it is in_sync.
+   */
+  useHealth(healthOf: (node: string) => string | undefined): void {
+    this.healthOf = healthOf;
+    this.pacer.poke();
+  }
+
+  /** A node's health changed: a node waiting for it may start now. */
+  healthChanged(): void {
+    // Not from inside the watcher's update: the start runs once it has returned.
+    queueMicrotask(() => {
+      if (!this.shuttingDown) this.pacer.poke();
+    });
+  }
+
+  /**
+   * May `name` start as far as its dependencies go? Each must be running and,
+   * when it has a `height` probe, in_sync, or running for its
+   * `sync.startupGraceMs + sync.windowMs` already (no sync verdict comes
+   * during the grace, and by the end of the window a node is judged; the wait
+   * is bounded: past that the node starts anyway, with a warning). A
+   * dependency no longer configured is not waited for.
+   */
+  private dependencyGate(name: string): StartGate {
+    const e = this.entries.get(name);
+    if (!e) return { ready: true };
+    let recheck: number | null = null;
+    for (const d of e.spec.dependsOn) {
+      const de = this.entries.get(d);
+      if (!de) continue;
+      const snap = de.runner.snapshot();
+      if (snap.state !== 'running') return { ready: false, recheckInMs: null };
+      if (!de.spec.probes.height || this.healthOf(d) === 'in_sync') continue;
+      const left = snap.since + syncBoundMs(de.spec) - this.deps.clock.wallNow();
+      if (left > 0) recheck = Math.max(recheck ?? 0, left);
+    }
+    return recheck === null ? { ready: true } : { ready: false, recheckInMs: recheck };
+  }
+
+  /** Log the dependencies a node starts without waiting longer for their sync. */
+  private warnUnsyncedDependencies(name: string): void {
+    const e = this.entries.get(name);
+    for (const d of e?.spec.dependsOn ?? []) {
+      const de = this.entries.get(d);
+      if (!de?.spec.probes.height || this.healthOf(d) === 'in_sync') continue;
+      if (de.runner.snapshot().state !== 'running') continue;
+      this.deps.logger.warn(
+        `${name}: starting although its dependency ${d} is not in_sync after sync.startupGraceMs + sync.windowMs (${syncBoundMs(de.spec)} ms)`,
+      );
+    }
   }
 
   restart(names: readonly string[], reason: RestartReason = 'manual'): void {
@@ -360,6 +476,7 @@ export class Supervisor {
     };
     const nextNames = new Set(next.nodes.map((n) => n.name));
     const removals: Promise<void>[] = [];
+    const stopRemoved = this.removedStopper(nextNames);
     for (const [name, e] of this.entries) {
       if (nextNames.has(name)) continue;
       diff.removed.push(name);
@@ -367,7 +484,7 @@ export class Supervisor {
       this.startAfterReap.delete(name);
       this.pendingConfig.delete(name);
       removals.push(
-        e.runner.stop().then(async () => {
+        stopRemoved(name).then(async () => {
           this.entries.delete(name);
           await e.log.close();
           this.deps.bus.emitProcess({ node: name, identity: null, runHash: null });
@@ -404,7 +521,27 @@ export class Supervisor {
   }
 
   /**
-   * Stop every node in parallel (each with its own grace) and close the logs.
+   * How a reload stops the nodes it removes: each after the removed nodes
+   * that depend on it (by their last config); the rest in parallel.
+   */
+  private removedStopper(keep: ReadonlySet<string>): (name: string) => Promise<void> {
+    const removed = [...this.entries.keys()].filter((n) => !keep.has(n));
+    const stops = new Map<string, Promise<void>>();
+    const stop = (name: string): Promise<void> => {
+      const cur = stops.get(name);
+      if (cur) return cur;
+      const runner = this.must(name).runner;
+      const first = removed.filter((d) => this.must(d).spec.dependsOn.includes(name));
+      const p = first.length === 0 ? runner.stop() : Promise.all(first.map(stop)).then(() => runner.stop());
+      stops.set(name, p);
+      return p;
+    };
+    return stop;
+  }
+
+  /**
+   * Stop every node, each with its own grace: a node's dependents first,
+   * everything else in parallel; then close the logs.
    * With `keepNodes`, leave every node running for the next manager to adopt.
    */
   async shutdown(opts: { keepNodes?: boolean } = {}): Promise<void> {
@@ -413,7 +550,12 @@ export class Supervisor {
     this.startAfterReap.clear();
     this.pendingConfig.clear();
     const runners = [...[...this.entries.values()].map((e) => e.runner), ...this.retired.values()];
-    if (!opts.keepNodes) await Promise.all(runners.map((r) => r.stop()));
+    // Dependents stop before the nodes they depend on; everything else in parallel.
+    if (!opts.keepNodes)
+      await Promise.all([
+        ...[...this.entries.keys()].map((n) => this.stopInOrder(n, false)),
+        ...[...this.retired.values()].map((r) => r.stop()),
+      ]);
     // No timer (backoff, fatal retry, grace) may outlive the manager; kept nodes stay as they are.
     for (const r of runners) r.detach();
     if (opts.keepNodes) this.deps.driver.release?.();
@@ -492,6 +634,14 @@ export class Supervisor {
     return e;
   }
 }
+
+/** How long a dependency with a height probe is waited for to be in_sync once it runs. */
+function syncBoundMs(spec: NodeSpec): number {
+  return spec.sync.startupGraceMs + spec.sync.windowMs;
+}
+
+/** States without a process that a start leaves (what `start` pulls dependencies out of). */
+const AT_REST: ReadonlySet<string> = new Set(['stopped', 'exited', 'fatal']);
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -40,6 +40,7 @@ describe('loadConfig: nodes', () => {
       autostart: true,
       priority: 100,
       shed: false,
+      dependsOn: [],
       restart: {
         policy: 'always',
         startSeconds: 3,
