@@ -23,6 +23,8 @@ export interface ControlHost extends MetricsSource, PageSource {
   /** Learns the generated control token, so it is masked like any secret. */
   readonly redaction: Redaction;
   readonly stopped: Promise<void>;
+  /** Told of every update of a node's observation (rollouts wait on health through it). */
+  readonly observations?: { onUpdate(fn: (node: string) => void): () => void };
   /** Re-read and validate every config file; apply only if all of it is valid. */
   reload(): Promise<ReloadOutcome>;
   /** Stop every node (unless keepNodes) and release everything. */

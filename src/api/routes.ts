@@ -12,7 +12,7 @@ import {
 import type { ApiContext } from './context.js';
 import { noSuchNode, toErrorReply } from './errors.js';
 import { handleAction } from './handlers/action.js';
-import { streamShutdown, streamStop } from './handlers/progress.js';
+import { streamRollout, streamShutdown, streamStop } from './handlers/progress.js';
 import { handleEvents, type EventsInput } from './handlers/events.js';
 import { handleExport, type ExportInput } from './handlers/export.js';
 import { handleHello } from './handlers/hello.js';
@@ -58,6 +58,8 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const body: ActionRequest = { targets: [name], ...req.body };
       if (streamsProgress(verb, body))
         return streamLines(ctx, reply, (write) => streamStop(ctx, body, write));
+      if (streamsRollout(verb, body))
+        return streamLines(ctx, reply, (write) => streamRollout(ctx, body, write));
       return handleAction(ctx, verb, body);
     },
   );
@@ -69,6 +71,8 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
       checkGlobs(req.body.targets);
       if (streamsProgress(req.params.verb, req.body))
         return streamLines(ctx, reply, (write) => streamStop(ctx, req.body, write));
+      if (streamsRollout(req.params.verb, req.body))
+        return streamLines(ctx, reply, (write) => streamRollout(ctx, req.body, write));
       return handleAction(ctx, req.params.verb, req.body);
     },
   );
@@ -126,6 +130,11 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
 /** `stop --wait` with `progress`: answered as a stream of its stop steps, then its results. */
 function streamsProgress(verb: ActionVerb, req: ActionRequest): boolean {
   return verb === 'stop' && req.progress === true && (req.wait === true || req.timeoutMs !== undefined);
+}
+
+/** `restart --wait` with `progress`: answered as a stream of its rollout's steps, then its results. */
+function streamsRollout(verb: ActionVerb, req: ActionRequest): boolean {
+  return verb === 'restart' && req.progress === true && (req.wait === true || req.timeoutMs !== undefined);
 }
 
 /**

@@ -22,7 +22,13 @@ export const nodeActionParams = obj({ name: target, verb: { type: 'string', enum
 ]);
 
 /** Optional body of `POST /api/nodes/:name/:verb`. */
-export const nodeActionBody = obj({ wait: { type: 'boolean' }, timeoutMs, progress: { type: 'boolean' } });
+export const nodeActionBody = obj({
+  wait: { type: 'boolean' },
+  timeoutMs,
+  progress: { type: 'boolean' },
+  now: { type: 'boolean' },
+  parallel: { type: 'integer', minimum: 0, maximum: 10_000 },
+});
 
 export const actionParams = obj({ verb: { type: 'string', enum: [...ACTION_VERBS] } }, ['verb']);
 
@@ -32,6 +38,8 @@ export const actionBody = obj(
     wait: { type: 'boolean' },
     timeoutMs,
     progress: { type: 'boolean' },
+    now: { type: 'boolean' },
+    parallel: { type: 'integer', minimum: 0, maximum: 10_000 },
   },
   ['targets'],
 );

@@ -64,6 +64,11 @@ export function addControlVerbs(program: Command, dir: () => string, wrap: Wrap)
           'give up waiting after this long: seconds, or 90s, 2m … (implies --wait; exit 4)',
         );
     }
+    if (verb === 'restart') {
+      cmd
+        .option('--parallel <n>', 'sync groups rolling at once (default startup.concurrency; 0 = no limit)')
+        .option('--now', 'restart every node at once instead of rolling through each sync group');
+    }
     cmd.action(
       wrap((targets: string[], o: ActionOptions) => actionCommand(connect(dir()), verb, targets, o)),
     );

@@ -7,6 +7,13 @@ import type { NodeObservation } from '../api/status.js';
  */
 export class Observations {
   private readonly byNode = new Map<string, NodeObservation>();
+  private readonly listeners = new Set<(node: string) => void>();
+
+  /** Be told (synchronously) of every update of a node's observation; returns the unsubscribe function. */
+  onUpdate(fn: (node: string) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
 
   get(node: string): NodeObservation | undefined {
     return this.byNode.get(node);
@@ -16,6 +23,13 @@ export class Observations {
   update(node: string, fields: NodeObservation): void {
     const cur = this.byNode.get(node);
     this.byNode.set(node, cur ? { ...cur, ...fields } : { ...fields });
+    for (const fn of [...this.listeners]) {
+      try {
+        fn(node);
+      } catch {
+        // a listener's failure is its own; the writer goes on
+      }
+    }
   }
 
   delete(node: string): void {

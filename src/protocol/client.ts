@@ -178,6 +178,14 @@ export class ControlClient {
     return this.lines('POST', '/api/actions/stop', { ...req, wait: true, progress: true }, onLine);
   }
 
+  /** `restart --wait` of several nodes: each step of the rolling restart, then the results; each line as it arrives. */
+  restartWithProgress(
+    req: Omit<ActionRequest, 'progress'>,
+    onLine: (line: ActionStreamLine) => void,
+  ): Promise<void> {
+    return this.lines('POST', '/api/actions/restart', { ...req, wait: true, progress: true }, onLine);
+  }
+
   /** `shutdown --wait`: accepted, every node's stop steps, done; each line as it arrives. */
   shutdownWithProgress(keepNodes: boolean, onLine: (line: ShutdownStreamLine) => void): Promise<void> {
     return this.lines('POST', '/api/shutdown', { keepNodes, progress: true }, onLine);

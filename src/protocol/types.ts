@@ -81,6 +81,10 @@ export interface ActionRequest {
    * each node's stop steps as they happen, then the results.
    */
   progress?: boolean;
+  /** restart: every node at once, not rolling through its sync group. */
+  now?: boolean;
+  /** restart: sync groups rolling at once (default startup.concurrency; 0 = no limit). */
+  parallel?: number;
 }
 
 /** Body of `POST /api/shutdown`. */
@@ -115,7 +119,18 @@ export type ProgressLine =
     };
 
 /** A line of the streamed answer to `stop` with `wait` and `progress`. */
-export type ActionStreamLine = ProgressLine | ({ type: 'result' } & ActionResponse) | StreamError;
+/** A step of a rolling restart (`restart --wait`): restarting, gate, passed, failed, skipped, waiting. */
+export interface RolloutLine {
+  type: 'rollout';
+  ts: number;
+  node: string;
+  group: string;
+  step: 'waiting' | 'restarting' | 'gate' | 'passed' | 'failed' | 'skipped';
+  message: string;
+}
+
+export type ActionStreamLine =
+  ProgressLine | RolloutLine | ({ type: 'result' } & ActionResponse) | StreamError;
 
 /** A line of the streamed answer to `shutdown` with `progress`. */
 export type ShutdownStreamLine =

@@ -298,6 +298,21 @@ export class Supervisor {
     return act(this, action);
   }
 
+  /**
+   * One node of a rolling restart (the operator asked for it): records that
+   * it should run, then restarts it through `act`, so that the group's
+   * `sync.minHealthy` may defer it.
+   */
+  rollingRestart(name: string): ActOutcome {
+    const e = this.must(name);
+    const out = this.act({ kind: 'restart', node: name, reason: 'manual' });
+    if (out.outcome === 'done' || e.runner.snapshot().state !== 'running') {
+      this.startAfterReap.delete(name);
+      this.intent(name, 'running');
+    }
+    return out;
+  }
+
   hold(names: readonly string[]): void {
     for (const n of names) {
       this.must(n).runner.hold();
