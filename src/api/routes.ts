@@ -8,6 +8,7 @@ import {
   type ExportKind,
   type ShutdownRequest,
   type StreamError,
+  type UpgradeRequest,
 } from '../protocol/types.js';
 import type { ApiContext } from './context.js';
 import { noSuchNode, toErrorReply } from './errors.js';
@@ -20,6 +21,7 @@ import { handleLogs } from './handlers/logs.js';
 import { handleReload } from './handlers/reload.js';
 import { handleShutdown } from './handlers/shutdown.js';
 import { handleNode, handleStatus } from './handlers/status.js';
+import { planUpgrade, runUpgrade } from './handlers/upgrade.js';
 import { handleUptime } from './handlers/uptime.js';
 import * as s from './schemas.js';
 
@@ -83,6 +85,17 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (_req, reply) => {
       const res = await handleReload(ctx);
       return reply.code(res.ok ? 200 : 422).send(res);
+    },
+  );
+
+  app.post<{ Body: UpgradeRequest }>(
+    '/api/upgrade',
+    { schema: { body: s.upgradeBody } },
+    async (req, reply) => {
+      checkGlobs(req.body.targets);
+      // A config that does not validate refuses the upgrade before any line is streamed.
+      const plan = await planUpgrade(ctx, req.body);
+      return streamLines(ctx, reply, (write) => runUpgrade(ctx, plan, write));
     },
   );
 

@@ -44,6 +44,15 @@ export const actionBody = obj(
   ['targets'],
 );
 
+export const upgradeBody = obj(
+  {
+    targets: { type: 'array', minItems: 1, maxItems: 1000, items: target },
+    expectVersion: { type: 'string', minLength: 1, maxLength: 128 },
+    parallel: { type: 'integer', minimum: 0, maximum: 10_000 },
+  },
+  ['targets'],
+);
+
 /** A read route's `node`: a name, a glob over the configured names, or `all`. */
 const nodeOrGlob = target;
 

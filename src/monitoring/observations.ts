@@ -7,10 +7,10 @@ import type { NodeObservation } from '../api/status.js';
  */
 export class Observations {
   private readonly byNode = new Map<string, NodeObservation>();
-  private readonly listeners = new Set<(node: string) => void>();
+  private readonly listeners = new Set<(node: string, fields: NodeObservation) => void>();
 
   /** Be told (synchronously) of every update of a node's observation; returns the unsubscribe function. */
-  onUpdate(fn: (node: string) => void): () => void {
+  onUpdate(fn: (node: string, fields: NodeObservation) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
   }
@@ -25,7 +25,7 @@ export class Observations {
     this.byNode.set(node, cur ? { ...cur, ...fields } : { ...fields });
     for (const fn of [...this.listeners]) {
       try {
-        fn(node);
+        fn(node, fields);
       } catch {
         // a listener's failure is its own; the writer goes on
       }

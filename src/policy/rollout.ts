@@ -193,7 +193,7 @@ export class Rollout {
       if (g.current !== node) return;
       const why =
         g.phase === 'deferred'
-          ? `gate: still waiting for its group after ${this.opts.gateMs} ms (${g.deferredWhy})`
+          ? `not restarted: still waiting for its group after ${this.opts.gateMs} ms (${g.deferredWhy})`
           : `gate: not passed within ${this.opts.gateMs} ms (${this.gateState(node)})`;
       this.fail(g, why);
     });
@@ -255,7 +255,7 @@ export class Rollout {
       this.step(node, g, 'gate', this.waitingFor(node));
     }
     if (this.hasHeight(node) && this.host.health(node) !== 'in_sync') return;
-    const extra = this.opts.extraGate?.(node) ?? null;
+    const extra = this.opts.extraGate ? this.opts.extraGate(node) : null;
     if (extra === undefined) return;
     if (typeof extra === 'string') {
       this.fail(g, `gate: ${extra}`);

@@ -87,6 +87,18 @@ export interface ActionRequest {
   parallel?: number;
 }
 
+/** Body of `POST /api/upgrade`. */
+export interface UpgradeRequest {
+  targets: string[];
+  /** With a `version` probe, the gate wants this version (compared as semver) instead of any new one. */
+  expectVersion?: string;
+  /** Sync groups rolling at once (default startup.concurrency; 0 = no limit). */
+  parallel?: number;
+}
+
+/** A line of the streamed answer to `upgrade`: each rollout step, then the results. */
+export type UpgradeStreamLine = RolloutLine | ({ type: 'result' } & ActionResponse) | StreamError;
+
 /** Body of `POST /api/shutdown`. */
 export interface ShutdownRequest {
   /** Leave every node running for the next manager to adopt. */

@@ -1,5 +1,6 @@
 import { Rollout, type RolloutOptions, type RolloutStep } from '../../policy/rollout.js';
 import type { ActionRequest, RolloutLine, TargetResult } from '../../protocol/types.js';
+import type { ActOutcome } from '../../supervisor/actions.js';
 import type { ApiContext } from '../context.js';
 
 /**
@@ -15,7 +16,7 @@ export async function rollingRestart(
   nodes: readonly string[],
   req: ActionRequest,
   onStep: (line: RolloutLine) => void = () => {},
-  extra: Pick<RolloutOptions, 'extraGate' | 'extraGateName'> = {},
+  extra: RolloutExtra = {},
 ): Promise<TargetResult[]> {
   const rollout = startRollout(ctx, nodes, req, onStep, extra);
   const last = rollout.lastSteps;
@@ -41,6 +42,11 @@ export async function rollingRestart(
   }
 }
 
+/** What an upgrade adds to a rolling restart: its own restart and an extra gate. */
+export interface RolloutExtra extends Pick<RolloutOptions, 'extraGate' | 'extraGateName'> {
+  restart?: (node: string) => ActOutcome;
+}
+
 interface Started {
   readonly rollout: Rollout;
   /** Each node's latest step (kept up to date while the rollout runs). */
@@ -53,7 +59,7 @@ export function startRollout(
   nodes: readonly string[],
   req: Pick<ActionRequest, 'parallel'>,
   onStep: (line: RolloutLine) => void,
-  extra: Pick<RolloutOptions, 'extraGate' | 'extraGateName'> = {},
+  extra: RolloutExtra = {},
 ): Started {
   const { daemon } = ctx;
   const sup = daemon.supervisor;
@@ -65,7 +71,7 @@ export function startRollout(
       health: (n) => daemon.observe(n)?.health,
       restart: (n) => {
         if (sup.isShuttingDown) return { outcome: 'refused', why: 'the daemon is shutting down' };
-        const out = sup.rollingRestart(n);
+        const out = extra.restart ? extra.restart(n) : sup.rollingRestart(n);
         if (out.outcome === 'deferred')
           return {
             outcome: 'deferred',
@@ -84,7 +90,8 @@ export function startRollout(
     {
       parallel: req.parallel ?? sup.managerConfig().startup.concurrency,
       gateMs: sup.managerConfig().rollout.gateMs,
-      ...extra,
+      ...(extra.extraGate ? { extraGate: extra.extraGate } : {}),
+      ...(extra.extraGateName ? { extraGateName: extra.extraGateName } : {}),
     },
     (s) => {
       lastSteps.set(s.node, s.step);
