@@ -148,6 +148,20 @@ describe('restart of a sync group rolls node by node', () => {
     assert.match(bad.stderr, /--parallel/);
     const r = await t.cli(['restart', 'all', '--wait', '--parallel', '1']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
+    // Without --wait the answer comes at once: the first node restarted, the others queued behind it.
+    const pids = Object.fromEntries(NODES.map((n) => [n, t.pid(n)]));
+    const q = await t.cli(['restart', 'all']);
+    assert.equal(q.code, 0, q.stdout + q.stderr);
+    assert.equal(q.stdout, 'n1: restarted\nn2: queued (rolling restart)\nn3: queued (rolling restart)\n');
+    await waitUntil(
+      () =>
+        NODES.every(
+          (n) => t.pid(n) !== pids[n] && t.daemon.supervisor.runner(n)?.snapshot().state === 'running',
+        ),
+      'the queued rollout to end',
+      30_000,
+    );
+    steps.splice(6);
     const kinds = steps.map((s) => s.split(':')[1]);
     assert.deepEqual(
       kinds,
