@@ -4,7 +4,7 @@ import { loadManagerConfig } from './config/manager.js';
 import { formatIssue, formatIssues } from './config/issues.js';
 import { Redaction } from './config/redact.js';
 import { sensitiveValues } from './config/sensitive.js';
-import type { LoadedConfig, ManagerConfig } from './config/types.js';
+import type { LoadedConfig, ManagerConfig, NodeSpec } from './config/types.js';
 import { EventBus } from './events/bus.js';
 import { createLogger, type Logger } from './logger.js';
 import { ensureFifos, fifoPath } from './logs/fifo.js';
@@ -49,6 +49,12 @@ export interface Daemon {
   readonly redaction: Redaction;
   /** Re-read and validate every config file; apply only if all of it is valid. */
   reload(): Promise<ReloadOutcome>;
+  /**
+   * The config on disk of `names` (an upgrade's targets), validated as a whole
+   * and with everything the changed ones need prepared; applies nothing.
+   * Throws ConfigError naming every problem.
+   */
+  pendingSpecs(names: readonly string[]): Promise<Map<string, NodeSpec>>;
   /** Stop every node (unless keepNodes) and release everything; idempotent. */
   stop(opts?: { keepNodes?: boolean }): Promise<void>;
   /** A second shutdown signal: kill every node's tree now. */
@@ -247,6 +253,16 @@ async function boot(p: Parts): Promise<Daemon> {
     clock: p.clock,
     addWatcher(w) {
       watchers.push(w);
+    },
+    async pendingSpecs(names) {
+      const next = loadConfig(p.configDir, { secrets: store.secrets });
+      p.redaction.learn([...sensitiveValues(next), ...store.secrets.values()]);
+      const wanted = new Set(names);
+      const specs = new Map(next.nodes.filter((n) => wanted.has(n.name)).map((n) => [n.name, n]));
+      const changed = [...specs.values()].filter((n) => supervisor.spec(n.name)?.runHash !== n.runHash);
+      const issues = await new ReloadStage(next.manager.stateDir).prepare([], changed);
+      if (issues.length > 0) throw new ConfigError(p.configDir, issues);
+      return specs;
     },
     reload() {
       // One reload at a time, whether it came from SIGHUP or the API.

@@ -1,5 +1,5 @@
 import type { Redaction } from '../config/redact.js';
-import type { ManagerConfig } from '../config/types.js';
+import type { ManagerConfig, NodeSpec } from '../config/types.js';
 import type { Logger } from '../logger.js';
 import type { MetricsSource } from '../metrics/source.js';
 import type { Store } from '../store/store.js';
@@ -23,6 +23,12 @@ export interface ControlHost extends MetricsSource, PageSource {
   /** Learns the generated control token, so it is masked like any secret. */
   readonly redaction: Redaction;
   readonly stopped: Promise<void>;
+  /** Told of every update of a node's observation (rollouts wait on health through it). */
+  readonly observations?: {
+    onUpdate(fn: (node: string, fields: { readonly version?: string | null }) => void): () => void;
+  };
+  /** An upgrade's targets as the config on disk has them (validated, prepared; nothing applied). */
+  pendingSpecs?(names: readonly string[]): Promise<Map<string, NodeSpec>>;
   /** Re-read and validate every config file; apply only if all of it is valid. */
   reload(): Promise<ReloadOutcome>;
   /** Stop every node (unless keepNodes) and release everything. */

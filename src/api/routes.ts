@@ -8,11 +8,12 @@ import {
   type ExportKind,
   type ShutdownRequest,
   type StreamError,
+  type UpgradeRequest,
 } from '../protocol/types.js';
 import type { ApiContext } from './context.js';
 import { noSuchNode, toErrorReply } from './errors.js';
 import { handleAction } from './handlers/action.js';
-import { streamShutdown, streamStop } from './handlers/progress.js';
+import { streamRollout, streamShutdown, streamStop } from './handlers/progress.js';
 import { handleEvents, type EventsInput } from './handlers/events.js';
 import { handleExport, type ExportInput } from './handlers/export.js';
 import { handleHello } from './handlers/hello.js';
@@ -20,6 +21,7 @@ import { handleLogs } from './handlers/logs.js';
 import { handleReload } from './handlers/reload.js';
 import { handleShutdown } from './handlers/shutdown.js';
 import { handleNode, handleStatus } from './handlers/status.js';
+import { planUpgrade, runUpgrade } from './handlers/upgrade.js';
 import { handleUptime } from './handlers/uptime.js';
 import * as s from './schemas.js';
 
@@ -58,6 +60,8 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const body: ActionRequest = { targets: [name], ...req.body };
       if (streamsProgress(verb, body))
         return streamLines(ctx, reply, (write) => streamStop(ctx, body, write));
+      if (streamsRollout(verb, body))
+        return streamLines(ctx, reply, (write) => streamRollout(ctx, body, write));
       return handleAction(ctx, verb, body);
     },
   );
@@ -69,6 +73,8 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
       checkGlobs(req.body.targets);
       if (streamsProgress(req.params.verb, req.body))
         return streamLines(ctx, reply, (write) => streamStop(ctx, req.body, write));
+      if (streamsRollout(req.params.verb, req.body))
+        return streamLines(ctx, reply, (write) => streamRollout(ctx, req.body, write));
       return handleAction(ctx, req.params.verb, req.body);
     },
   );
@@ -79,6 +85,17 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (_req, reply) => {
       const res = await handleReload(ctx);
       return reply.code(res.ok ? 200 : 422).send(res);
+    },
+  );
+
+  app.post<{ Body: UpgradeRequest }>(
+    '/api/upgrade',
+    { schema: { body: s.upgradeBody } },
+    async (req, reply) => {
+      checkGlobs(req.body.targets);
+      // A config that does not validate refuses the upgrade before any line is streamed.
+      const plan = await planUpgrade(ctx, req.body);
+      return streamLines(ctx, reply, (write) => runUpgrade(ctx, plan, write));
     },
   );
 
@@ -126,6 +143,11 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
 /** `stop --wait` with `progress`: answered as a stream of its stop steps, then its results. */
 function streamsProgress(verb: ActionVerb, req: ActionRequest): boolean {
   return verb === 'stop' && req.progress === true && (req.wait === true || req.timeoutMs !== undefined);
+}
+
+/** `restart --wait` with `progress`: answered as a stream of its rollout's steps, then its results. */
+function streamsRollout(verb: ActionVerb, req: ActionRequest): boolean {
+  return verb === 'restart' && req.progress === true && (req.wait === true || req.timeoutMs !== undefined);
 }
 
 /**

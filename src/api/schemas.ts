@@ -22,7 +22,13 @@ export const nodeActionParams = obj({ name: target, verb: { type: 'string', enum
 ]);
 
 /** Optional body of `POST /api/nodes/:name/:verb`. */
-export const nodeActionBody = obj({ wait: { type: 'boolean' }, timeoutMs, progress: { type: 'boolean' } });
+export const nodeActionBody = obj({
+  wait: { type: 'boolean' },
+  timeoutMs,
+  progress: { type: 'boolean' },
+  now: { type: 'boolean' },
+  parallel: { type: 'integer', minimum: 0, maximum: 10_000 },
+});
 
 export const actionParams = obj({ verb: { type: 'string', enum: [...ACTION_VERBS] } }, ['verb']);
 
@@ -32,6 +38,17 @@ export const actionBody = obj(
     wait: { type: 'boolean' },
     timeoutMs,
     progress: { type: 'boolean' },
+    now: { type: 'boolean' },
+    parallel: { type: 'integer', minimum: 0, maximum: 10_000 },
+  },
+  ['targets'],
+);
+
+export const upgradeBody = obj(
+  {
+    targets: { type: 'array', minItems: 1, maxItems: 1000, items: target },
+    expectVersion: { type: 'string', minLength: 1, maxLength: 128 },
+    parallel: { type: 'integer', minimum: 0, maximum: 10_000 },
   },
   ['targets'],
 );

@@ -9,6 +9,7 @@ import { shutdownCommand } from './commands/shutdown.js';
 import { statusCommand } from './commands/status.js';
 import { statusWatchCommand } from './commands/status-watch.js';
 import { uptimeCommand } from './commands/uptime.js';
+import { upgradeCommand, type UpgradeOptions } from './commands/upgrade.js';
 import { connect } from './connect.js';
 import type { ExitCodeValue } from './exit-codes.js';
 
@@ -64,10 +65,28 @@ export function addControlVerbs(program: Command, dir: () => string, wrap: Wrap)
           'give up waiting after this long: seconds, or 90s, 2m … (implies --wait; exit 4)',
         );
     }
+    if (verb === 'restart') {
+      cmd
+        .option('--parallel <n>', 'sync groups rolling at once (default startup.concurrency; 0 = no limit)')
+        .option('--now', 'restart every node at once instead of rolling through each sync group');
+    }
     cmd.action(
       wrap((targets: string[], o: ActionOptions) => actionCommand(connect(dir()), verb, targets, o)),
     );
   }
+
+  program
+    .command('upgrade <targets...>')
+    .description(
+      "apply the nodes' pending config change as a rolling restart; roll back a node that fails its gate",
+    )
+    .option(
+      '--expect-version <v>',
+      'with a version probe, the gate wants this version (semver) instead of any new one',
+    )
+    .option('--parallel <n>', 'sync groups rolling at once (default startup.concurrency; 0 = no limit)')
+    .option('--json', 'print each step and the results as JSON lines')
+    .action(wrap((targets: string[], o: UpgradeOptions) => upgradeCommand(connect(dir()), targets, o)));
 
   program
     .command('reload')

@@ -133,6 +133,7 @@ export function loadManagerConfig(configDir: string): { manager: ManagerConfig; 
     },
     sampling: { intervalMs: get('sampling.intervalMs') },
     startup: { concurrency: get('startup.concurrency'), intervalMs: get('startup.intervalMs') },
+    rollout: { gateMs: get('rollout.gateMs') },
     pressure: {
       enabled: get('pressure.enabled'),
       memoryHighPercent: get('pressure.memoryHighPercent'),

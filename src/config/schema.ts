@@ -190,6 +190,13 @@ export const managerSchema = {
     concurrency: f('nw-nodes-or-zero', 8, 'nodes starting at once (0 = unlimited; at most 10000)'),
     intervalMs: f('nw-duration-ms-or-zero', 250, 'pause between two node starts (0 = none; at most 30 days)'),
   },
+  rollout: {
+    gateMs: f(
+      'nw-duration-ms',
+      300000,
+      'longest a rolling restart waits for a node to pass its gate (at most 30 days)',
+    ),
+  },
   pressure: {
     enabled: f('nw-bool', false, 'pause nodes marked `shed: true` while the host is under pressure'),
     memoryHighPercent: f('nw-percent', 90, 'host memory use that starts shedding'),

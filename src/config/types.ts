@@ -140,6 +140,8 @@ export interface ManagerConfig {
   };
   readonly sampling: { readonly intervalMs: number };
   readonly startup: { readonly concurrency: number; readonly intervalMs: number };
+  /** Rolling restarts: how long a restarted node may take to pass its gate. */
+  readonly rollout: { readonly gateMs: number };
   readonly pressure: {
     /** Shed load at all (default false); only nodes with `shed: true` are ever paused. */
     readonly enabled: boolean;

@@ -28,6 +28,8 @@ export const EVENT_TYPES = [
   'released',
   'alert_failed',
   'low_disk',
+  'upgraded',
+  'rolled_back',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -86,6 +88,8 @@ export const DEFAULT_SEVERITY: Readonly<Record<EventType, Severity>> = {
   released: 'info',
   alert_failed: 'critical',
   low_disk: 'critical',
+  upgraded: 'info',
+  rolled_back: 'warning',
 };
 
 /** A node's lifecycle state changed (not stored as an event; live views follow it). */

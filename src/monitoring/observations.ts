@@ -8,6 +8,13 @@ import type { NodeObservation } from '../api/status.js';
 export class Observations {
   private readonly byNode = new Map<string, NodeObservation>();
   private readonly healthListeners = new Set<(node: string) => void>();
+  private readonly listeners = new Set<(node: string, fields: NodeObservation) => void>();
+
+  /** Be told (synchronously) of every update of a node's observation; returns the unsubscribe function. */
+  onUpdate(fn: (node: string, fields: NodeObservation) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
 
   get(node: string): NodeObservation | undefined {
     return this.byNode.get(node);
@@ -17,6 +24,13 @@ export class Observations {
   update(node: string, fields: NodeObservation): void {
     const cur = this.byNode.get(node);
     this.byNode.set(node, cur ? { ...cur, ...fields } : { ...fields });
+    for (const fn of [...this.listeners]) {
+      try {
+        fn(node, fields);
+      } catch {
+        // a listener's failure is its own; the writer goes on
+      }
+    }
     if (fields.health !== undefined && fields.health !== cur?.health)
       for (const fn of this.healthListeners) fn(node);
   }

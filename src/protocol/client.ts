@@ -18,6 +18,8 @@ import {
   type ShutdownResponse,
   type ShutdownStreamLine,
   type StreamError,
+  type UpgradeRequest,
+  type UpgradeStreamLine,
   type UptimeResponse,
 } from './types.js';
 
@@ -176,6 +178,19 @@ export class ControlClient {
     onLine: (line: ActionStreamLine) => void,
   ): Promise<void> {
     return this.lines('POST', '/api/actions/stop', { ...req, wait: true, progress: true }, onLine);
+  }
+
+  /** `restart --wait` of several nodes: each step of the rolling restart, then the results; each line as it arrives. */
+  restartWithProgress(
+    req: Omit<ActionRequest, 'progress'>,
+    onLine: (line: ActionStreamLine) => void,
+  ): Promise<void> {
+    return this.lines('POST', '/api/actions/restart', { ...req, wait: true, progress: true }, onLine);
+  }
+
+  /** `upgrade`: each step of its rollout, then the results; each line as it arrives. */
+  upgrade(req: UpgradeRequest, onLine: (line: UpgradeStreamLine) => void): Promise<void> {
+    return this.lines('POST', '/api/upgrade', req, onLine);
   }
 
   /** `shutdown --wait`: accepted, every node's stop steps, done; each line as it arrives. */

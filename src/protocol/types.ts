@@ -81,7 +81,23 @@ export interface ActionRequest {
    * each node's stop steps as they happen, then the results.
    */
   progress?: boolean;
+  /** restart: every node at once, not rolling through its sync group. */
+  now?: boolean;
+  /** restart: sync groups rolling at once (default startup.concurrency; 0 = no limit). */
+  parallel?: number;
 }
+
+/** Body of `POST /api/upgrade`. */
+export interface UpgradeRequest {
+  targets: string[];
+  /** With a `version` probe, the gate wants this version (compared as semver) instead of any new one. */
+  expectVersion?: string;
+  /** Sync groups rolling at once (default startup.concurrency; 0 = no limit). */
+  parallel?: number;
+}
+
+/** A line of the streamed answer to `upgrade`: each rollout step, then the results. */
+export type UpgradeStreamLine = RolloutLine | ({ type: 'result' } & ActionResponse) | StreamError;
 
 /** Body of `POST /api/shutdown`. */
 export interface ShutdownRequest {
@@ -115,7 +131,18 @@ export type ProgressLine =
     };
 
 /** A line of the streamed answer to `stop` with `wait` and `progress`. */
-export type ActionStreamLine = ProgressLine | ({ type: 'result' } & ActionResponse) | StreamError;
+/** A step of a rolling restart (`restart --wait`): restarting, gate, passed, failed, skipped, waiting. */
+export interface RolloutLine {
+  type: 'rollout';
+  ts: number;
+  node: string;
+  group: string;
+  step: 'waiting' | 'restarting' | 'gate' | 'passed' | 'failed' | 'skipped';
+  message: string;
+}
+
+export type ActionStreamLine =
+  ProgressLine | RolloutLine | ({ type: 'result' } & ActionResponse) | StreamError;
 
 /** A line of the streamed answer to `shutdown` with `progress`. */
 export type ShutdownStreamLine =

@@ -15,6 +15,8 @@ export interface SimIdentity {
   name: string;
   peerId: string;
   peers: number;
+  /** Reported version (default SIM_VERSION). */
+  version?: string;
 }
 
 /** A stable peer id: `--id` when given, else derived from the node name. */
@@ -32,7 +34,7 @@ export function statusBody(who: SimIdentity, r: HeightReading): Record<string, u
     height: r.height,
     hash: blockHash(r.height),
     peers: who.peers,
-    version: `sim/${SIM_VERSION}`,
+    version: `sim/${who.version ?? SIM_VERSION}`,
     peerId: who.peerId,
     name: who.name,
     tip: r.tip,
@@ -68,7 +70,7 @@ function callOne(req: unknown, who: SimIdentity, r: HeightReading): RpcReply {
         id,
         result: {
           name: who.name,
-          version: `sim/${SIM_VERSION}`,
+          version: `sim/${who.version ?? SIM_VERSION}`,
           blocks: r.height,
           headers: r.tip,
           connections: who.peers,
@@ -109,7 +111,7 @@ export function metricsText(who: SimIdentity, r: HeightReading): string {
     `sim_peers ${who.peers}`,
     '# HELP sim_build_info Build information.',
     '# TYPE sim_build_info gauge',
-    `sim_build_info{version="${SIM_VERSION}"} 1`,
+    `sim_build_info{version="${who.version ?? SIM_VERSION}"} 1`,
     '',
   ].join('\n');
 }

@@ -16,6 +16,8 @@ export interface SimOptions {
   startHeight: number;
   chainFile: string | null;
   peers: number;
+  /** The version it reports (`--version`; default the sim's own). */
+  version: string | null;
   crashAfter: { ms: number; code: number } | null;
   exitAtStart: number | null;
   stallAt: number | null;
@@ -47,6 +49,7 @@ type Kind = 'int' | 'posint' | 'number' | 'string' | 'bool' | 'crash';
 const FLAGS: Record<string, Kind> = {
   '--name': 'string',
   '--id': 'string',
+  '--version': 'string',
   '--port': 'int',
   '--port-file': 'string',
   '--block-ms': 'posint',
@@ -152,6 +155,7 @@ export function parseSimArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
     startHeight: get('--start-height', 0),
     chainFile: get<string | null>('--chain-file', null),
     peers: get('--peers', 8),
+    version: get<string | null>('--version', null),
     crashAfter: get<{ ms: number; code: number } | null>('--crash-after', null),
     exitAtStart,
     stallAt: get<number | null>('--stall-at', null),
@@ -179,7 +183,7 @@ export function parseSimArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
 export const SIM_USAGE = `usage: sim-node [flags]
   --name NAME  --id PEERID  --port P (or $SIM_PORT; 0 = ephemeral)  --port-file PATH
   --block-ms MS (1000)  --start-height H (0)  --chain-file PATH (shared tip; created if missing)
-  --peers N (8)  --lag N  --stall-at H | --stall-after MS  --catch-up-from H --catch-up-rate R
+  --peers N (8)  --version V (reported version)  --lag N  --stall-at H | --stall-after MS  --catch-up-from H --catch-up-rate R
   --crash-after MS[:CODE]  --exit-at-start CODE  --close-port-after MS  --stop-delay MS
   --ignore-sigterm  --spawn-child  --spawn-daemon  --spew [--spew-lines N]  --log-every MS
   --leak-mb-per-s N [--leak-max-mb M]  --burn-cpu PERCENT

@@ -93,7 +93,12 @@ async function main(): Promise<void> {
   } catch (err) {
     fail((err as Error).message, err instanceof SimUsageError ? 2 : 1);
   }
-  const who: SimIdentity = { name: opts.name, peerId: derivePeerId(opts.name, opts.id), peers: opts.peers };
+  const who: SimIdentity = {
+    name: opts.name,
+    peerId: derivePeerId(opts.name, opts.id),
+    peers: opts.peers,
+    ...(opts.version !== null ? { version: opts.version } : {}),
+  };
 
   if (opts.spawnChild) say(`GRANDCHILD pid=${await spawnGrandchild(opts.ignoreSigterm)}`);
   if (opts.spawnDaemon) say(`DAEMON pid=${await spawnGrandchild(opts.ignoreSigterm, { daemon: true })}`);

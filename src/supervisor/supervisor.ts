@@ -414,6 +414,53 @@ export class Supervisor {
     return act(this, action);
   }
 
+  /**
+   * One node of a rolling restart (the operator asked for it): records that
+   * it should run, then restarts it through `act`, so that the group's
+   * `sync.minHealthy` may defer it.
+   */
+  rollingRestart(name: string): ActOutcome {
+    const e = this.must(name);
+    const out = this.act({ kind: 'restart', node: name, reason: 'manual' });
+    if (out.outcome === 'done' || e.runner.snapshot().state !== 'running') {
+      this.startAfterReap.delete(name);
+      this.intent(name, 'running');
+    }
+    return out;
+  }
+
+  /**
+   * One node of an upgrade: it runs `spec` from now on, restarted through
+   * `act` (reason `upgrade`); if its group's minHealthy defers the restart or
+   * it is refused, the node keeps its current spec.
+   */
+  upgradeRestart(name: string, spec: NodeSpec): ActOutcome {
+    const e = this.must(name);
+    const previous = e.spec;
+    this.setSpec(e, spec);
+    const out = this.act({ kind: 'restart', node: name, reason: 'upgrade' });
+    if (out.outcome !== 'done') this.setSpec(e, previous);
+    else this.intent(name, 'running');
+    return out;
+  }
+
+  /** Put a node whose upgrade failed back on `spec` and start it again on it, whatever its state. */
+  rollBack(name: string, spec: NodeSpec): void {
+    const e = this.must(name);
+    this.setSpec(e, spec);
+    this.pendingConfig.delete(name);
+    this.intent(name, 'running');
+    const before = e.runner.snapshot();
+    e.runner.restart('upgrade', { details: { rollback: true } });
+    const after = e.runner.snapshot();
+    if (after.state === before.state && after.pid === before.pid) e.runner.start();
+  }
+
+  private setSpec(e: Entry, spec: NodeSpec): void {
+    e.spec = spec;
+    e.runner.updateSpec(spec);
+  }
+
   hold(names: readonly string[]): void {
     for (const n of names) {
       this.must(n).runner.hold();

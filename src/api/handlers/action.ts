@@ -1,7 +1,14 @@
 import { resolveEachStepwise } from '../../protocol/targets.js';
-import type { ActionRequest, ActionResponse, ActionVerb, TargetResult } from '../../protocol/types.js';
+import type {
+  ActionRequest,
+  ActionResponse,
+  ActionVerb,
+  RolloutLine,
+  TargetResult,
+} from '../../protocol/types.js';
 import type { ApiContext } from '../context.js';
 import { runPaced } from '../paced.js';
+import { rollingRestart } from './rollout.js';
 import { waitForRunning, waitForStopped, type WaitOutcome } from '../wait.js';
 
 /** Past tense of each verb, the message of a target it was applied to. */
@@ -27,7 +34,10 @@ export async function handleAction(
   ctx: ApiContext,
   verb: ActionVerb,
   req: ActionRequest,
-  hooks: { onNodes?(nodes: readonly string[]): void } = {},
+  hooks: {
+    onNodes?(nodes: readonly string[]): void;
+    onRollout?(line: RolloutLine): void;
+  } = {},
 ): Promise<ActionResponse> {
   const names = ctx.daemon.supervisor.names();
   const seen = new Set<string>();
@@ -35,6 +45,23 @@ export async function handleAction(
   const resolved = await runPaced(resolveEachStepwise(req.targets, names));
   // Told before any node is acted on (progress streams follow exactly these nodes).
   hooks.onNodes?.(resolved.flatMap((r) => r.nodes));
+  // A restart of several nodes rolls through their sync groups (unless `now`).
+  const all = [...new Set(resolved.flatMap((r) => r.nodes))];
+  if (verb === 'restart' && !req.now && all.length > 1 && !ctx.daemon.supervisor.isShuttingDown) {
+    const rolled = new Map((await rollingRestart(ctx, all, req, hooks.onRollout)).map((r) => [r.node, r]));
+    const results: TargetResult[] = [];
+    for (const [i, target] of req.targets.entries()) {
+      const { nodes, unknown } = resolved[i]!;
+      if (unknown.length > 0) results.push({ node: target, ok: false, message: 'ERROR (no such node)' });
+      for (const node of nodes) {
+        const r = rolled.get(node);
+        if (!r) continue;
+        rolled.delete(node);
+        results.push(r);
+      }
+    }
+    return { results };
+  }
   for (const [i, target] of req.targets.entries()) {
     const { nodes, unknown } = resolved[i]!;
     if (unknown.length > 0)

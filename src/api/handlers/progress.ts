@@ -32,6 +32,20 @@ export async function streamStop(
 }
 
 /**
+ * `restart` with `wait` and `progress`: each step of the rolling restart as it
+ * happens (restarting, waiting for the gate, passed, failed, skipped), then the
+ * per-node results. A restart that does not roll (one node, `now`) has no steps.
+ */
+export async function streamRollout(
+  ctx: ApiContext,
+  req: ActionRequest,
+  write: (line: ActionStreamLine) => void,
+): Promise<void> {
+  const res = await handleAction(ctx, 'restart', { ...req, wait: true }, { onRollout: write });
+  write({ type: 'result', ...res });
+}
+
+/**
  * `shutdown` with `progress`: `accepted`, then every node's stop steps as they
  * happen while the daemon stops (none with `keepNodes`), then `done` once the
  * manager has stopped its nodes. The daemon closes its control server after

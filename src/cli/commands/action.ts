@@ -5,6 +5,7 @@ import { isTarget } from '../../protocol/targets.js';
 import type { ActionVerb } from '../../protocol/types.js';
 import type { ExitCodeValue } from '../exit-codes.js';
 import { renderResults, resultsExitCode } from '../render/results.js';
+import { restartWaitCommand } from './restart-wait.js';
 import { stopWaitCommand } from './stop-wait.js';
 
 export interface ActionOptions {
@@ -12,6 +13,10 @@ export interface ActionOptions {
   /** Seconds, or a duration such as `90s` / `2m`; implies --wait. */
   timeout?: string;
   json?: boolean;
+  /** restart: sync groups rolling at once. */
+  parallel?: string;
+  /** restart: all at once, not rolling. */
+  now?: boolean;
 }
 
 /**
@@ -47,6 +52,25 @@ export async function actionCommand(
     timeoutMs = ms;
   }
   const wait = Boolean(opts.wait) || timeoutMs !== undefined;
+  let parallel: number | undefined;
+  if (opts.parallel !== undefined) {
+    parallel = /^\d+$/.test(opts.parallel.trim()) ? Number(opts.parallel) : Number.NaN;
+    if (!Number.isInteger(parallel) || parallel > 10_000)
+      throw new NodewardenError(
+        'E_BAD_REQUEST',
+        `--parallel: expected a whole number from 0 to 10000, got ${JSON.stringify(opts.parallel)}`,
+      );
+  }
+  const rolling = {
+    ...(verb === 'restart' && opts.now ? { now: true } : {}),
+    ...(verb === 'restart' && parallel !== undefined ? { parallel } : {}),
+  };
+  if (verb === 'restart' && wait && !opts.now)
+    return restartWaitCommand(
+      client,
+      { targets, ...rolling, ...(timeoutMs ? { timeoutMs } : {}) },
+      Boolean(opts.json),
+    );
   // A stop that is waited for shows its steps as they happen.
   if (verb === 'stop' && wait)
     return stopWaitCommand(client, { targets, ...(timeoutMs ? { timeoutMs } : {}) }, Boolean(opts.json));
@@ -54,6 +78,7 @@ export async function actionCommand(
     targets,
     ...(wait ? { wait } : {}),
     ...(timeoutMs ? { timeoutMs } : {}),
+    ...rolling,
   });
   if (opts.json) process.stdout.write(JSON.stringify(res, null, 2) + '\n');
   else process.stdout.write(renderResults(res.results).join('\n') + '\n');

@@ -1,0 +1,172 @@
+import { afterEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { startTestDaemon, tmpDir, waitUntil, type TestDaemon } from '../../helpers/daemon.js';
+import { freePort, simNode, TEMPLATE, writeChainFile } from './support.js';
+
+/**
+ * Rolling restarts through the real CLI against a real daemon: three sims of
+ * one sync group with `minHealthy: 2`. The number of live node processes is
+ * read from /proc (not from the manager) all through the rollout; the order of
+ * restarts and gates from the daemon's bus and observations.
+ */
+
+const NODES = ['n1', 'n2', 'n3'];
+let t: TestDaemon | null = null;
+let chainDir: string | null = null;
+
+afterEach(async () => {
+  await t?.close();
+  t = null;
+  if (chainDir) fs.rmSync(chainDir, { recursive: true, force: true });
+  chainDir = null;
+});
+
+/** Live (not zombie) processes whose argv holds `marker`, read from /proc. */
+function liveWith(marker: string): number {
+  let n = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (!argv.includes(marker)) continue;
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      if (state !== 'Z' && state !== 'X') n++;
+    } catch {
+      // gone while being read
+    }
+  }
+  return n;
+}
+
+/** Samples `count()` until `stop` resolves; returns every sample. */
+async function sampleUntil(count: () => number, stop: Promise<unknown>): Promise<number[]> {
+  const samples: number[] = [];
+  let done = false;
+  void stop.finally(() => (done = true));
+  while (!done) {
+    samples.push(count());
+    // Yield to the daemon (in this process) between two samples; the cadence is not part of any assertion.
+    await new Promise<void>((r) => setImmediate(r));
+  }
+  samples.push(count());
+  return samples;
+}
+
+/** A daemon running three sims of group `chain` (minHealthy 2) on a fresh chain file. */
+async function startGroup(withHeight: boolean): Promise<{ t: TestDaemon; chain: string }> {
+  chainDir = tmpDir();
+  const chain = writeChainFile(chainDir, 10_000);
+  const ports = await Promise.all(NODES.map(() => freePort()));
+  const nodes: Record<string, Record<string, unknown>> = {};
+  NODES.forEach((n, i) => {
+    const node = simNode(chain, ports[i]!, 'http');
+    nodes[n] = withHeight ? node : { args: node.args };
+  });
+  t = await startTestDaemon({
+    template: { ...TEMPLATE, sync: { ...TEMPLATE.sync, minHealthy: 2 } },
+    nodes,
+  });
+  await t.waitRunning();
+  if (withHeight)
+    await waitUntil(
+      () => NODES.every((n) => t!.daemon.observe(n)?.health === 'in_sync'),
+      'every node in sync',
+      30_000,
+    );
+  return { t, chain };
+}
+
+/** `node:stopping`, `node:running` and `node:in_sync` in the order the daemon told them. */
+function recordSteps(d: TestDaemon): string[] {
+  const steps: string[] = [];
+  d.daemon.bus.on('state', (s) => {
+    if (s.to === 'stopping' || s.to === 'running') steps.push(`${s.node}:${s.to}`);
+  });
+  const last = new Map<string, string | undefined>();
+  d.daemon.observations.onUpdate((n) => {
+    const h = d.daemon.observe(n)?.health;
+    if (h !== last.get(n) && h === 'in_sync') steps.push(`${n}:in_sync`);
+    last.set(n, h);
+  });
+  return steps;
+}
+
+describe('restart of a sync group rolls node by node', () => {
+  test('restart all --wait: never fewer than minHealthy processes alive, each next node waits for in_sync', async () => {
+    const { t, chain } = await startGroup(true);
+    const before = Object.fromEntries(NODES.map((n) => [n, t.pid(n)]));
+    const steps = recordSteps(t);
+    const run = t.cli(['restart', 'all', '--wait']);
+    const samples = await sampleUntil(() => liveWith(chain), run);
+    const r = await run;
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    for (const n of NODES) {
+      assert.match(r.stdout, new RegExp(`^${n}: restarting$`, 'm'));
+      assert.match(r.stdout, new RegExp(`^${n}: restarted$`, 'm'));
+      assert.notEqual(t.pid(n), before[n], `${n} has a new process`);
+    }
+    assert.ok(samples.length > 10, `sampled /proc ${samples.length} times`);
+    assert.ok(Math.min(...samples) >= 2, `live processes over the rollout: ${samples.join(',')}`);
+    assert.ok(samples.includes(2), 'a node was down at some sample');
+    // Node by node: each next one stops only after the previous one ran again and was in sync.
+    const order = steps.filter((s) => s.endsWith(':stopping')).map((s) => s.split(':')[0]!);
+    assert.equal(order.length, 3, steps.join(' '));
+    for (let i = 1; i < order.length; i++) {
+      const prev = order[i - 1]!;
+      const stopAt = steps.indexOf(`${order[i]}:stopping`);
+      const prevStop = steps.indexOf(`${prev}:stopping`);
+      const ranAt = steps.indexOf(`${prev}:running`, prevStop);
+      const syncAt = steps.indexOf(`${prev}:in_sync`, prevStop);
+      assert.ok(
+        ranAt > prevStop && ranAt < stopAt,
+        `${prev} ran before ${order[i]} stopped: ${steps.join(' ')}`,
+      );
+      assert.ok(
+        syncAt > ranAt && syncAt < stopAt,
+        `${prev} in sync before ${order[i]} stopped: ${steps.join(' ')}`,
+      );
+    }
+  });
+
+  test('restart all --now restarts every node of the group at once', async () => {
+    const { t } = await startGroup(false);
+    const steps = recordSteps(t);
+    const r = await t.cli(['restart', 'all', '--now', '--wait']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const firstRun = steps.findIndex((s) => s.endsWith(':running'));
+    const stops = steps.filter((s, i) => s.endsWith(':stopping') && (firstRun < 0 || i < firstRun));
+    assert.equal(stops.length, 3, `all three stop before any runs again: ${steps.join(' ')}`);
+  });
+
+  test('restart all without a height probe: the next node waits only for running; --parallel is checked', async () => {
+    const { t } = await startGroup(false);
+    const steps = recordSteps(t);
+    const bad = await t.cli(['restart', 'all', '--parallel', 'x']);
+    assert.equal(bad.code, 2, bad.stdout + bad.stderr);
+    assert.match(bad.stderr, /--parallel/);
+    const r = await t.cli(['restart', 'all', '--wait', '--parallel', '1']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    // Without --wait the answer comes at once: the first node restarted, the others queued behind it.
+    const pids = Object.fromEntries(NODES.map((n) => [n, t.pid(n)]));
+    const q = await t.cli(['restart', 'all']);
+    assert.equal(q.code, 0, q.stdout + q.stderr);
+    assert.equal(q.stdout, 'n1: restarted\nn2: queued (rolling restart)\nn3: queued (rolling restart)\n');
+    await waitUntil(
+      () =>
+        NODES.every(
+          (n) => t.pid(n) !== pids[n] && t.daemon.supervisor.runner(n)?.snapshot().state === 'running',
+        ),
+      'the queued rollout to end',
+      30_000,
+    );
+    steps.splice(6);
+    const kinds = steps.map((s) => s.split(':')[1]);
+    assert.deepEqual(
+      kinds,
+      ['stopping', 'running', 'stopping', 'running', 'stopping', 'running'],
+      steps.join(' ') + '\n' + r.stdout,
+    );
+  });
+});
