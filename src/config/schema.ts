@@ -40,6 +40,7 @@ export const DEFAULT_ALERT_EVENTS = [
   'orphan_reaped',
   'alert_failed',
   'low_disk',
+  'rolled_back',
 ] as const;
 
 /** Per-entry problems of `alerts.webhooks` (convict cannot describe arrays of objects). */

@@ -145,6 +145,8 @@ describe('alert templates', () => {
       'orphan_reaped',
       'config_error',
       'low_disk',
+      'upgraded',
+      'rolled_back',
       'default',
     ])
       assert.ok(types.includes(type), `templates/${type}.subject.hbs is shipped`);

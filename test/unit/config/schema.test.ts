@@ -56,6 +56,7 @@ describe('nodewarden.json', () => {
         'orphan_reaped',
         'alert_failed',
         'low_disk',
+        'rolled_back',
       ],
       throttleSeconds: 900,
       email: { from: 'nodewarden@localhost', to: [], smtp: null },
