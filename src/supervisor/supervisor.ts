@@ -9,6 +9,7 @@ import { judgeSurvivor, retiredSpec, type NodeLockFacts } from './adoption.js';
 import type { ProcessDriver, ProcessIdentity } from './driver.js';
 import { StartPacer } from './pacer.js';
 import { NodeRunner, type NodeSnapshot } from './runner.js';
+import { planReload, type ReloadPlan } from './reload-plan.js';
 
 /** A node's log pipeline as the supervisor sees it (see logs/). */
 export interface NodeLog {
@@ -76,6 +77,10 @@ export interface ReloadDiff {
   readonly unchanged: string[];
   /** Manager settings that differ but only take effect after a restart of nodewarden. */
   readonly needsManagerRestart: string[];
+  /** Nodes whose settings changed but not their process: applied live, no restart. */
+  readonly live: string[];
+  /** The changed keys of every `changed` and `live` node, by node name. */
+  readonly keys: Record<string, string[]>;
 }
 
 interface Entry {
@@ -321,6 +326,7 @@ export class Supervisor {
    * queued to start, and the rest keep their pid and take the new settings live.
    */
   async reload(next: LoadedConfig, staging?: ReloadStaging): Promise<ReloadDiff> {
+    const plan = this.planReload(next);
     const added = next.nodes.filter((spec) => !this.entries.has(spec.name));
     const changed = next.nodes.filter((spec) => {
       const e = this.entries.get(spec.name);
@@ -357,7 +363,10 @@ export class Supervisor {
       changed: [],
       unchanged: [],
       needsManagerRestart: managerRestartKeys(this.bootManager, next.manager),
+      live: plan.live.map((c) => c.name),
+      keys: Object.fromEntries([...plan.changed, ...plan.live].map((c) => [c.name, c.keys])),
     };
+    const liveNames = new Set(diff.live);
     const nextNames = new Set(next.nodes.map((n) => n.name));
     const removals: Promise<void>[] = [];
     for (const [name, e] of this.entries) {
@@ -389,7 +398,7 @@ export class Supervisor {
       e.spec = spec;
       e.runner.updateSpec(spec);
       if (!runChanged) {
-        diff.unchanged.push(spec.name);
+        if (!liveNames.has(spec.name)) diff.unchanged.push(spec.name);
         continue;
       }
       diff.changed.push(spec.name);
@@ -401,6 +410,27 @@ export class Supervisor {
     this.applyConfigRestarts(true);
     await Promise.all(removals);
     return diff;
+  }
+
+  /**
+   * What `reload(next)` would do to each node, touching nothing: the same
+   * plan the reload itself applies (`reload --dry-run`).
+   */
+  previewReload(next: LoadedConfig): ReloadDiff {
+    const plan = this.planReload(next);
+    return {
+      added: plan.added,
+      removed: plan.removed,
+      changed: plan.changed.map((c) => c.name),
+      unchanged: plan.unchanged,
+      needsManagerRestart: managerRestartKeys(this.bootManager, next.manager),
+      live: plan.live.map((c) => c.name),
+      keys: Object.fromEntries([...plan.changed, ...plan.live].map((c) => [c.name, c.keys])),
+    };
+  }
+
+  private planReload(next: LoadedConfig): ReloadPlan {
+    return planReload(new Map([...this.entries].map(([name, e]) => [name, e.spec])), next.nodes);
   }
 
   /**
