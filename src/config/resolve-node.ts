@@ -235,6 +235,7 @@ function resolveVariant(
     shed: cfg.shed,
     restart: cfg.restart,
     stop: cfg.stop,
+    hooks: cfg.hooks,
     limits: cfg.limits,
     logs: cfg.logs,
     probes: cfg.probes,

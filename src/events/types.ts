@@ -28,6 +28,7 @@ export const EVENT_TYPES = [
   'released',
   'alert_failed',
   'low_disk',
+  'hook_failed',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -86,6 +87,7 @@ export const DEFAULT_SEVERITY: Readonly<Record<EventType, Severity>> = {
   released: 'info',
   alert_failed: 'critical',
   low_disk: 'critical',
+  hook_failed: 'warning',
 };
 
 /** A node's lifecycle state changed (not stored as an event; live views follow it). */

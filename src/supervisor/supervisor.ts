@@ -1,5 +1,5 @@
 import { ConfigError, issue } from '../config/issues.js';
-import type { ConfigIssue, LoadedConfig, ManagerConfig, NodeSpec } from '../config/types.js';
+import type { ConfigIssue, HookKind, LoadedConfig, ManagerConfig, NodeSpec } from '../config/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { RestartReason } from '../events/types.js';
 import type { Logger } from '../logger.js';
@@ -10,6 +10,7 @@ import type { ProcessDriver, ProcessIdentity } from './driver.js';
 import { StartPacer } from './pacer.js';
 import { NodeRunner, type NodeSnapshot } from './runner.js';
 import { planReload, type ReloadPlan } from './reload-plan.js';
+import { describeHookFailure, hookOfTransition } from './hooks.js';
 
 /** A node's log pipeline as the supervisor sees it (see logs/). */
 export interface NodeLog {
@@ -139,6 +140,26 @@ export class Supervisor {
       // A reaped survivor is gone: the node takes its turn like any other start.
       if (s.from === 'stopping' && this.startAfterReap.delete(s.node) && s.to === 'stopped')
         this.pacer.enqueue([s.node]);
+      const hook = hookOfTransition(s.from, s.to);
+      if (hook) this.runHook(s.node, hook);
+    });
+  }
+
+  /** A node's postStart / preStop / postStop hook, on the side: it never delays the node; a failure is an event. */
+  private runHook(name: string, kind: HookKind): void {
+    const e = this.entries.get(name);
+    if (!e) return;
+    // Read at write time: a removed node's log (or all of them at shutdown) may be closed by then.
+    const output = (): number | null =>
+      !this.shuttingDown && this.entries.get(name) === e ? e.log.outputFd() : null;
+    void this.deps.driver.runHook?.(e.spec, kind, output)?.then((o) => {
+      if (o.ok) return;
+      this.deps.bus.emit({
+        node: name,
+        type: 'hook_failed',
+        reason: describeHookFailure(o),
+        details: { hook: kind, code: o.code, signal: o.signal, timedOut: o.timedOut, error: o.error },
+      });
     });
   }
 
