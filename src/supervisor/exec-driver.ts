@@ -154,7 +154,9 @@ export class ExecDriver implements ProcessDriver {
       );
     }
     // A failing preStart fails the start like a binary that cannot run (counted, backed off).
-    const pre = await runHook(spec, 'preStart', { output: () => outputFd, uid, gid });
+    // No await without a hook: the usual spawn forks in the same synchronous stretch as the call.
+    const hook = runHook(spec, 'preStart', { output: () => outputFd, uid, gid });
+    const pre = hook ? await hook : null;
     if (pre && !pre.ok) {
       lock?.release();
       throw new NodewardenError('E_SPAWN_FAILED', `node ${spec.name}: ${describeHookFailure(pre)}`, {
