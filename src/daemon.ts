@@ -11,6 +11,7 @@ import { ensureFifos, fifoPath } from './logs/fifo.js';
 import { NodeLog } from './logs/node-log.js';
 import { attachStore, openStore, type Store } from './store/index.js';
 import { ensureStateDir } from './store/state-dir.js';
+import { PeekSecrets } from './store/secrets.js';
 import { systemClock, type Clock } from './supervisor/clock.js';
 import { describeContainment } from './supervisor/cgroup.js';
 import type { Containment, ProcessDriver } from './supervisor/driver.js';
@@ -55,6 +56,8 @@ export interface Daemon {
    * Throws ConfigError naming every problem.
    */
   pendingSpecs(names: readonly string[]): Promise<Map<string, NodeSpec>>;
+  /** What `reload` would do now, applying nothing (`reload --dry-run`). */
+  previewReload(): ReloadOutcome;
   /** Stop every node (unless keepNodes) and release everything; idempotent. */
   stop(opts?: { keepNodes?: boolean }): Promise<void>;
   /** A second shutdown signal: kill every node's tree now. */
@@ -227,6 +230,16 @@ async function boot(p: Parts): Promise<Daemon> {
       return { ok: false, problems };
     }
   };
+  // `reload --dry-run`: the reload's own plan, computed without applying, recording or storing anything.
+  const previewReload = (): ReloadOutcome => {
+    try {
+      const next = loadConfig(p.configDir, { secrets: new PeekSecrets(store.secrets) });
+      return { ok: true, diff: supervisor.previewReload(next) };
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      return { ok: false, problems: formatIssues(err.issues, p.configDir).split('\n').filter(Boolean) };
+    }
+  };
   const observations = new Observations();
   // dependsOn: a dependency with a height probe is ready once the watchers see it in_sync.
   supervisor.useHealth((node) => observations.get(node)?.health);
@@ -273,6 +286,7 @@ async function boot(p: Parts): Promise<Daemon> {
       );
       return run;
     },
+    previewReload,
     stop(opts = {}) {
       stopping ??= (async () => {
         p.clock.clearTimer(pruneTimer);

@@ -31,6 +31,8 @@ export interface ControlHost extends MetricsSource, PageSource {
   pendingSpecs?(names: readonly string[]): Promise<Map<string, NodeSpec>>;
   /** Re-read and validate every config file; apply only if all of it is valid. */
   reload(): Promise<ReloadOutcome>;
+  /** What `reload` would do now, touching nothing (no event, no DB write, no node). */
+  previewReload(): ReloadOutcome;
   /** Stop every node (unless keepNodes) and release everything. */
   stop(opts?: { keepNodes?: boolean }): Promise<void>;
 }

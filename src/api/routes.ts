@@ -79,11 +79,11 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   );
 
-  app.post(
+  app.post<{ Body: { dryRun?: boolean } }>(
     '/api/reload',
-    { schema: { body: s.emptyBody }, preValidation: optionalBody },
-    async (_req, reply) => {
-      const res = await handleReload(ctx);
+    { schema: { body: s.reloadBody }, preValidation: optionalBody },
+    async (req, reply) => {
+      const res = await handleReload(ctx, req.body.dryRun === true);
       return reply.code(res.ok ? 200 : 422).send(res);
     },
   );

@@ -92,7 +92,12 @@ export function addControlVerbs(program: Command, dir: () => string, wrap: Wrap)
     .command('reload')
     .description('re-read every config file; apply only if all of it is valid')
     .option('--json', 'print the reload result as JSON')
-    .action(wrap((o: { json?: boolean }) => reloadCommand(connect(dir()), Boolean(o.json))));
+    .option('--dry-run', 'print what a reload would do to each node, change nothing')
+    .action(
+      wrap((o: { json?: boolean; dryRun?: boolean }) =>
+        reloadCommand(connect(dir()), Boolean(o.json), Boolean(o.dryRun)),
+      ),
+    );
 
   program
     .command('logs <targets...>')

@@ -59,6 +59,15 @@ const file = group(
   { required: ['path'] },
 );
 
+function hookArgv(description: string): JsonSchema {
+  return {
+    description: `${description}; run with the node's env, user and cwd, plus NODEWARDEN_NODE and NODEWARDEN_EVENT`,
+    type: 'array',
+    items: leaf(K.string, 'one argument (the first: a path or a name looked up in PATH)'),
+    default: [],
+  };
+}
+
 /** Every key a node file, a profile and an override share. */
 function runProperties(): Record<string, JsonSchema> {
   return {
@@ -138,6 +147,23 @@ function runProperties(): Record<string, JsonSchema> {
           items: leaf(K.exitCode, 'an exit code 0-255'),
           default: [],
         },
+      },
+      { default: {} },
+    ),
+    hooks: group(
+      "commands run around the node's start and stop: argv arrays, never through a shell; [] = none",
+      {
+        preStart: hookArgv('before every start; a failure (non-zero exit, timeout) fails the start'),
+        postStart: hookArgv('once the node counts as started (running); a failure is recorded'),
+        preStop: hookArgv('as a stop begins, alongside the stop signal; never delays the stop'),
+        postStop: hookArgv("once the node's process is gone after a stop; a failure is recorded"),
+        timeoutMs: leaf(
+          K.durationMs,
+          'a hook still running after this long is killed with its process group',
+          {
+            default: 60_000,
+          },
+        ),
       },
       { default: {} },
     ),
@@ -344,6 +370,7 @@ export type RunDefaults = Pick<
   | 'dependsOn'
   | 'restart'
   | 'stop'
+  | 'hooks'
   | 'limits'
   | 'logs'
   | 'probes'

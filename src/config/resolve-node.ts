@@ -236,6 +236,7 @@ function resolveVariant(
     dependsOn: cfg.dependsOn,
     restart: cfg.restart,
     stop: cfg.stop,
+    hooks: cfg.hooks,
     limits: cfg.limits,
     logs: cfg.logs,
     probes: cfg.probes,

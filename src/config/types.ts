@@ -31,6 +31,11 @@ export interface RenderedFile {
   readonly content: string;
 }
 
+export type HookKind = 'preStart' | 'postStart' | 'preStop' | 'postStop';
+
+/** `hooks.*` of a node: an argv per hook kind ([] = no hook) and their timeout. */
+export type NodeHooks = Readonly<Record<HookKind, readonly string[]>> & { readonly timeoutMs: number };
+
 /** A node's fully resolved configuration. Deep-frozen. */
 export interface NodeSpec {
   readonly name: string;
@@ -68,6 +73,8 @@ export interface NodeSpec {
     readonly permanentExitCodes: readonly number[];
   };
   readonly stop: { readonly signal: NodeJS.Signals; readonly graceMs: number };
+  /** Commands run around start and stop (argv, no shell; empty = none). */
+  readonly hooks: NodeHooks;
   readonly limits: {
     readonly nofile: number | null;
     readonly maxRssMb: number | null;

@@ -30,6 +30,7 @@ export const EVENT_TYPES = [
   'low_disk',
   'upgraded',
   'rolled_back',
+  'hook_failed',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -90,6 +91,7 @@ export const DEFAULT_SEVERITY: Readonly<Record<EventType, Severity>> = {
   low_disk: 'critical',
   upgraded: 'info',
   rolled_back: 'warning',
+  hook_failed: 'warning',
 };
 
 /** A node's lifecycle state changed (not stored as an event; live views follow it). */

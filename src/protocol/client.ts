@@ -77,8 +77,8 @@ export class ControlClient {
   }
 
   /** A refused config is not an error here: it comes back with `ok: false` and every problem. */
-  reload(): Promise<ReloadResponse> {
-    return this.json('POST', '/api/reload', {}, [200, 422]);
+  reload(opts: { dryRun?: boolean } = {}): Promise<ReloadResponse> {
+    return this.json('POST', '/api/reload', opts.dryRun ? { dryRun: true } : {}, [200, 422]);
   }
 
   events(

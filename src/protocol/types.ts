@@ -54,6 +54,12 @@ export interface ReloadResponse {
   needsManagerRestart: string[];
   /** When !ok: every problem, formatted `file: key: message (value)`. */
   problems: string[];
+  /** Nodes whose settings changed without restarting them (applied live); not in `unchanged`. */
+  live: string[];
+  /** The changed keys (dot paths, never values) of every `changed` and `live` node. */
+  keys: Record<string, string[]>;
+  /** A preview (`reload --dry-run`): nothing was applied. */
+  dryRun: boolean;
 }
 
 /** `GET /api/hello`: which protocol and which nodewarden the daemon is. */

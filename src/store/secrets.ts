@@ -63,4 +63,28 @@ export class SqliteSecrets implements SecretSource {
       });
     }
   }
+
+  /** The stored value, or undefined when there is none yet; never creates one. */
+  peek(node: string, key: string): string | undefined {
+    const cached = this.cache.get(`${node}\u0000${key}`);
+    if (cached !== undefined) return cached;
+    try {
+      return (this.select.get(node, key) as string | undefined) ?? undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/**
+ * The secret source of `reload --dry-run`: stored values as they are, and a
+ * placeholder for a secret that does not exist yet, so a preview never
+ * writes to the state database.
+ */
+export class PeekSecrets implements SecretSource {
+  constructor(private readonly stored: Pick<SqliteSecrets, 'peek'>) {}
+
+  get(node: string, key: string): string {
+    return this.stored.peek(node, key) ?? `(new secret "${key}")`;
+  }
 }

@@ -1,4 +1,5 @@
-import type { NodeSpec } from '../config/types.js';
+import type { HookKind, NodeSpec } from '../config/types.js';
+import type { HookOutcome } from './hooks.js';
 
 /**
  * The seam between the lifecycle and the operating system. The runner calls
@@ -89,4 +90,9 @@ export interface ProcessDriver {
    * hold nothing that would keep the manager's process alive on their account.
    */
   release?(): void;
+  /**
+   * Run a node's postStart, preStop or postStop hook (see hooks.ts); null when
+   * it has none. Optional: a driver without it runs no hooks.
+   */
+  runHook?(spec: NodeSpec, kind: HookKind, output: () => number | null): Promise<HookOutcome> | null;
 }

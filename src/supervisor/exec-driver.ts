@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa, type Options, type ResultPromise } from 'execa';
-import type { NodeSpec } from '../config/types.js';
+import type { HookKind, NodeSpec } from '../config/types.js';
 import { NodewardenError } from '../errors.js';
 import { CONTAINMENT_ENV, describeContainment, setupNodeCgroups, type NodeCgroups } from './cgroup.js';
 import type {
@@ -21,6 +21,7 @@ import {
   renderFiles,
   spawnError,
 } from './exec-prepare.js';
+import { describeHookFailure, runHook, type HookOutcome } from './hooks.js';
 import { acquireNodeLock, selfOwner, type HeldLock } from './lock.js';
 import {
   descendants,
@@ -151,6 +152,23 @@ export class ExecDriver implements ProcessDriver {
           details: { node: spec.name, path: e.path ?? spec.dataDir, code: e.code ?? null },
         },
       );
+    }
+    // A failing preStart fails the start like a binary that cannot run (counted, backed off).
+    // No await without a hook: the usual spawn forks in the same synchronous stretch as the call.
+    const hook = runHook(spec, 'preStart', { output: () => outputFd, uid, gid });
+    const pre = hook ? await hook : null;
+    if (pre && !pre.ok) {
+      lock?.release();
+      throw new NodewardenError('E_SPAWN_FAILED', `node ${spec.name}: ${describeHookFailure(pre)}`, {
+        hint: `its output is in the node's log behind "[hook preStart]"; see hooks.preStart in ${spec.file}`,
+        details: {
+          node: spec.name,
+          hook: 'preStart',
+          code: pre.code,
+          signal: pre.signal,
+          timedOut: pre.timedOut,
+        },
+      });
     }
     try {
       const proc = await this.start(spec, outputFd, uid, gid);
@@ -420,6 +438,25 @@ export class ExecDriver implements ProcessDriver {
    * manager's: an exit is neither swept nor reported (its leftovers are
    * cleared when the next manager starts the node).
    */
+  /** A node's postStart / preStop / postStop hook (preStart runs inside `spawn`). */
+  runHook(spec: NodeSpec, kind: HookKind, output: () => number | null): Promise<HookOutcome> | null {
+    if (spec.hooks[kind].length === 0) return null;
+    const ids = spec.user === null && spec.group === null ? Promise.resolve({}) : this.ids.resolve(spec);
+    return ids.then(
+      ({ uid, gid }: { uid?: number; gid?: number }) => runHook(spec, kind, { output, uid, gid })!,
+      (err: unknown) => ({
+        kind,
+        argv: spec.hooks[kind],
+        ok: false,
+        code: null,
+        signal: null,
+        timedOut: false,
+        error: err instanceof Error ? err.message : String(err),
+        durationMs: 0,
+      }),
+    );
+  }
+
   release(): void {
     this.released = true;
     for (const child of this.children) child.unref();

@@ -1,5 +1,5 @@
 import { ConfigError, issue } from '../config/issues.js';
-import type { ConfigIssue, LoadedConfig, ManagerConfig, NodeSpec } from '../config/types.js';
+import type { ConfigIssue, HookKind, LoadedConfig, ManagerConfig, NodeSpec } from '../config/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { RestartReason } from '../events/types.js';
 import type { Logger } from '../logger.js';
@@ -9,6 +9,8 @@ import { judgeSurvivor, retiredSpec, type NodeLockFacts } from './adoption.js';
 import type { ProcessDriver, ProcessIdentity } from './driver.js';
 import { StartPacer, type StartGate } from './pacer.js';
 import { NodeRunner, type NodeSnapshot } from './runner.js';
+import { planReload, type ReloadPlan } from './reload-plan.js';
+import { describeHookFailure, hookOfTransition } from './hooks.js';
 
 /** A node's log pipeline as the supervisor sees it (see logs/). */
 export interface NodeLog {
@@ -76,6 +78,10 @@ export interface ReloadDiff {
   readonly unchanged: string[];
   /** Manager settings that differ but only take effect after a restart of nodewarden. */
   readonly needsManagerRestart: string[];
+  /** Nodes whose settings changed but not their process: applied live, no restart. */
+  readonly live: string[];
+  /** The changed keys of every `changed` and `live` node, by node name. */
+  readonly keys: Record<string, string[]>;
 }
 
 interface Entry {
@@ -146,6 +152,26 @@ export class Supervisor {
       // A reaped survivor is gone: the node takes its turn like any other start.
       if (s.from === 'stopping' && this.startAfterReap.delete(s.node) && s.to === 'stopped')
         this.pacer.enqueue([s.node]);
+      const hook = hookOfTransition(s.from, s.to);
+      if (hook) this.runHook(s.node, hook);
+    });
+  }
+
+  /** A node's postStart / preStop / postStop hook, on the side: it never delays the node; a failure is an event. */
+  private runHook(name: string, kind: HookKind): void {
+    const e = this.entries.get(name);
+    if (!e) return;
+    // Read at write time: a removed node's log (or all of them at shutdown) may be closed by then.
+    const output = (): number | null =>
+      !this.shuttingDown && this.entries.get(name) === e ? e.log.outputFd() : null;
+    void this.deps.driver.runHook?.(e.spec, kind, output)?.then((o) => {
+      if (o.ok) return;
+      this.deps.bus.emit({
+        node: name,
+        type: 'hook_failed',
+        reason: describeHookFailure(o),
+        details: { hook: kind, code: o.code, signal: o.signal, timedOut: o.timedOut, error: o.error },
+      });
     });
   }
 
@@ -484,6 +510,7 @@ export class Supervisor {
    * queued to start, and the rest keep their pid and take the new settings live.
    */
   async reload(next: LoadedConfig, staging?: ReloadStaging): Promise<ReloadDiff> {
+    const plan = this.planReload(next);
     const added = next.nodes.filter((spec) => !this.entries.has(spec.name));
     const changed = next.nodes.filter((spec) => {
       const e = this.entries.get(spec.name);
@@ -520,7 +547,10 @@ export class Supervisor {
       changed: [],
       unchanged: [],
       needsManagerRestart: managerRestartKeys(this.bootManager, next.manager),
+      live: plan.live.map((c) => c.name),
+      keys: Object.fromEntries([...plan.changed, ...plan.live].map((c) => [c.name, c.keys])),
     };
+    const liveNames = new Set(diff.live);
     const nextNames = new Set(next.nodes.map((n) => n.name));
     const removals: Promise<void>[] = [];
     const stopRemoved = this.removedStopper(nextNames);
@@ -553,7 +583,7 @@ export class Supervisor {
       e.spec = spec;
       e.runner.updateSpec(spec);
       if (!runChanged) {
-        diff.unchanged.push(spec.name);
+        if (!liveNames.has(spec.name)) diff.unchanged.push(spec.name);
         continue;
       }
       diff.changed.push(spec.name);
@@ -584,6 +614,27 @@ export class Supervisor {
       return p;
     };
     return stop;
+  }
+
+  /**
+   * What `reload(next)` would do to each node, touching nothing: the same
+   * plan the reload itself applies (`reload --dry-run`).
+   */
+  previewReload(next: LoadedConfig): ReloadDiff {
+    const plan = this.planReload(next);
+    return {
+      added: plan.added,
+      removed: plan.removed,
+      changed: plan.changed.map((c) => c.name),
+      unchanged: plan.unchanged,
+      needsManagerRestart: managerRestartKeys(this.bootManager, next.manager),
+      live: plan.live.map((c) => c.name),
+      keys: Object.fromEntries([...plan.changed, ...plan.live].map((c) => [c.name, c.keys])),
+    };
+  }
+
+  private planReload(next: LoadedConfig): ReloadPlan {
+    return planReload(new Map([...this.entries].map(([name, e]) => [name, e.spec])), next.nodes);
   }
 
   /**

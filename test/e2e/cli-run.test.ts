@@ -114,7 +114,7 @@ describe('nodewarden run, driven by the CLI', { timeout: 180_000 }, () => {
   test('reload starts a node added to the config and leaves the others alone', async () => {
     writeNode(configDir, 'gamma', {});
     await expect(['reload'], 0, [
-      'reloaded: 1 added, 0 removed, 0 changed, 3 unchanged',
+      'reloaded: 1 added, 0 removed, 0 changed, 0 applied live, 3 unchanged',
       '  added (started):     gamma',
     ]);
     // The reload starts gamma by itself (autostart): once it runs, a start has nothing to do.

@@ -279,6 +279,9 @@ describe('control API routes (in process)', { timeout: 120_000 }, () => {
       unchanged: ['a', 'b-1', 'b-2', 'broken'],
       needsManagerRestart: [],
       problems: [],
+      live: [],
+      keys: {},
+      dryRun: false,
     });
     assert.deepEqual({ a: t.pid('a'), b1: t.pid('b-1') }, pids);
   });

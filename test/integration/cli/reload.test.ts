@@ -62,10 +62,11 @@ describe('reload', { timeout: 120_000 }, () => {
     assert.equal(
       r.stdout,
       [
-        'reloaded: 1 added, 1 removed, 1 changed, 1 unchanged',
+        'reloaded: 1 added, 1 removed, 1 changed, 1 applied live, 0 unchanged',
         '  added (started):     added',
         '  removed (stopped):   drop',
         '  changed (restarted): change',
+        '  applied live:        keep',
         '',
       ].join('\n'),
     );

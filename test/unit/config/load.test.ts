@@ -52,6 +52,7 @@ describe('loadConfig: nodes', () => {
         permanentExitCodes: [],
       },
       stop: { signal: 'SIGTERM', graceMs: 120000 },
+      hooks: { preStart: [], postStart: [], preStop: [], postStop: [], timeoutMs: 60000 },
       limits: { nofile: null, maxRssMb: null, maxCpuPercent: null, forSamples: 3 },
       logs: { maxBytes: 20 * 1024 * 1024, backups: 10, compress: false },
       probes: {},
