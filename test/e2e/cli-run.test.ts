@@ -39,7 +39,8 @@ describe('nodewarden run, driven by the CLI', { timeout: 180_000 }, () => {
 
   before(async () => {
     dir = tmpDir();
-    configDir = writeConfig(dir, { nodes: { alpha: {}, beta: { instances: 2 } } });
+    // beta-1 and beta-2 form one sync group, so a restart of both rolls through it node by node.
+    configDir = writeConfig(dir, { nodes: { alpha: {}, beta: { instances: 2, sync: { group: 'beta' } } } });
     manager = spawn(process.execPath, [CLI, '--config', configDir, 'run'], {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -78,7 +79,16 @@ describe('nodewarden run, driven by the CLI', { timeout: 180_000 }, () => {
   });
 
   test('restart, stop and start with --wait; an unknown node fails the verb', async () => {
-    await expect(['restart', 'beta-*', '--wait'], 0, ['beta-1: restarted', 'beta-2: restarted']);
+    await expect(['restart', 'beta-*', '--wait'], 0, [
+      'beta-1: restarting',
+      'beta-1: running',
+      'beta-1: passed its gate',
+      'beta-2: restarting',
+      'beta-2: running',
+      'beta-2: passed its gate',
+      'beta-1: restarted',
+      'beta-2: restarted',
+    ]);
     await remember();
     // The stop as it happens; a stopped node shows no figures of its last run.
     await expect(['stop', 'alpha', '--wait'], 0, [
