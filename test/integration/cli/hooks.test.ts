@@ -64,7 +64,8 @@ describe('hooks', { timeout: 120_000 }, () => {
           restart: { maxRetries: 1, fatalRetryMs: 0 },
         },
         slowpre: {
-          hooks: { preStart: hanger(path.join(dir, 'slowpre.pids')), timeoutMs: '500ms' },
+          // Long enough for a loaded host to start node and write the pids; short enough to wait for.
+          hooks: { preStart: hanger(path.join(dir, 'slowpre.pids')), timeoutMs: '3s' },
           restart: { maxRetries: 1, fatalRetryMs: 0 },
         },
         badstop: {
@@ -99,7 +100,14 @@ describe('hooks', { timeout: 120_000 }, () => {
     return fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '';
   };
   const pidsIn = async (file: string): Promise<number[]> => {
-    const text = await waitUntil(() => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null), file);
+    const text = await waitUntil(
+      () => {
+        const got = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+        return /^\d+ \d+$/.test(got.trim()) ? got : null; // both pids, not a file caught half-written
+      },
+      file,
+      20_000,
+    );
     const pids = text.trim().split(' ').map(Number);
     hangPids.push(...pids);
     return pids;
@@ -150,6 +158,7 @@ describe('hooks', { timeout: 120_000 }, () => {
     await waitUntil(
       () => t.daemon.supervisor.runner('slowpre')?.snapshot().state === 'fatal',
       'slowpre fatal',
+      30_000,
     );
     const fatal = t.daemon.store.queryEvents({ node: 'slowpre', type: 'fatal' });
     assert.equal(fatal.length, 1);
