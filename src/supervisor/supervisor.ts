@@ -106,6 +106,8 @@ export class Supervisor {
   private readonly retired = new Map<string, NodeRunner>();
   /** Stops in progress that wait for dependents first (see stopInOrder). */
   private readonly stopping = new Map<string, Promise<void>>();
+  /** Who rolls a reload's config restarts (see useConfigRoller); null: the supervisor's own queue. */
+  private configRoller: ((nodes: readonly string[]) => readonly string[]) | null = null;
   /** A node's health as the watchers last saw it (see useHealth). */
   private healthOf: (node: string) => string | undefined = () => undefined;
 
@@ -346,6 +348,23 @@ export class Supervisor {
    * Tell the supervisor how to read a node's health (the watchers' latest
    * verdict): a dependency with a height probe is ready once it is in_sync.
    */
+  /**
+   * Hand a reload's config restarts to `roll`, which restarts the nodes it
+   * takes (through `configRestart`) one at a time per group with its gate, and
+   * answers the nodes it leaves out; those wait in the supervisor's own queue.
+   */
+  useConfigRoller(roll: (nodes: readonly string[]) => readonly string[]): void {
+    this.configRoller = roll;
+  }
+
+  /** One node of a reload's config rollout: restarted through `act` (reason `config`). */
+  configRestart(name: string): ActOutcome {
+    this.must(name);
+    const out = this.act({ kind: 'restart', node: name, reason: 'config' });
+    if (out.outcome !== 'deferred') this.pendingConfig.delete(name);
+    return out;
+  }
+
   useHealth(healthOf: (node: string) => string | undefined): void {
     this.healthOf = healthOf;
     this.pacer.poke();
@@ -539,6 +558,7 @@ export class Supervisor {
       );
     }
     const toStart: string[] = [];
+    const restartNow: string[] = [];
     for (const spec of next.nodes) {
       const e = this.entries.get(spec.name);
       const log = logs.get(spec.name);
@@ -558,10 +578,13 @@ export class Supervisor {
       }
       diff.changed.push(spec.name);
       const st = e.runner.snapshot().state;
-      if (st === 'starting' || st === 'running' || st === 'backoff') this.pendingConfig.add(spec.name);
+      if (st === 'starting' || st === 'running' || st === 'backoff') restartNow.push(spec.name);
     }
     this.manager = next.manager;
     this.pacer.enqueue(toStart);
+    const left = this.configRoller && restartNow.length > 0 ? this.configRoller(restartNow) : restartNow;
+    for (const name of restartNow) this.pendingConfig.delete(name);
+    for (const name of left) this.pendingConfig.add(name);
     this.applyConfigRestarts(true);
     await Promise.all(removals);
     return diff;
