@@ -257,15 +257,17 @@ async function boot(p: Parts): Promise<Daemon> {
     (s) => logger.info(`${s.node}: rollout of ${s.group}: ${s.message}`),
   );
   // A reload's config restarts roll through the gate; nodes already in a rollout are left to the supervisor's own queue.
-  supervisor.useConfigRoller(
-    (nodes) =>
-      rollouts.begin(nodes, {
-        restart: (n) =>
-          supervisor.isShuttingDown
-            ? { outcome: 'refused', why: 'the daemon is shutting down' }
-            : answerOf(supervisor.configRestart(n)),
-      }).busy,
-  );
+  // Nodes the rollout did not restart (stopped group, gate bound) go back to the supervisor's queue.
+  supervisor.useConfigRoller((nodes) => {
+    const run = rollouts.begin(nodes, {
+      restart: (n) =>
+        supervisor.isShuttingDown
+          ? { outcome: 'refused', why: 'the daemon is shutting down' }
+          : answerOf(supervisor.configRestart(n)),
+    });
+    void run.rollout.done.then(() => supervisor.configRollEnded(nodes));
+    return run.busy;
+  });
   const watchers: Watcher[] = [];
   /** Closed last, once the nodes are stopped: status answers and `shutdown --wait` follows the stops until then. */
   let control: { close(): Promise<void> } | null = null;
@@ -312,7 +314,6 @@ async function boot(p: Parts): Promise<Daemon> {
     stop(opts = {}) {
       stopping ??= (async () => {
         p.clock.clearTimer(pruneTimer);
-        rollouts.cancelAll('the daemon is shutting down');
         for (const w of [...watchers].reverse()) {
           try {
             await w.stop();
@@ -320,6 +321,7 @@ async function boot(p: Parts): Promise<Daemon> {
             logger.error(`stopping ${w.name} failed`, { error: String(err) });
           }
         }
+        rollouts.cancelAll('the daemon is shutting down');
         await supervisor.shutdown(opts);
         bus.emit({
           node: null,

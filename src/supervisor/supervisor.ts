@@ -99,6 +99,8 @@ export class Supervisor {
   private readonly offState: () => void;
   /** Nodes whose config a reload changed and whose restart the group's minHealthy still defers. */
   private readonly pendingConfig = new Set<string>();
+  /** Nodes whose config a reload changed, handed to the config roller and not restarted yet. */
+  private readonly rollingConfig = new Set<string>();
   private shuttingDown = false;
   /** Nodes being reaped at boot that start (paced) once their survivor is gone. */
   private readonly startAfterReap = new Set<string>();
@@ -141,7 +143,10 @@ export class Supervisor {
     this.offState = deps.bus.on('state', (s) => {
       if (s.to !== 'starting') this.pacer.settled(s.node);
       // A node that spawns again runs its new config anyway; a member back up may unblock its group.
-      if (s.to === 'starting') this.pendingConfig.delete(s.node);
+      if (s.to === 'starting') {
+        this.pendingConfig.delete(s.node);
+        this.rollingConfig.delete(s.node);
+      }
       if (s.to === 'running' && this.pendingConfig.size > 0) queueMicrotask(() => this.applyConfigRestarts());
       // A node up may be the dependency a queued node waits for.
       if (s.to === 'running') this.pacer.poke();
@@ -361,8 +366,26 @@ export class Supervisor {
   configRestart(name: string): ActOutcome {
     this.must(name);
     const out = this.act({ kind: 'restart', node: name, reason: 'config' });
-    if (out.outcome !== 'deferred') this.pendingConfig.delete(name);
+    if (out.outcome !== 'deferred') {
+      this.pendingConfig.delete(name);
+      this.rollingConfig.delete(name);
+    }
     return out;
+  }
+
+  /**
+   * A config rollout has ended: those of `names` it did not restart (its group
+   * kept it waiting past the gate, or an earlier node failed its gate) wait in
+   * the supervisor's own queue, restarted as soon as the group's minHealthy allows.
+   */
+  configRollEnded(names: readonly string[]): void {
+    if (this.shuttingDown) return;
+    for (const name of names) {
+      if (!this.rollingConfig.delete(name)) continue;
+      const st = this.entries.get(name)?.runner.snapshot().state;
+      if (st === 'starting' || st === 'running' || st === 'backoff') this.pendingConfig.add(name);
+    }
+    this.applyConfigRestarts(true);
   }
 
   useHealth(healthOf: (node: string) => string | undefined): void {
@@ -583,7 +606,11 @@ export class Supervisor {
     this.manager = next.manager;
     this.pacer.enqueue(toStart);
     const left = this.configRoller && restartNow.length > 0 ? this.configRoller(restartNow) : restartNow;
-    for (const name of restartNow) this.pendingConfig.delete(name);
+    const leftOut = new Set(left);
+    for (const name of restartNow) {
+      this.pendingConfig.delete(name);
+      if (!leftOut.has(name)) this.rollingConfig.add(name);
+    }
     for (const name of left) this.pendingConfig.add(name);
     this.applyConfigRestarts(true);
     await Promise.all(removals);
@@ -619,6 +646,7 @@ export class Supervisor {
     this.pacer.clear();
     this.startAfterReap.clear();
     this.pendingConfig.clear();
+    this.rollingConfig.clear();
     const runners = [...[...this.entries.values()].map((e) => e.runner), ...this.retired.values()];
     // Dependents stop before the nodes they depend on; everything else in parallel.
     if (!opts.keepNodes)

@@ -170,4 +170,46 @@ describe('a reload that changes a sync group rolls through it with the gate', { 
     );
     for (const n of NODES) assert.equal(d.pid(n), pids[n], `${n} was not restarted`);
   });
+
+  test('nodes a reload rollout could not restart in time are restarted once their group allows', async () => {
+    // n3 stopped: n1's restart would leave its group below minHealthy 2, so the rollout gives up after its gate bound.
+    t = await startTestDaemon({
+      manager: { rollout: { gateMs: 300 } },
+      template: { ...TEMPLATE, sync: { ...TEMPLATE.sync, minHealthy: 2 }, env: { NW_MARK: 'one' } },
+      nodes: Object.fromEntries(NODES.map((n) => [n, {}])),
+    });
+    const d = t;
+    await d.waitRunning();
+    const stop = await d.cli(['stop', 'n3', '--wait']);
+    assert.equal(stop.code, 0, stop.stdout + stop.stderr);
+    const before = { n1: d.pid('n1'), n2: d.pid('n2') };
+    const file = path.join(d.configDir, 'template.json');
+    const onDisk = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(file, JSON.stringify({ ...onDisk, env: { NW_MARK: 'two' } }, null, 2) + '\n');
+    const r = await d.cli(['reload']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    await waitUntil(
+      () => !d.daemon.rollouts.inRollout('n1') && !d.daemon.rollouts.inRollout('n2'),
+      'the reload rollout to give up',
+      30_000,
+    );
+    assert.equal(d.pid('n1'), before.n1, 'n1 kept its process while its group was short');
+    const start = await d.cli(['start', 'n3', '--wait']);
+    assert.equal(start.code, 0, start.stdout + start.stderr);
+    await waitUntil(
+      () =>
+        ['n1', 'n2'].every((n) => {
+          const pid = d.pid(n);
+          return (
+            pid !== null &&
+            pid !== before[n as 'n1' | 'n2'] &&
+            d.daemon.supervisor.runner(n)?.snapshot().state === 'running' &&
+            environOf(pid).includes('NW_MARK=two')
+          );
+        }),
+      'n1 and n2 restarted on the new config',
+      60_000,
+    );
+    assert.ok(environOf(d.pid('n3')!).includes('NW_MARK=two'));
+  });
 });
