@@ -26,6 +26,7 @@ import type { ObservationSource } from './api/status.js';
 import type { ReloadOutcome } from './api/context.js';
 import { prepareControl, startControlServer } from './api/server.js';
 import { Observations } from './monitoring/observations.js';
+import { answerOf, Rollouts } from './policy/rollouts.js';
 import { attachProber } from './monitoring/health.js';
 import { attachResources } from './monitoring/resources.js';
 import { attachAlerter } from './alerts/attach.js';
@@ -70,6 +71,8 @@ export interface Daemon {
   readonly clock: Clock;
   /** Register something to stop (in reverse order) before the nodes are stopped. */
   addWatcher(w: Watcher): void;
+  /** Every rolling restart (restart, upgrade, a reload's config restarts): a node is in one at a time. */
+  readonly rollouts: Rollouts;
   /** How nodes' process trees are contained (a cgroup per node, or the sweep); null for a driver that forks nothing. */
   readonly containment: Containment | null;
 }
@@ -244,6 +247,40 @@ async function boot(p: Parts): Promise<Daemon> {
   // dependsOn: a dependency with a height probe is ready once the watchers see it in_sync.
   supervisor.useHealth((node) => observations.get(node)?.health);
   observations.onHealth(() => supervisor.healthChanged());
+  // One keeper of rollouts for the API and reload; the supervisor restarts, the rollout decides when.
+  const rollouts = new Rollouts(
+    {
+      spec: (n) => supervisor.spec(n),
+      state: (n) => supervisor.runner(n)?.snapshot().state,
+      health: (n) => observations.get(n)?.health,
+      restart: (n) =>
+        supervisor.isShuttingDown
+          ? { outcome: 'refused', why: 'the daemon is shutting down' }
+          : answerOf(supervisor.rollingRestart(n)),
+    },
+    {
+      onState: (fn) => bus.on('state', (s) => fn(s.node, s.to)),
+      onHealth: (fn) => observations.onUpdate(fn),
+    },
+    p.clock,
+    () => ({
+      parallel: supervisor.managerConfig().startup.concurrency,
+      gateMs: supervisor.managerConfig().rollout.gateMs,
+    }),
+    (s) => logger.info(`${s.node}: rollout of ${s.group}: ${s.message}`),
+  );
+  // A reload's config restarts roll through the gate; nodes already in a rollout are left to the supervisor's own queue.
+  // Nodes the rollout did not restart (stopped group, gate bound) go back to the supervisor's queue.
+  supervisor.useConfigRoller((nodes) => {
+    const run = rollouts.begin(nodes, {
+      restart: (n) =>
+        supervisor.isShuttingDown
+          ? { outcome: 'refused', why: 'the daemon is shutting down' }
+          : answerOf(supervisor.configRestart(n)),
+    });
+    void run.rollout.done.then(() => supervisor.configRollEnded(nodes));
+    return run.busy;
+  });
   const watchers: Watcher[] = [];
   /** Closed last, once the nodes are stopped: status answers and `shutdown --wait` follows the stops until then. */
   let control: { close(): Promise<void> } | null = null;
@@ -267,6 +304,7 @@ async function boot(p: Parts): Promise<Daemon> {
     addWatcher(w) {
       watchers.push(w);
     },
+    rollouts,
     async pendingSpecs(names) {
       const next = loadConfig(p.configDir, { secrets: store.secrets });
       p.redaction.learn([...sensitiveValues(next), ...store.secrets.values()]);
@@ -297,6 +335,7 @@ async function boot(p: Parts): Promise<Daemon> {
             logger.error(`stopping ${w.name} failed`, { error: String(err) });
           }
         }
+        rollouts.cancelAll('the daemon is shutting down');
         await supervisor.shutdown(opts);
         bus.emit({
           node: null,

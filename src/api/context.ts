@@ -6,6 +6,7 @@ import type { Store } from '../store/store.js';
 import type { Clock } from '../supervisor/clock.js';
 import type { ReloadDiff } from '../supervisor/supervisor.js';
 import type { PageSource } from '../web/snapshot.js';
+import type { Rollouts } from '../policy/rollouts.js';
 
 /** What a reload answers: the applied diff, or every problem (nothing applied). */
 export type ReloadOutcome = { ok: true; diff: ReloadDiff } | { ok: false; problems: string[] };
@@ -27,6 +28,8 @@ export interface ControlHost extends MetricsSource, PageSource {
   readonly observations?: {
     onUpdate(fn: (node: string, fields: { readonly version?: string | null }) => void): () => void;
   };
+  /** The daemon's one keeper of rolling restarts (restart, upgrade and reload share it). */
+  readonly rollouts: Pick<Rollouts, 'begin'>;
   /** An upgrade's targets as the config on disk has them (validated, prepared; nothing applied). */
   pendingSpecs?(names: readonly string[]): Promise<Map<string, NodeSpec>>;
   /** Re-read and validate every config file; apply only if all of it is valid. */

@@ -105,6 +105,8 @@ export class Supervisor {
   private readonly offState: () => void;
   /** Nodes whose config a reload changed and whose restart the group's minHealthy still defers. */
   private readonly pendingConfig = new Set<string>();
+  /** Nodes whose config a reload changed, handed to the config roller and not restarted yet. */
+  private readonly rollingConfig = new Set<string>();
   private shuttingDown = false;
   /** Nodes being reaped at boot that start (paced) once their survivor is gone. */
   private readonly startAfterReap = new Set<string>();
@@ -112,6 +114,8 @@ export class Supervisor {
   private readonly retired = new Map<string, NodeRunner>();
   /** Stops in progress that wait for dependents first (see stopInOrder). */
   private readonly stopping = new Map<string, Promise<void>>();
+  /** Who rolls a reload's config restarts (see useConfigRoller); null: the supervisor's own queue. */
+  private configRoller: ((nodes: readonly string[]) => readonly string[]) | null = null;
   /** A node's health as the watchers last saw it (see useHealth). */
   private healthOf: (node: string) => string | undefined = () => undefined;
 
@@ -145,7 +149,10 @@ export class Supervisor {
     this.offState = deps.bus.on('state', (s) => {
       if (s.to !== 'starting') this.pacer.settled(s.node);
       // A node that spawns again runs its new config anyway; a member back up may unblock its group.
-      if (s.to === 'starting') this.pendingConfig.delete(s.node);
+      if (s.to === 'starting') {
+        this.pendingConfig.delete(s.node);
+        this.rollingConfig.delete(s.node);
+      }
       if (s.to === 'running' && this.pendingConfig.size > 0) queueMicrotask(() => this.applyConfigRestarts());
       // A node up may be the dependency a queued node waits for.
       if (s.to === 'running') this.pacer.poke();
@@ -372,6 +379,41 @@ export class Supervisor {
    * Tell the supervisor how to read a node's health (the watchers' latest
    * verdict): a dependency with a height probe is ready once it is in_sync.
    */
+  /**
+   * Hand a reload's config restarts to `roll`, which restarts the nodes it
+   * takes (through `configRestart`) one at a time per group with its gate, and
+   * answers the nodes it leaves out; those wait in the supervisor's own queue.
+   */
+  useConfigRoller(roll: (nodes: readonly string[]) => readonly string[]): void {
+    this.configRoller = roll;
+  }
+
+  /** One node of a reload's config rollout: restarted through `act` (reason `config`). */
+  configRestart(name: string): ActOutcome {
+    this.must(name);
+    const out = this.act({ kind: 'restart', node: name, reason: 'config' });
+    if (out.outcome !== 'deferred') {
+      this.pendingConfig.delete(name);
+      this.rollingConfig.delete(name);
+    }
+    return out;
+  }
+
+  /**
+   * A config rollout has ended: those of `names` it did not restart (its group
+   * kept it waiting past the gate, or an earlier node failed its gate) wait in
+   * the supervisor's own queue, restarted as soon as the group's minHealthy allows.
+   */
+  configRollEnded(names: readonly string[]): void {
+    if (this.shuttingDown) return;
+    for (const name of names) {
+      if (!this.rollingConfig.delete(name)) continue;
+      const st = this.entries.get(name)?.runner.snapshot().state;
+      if (st === 'starting' || st === 'running' || st === 'backoff') this.pendingConfig.add(name);
+    }
+    this.applyConfigRestarts(true);
+  }
+
   useHealth(healthOf: (node: string) => string | undefined): void {
     this.healthOf = healthOf;
     this.pacer.poke();
@@ -569,6 +611,7 @@ export class Supervisor {
       );
     }
     const toStart: string[] = [];
+    const restartNow: string[] = [];
     for (const spec of next.nodes) {
       const e = this.entries.get(spec.name);
       const log = logs.get(spec.name);
@@ -588,10 +631,17 @@ export class Supervisor {
       }
       diff.changed.push(spec.name);
       const st = e.runner.snapshot().state;
-      if (st === 'starting' || st === 'running' || st === 'backoff') this.pendingConfig.add(spec.name);
+      if (st === 'starting' || st === 'running' || st === 'backoff') restartNow.push(spec.name);
     }
     this.manager = next.manager;
     this.pacer.enqueue(toStart);
+    const left = this.configRoller && restartNow.length > 0 ? this.configRoller(restartNow) : restartNow;
+    const leftOut = new Set(left);
+    for (const name of restartNow) {
+      this.pendingConfig.delete(name);
+      if (!leftOut.has(name)) this.rollingConfig.add(name);
+    }
+    for (const name of left) this.pendingConfig.add(name);
     this.applyConfigRestarts(true);
     await Promise.all(removals);
     return diff;
@@ -647,6 +697,7 @@ export class Supervisor {
     this.pacer.clear();
     this.startAfterReap.clear();
     this.pendingConfig.clear();
+    this.rollingConfig.clear();
     const runners = [...[...this.entries.values()].map((e) => e.runner), ...this.retired.values()];
     // Dependents stop before the nodes they depend on; everything else in parallel.
     if (!opts.keepNodes)

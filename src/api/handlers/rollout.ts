@@ -1,4 +1,5 @@
-import { Rollout, type RolloutOptions, type RolloutStep } from '../../policy/rollout.js';
+import type { RolloutOptions } from '../../policy/rollout.js';
+import { answerOf, IN_A_ROLLOUT, type StartedRollout } from '../../policy/rollouts.js';
 import type { ActionRequest, RolloutLine, TargetResult } from '../../protocol/types.js';
 import type { ActOutcome } from '../../supervisor/actions.js';
 import type { ApiContext } from '../context.js';
@@ -20,8 +21,11 @@ export async function rollingRestart(
 ): Promise<TargetResult[]> {
   const rollout = startRollout(ctx, nodes, req, onStep, extra);
   const last = rollout.lastSteps;
+  const busy = new Set(rollout.busy);
+  const inOther = (node: string): TargetResult => ({ node, ok: false, message: `ERROR (${IN_A_ROLLOUT})` });
   if (!req.wait && req.timeoutMs === undefined) {
     return nodes.map((node) => {
+      if (busy.has(node)) return inOther(node);
       const step = last.get(node);
       if (step === 'failed' || step === 'skipped')
         return { node, ok: false, message: 'ERROR (not restarted)' };
@@ -36,7 +40,8 @@ export async function rollingRestart(
       ? clock.setTimer(req.timeoutMs, () => rollout.rollout.cancel('timed out waiting for the rollout'))
       : null;
   try {
-    return await rollout.rollout.done;
+    const rolled = new Map((await rollout.rollout.done).map((r) => [r.node, r]));
+    return nodes.map((node) => rolled.get(node) ?? inOther(node));
   } finally {
     if (timer) clock.clearTimer(timer);
   }
@@ -47,62 +52,42 @@ export interface RolloutExtra extends Pick<RolloutOptions, 'extraGate' | 'extraG
   restart?: (node: string) => ActOutcome;
 }
 
-interface Started {
-  readonly rollout: Rollout;
-  /** Each node's latest step (kept up to date while the rollout runs). */
-  readonly lastSteps: ReadonlyMap<string, RolloutStep['step']>;
-}
-
-/** Build, wire and start a rollout; it ends by itself, or when the control server closes. */
+/**
+ * Start a rollout through the daemon's one keeper of rollouts (a node already
+ * in a rollout is left out and answered `in a rollout`); it ends by itself,
+ * or when the control server closes.
+ */
 export function startRollout(
   ctx: ApiContext,
   nodes: readonly string[],
   req: Pick<ActionRequest, 'parallel'>,
   onStep: (line: RolloutLine) => void,
   extra: RolloutExtra = {},
-): Started {
+): StartedRollout {
   const { daemon } = ctx;
   const sup = daemon.supervisor;
-  const lastSteps = new Map<string, RolloutStep['step']>();
-  const rollout = new Rollout(
-    {
-      spec: (n) => sup.spec(n),
-      state: (n) => sup.runner(n)?.snapshot().state,
-      health: (n) => daemon.observe(n)?.health,
-      restart: (n) => {
-        if (sup.isShuttingDown) return { outcome: 'refused', why: 'the daemon is shutting down' };
-        const out = extra.restart ? extra.restart(n) : sup.rollingRestart(n);
-        if (out.outcome === 'deferred')
-          return {
-            outcome: 'deferred',
-            why: `${out.why}: ${out.details.running} running in ${out.details.group}, ${out.details.minHealthy} needed`,
-          };
-        if (out.outcome === 'refused') return { outcome: 'refused', why: out.why.replace(/_/g, ' ') };
-        return { outcome: 'done' };
-      },
-    },
-    {
-      onState: (fn) => daemon.bus.on('state', (s) => fn(s.node, s.to)),
-      onHealth: (fn) => daemon.observations?.onUpdate(fn) ?? (() => {}),
-    },
-    daemon.clock,
+  const restart = extra.restart;
+  const started = daemon.rollouts.begin(
     nodes,
     {
-      parallel: req.parallel ?? sup.managerConfig().startup.concurrency,
-      gateMs: sup.managerConfig().rollout.gateMs,
+      ...(req.parallel !== undefined ? { parallel: req.parallel } : {}),
+      ...(restart
+        ? {
+            restart: (n: string) =>
+              sup.isShuttingDown
+                ? { outcome: 'refused' as const, why: 'the daemon is shutting down' }
+                : answerOf(restart(n)),
+          }
+        : {}),
       ...(extra.extraGate ? { extraGate: extra.extraGate } : {}),
       ...(extra.extraGateName ? { extraGateName: extra.extraGateName } : {}),
     },
-    (s) => {
-      lastSteps.set(s.node, s.step);
-      daemon.logger.info(`${s.node}: rollout of ${s.group}: ${s.message}`);
-      onStep({ type: 'rollout', ts: daemon.clock.wallNow(), ...s });
-    },
+    (s) => onStep({ type: 'rollout', ts: daemon.clock.wallNow(), ...s }),
   );
+  const { rollout } = started;
   const { signal } = ctx.lifecycle;
   const onAbort = (): void => rollout.cancel('the daemon is shutting down');
   signal.addEventListener('abort', onAbort);
   void ctx.lifecycle.track(rollout.done).then(() => signal.removeEventListener('abort', onAbort));
-  rollout.start();
-  return { rollout, lastSteps };
+  return started;
 }

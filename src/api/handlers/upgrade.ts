@@ -5,6 +5,7 @@ import type { RolloutLine, TargetResult, UpgradeRequest, UpgradeStreamLine } fro
 import type { ApiContext } from '../context.js';
 import { runPaced } from '../paced.js';
 import { startRollout } from './rollout.js';
+import { IN_A_ROLLOUT } from '../../policy/rollouts.js';
 
 /** An upgrade ready to roll: the targets' specs now and on disk. */
 export interface UpgradePlan {
@@ -122,7 +123,7 @@ export async function runUpgrade(
   };
 
   try {
-    const { rollout } = startRollout(
+    const { rollout, busy } = startRollout(
       ctx,
       plan.changed.map((c) => c.node),
       plan.req.parallel !== undefined ? { parallel: plan.req.parallel } : {},
@@ -143,6 +144,7 @@ export async function runUpgrade(
         const why = rolledBack.get(r.node);
         return why ? { node: r.node, ok: false, message: `ERROR (${why}; rolled back)` } : r;
       }),
+      ...busy.map((node) => ({ node, ok: false, message: `ERROR (${IN_A_ROLLOUT})` })),
     ];
     write({ type: 'result', results });
   } finally {
