@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startTestDaemon, tmpDir, waitUntil, type TestDaemon } from '../../helpers/daemon.js';
-import { freePort, simNode, TEMPLATE, writeChainFile } from './support.js';
+import { freePort, liveWith, sampleUntil, simNode, TEMPLATE, writeChainFile } from './support.js';
 
 /**
  * A reload that changes the config of a whole sync group rolls through it
@@ -23,38 +23,6 @@ afterEach(async () => {
   if (chainDir) fs.rmSync(chainDir, { recursive: true, force: true });
   chainDir = null;
 });
-
-/** Live (not zombie) processes whose argv holds `marker`, read from /proc. */
-function liveWith(marker: string): number {
-  let n = 0;
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const argv = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (!argv.includes(marker)) continue;
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      if (state !== 'Z' && state !== 'X') n++;
-    } catch {
-      // gone while being read
-    }
-  }
-  return n;
-}
-
-/** Samples `count()` until `stop` resolves; returns every sample. */
-async function sampleUntil(count: () => number, stop: Promise<unknown>): Promise<number[]> {
-  const samples: number[] = [];
-  let done = false;
-  void stop.finally(() => (done = true));
-  while (!done) {
-    samples.push(count());
-    // Yield to the daemon (in this process) between two samples; the cadence is not part of any assertion.
-    await new Promise<void>((r) => setImmediate(r));
-  }
-  samples.push(count());
-  return samples;
-}
 
 /** `node:stopping`, `node:running` and `node:in_sync` in the order the daemon told them. */
 function recordSteps(d: TestDaemon): string[] {

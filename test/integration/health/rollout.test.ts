@@ -2,7 +2,7 @@ import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { startTestDaemon, tmpDir, waitUntil, type TestDaemon } from '../../helpers/daemon.js';
-import { freePort, simNode, TEMPLATE, writeChainFile } from './support.js';
+import { freePort, liveWith, sampleUntil, simNode, TEMPLATE, writeChainFile } from './support.js';
 
 /**
  * Rolling restarts through the real CLI against a real daemon: three sims of
@@ -21,38 +21,6 @@ afterEach(async () => {
   if (chainDir) fs.rmSync(chainDir, { recursive: true, force: true });
   chainDir = null;
 });
-
-/** Live (not zombie) processes whose argv holds `marker`, read from /proc. */
-function liveWith(marker: string): number {
-  let n = 0;
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const argv = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (!argv.includes(marker)) continue;
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      if (state !== 'Z' && state !== 'X') n++;
-    } catch {
-      // gone while being read
-    }
-  }
-  return n;
-}
-
-/** Samples `count()` until `stop` resolves; returns every sample. */
-async function sampleUntil(count: () => number, stop: Promise<unknown>): Promise<number[]> {
-  const samples: number[] = [];
-  let done = false;
-  void stop.finally(() => (done = true));
-  while (!done) {
-    samples.push(count());
-    // Yield to the daemon (in this process) between two samples; the cadence is not part of any assertion.
-    await new Promise<void>((r) => setImmediate(r));
-  }
-  samples.push(count());
-  return samples;
-}
 
 /** A daemon running three sims of group `chain` (minHealthy 2) on a fresh chain file. */
 async function startGroup(withHeight: boolean): Promise<{ t: TestDaemon; chain: string }> {

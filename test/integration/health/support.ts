@@ -105,3 +105,34 @@ export function recordEvents(daemon: Daemon): NodewardenEvent[] {
 export function describeEvents(events: readonly NodewardenEvent[]): string {
   return events.map((e) => `${e.node ?? '-'}:${e.type}${e.reason ? `(${e.reason})` : ''}`).join(' ');
 }
+
+/** Live (not zombie) processes whose argv holds `marker`, read from /proc (not from the manager). */
+export function liveWith(marker: string): number {
+  let n = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (!fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(marker)) continue;
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      if (state !== 'Z' && state !== 'X') n++;
+    } catch {
+      // gone while being read
+    }
+  }
+  return n;
+}
+
+/** Samples `count()` until `stop` resolves, and once more after; returns every sample. */
+export async function sampleUntil(count: () => number, stop: Promise<unknown>): Promise<number[]> {
+  const samples: number[] = [];
+  let done = false;
+  void stop.finally(() => (done = true));
+  while (!done) {
+    samples.push(count());
+    // Yield to the daemon (in this process) between two samples; the cadence is not part of any assertion.
+    await new Promise<void>((r) => setImmediate(r));
+  }
+  samples.push(count());
+  return samples;
+}

@@ -2,7 +2,7 @@ import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { startTestDaemon, tmpDir, waitUntil, writeNode, type TestDaemon } from '../../helpers/daemon.js';
-import { freePort, nodeArgs, simNode, TEMPLATE, writeChainFile } from './support.js';
+import { freePort, liveWith, sampleUntil, nodeArgs, simNode, TEMPLATE, writeChainFile } from './support.js';
 
 /**
  * `nodewarden upgrade` through the real CLI against a real daemon: three sims
@@ -23,34 +23,6 @@ afterEach(async () => {
 
 function cmdline(pid: number): string[] {
   return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-}
-
-/** Live (not zombie) processes whose argv holds `marker`, read from /proc. */
-function liveWith(marker: string): number {
-  let n = 0;
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (!fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(marker)) continue;
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      if (state !== 'Z' && state !== 'X') n++;
-    } catch {
-      // gone while being read
-    }
-  }
-  return n;
-}
-
-async function sampleUntil(count: () => number, stop: Promise<unknown>): Promise<number[]> {
-  const samples: number[] = [];
-  let done = false;
-  void stop.finally(() => (done = true));
-  while (!done) {
-    samples.push(count());
-    await new Promise<void>((r) => setImmediate(r));
-  }
-  return samples;
 }
 
 interface Group {
