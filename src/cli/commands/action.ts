@@ -52,15 +52,7 @@ export async function actionCommand(
     timeoutMs = ms;
   }
   const wait = Boolean(opts.wait) || timeoutMs !== undefined;
-  let parallel: number | undefined;
-  if (opts.parallel !== undefined) {
-    parallel = /^\d+$/.test(opts.parallel.trim()) ? Number(opts.parallel) : Number.NaN;
-    if (!Number.isInteger(parallel) || parallel > 10_000)
-      throw new NodewardenError(
-        'E_BAD_REQUEST',
-        `--parallel: expected a whole number from 0 to 10000, got ${JSON.stringify(opts.parallel)}`,
-      );
-  }
+  const parallel = parseParallel(opts.parallel);
   const rolling = {
     ...(verb === 'restart' && opts.now ? { now: true } : {}),
     ...(verb === 'restart' && parallel !== undefined ? { parallel } : {}),
@@ -83,4 +75,16 @@ export async function actionCommand(
   if (opts.json) process.stdout.write(JSON.stringify(res, null, 2) + '\n');
   else process.stdout.write(renderResults(res.results).join('\n') + '\n');
   return resultsExitCode(res.results);
+}
+
+/** `--parallel N`: how many sync groups roll at once (0 = no limit); undefined when not given. */
+export function parseParallel(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = /^\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
+  if (!Number.isInteger(n) || n > 10_000)
+    throw new NodewardenError(
+      'E_BAD_REQUEST',
+      `--parallel: expected a whole number from 0 to 10000, got ${JSON.stringify(text)}`,
+    );
+  return n;
 }

@@ -4,6 +4,7 @@ import { isTarget } from '../../protocol/targets.js';
 import type { TargetResult } from '../../protocol/types.js';
 import type { ExitCodeValue } from '../exit-codes.js';
 import { renderResults, resultsExitCode } from '../render/results.js';
+import { parseParallel } from './action.js';
 
 export interface UpgradeOptions {
   expectVersion?: string;
@@ -31,15 +32,7 @@ export async function upgradeCommand(
         `${JSON.stringify(t)} is not a node name, a glob or \`all\``,
       );
   }
-  let parallel: number | undefined;
-  if (opts.parallel !== undefined) {
-    parallel = /^\d+$/.test(opts.parallel.trim()) ? Number(opts.parallel) : Number.NaN;
-    if (!Number.isInteger(parallel) || parallel > 10_000)
-      throw new NodewardenError(
-        'E_BAD_REQUEST',
-        `--parallel: expected a whole number from 0 to 10000, got ${JSON.stringify(opts.parallel)}`,
-      );
-  }
+  const parallel = parseParallel(opts.parallel);
   if (opts.expectVersion !== undefined && opts.expectVersion.trim() === '')
     throw new NodewardenError('E_BAD_REQUEST', '--expect-version: expected a version such as 1.4.2');
   const json = Boolean(opts.json);
