@@ -6,10 +6,11 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import type { NodewardenEvent } from '../../../src/events/types.js';
 import type { Daemon } from '../../../src/daemon.js';
-import { simArgs } from '../../helpers/daemon.js';
+import { simArgs, type TestDaemon } from '../../helpers/daemon.js';
 
 export const BLOCK_MS = 200;
 export const PROBE_MS = 200;
@@ -135,4 +136,49 @@ export async function sampleUntil(count: () => number, stop: Promise<unknown>): 
   }
   samples.push(count());
   return samples;
+}
+
+/** `node:stopping`, `node:running` and `node:in_sync` in the order the daemon told them. */
+export function recordSteps(d: TestDaemon): string[] {
+  const steps: string[] = [];
+  d.daemon.bus.on('state', (s) => {
+    if (s.to === 'stopping' || s.to === 'running') steps.push(`${s.node}:${s.to}`);
+  });
+  d.daemon.observations.onHealth((n) => {
+    if (d.daemon.observe(n)?.health === 'in_sync') steps.push(`${n}:in_sync`);
+  });
+  return steps;
+}
+
+/** The /proc samples of a rollout: many, never below `floor`, and at `floor` at some sample. */
+export function assertFloor(samples: number[], floor: number): void {
+  assert.ok(samples.length > 10, `sampled /proc ${samples.length} times`);
+  assert.ok(Math.min(...samples) >= floor, `live processes over the rollout: ${samples.join(',')}`);
+  assert.ok(samples.includes(floor), 'a node was down at some sample');
+}
+
+/**
+ * Node by node: each next node stops only after the previous one ran again
+ * and (with `inSync`) was in sync again. Returns the order of the stops.
+ */
+export function assertNodeByNode(steps: string[], count: number, inSync = true): string[] {
+  const order = steps.filter((s) => s.endsWith(':stopping')).map((s) => s.split(':')[0]!);
+  assert.equal(order.length, count, steps.join(' '));
+  for (let i = 1; i < order.length; i++) {
+    const prev = order[i - 1]!;
+    const stopAt = steps.indexOf(`${order[i]}:stopping`);
+    const prevStop = steps.indexOf(`${prev}:stopping`);
+    const ranAt = steps.indexOf(`${prev}:running`, prevStop);
+    assert.ok(
+      ranAt > prevStop && ranAt < stopAt,
+      `${prev} ran before ${order[i]} stopped: ${steps.join(' ')}`,
+    );
+    if (!inSync) continue;
+    const syncAt = steps.indexOf(`${prev}:in_sync`, prevStop);
+    assert.ok(
+      syncAt > ranAt && syncAt < stopAt,
+      `${prev} in sync before ${order[i]} stopped: ${steps.join(' ')}`,
+    );
+  }
+  return order;
 }
