@@ -65,7 +65,8 @@ export class LineStamper {
       chunk.copy(out, STAMP_BYTES);
       return out;
     }
-    let text = nl === -1 ? chunk.toString('latin1') : chunk.toString('latin1').replaceAll('\n', this.nlStamp);
+    // Here a '\n' comes before the chunk's last byte: a line starts after it.
+    let text = chunk.toString('latin1').replaceAll('\n', this.nlStamp);
     if (endsLine) text = text.slice(0, text.length - STAMP_BYTES); // nothing starts after the last '\n'
     if (startsLine) text = this.stamp + text;
     return Buffer.from(text, 'latin1');
