@@ -260,7 +260,7 @@ async function boot(p: Parts): Promise<Daemon> {
     },
     {
       onState: (fn) => bus.on('state', (s) => fn(s.node, s.to)),
-      onHealth: (fn) => observations.onUpdate(fn),
+      onObservation: (fn) => observations.onUpdate(fn),
     },
     p.clock,
     () => ({

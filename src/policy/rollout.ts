@@ -36,10 +36,11 @@ export interface RolloutHost {
   restart(node: string): RestartAnswer;
 }
 
-/** What the rollout listens to: state changes and health (observation) updates. */
+/** What the rollout listens to: state changes and observation updates (health, version). */
 export interface RolloutFeed {
   onState(fn: (node: string, to: string) => void): () => void;
-  onHealth(fn: (node: string) => void): () => void;
+  /** Every observation update (health, and the version an upgrade's extra gate reads). */
+  onObservation(fn: (node: string) => void): () => void;
 }
 
 export interface RolloutOptions {
@@ -137,7 +138,7 @@ export class Rollout {
   /** Begin: subscribe, then start as many groups as `parallel` allows. */
   start(): this {
     this.offs.push(this.feed.onState((node, to) => this.onState(node, to)));
-    this.offs.push(this.feed.onHealth((node) => this.onHealth(node)));
+    this.offs.push(this.feed.onObservation((node) => this.onObservation(node)));
     this.waiting.push(...this.groups);
     this.fill();
     return this;
@@ -242,7 +243,7 @@ export class Rollout {
     }
   }
 
-  private onHealth(node: string): void {
+  private onObservation(node: string): void {
     for (const g of this.groups) if (g.current === node && g.phase === 'up') this.check(g);
   }
 

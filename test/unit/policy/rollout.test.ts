@@ -44,7 +44,7 @@ class FakeFleet {
       this.stateFns.push(fn);
       return () => (this.stateFns = this.stateFns.filter((f) => f !== fn));
     },
-    onHealth: (fn: (n: string) => void) => {
+    onObservation: (fn: (n: string) => void) => {
       this.healthFns.push(fn);
       return () => (this.healthFns = this.healthFns.filter((f) => f !== fn));
     },

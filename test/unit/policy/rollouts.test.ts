@@ -43,7 +43,7 @@ describe('Rollouts', () => {
           stateFns.push(fn);
           return () => (stateFns = stateFns.filter((f) => f !== fn));
         },
-        onHealth: () => () => {},
+        onObservation: () => () => {},
       },
       new FakeClock(),
       () => ({ parallel: 0, gateMs: 60_000 }),
