@@ -80,7 +80,5 @@ export const exportQuery = obj({
 
 export const shutdownBody = obj({ keepNodes: { type: 'boolean' }, progress: { type: 'boolean' } });
 
-export const emptyBody = obj({});
-
 /** Optional body of `POST /api/reload`: `dryRun` previews, touching nothing. */
 export const reloadBody = obj({ dryRun: { type: 'boolean' } });

@@ -21,8 +21,6 @@ export const positiveInt: Check = (v) =>
 export const nonNegativeInt: Check = (v) =>
   Number.isInteger(v) && (v as number) >= 0 ? null : 'must be an integer >= 0';
 
-export const anyInt: Check = (v) => (Number.isInteger(v) ? null : 'must be an integer');
-
 export const positiveNumber: Check = (v) =>
   typeof v === 'number' && Number.isFinite(v) && v > 0 ? null : 'must be a positive number';
 

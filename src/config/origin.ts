@@ -52,8 +52,3 @@ export function locate(src: ConfigLayers, key: string): { file: string; key: str
   }
   return { file: src.file, key };
 }
-
-/** The file that set `key` (the deepest layer that has it, or its nearest parent); else the node file. */
-export function originOf(src: ConfigLayers, key: string): string {
-  return locate(src, key).file;
-}
