@@ -2,8 +2,9 @@
 // Makes sure the real peers the test suite drives are on this machine before
 // anything is built: Debian's supervisord (nodewarden under a real supervisor),
 // promtool from the prometheus package (the metrics page is checked with it),
-// chromium (the status page is tested in a real browser through playwright-core)
-// and zsh (the zsh completion script is run under it).
+// chromium (the status page is tested in a real browser through playwright-core),
+// zsh (the zsh completion script is run under it) and ansible (the Ansible role
+// is applied to localhost with ansible-playbook).
 // As root with apt-get, it installs what is missing; otherwise it stops at once
 // with the one command to run. Usage: node scripts/provision.mjs [--check]
 import { spawnSync } from 'node:child_process';
@@ -15,6 +16,7 @@ const PEERS = [
   { pkg: 'prometheus', bin: '/usr/bin/promtool' },
   { pkg: 'chromium', bin: '/usr/bin/chromium' },
   { pkg: 'zsh', bin: '/usr/bin/zsh' },
+  { pkg: 'ansible', bin: '/usr/bin/ansible-playbook' },
 ];
 
 // `--root DIR` looks for the programs under DIR instead of / and never installs
