@@ -136,6 +136,9 @@ function setUp(): Host {
     ANSIBLE_NOCOLOR: '1',
     ANSIBLE_RETRY_FILES_ENABLED: 'false',
     ANSIBLE_LOCALHOST_WARNING: 'false',
+    // Ordinary speed settings: modules piped to the one known Python, no temp files per task.
+    ANSIBLE_PIPELINING: 'true',
+    ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3',
   };
   delete env.NODEWARDEN_CONFIG;
   delete env.ANSIBLE_FORCE_COLOR;
