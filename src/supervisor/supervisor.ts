@@ -612,6 +612,7 @@ export class Supervisor {
     }
     const toStart: string[] = [];
     const restartNow: string[] = [];
+    const retryFatal: string[] = [];
     for (const spec of next.nodes) {
       const e = this.entries.get(spec.name);
       const log = logs.get(spec.name);
@@ -632,6 +633,9 @@ export class Supervisor {
       diff.changed.push(spec.name);
       const st = e.runner.snapshot().state;
       if (st === 'starting' || st === 'running' || st === 'backoff') restartNow.push(spec.name);
+      // A changed config is the operator's fix for a node that kept failing: try it now,
+      // not at the next fatal retry. A held one stays as the operator left it.
+      else if (st === 'fatal' && !e.runner.snapshot().held) retryFatal.push(spec.name);
     }
     this.manager = next.manager;
     this.pacer.enqueue(toStart);
@@ -643,6 +647,7 @@ export class Supervisor {
     }
     for (const name of left) this.pendingConfig.add(name);
     this.applyConfigRestarts(true);
+    for (const name of retryFatal) this.act({ kind: 'restart', node: name, reason: 'config' });
     await Promise.all(removals);
     return diff;
   }

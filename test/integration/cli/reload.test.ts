@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isAlive } from '../../../src/supervisor/proc.js';
+import { waitUntil } from '../../helpers/wait.js';
 import { removeNode, simArgs, startTestDaemon, writeNode, type TestDaemon } from '../../helpers/daemon.js';
 
 describe('reload', { timeout: 120_000 }, () => {
@@ -102,5 +103,49 @@ describe('reload', { timeout: 120_000 }, () => {
     assert.deepEqual(res.needsManagerRestart, ['control.http']);
     assert.deepEqual(res.unchanged.sort(), ['added', 'change', 'keep']);
     assert.deepEqual(await t.waitRunning(), before);
+  });
+});
+
+describe('reload of a fatal node', { timeout: 120_000 }, () => {
+  let t: TestDaemon;
+  before(async () => {
+    // fatalRetryMs far beyond the test: only the reload can bring the node back.
+    const restart = {
+      maxRetries: 1,
+      backoffMs: 50,
+      backoffMaxMs: 50,
+      fatalRetryMs: 3_600_000,
+      startSeconds: 60,
+    };
+    t = await startTestDaemon({
+      nodes: {
+        broken: { args: simArgs('--exit-at-start', '3'), restart },
+        parked: { args: simArgs('--exit-at-start', '3'), restart },
+      },
+    });
+  });
+  after(async () => t?.close());
+
+  test('a fatal node whose config changed is tried again at once; a held one is left alone', async () => {
+    const fatal = (name: string): boolean =>
+      t.daemon.store.queryEvents({ node: name, type: 'fatal' }).length > 0;
+    await waitUntil(() => fatal('broken') && fatal('parked'), 'both nodes fatal', 60_000);
+    assert.equal((await t.cli(['hold', 'parked'])).code, 0);
+    const fixed = { restart: { fatalRetryMs: 3_600_000, startSeconds: 1 } };
+    writeNode(t.configDir, 'broken', fixed);
+    writeNode(t.configDir, 'parked', fixed);
+
+    const r = await t.cli(['reload', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual((JSON.parse(r.stdout) as { changed: string[] }).changed.sort(), ['broken', 'parked']);
+    await t.waitRunning(['broken']);
+    const retried = t.daemon.store.queryEvents({ node: 'broken', type: 'restarting' });
+    assert.equal(retried.at(-1)?.reason, 'config');
+    assert.equal(
+      t.daemon.supervisor.runner('parked')?.snapshot().state,
+      'fatal',
+      'the held node stays fatal',
+    );
+    assert.equal(t.daemon.store.queryEvents({ node: 'parked', type: 'restarting' }).length, 0);
   });
 });
