@@ -358,7 +358,9 @@ describe('logs, events -f and status --watch against a running daemon', { timeou
     // script(1) runs the CLI on a pseudo-terminal through $SHELL -c; -e passes the
     // CLI's exit code on. `exec` makes the CLI script's own child whatever the shell
     // (dash, the usual /bin/sh, stays in between otherwise and dies of the SIGTERM).
-    const pty = spawn('/usr/bin/script', ['-qfec', `exec ${cmd}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const pty = spawn('/usr/bin/script', ['-qfec', `exec ${cmd}`, '/dev/null'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let out = '';
     pty.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     const exited = new Promise<number | null>((resolve) => pty.once('exit', (code) => resolve(code)));
