@@ -9,9 +9,11 @@ import { commandProbe } from './command.js';
 import { httpProbe } from './http.js';
 import { jsonRpcProbe } from './jsonrpc.js';
 import { prometheusProbe } from './prometheus.js';
+import { multiProbe } from './reads.js';
 import { tcpProbe } from './tcp.js';
 
 export { toHeight, toInfo, pickPath, ProbeValueError } from './value.js';
+export { ChainReading } from './reads.js';
 
 /** What one probe run gave. `seconds` is its wall duration. */
 export type ProbeResult =
@@ -27,6 +29,7 @@ const IMPLS: Readonly<Record<ProbeSpec['type'], ProbeImpl>> = {
   prometheus: prometheusProbe,
   command: commandProbe,
   tcp: tcpProbe,
+  multi: multiProbe,
 };
 
 /** Signature of `runProbe`, so the prober can be given a fake in tests. */
