@@ -40,12 +40,20 @@ describe('provisioning the test peers', () => {
     assert.equal(lines.length, 1, r.stderr);
     assert.match(
       lines[0]!,
-      /need supervisord, promtool, chromium, zsh: run `.*apt-get install -y .*supervisor prometheus chromium zsh/,
+      /need supervisord, promtool, chromium, zsh, monerod, litecoind: run `.*apt-get install -y .*supervisor prometheus chromium zsh monero litecoind/,
     );
   });
 
   test('only the missing peers are named', async () => {
-    const r = await run(machineWith(['/usr/bin/supervisord', '/usr/bin/promtool', '/usr/bin/zsh']));
+    const r = await run(
+      machineWith([
+        '/usr/bin/supervisord',
+        '/usr/bin/promtool',
+        '/usr/bin/zsh',
+        '/usr/bin/monerod',
+        '/usr/bin/litecoind',
+      ]),
+    );
     assert.equal(r.exitCode, 1);
     assert.match(r.stderr, /need chromium: run `.*install -y --no-install-recommends chromium'/);
     assert.doesNotMatch(r.stderr, /supervisor /);
@@ -53,7 +61,14 @@ describe('provisioning the test peers', () => {
 
   test('a machine that has every peer goes on silently', async () => {
     const r = await run(
-      machineWith(['/usr/bin/supervisord', '/usr/bin/promtool', '/usr/bin/chromium', '/usr/bin/zsh']),
+      machineWith([
+        '/usr/bin/supervisord',
+        '/usr/bin/promtool',
+        '/usr/bin/chromium',
+        '/usr/bin/zsh',
+        '/usr/bin/monerod',
+        '/usr/bin/litecoind',
+      ]),
     );
     assert.equal(r.exitCode, 0);
     assert.equal(r.stderr, '');
