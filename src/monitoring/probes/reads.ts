@@ -68,7 +68,7 @@ export async function multiProbe(spec: ProbeSpec, signal: AbortSignal): Promise<
 }
 
 /** `user:password` of a bitcoind-style cookie file, read afresh (a restarted daemon writes a new one). */
-async function readCookie(file: string): Promise<{ user: string; pass: string }> {
+export async function readCookie(file: string): Promise<{ user: string; pass: string }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');

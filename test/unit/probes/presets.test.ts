@@ -134,6 +134,17 @@ describe('chain presets against simulated daemons', () => {
     assert.equal((await read(spec)).height, 101);
     assert.ok(withCookie.requests.includes('POST getnetworkinfo'));
 
+    // A probe spelled out by the operator (type jsonrpc) gets its auth from the cookie file too.
+    const plain = expand({
+      preset: 'bitcoind',
+      port: withCookie.port,
+      cookieFile,
+      type: 'jsonrpc',
+      method: 'getblockcount',
+    }).spec;
+    const p = await runProbe(plain);
+    assert.equal((p as { value?: unknown }).value, 101, JSON.stringify(p));
+
     fs.rmSync(cookieFile);
     const gone = await runProbe(spec);
     assert.equal(gone.ok, false);
