@@ -3,8 +3,11 @@
 // anything is built: Debian's supervisord (nodewarden under a real supervisor),
 // promtool from the prometheus package (the metrics page is checked with it),
 // chromium (the status page is tested in a real browser through playwright-core),
-// zsh (the zsh completion script is run under it) and ansible (the Ansible role
-// is applied to localhost with ansible-playbook).
+// zsh (the zsh completion script is run under it), ansible (the Ansible role
+// is applied to localhost with ansible-playbook) and two real chain daemons
+// the chain presets are tested against on private offline chains: monerod
+// (monero, the monerod preset) and litecoind (a Bitcoin Core fork, the
+// bitcoind preset).
 // As root with apt-get, it installs what is missing; otherwise it stops at once
 // with the one command to run. Usage: node scripts/provision.mjs [--check]
 import { spawnSync } from 'node:child_process';
@@ -17,12 +20,14 @@ const PEERS = [
   { pkg: 'chromium', bin: '/usr/bin/chromium' },
   { pkg: 'zsh', bin: '/usr/bin/zsh' },
   { pkg: 'ansible', bin: '/usr/bin/ansible-playbook' },
+  { pkg: 'monero', bin: '/usr/bin/monerod' },
+  { pkg: 'litecoind', bin: '/usr/bin/litecoind' },
 ];
 
 // `--root DIR` looks for the programs under DIR instead of / and never installs
 // (the suite uses it to see what a bare machine gets); `--check` never installs.
 const rootAt = process.argv.indexOf('--root');
-const root = rootAt > 0 ? process.argv[rootAt + 1] ?? '' : '';
+const root = rootAt > 0 ? (process.argv[rootAt + 1] ?? '') : '';
 const installed = (bin) => {
   try {
     fs.accessSync(`${root}${bin}`, fs.constants.X_OK);
@@ -59,7 +64,8 @@ const policy = '/usr/sbin/policy-rc.d';
 const ownPolicy = !fs.existsSync(policy);
 if (ownPolicy) fs.writeFileSync(policy, '#!/bin/sh\nexit 101\n', { mode: 0o755 });
 const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-const run = (args) => spawnSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], env }).status === 0;
+const run = (args) =>
+  spawnSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], env }).status === 0;
 let ok;
 try {
   // The package lists may be stale or missing on a fresh machine: update once if the first try fails.

@@ -19,6 +19,8 @@ export interface NodeObservation {
   processes?: number | null;
   version?: string | null;
   peerId?: string | null;
+  /** Peers the node's daemon says it has (a chain preset's probe). */
+  peers?: number | null;
   profile?: string | null;
 }
 
@@ -68,6 +70,7 @@ export function buildStatus(sup: Supervisor, observe: ObservationSource, nowMs: 
       rssBytes: o.rssBytes ?? null,
       version: o.version ?? null,
       peerId: o.peerId ?? null,
+      peers: o.peers ?? null,
       priority: spec.priority,
       held: s.held,
       group: spec.sync.group,

@@ -1,4 +1,5 @@
 import { DRAFT, enumKind, group, leaf, NODE_KINDS as K, SCHEMA_KEY, type JsonSchema } from './json-schema.js';
+import { PRESETS } from './probe-presets.js';
 import type { NodeSpec } from './types.js';
 
 /**
@@ -8,7 +9,7 @@ import type { NodeSpec } from './types.js';
  * here. The validator (node-validate.ts) runs on these very objects.
  */
 
-export const PROBE_TYPES = ['http', 'jsonrpc', 'prometheus', 'command', 'tcp'] as const;
+export const PROBE_TYPES = ['http', 'jsonrpc', 'prometheus', 'command', 'tcp', 'multi'] as const;
 
 const MiB = 1024 * 1024;
 
@@ -16,7 +17,16 @@ function probe(description: string): JsonSchema {
   return group(
     description,
     {
-      type: leaf(enumKind(PROBE_TYPES), 'how the probe asks: http, jsonrpc, prometheus, command or tcp'),
+      type: leaf(
+        enumKind(PROBE_TYPES),
+        'how the probe asks: http, jsonrpc, prometheus, command, tcp or multi',
+      ),
+      preset: leaf(enumKind(PRESETS), `a chain daemon whose API the probe knows: ${PRESETS.join(', ')}`),
+      cookieFile: leaf(K.nonEmptyString, 'bitcoind-style cookie file giving basic auth; relative to dataDir'),
+      reads: leaf(
+        K.any,
+        'requests of a multi probe: [{type, url, method, params, jsonrpc, fields, onError}]',
+      ),
       url: leaf(
         K.string,
         'http(s):// URL for http, jsonrpc and prometheus probes; tcp://host:port for tcp probes',
@@ -37,7 +47,7 @@ function probe(description: string): JsonSchema {
       labels: leaf(K.stringMap, 'label values the prometheus sample must have'),
       label: leaf(K.nonEmptyString, "prometheus: read this label's value instead of the sample value"),
       host: leaf(K.nonEmptyString, 'host of a tcp probe (or give url tcp://host:port)'),
-      port: leaf(K.port, 'port of a tcp probe (or give url tcp://host:port)'),
+      port: leaf(K.port, "port of a tcp probe (or give url tcp://host:port), or of a preset's daemon"),
       intervalMs: leaf(K.durationMs, 'time between two probes (ms or a duration such as "10s")', {
         default: 10_000,
       }),
@@ -45,7 +55,8 @@ function probe(description: string): JsonSchema {
         default: 5_000,
       }),
     },
-    { required: ['type'] },
+    // `type` is required unless a preset fills it: node-validate.ts checks.
+    {},
   );
 }
 

@@ -3,6 +3,7 @@ import { durationIn, httpUrl, port } from './checks.js';
 import { childSchema, leafInfo, type JsonSchema } from './json-schema.js';
 import { clone, isPlainObject } from './merge.js';
 import { mergedNodeSchema, NOT_IN_OVERRIDE, NOT_IN_PROFILE, type RunDefaults } from './node-schema.js';
+import { checkReads, expandPreset } from './probe-presets.js';
 import { join, unknownKeyMessage, type Problem } from './shape.js';
 
 /**
@@ -174,10 +175,27 @@ function problemsOf(
   return out;
 }
 
-function refineProbe(p: Record<string, unknown>, at: string, report: (p: Problem) => void): void {
+function refineProbe(
+  p: Record<string, unknown>,
+  at: string,
+  report: (p: Problem) => void,
+  needsHeight: boolean,
+): void {
   const r = (k: string, message: string, value?: unknown): void =>
     report(value === undefined ? { key: join(at, k), message } : { key: join(at, k), message, value });
+  if (p.preset !== undefined) {
+    let failed = false;
+    expandPreset(p, at, needsHeight, (x) => {
+      failed = true;
+      report(x);
+    });
+    if (failed) return;
+  } else if (p.type === undefined) return r('type', 'is required (or give a preset)');
   const type = p.type;
+  if (type === 'multi') {
+    if (p.reads === undefined) r('reads', 'is required for type "multi"');
+    else checkReads(p.reads, join(at, 'reads'), report);
+  }
   if (type === 'http' || type === 'jsonrpc' || type === 'prometheus') {
     if (p.url === undefined) r('url', `is required for type "${type}"`);
     else if (typeof p.url === 'string' && httpUrl(p.url) !== null) r('url', httpUrl(p.url)!, p.url);
@@ -208,10 +226,10 @@ function refine(cfg: Record<string, unknown>, report: (p: Problem) => void): voi
   }
   if (isPlainObject(cfg.probes))
     for (const [name, p] of Object.entries(cfg.probes))
-      if (isPlainObject(p)) refineProbe(p, `probes.${name}`, report);
+      if (isPlainObject(p)) refineProbe(p, `probes.${name}`, report, name === 'height');
   const ref = isPlainObject(cfg.sync) ? cfg.sync.reference : undefined;
   if (Array.isArray(ref))
-    ref.forEach((p, i) => isPlainObject(p) && refineProbe(p, `sync.reference.${i}`, report));
+    ref.forEach((p, i) => isPlainObject(p) && refineProbe(p, `sync.reference.${i}`, report, true));
   if (Array.isArray(cfg.files)) {
     cfg.files.forEach((f, i) => {
       if (!isPlainObject(f)) return;

@@ -9,7 +9,7 @@ import { validateNode } from './node-validate.js';
 import { locate } from './origin.js';
 import { runHash } from './run-hash.js';
 import type { Problem } from './shape.js';
-import type { ConfigIssue, NodeSpec, SecretSource } from './types.js';
+import type { ConfigIssue, NodeSpec, ProbeSpec, SecretSource } from './types.js';
 
 /**
  * Turns one node (one instance of one node file) into its NodeSpec: apply the
@@ -239,12 +239,24 @@ function resolveVariant(
     hooks: cfg.hooks,
     limits: cfg.limits,
     logs: cfg.logs,
-    probes: cfg.probes,
-    sync,
+    probes: cookiePaths(cfg.probes, absDataDir),
+    sync: { ...sync, reference: sync.reference.map((p) => cookiePath(p, absDataDir)) },
     profileNames: Object.keys(profiles).sort(),
     profile: src.profile,
     files: rendered.files,
   };
   const spec: Variant = { ...fields, runHash: runHash(fields) };
   return { spec, issues, dataDir: absDataDir };
+}
+
+/** A probe's `cookieFile` as an absolute path (a relative one is under the node's dataDir). */
+function cookiePath(p: ProbeSpec, dataDir: string): ProbeSpec {
+  return p.cookieFile === undefined ? p : { ...p, cookieFile: path.resolve(dataDir, p.cookieFile) };
+}
+
+function cookiePaths(
+  probes: Readonly<Record<string, ProbeSpec>>,
+  dataDir: string,
+): Readonly<Record<string, ProbeSpec>> {
+  return Object.fromEntries(Object.entries(probes).map(([k, p]) => [k, cookiePath(p, dataDir)]));
 }

@@ -29,6 +29,7 @@ function nodeValues(spec: NodeSpec, out: string[]): void {
 function probeValues(p: ProbeSpec, out: string[]): void {
   if (p.auth?.pass) out.push(p.auth.pass);
   if (p.url) urlValues(p.url, out);
+  for (const r of p.reads ?? []) urlValues(r.url, out);
   if (p.command) argvValues(p.command, out);
 }
 

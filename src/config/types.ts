@@ -6,8 +6,53 @@
 export type RestartPolicy = 'always' | 'on-failure' | 'never';
 
 /** One probe of a node (DESIGN §1 `probes.<name>`, §3). */
+/** The facts a chain preset's probe reads from its daemon. */
+export type ChainField = 'height' | 'syncing' | 'version' | 'peerId' | 'peers';
+
+/**
+ * Where a field of a `multi` probe is found in one answer: a dot path into
+ * the JSON result (or, for a prometheus read, a metric name), or an object
+ * saying more: `path` / `metric` + `labels` / `label`, `is` / `isNot` (the
+ * field is true when the value equals / differs from this), `sum` (several
+ * paths added up) and `add` (a constant added to a number).
+ */
+export type FieldSource =
+  | string
+  | {
+      readonly path?: string;
+      readonly metric?: string;
+      readonly labels?: Readonly<Record<string, string>>;
+      readonly label?: string;
+      readonly is?: unknown;
+      readonly isNot?: unknown;
+      readonly sum?: readonly string[];
+      readonly add?: number;
+    };
+
+/** One request of a `multi` probe and the fields read from its answer. */
+export interface ProbeRead {
+  readonly type: 'http' | 'jsonrpc' | 'prometheus';
+  readonly url: string;
+  readonly method?: string;
+  readonly params?: unknown;
+  /** JSON-RPC version of the request envelope (bitcoind speaks 1.0). Default 2.0. */
+  readonly jsonrpc?: '1.0' | '2.0';
+  readonly fields: Readonly<Partial<Record<ChainField, FieldSource>>>;
+  /** A JSON-RPC error with this code is an answer, not a failure: these field values hold. */
+  readonly onError?: {
+    readonly code: number;
+    readonly fields: Readonly<Partial<Record<ChainField, string | number | boolean>>>;
+  };
+}
+
 export interface ProbeSpec {
-  readonly type: 'http' | 'jsonrpc' | 'prometheus' | 'command' | 'tcp';
+  readonly type: 'http' | 'jsonrpc' | 'prometheus' | 'command' | 'tcp' | 'multi';
+  /** The chain preset this probe was expanded from (its `reads` say what it does). */
+  readonly preset?: string;
+  /** bitcoind-style cookie file (`user:password`), read at every probe run; gives basic auth. */
+  readonly cookieFile?: string;
+  /** Requests of a `multi` probe. */
+  readonly reads?: readonly ProbeRead[];
   readonly url?: string;
   readonly method?: string;
   readonly params?: unknown;

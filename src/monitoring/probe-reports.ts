@@ -2,14 +2,17 @@
  * What a finished probe means: a node's `height` probe feeds the sync policy
  * (a value that is no height is a failure, never a reading), other probes fill
  * the node's info (version, peerId, anything else under `info`), and a group's
- * reference probes give the network's tip.
+ * reference probes give the network's tip. A chain preset's probe gives
+ * several facts in one run: its height (and the daemon's syncing flag) go to
+ * the sync policy when it is the height probe, its version, peerId and peers
+ * to the node's observation whatever its name.
  */
 import type { NodeObservation } from '../api/status.js';
 import type { SyncPolicy } from '../policy/sync.js';
 import { HEIGHT_PROBE, STALE_INTERVALS, type VerdictChange } from '../policy/sync-types.js';
 import { groupOf, type HealthHost } from './health-host.js';
 import type { ProbeReport } from './prober.js';
-import { toHeight, toInfo } from './probes/index.js';
+import { ChainReading, toHeight, toInfo } from './probes/index.js';
 
 /** Prober target key of a sync group's reference probes (node names cannot start with `@`). */
 export const REF_PREFIX = '@';
@@ -38,31 +41,53 @@ export function reportHandler(d: ReportDeps): (r: ProbeReport) => void {
     if (!r.ok) return debug(`sync group ${group}: ${r.probe} failed: ${r.error}`);
     let h: number;
     try {
-      h = toHeight(r.value);
+      h = toHeight(r.value instanceof ChainReading ? r.value.height : r.value);
     } catch (err) {
       return debug(`sync group ${group}: ${r.probe}: ${(err as Error).message}`);
     }
     d.apply(group, policy.referenceReading(group, r.probe, h, STALE_INTERVALS * r.spec.intervalMs));
   };
 
+  /** The version, peerId and peers a chain reading told, into the observation. */
+  const chainFacts = (node: string, probe: string, c: ChainReading): void => {
+    for (const p of c.problems) debug(`${node}: probe ${probe}: ${p}`);
+    const fields: NodeObservation = {};
+    if (c.version !== undefined) fields.version = c.version;
+    if (c.peerId !== undefined) fields.peerId = c.peerId;
+    if (c.peers !== undefined) fields.peers = c.peers;
+    if (Object.keys(fields).length > 0) host.observations.update(node, fields);
+  };
+
   const height = (node: string, r: ProbeReport): void => {
     let h: number | null = null;
     let error = r.ok ? null : r.error;
-    if (r.ok) {
+    const chain = r.ok && r.value instanceof ChainReading ? r.value : null;
+    // A daemon syncing without a height yet (bootstrapping) stays where it was, so the stall rule still sees it.
+    const bootstrapping = chain !== null && chain.height === undefined && chain.syncing === true;
+    if (r.ok && !bootstrapping) {
       try {
-        h = toHeight(r.value);
+        h = toHeight(chain ? chain.height : r.value);
       } catch (err) {
-        error = (err as Error).message;
+        error = chain && chain.height === undefined ? 'the daemon gave no height' : (err as Error).message;
       }
     }
-    d.onProbe?.(node, r.probe, r.seconds, h !== null);
+    d.onProbe?.(node, r.probe, r.seconds, h !== null || bootstrapping);
+    if (chain) chainFacts(node, r.probe, chain);
     if (h !== null) host.observations.update(node, { height: h });
     const group = groupOf(host, node);
     if (group === null || !policy.has(node)) return;
-    d.apply(group, h !== null ? policy.height(node, h) : policy.heightFailed(node, error!));
+    if (bootstrapping) return d.apply(group, policy.height(node, policy.view(node).height ?? 0, true));
+    d.apply(
+      group,
+      h !== null ? policy.height(node, h, chain?.syncing ?? null) : policy.heightFailed(node, error!),
+    );
   };
 
   const other = (node: string, r: ProbeReport): void => {
+    if (r.ok && r.value instanceof ChainReading) {
+      d.onProbe?.(node, r.probe, r.seconds, true);
+      return chainFacts(node, r.probe, r.value);
+    }
     let value: string | number | null = null;
     if (!r.ok) debug(`${node}: probe ${r.probe} failed: ${r.error}`);
     else {

@@ -26,6 +26,8 @@ export interface NodeReadings {
   readonly behindSince: number | null;
   /** The lag about `windowMs` ago (null if unknown), to tell "shrinking". */
   readonly lagWindowAgo: number | null;
+  /** What the daemon itself said with the last reading: syncing (true), not (false), or nothing (null). */
+  readonly saysSyncing: boolean | null;
 }
 
 /** A verdict: the health, the rule behind it and since when (monotonic) it holds. */
@@ -51,7 +53,12 @@ export interface Judgement {
  *   `stallMs`): the network goes on without the node. Time in which the chain
  *   itself was idle never counts, so 10-minute blocks are no stall;
  * - `out_of_sync` by `lag` when lag > maxLag for `windowMs` and not shrinking;
- * - `syncing` while behind but shrinking (or behind for less than windowMs).
+ * - `syncing` while behind but shrinking (or behind for less than windowMs);
+ * - a node whose daemon says it is syncing (a preset's flag) is `syncing`
+ *   whatever its lag while its height moves; once its height has stayed put
+ *   for `stallMs` it is `out_of_sync` by `stall` all the same: a stuck
+ *   "syncing" node must not hide behind its flag. This needs no reference,
+ *   so a node alone in its group is judged too.
  */
 export function judge(
   r: NodeReadings,
@@ -64,6 +71,13 @@ export function judge(
     return { health: 'unknown', rule: 'grace', lag: null, since: r.startedAt };
   if (r.failures >= s.unreachableAfter) {
     return { health: 'unreachable', rule: 'probe_failed', lag: null, since: r.failingSince };
+  }
+  if (r.saysSyncing === true && r.last !== null && now - r.last.at <= s.staleMs) {
+    const lag = reference === null ? null : Math.max(0, reference - r.last.height);
+    const still = r.heightSince ?? r.last.at;
+    return now - still < s.stallMs
+      ? { health: 'syncing', rule: 'daemon_syncing', lag, since: still }
+      : { health: 'out_of_sync', rule: 'stall', lag, since: still };
   }
   if (r.last === null || now - r.last.at > s.staleMs || reference === null) {
     return { health: r.health, rule: 'no_reading', lag: null, since: null };

@@ -41,7 +41,7 @@ export function syncSettingsOf(spec: NodeSpec): SyncSettings | null {
 
 /** Which rule gave a verdict. */
 export type SyncRule =
-  'grace' | 'no_reading' | 'probe_failed' | 'lag' | 'stall' | 'catching_up' | 'within_lag';
+  'grace' | 'no_reading' | 'probe_failed' | 'lag' | 'stall' | 'catching_up' | 'within_lag' | 'daemon_syncing';
 
 /** Why a node got its verdict; it becomes the details of the event. */
 export interface SyncEvidence {

@@ -83,11 +83,15 @@ export class SyncPolicy {
     this.nodes.set(node, next);
   }
 
-  /** A good height reading; returns the verdict changes in the node's group. */
-  height(node: string, height: number): VerdictChange[] {
+  /**
+   * A good height reading; `syncing` is the daemon's own flag when its probe
+   * reads one (a preset). Returns the verdict changes in the node's group.
+   */
+  height(node: string, height: number, syncing: boolean | null = null): VerdictChange[] {
     const t = this.nodes.get(node);
     if (!t || !t.running) return [];
     const now = this.clock.now();
+    t.saysSyncing = syncing;
     t.failures = 0;
     t.failingSince = null;
     t.lastError = null;
@@ -272,6 +276,7 @@ export class SyncPolicy {
       failingSince: null,
       behindSince: null,
       lagWindowAgo: null,
+      saysSyncing: null,
       lags: [],
       lastError: null,
       lastReference: null,

@@ -24,6 +24,8 @@ export interface NodeStatus {
   rssBytes: number | null;
   version: string | null;
   peerId: string | null;
+  /** Peers the node's daemon reports (chain presets); null when unknown. */
+  peers: number | null;
   priority: number;
   held: boolean;
   /** Additions beyond the contract's list. */

@@ -16,6 +16,8 @@ export interface HttpTextRequest {
   readonly json?: unknown;
   readonly auth?: { readonly user: string; readonly pass: string } | undefined;
   readonly accept?: string;
+  /** Non-2xx statuses whose body is still the answer (bitcoind sends JSON-RPC errors with 404/500). */
+  readonly bodyOnStatus?: readonly number[];
 }
 
 /** Performs the request; resolves with the body text of a 2xx answer, rejects otherwise. */
@@ -41,7 +43,7 @@ export async function httpText(req: HttpTextRequest): Promise<string> {
   } catch (err) {
     throw describeFetchError(err, req.signal);
   }
-  if (res.status < 200 || res.status > 299) {
+  if ((res.status < 200 || res.status > 299) && !req.bodyOnStatus?.includes(res.status)) {
     await res.body?.cancel().catch(() => {});
     throw new ProbeValueError(`HTTP ${res.status} ${res.statusText}`.trim());
   }

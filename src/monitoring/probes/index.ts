@@ -9,9 +9,11 @@ import { commandProbe } from './command.js';
 import { httpProbe } from './http.js';
 import { jsonRpcProbe } from './jsonrpc.js';
 import { prometheusProbe } from './prometheus.js';
+import { multiProbe, readCookie } from './reads.js';
 import { tcpProbe } from './tcp.js';
 
 export { toHeight, toInfo, pickPath, ProbeValueError } from './value.js';
+export { ChainReading } from './reads.js';
 
 /** What one probe run gave. `seconds` is its wall duration. */
 export type ProbeResult =
@@ -27,6 +29,7 @@ const IMPLS: Readonly<Record<ProbeSpec['type'], ProbeImpl>> = {
   prometheus: prometheusProbe,
   command: commandProbe,
   tcp: tcpProbe,
+  multi: multiProbe,
 };
 
 /** Signature of `runProbe`, so the prober can be given a fake in tests. */
@@ -53,7 +56,12 @@ export const runProbe: ProbeRunner = async (spec, opts = {}) => {
   try {
     const impl = IMPLS[spec.type];
     if (!impl) throw new Error(`unknown probe type ${JSON.stringify(spec.type)}`);
-    const value = await Promise.race([impl(spec, ac.signal), aborted]);
+    // A cookie file gives the auth of every kind of probe; a multi probe reads it itself.
+    const withAuth = async (): Promise<ProbeSpec> =>
+      spec.cookieFile !== undefined && spec.type !== 'multi'
+        ? { ...spec, auth: await readCookie(spec.cookieFile) }
+        : spec;
+    const value = await Promise.race([withAuth().then((s) => impl(s, ac.signal)), aborted]);
     return { ok: true, value, seconds: seconds() };
   } catch (err) {
     return { ok: false, error: err instanceof Error ? err.message : String(err), seconds: seconds() };

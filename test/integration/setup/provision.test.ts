@@ -40,13 +40,20 @@ describe('provisioning the test peers', () => {
     assert.equal(lines.length, 1, r.stderr);
     assert.match(
       lines[0]!,
-      /need supervisord, promtool, chromium, zsh, ansible-playbook: run `.*apt-get install -y .*supervisor prometheus chromium zsh ansible/,
+      /need supervisord, promtool, chromium, zsh, ansible-playbook, monerod, litecoind: run `.*apt-get install -y .*supervisor prometheus chromium zsh ansible monero litecoind/,
     );
   });
 
   test('only the missing peers are named', async () => {
     const r = await run(
-      machineWith(['/usr/bin/supervisord', '/usr/bin/promtool', '/usr/bin/zsh', '/usr/bin/ansible-playbook']),
+      machineWith([
+        '/usr/bin/supervisord',
+        '/usr/bin/promtool',
+        '/usr/bin/zsh',
+        '/usr/bin/ansible-playbook',
+        '/usr/bin/monerod',
+        '/usr/bin/litecoind',
+      ]),
     );
     assert.equal(r.exitCode, 1);
     assert.match(r.stderr, /need chromium: run `.*install -y --no-install-recommends chromium'/);
@@ -61,6 +68,8 @@ describe('provisioning the test peers', () => {
         '/usr/bin/chromium',
         '/usr/bin/zsh',
         '/usr/bin/ansible-playbook',
+        '/usr/bin/monerod',
+        '/usr/bin/litecoind',
       ]),
     );
     assert.equal(r.exitCode, 0);

@@ -18,7 +18,8 @@ export const SETTINGS: SyncSettings = {
   staleMs: 3_000,
 };
 
-export type Reading = number | string | undefined;
+/** A height, a failure (its error), nothing, or a height with the daemon's own syncing flag. */
+export type Reading = number | string | undefined | { height: number; syncing: boolean };
 
 export interface Script {
   nodes: Record<string, (t: number) => Reading>;
@@ -79,6 +80,7 @@ export function runScript(s: Script): Outcome {
       const r = s.nodes[n]!(t);
       if (typeof r === 'number') record(policy.height(n, r));
       else if (typeof r === 'string') record(policy.heightFailed(n, r));
+      else if (r !== undefined) record(policy.height(n, r.height, r.syncing));
     }
     for (const n of names) out.timeline[n]!.push(policy.health(n));
   }

@@ -6,7 +6,7 @@ import type { NodewardenEvent } from '../../../src/events/types.js';
 import { nullLogger } from '../../../src/logger.js';
 import { attachProber, type HealthObservation } from '../../../src/monitoring/health.js';
 import { Observations } from '../../../src/monitoring/observations.js';
-import type { ProbeRunner } from '../../../src/monitoring/probes/index.js';
+import { ChainReading, type ProbeRunner } from '../../../src/monitoring/probes/index.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 import { flush } from '../../helpers/fake-driver.js';
 import { fakeSupervisor } from '../../helpers/fake-supervisor.js';
@@ -222,6 +222,43 @@ describe('health watcher', () => {
     assert.equal(o.version, 'sim/1.0.0');
     assert.equal(o.peerId, 'peer-1');
     assert.deepEqual(o.info, { peers: 8 });
+    await h.close();
+  });
+
+  test('a chain reading fills height, version, peerId and peers; syncing with no height keeps the last one until it stalls', async () => {
+    const reading = (t: number): ChainReading => {
+      const c = new ChainReading();
+      c.syncing = true;
+      c.version = 'node/2.0';
+      c.peerId = 'peer-9';
+      c.peers = 4;
+      // Gains a block a second, then (from 5 s) bootstraps again: no height, still syncing.
+      if (t < 5000) c.height = 100 + Math.floor(t / 1000);
+      return c;
+    };
+    const h = await setup([spec('a')], { 'a/height': reading });
+    h.supervisor.start(['a']);
+    await flush();
+    await h.tick(4500);
+    const o = h.observations.get('a')!;
+    assert.equal(o.health, 'syncing');
+    assert.equal(o.height, 104);
+    assert.equal(o.version, 'node/2.0');
+    assert.equal(o.peerId, 'peer-9');
+    assert.equal(o.peers, 4);
+    // Bootstrapping with no height: a good probe, still syncing at the last height.
+    await h.tick(5000);
+    assert.equal(h.observations.get('a')?.health, 'syncing');
+    assert.equal(h.observations.get('a')?.height, 104);
+    assert.ok(h.probes.filter((p) => p[1] === 'height').every((p) => p[2]));
+    assert.deepEqual(restartsOf(h.events, 'a'), []);
+    // Height 104 since 4 s; stallMs (10 s) later the flag no longer shields it.
+    await h.tick(5000);
+    const oos = h.events.find((e) => e.type === 'out_of_sync' && e.node === 'a');
+    assert.ok(oos, 'out of sync');
+    assert.equal((oos.details as { rule: string }).rule, 'stall');
+    assert.equal(restartsOf(h.events, 'a').length, 1);
+    h.obey();
     await h.close();
   });
 
