@@ -119,6 +119,28 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE nodes ADD COLUMN restarts INTEGER NOT NULL DEFAULT 0;
   `,
+  // v5: probe latency for ranking: every probe run (kept one day) and per-minute latency histograms.
+  `
+  CREATE TABLE probe_samples (
+    name     TEXT    NOT NULL,
+    ts       INTEGER NOT NULL,
+    probe    TEXT    NOT NULL,
+    seconds  REAL    NOT NULL,
+    ok       INTEGER NOT NULL
+  );
+  CREATE INDEX probe_samples_name_ts ON probe_samples (name, ts);
+  CREATE INDEX probe_samples_ts ON probe_samples (ts);
+
+  CREATE TABLE probe_minute (
+    name       TEXT    NOT NULL,
+    minute_ts  INTEGER NOT NULL,
+    ok         INTEGER NOT NULL,
+    bucket     INTEGER NOT NULL,
+    n          INTEGER NOT NULL,
+    PRIMARY KEY (name, minute_ts, ok, bucket)
+  ) WITHOUT ROWID;
+  CREATE INDEX probe_minute_ts ON probe_minute (minute_ts);
+  `,
 ];
 
 /** The schema version this build of nodewarden writes. */

@@ -261,6 +261,13 @@ describe('control API routes (in process)', { timeout: 120_000 }, () => {
       'observedSeconds',
       'from',
       'to',
+      'rank',
+      'kind',
+      'intervals',
+      'medianLatencyMs',
+      'probeSamples',
+      'failedProbes',
+      'latencySource',
     ]);
     assert.equal((await get('/api/export/samples?resolution=raw')).statusCode, 200);
     assert.equal((await get('/api/export/secrets')).statusCode, 400);
