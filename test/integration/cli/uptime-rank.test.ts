@@ -48,7 +48,8 @@ describe('uptime --rank', { timeout: 180_000 }, () => {
       },
     });
     t = await startTestDaemon({
-      nodes: { fast: heightAt('/fast'), slow: heightAt('/slow'), flaky: heightAt('/fast') },
+      // Names sort against the expected ranking, so neither order can come from the names.
+      nodes: { zeta: heightAt('/fast'), beta: heightAt('/slow'), alpha: heightAt('/fast') },
     });
     await t.waitRunning();
     since = Date.now();
@@ -67,19 +68,19 @@ describe('uptime --rank', { timeout: 180_000 }, () => {
   const byName = (rows: readonly RankRow[]): Map<string, RankRow> => new Map(rows.map((r) => [r.name, r]));
 
   test('a node stopped for part of the window ranks below those that ran; equal uptime is ordered by median probe latency', async () => {
-    // flaky is down for a stretch of the window: stopping, stopped, starting again.
-    const stop = await t.cli(['stop', 'flaky', '--wait']);
+    // alpha is down for a stretch of the window: stopping, stopped, starting again.
+    const stop = await t.cli(['stop', 'alpha', '--wait']);
     assert.equal(stop.code, 0, stop.stderr);
-    const start = await t.cli(['start', 'flaky', '--wait']);
+    const start = await t.cli(['start', 'alpha', '--wait']);
     assert.equal(start.code, 0, start.stderr);
     // Enough probe runs in the window behind each median.
     await waitUntil(
       () =>
         t.daemon.store
           .rank({ sinceMs: since })
-          .filter((r) => r.name !== 'flaky')
+          .filter((r) => r.name !== 'alpha')
           .every((r) => r.probeSamples - r.failedProbes >= 5),
-      'fast and slow have five successful probe runs each',
+      'zeta and beta have five successful probe runs each',
       60_000,
     );
 
@@ -87,49 +88,52 @@ describe('uptime --rank', { timeout: 180_000 }, () => {
     assert.deepEqual(
       res.rows.map((r) => [r.rank, r.name, r.kind]),
       [
-        [1, 'fast', 'node'],
-        [2, 'slow', 'node'],
-        [3, 'flaky', 'node'],
+        [1, 'zeta', 'node'],
+        [2, 'beta', 'node'],
+        [3, 'alpha', 'node'],
       ],
       JSON.stringify(res.rows),
     );
     const rows = byName(res.rows);
-    assert.equal(rows.get('fast')!.uptimePercent, 100);
-    assert.equal(rows.get('slow')!.uptimePercent, 100);
-    assert.ok(rows.get('flaky')!.uptimePercent! < 100);
-    // flaky's probe answers as fast as fast's: uptime comes first.
-    assert.ok(rows.get('flaky')!.medianLatencyMs! < SLOW_MS);
-    assert.ok(rows.get('slow')!.medianLatencyMs! >= SLOW_MS, JSON.stringify(rows.get('slow')));
-    assert.ok(rows.get('fast')!.medianLatencyMs! < SLOW_MS, JSON.stringify(rows.get('fast')));
+    assert.equal(rows.get('zeta')!.uptimePercent, 100);
+    assert.equal(rows.get('beta')!.uptimePercent, 100);
+    assert.ok(rows.get('alpha')!.uptimePercent! < 100);
+    // alpha's probe answers as fast as zeta's: uptime comes first.
+    assert.ok(rows.get('alpha')!.medianLatencyMs! < SLOW_MS);
+    assert.ok(rows.get('beta')!.medianLatencyMs! >= SLOW_MS, JSON.stringify(rows.get('beta')));
+    assert.ok(rows.get('zeta')!.medianLatencyMs! < SLOW_MS, JSON.stringify(rows.get('zeta')));
     for (const r of res.rows) {
       assert.ok(r.probeSamples >= 1 && r.intervals >= 1, JSON.stringify(r));
       assert.equal(r.latencySource, 'raw');
     }
-    // flaky's intervals in the window: running, stopping, stopped, starting, running at least
+    // alpha's intervals in the window: running, stopping, stopped, starting, running at least
     // (the exact count is checked against the recorded rows below).
-    assert.ok(rows.get('flaky')!.intervals >= 5, JSON.stringify(rows.get('flaky')));
-    assert.equal(rows.get('fast')!.intervals, 1);
+    assert.ok(rows.get('alpha')!.intervals >= 5, JSON.stringify(rows.get('alpha')));
+    assert.equal(rows.get('zeta')!.intervals, 1);
 
     const table = await t.cli(['uptime', '--rank', '--since', String(since)]);
     assert.equal(table.code, 0, table.stderr);
     const lines = table.stdout.trimEnd().split('\n');
-    assert.match(lines[0]!, /^RANK\s+NAME\s+KIND\s+UPTIME\s+OBSERVED\s+INTERVALS\s+LATENCY\s+PROBES\s+FAILED$/);
+    assert.match(
+      lines[0]!,
+      /^RANK\s+NAME\s+KIND\s+UPTIME\s+OBSERVED\s+INTERVALS\s+LATENCY\s+PROBES\s+FAILED$/,
+    );
     assert.deepEqual(
       lines.slice(1).map((l) => l.trim().split(/\s+/).slice(0, 3)),
       [
-        ['1', 'fast', 'node'],
-        ['2', 'slow', 'node'],
-        ['3', 'flaky', 'node'],
+        ['1', 'zeta', 'node'],
+        ['2', 'beta', 'node'],
+        ['3', 'alpha', 'node'],
       ],
     );
     assert.match(lines[1]!, /\s100\.000%\s/);
 
     // Names and globs narrow the rows; each keeps its rank in the whole fleet.
-    const some = await t.cli(['uptime', '--rank', 'fl*', '--since', String(since), '--json']);
+    const some = await t.cli(['uptime', '--rank', 'al*', '--since', String(since), '--json']);
     assert.equal(some.code, 0, some.stderr);
     assert.deepEqual(
       (JSON.parse(some.stdout) as RankResponse).rows.map((r) => [r.rank, r.name]),
-      [[3, 'flaky']],
+      [[3, 'alpha']],
     );
     const unknown = await t.cli(['uptime', '--rank', 'nosuch', '--since', String(since)]);
     assert.equal(unknown.code, 1);
@@ -140,7 +144,7 @@ describe('uptime --rank', { timeout: 180_000 }, () => {
   });
 
   test('with the daemon down, uptime --rank and export uptime read the database: figures from the recorded transitions', async () => {
-    // Nodes kept running: the manager closes every interval at one instant, so fast and slow stay equal.
+    // Nodes kept running: the manager closes every interval at one instant, so zeta and beta stay equal.
     const down = await t.cli(['shutdown', '--keep-nodes']);
     assert.equal(down.code, 0, down.stderr);
     await t.daemon.stopped;
@@ -149,7 +153,7 @@ describe('uptime --rank', { timeout: 180_000 }, () => {
     assert.equal(res.source, 'database');
     assert.deepEqual(
       res.rows.map((r) => r.name),
-      ['fast', 'slow', 'flaky'],
+      ['zeta', 'beta', 'alpha'],
     );
 
     // By hand: up = the running intervals clipped to [since, until]; observed = until − since.
@@ -158,7 +162,9 @@ describe('uptime --rank', { timeout: 180_000 }, () => {
       .prepare('SELECT node, state, start_ts AS s, end_ts AS e FROM state_intervals ORDER BY id')
       .all() as Array<{ node: string; state: string; s: number; e: number | null }>;
     const probes = db
-      .prepare('SELECT name, count(*) AS n, sum(ok = 0) AS failed FROM probe_samples WHERE ts >= ? GROUP BY name')
+      .prepare(
+        'SELECT name, count(*) AS n, sum(ok = 0) AS failed FROM probe_samples WHERE ts >= ? GROUP BY name',
+      )
       .all(since) as Array<{ name: string; n: number; failed: number }>;
     db.close();
     for (const row of res.rows) {
@@ -209,7 +215,7 @@ describe('uptime --rank', { timeout: 180_000 }, () => {
         return [cells[0]!, Object.fromEntries(cols.map((c, i) => [c, cells[i]!]))];
       }),
     );
-    assert.deepEqual([...exported.keys()].sort(), ['fast', 'flaky', 'slow']);
+    assert.deepEqual([...exported.keys()].sort(), ['alpha', 'beta', 'zeta']);
     for (const row of res.rows) {
       const e = exported.get(row.name)!;
       assert.equal(Number(e['rank']), row.rank, row.name);
