@@ -212,7 +212,7 @@ export interface RankRow {
   /** Probe runs behind the median (successful and failed). */
   probeSamples: number;
   failedProbes: number;
-  latencySource: 'raw' | 'minute' | null;
+  latencySource: 'raw' | 'histogram' | null;
 }
 
 /** `GET /api/uptime/rank`: every node and target over the window, best first. */

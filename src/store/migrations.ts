@@ -119,7 +119,8 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE nodes ADD COLUMN restarts INTEGER NOT NULL DEFAULT 0;
   `,
-  // v5: probe latency for ranking: every probe run (kept one day) and per-minute latency histograms.
+  // v5: probe latency for ranking: every probe run (kept one day) and hourly latency histograms
+  // (clustered by hour, so a window is one contiguous range).
   `
   CREATE TABLE probe_samples (
     name     TEXT    NOT NULL,
@@ -128,18 +129,16 @@ export const MIGRATIONS: readonly string[] = [
     seconds  REAL    NOT NULL,
     ok       INTEGER NOT NULL
   );
-  CREATE INDEX probe_samples_name_ts ON probe_samples (name, ts);
   CREATE INDEX probe_samples_ts ON probe_samples (ts);
 
-  CREATE TABLE probe_minute (
-    name       TEXT    NOT NULL,
-    minute_ts  INTEGER NOT NULL,
-    ok         INTEGER NOT NULL,
-    bucket     INTEGER NOT NULL,
-    n          INTEGER NOT NULL,
-    PRIMARY KEY (name, minute_ts, ok, bucket)
+  CREATE TABLE probe_hour (
+    hour_ts  INTEGER NOT NULL,
+    name     TEXT    NOT NULL,
+    ok       INTEGER NOT NULL,
+    bucket   INTEGER NOT NULL,
+    n        INTEGER NOT NULL,
+    PRIMARY KEY (hour_ts, name, ok, bucket)
   ) WITHOUT ROWID;
-  CREATE INDEX probe_minute_ts ON probe_minute (minute_ts);
   `,
 ];
 

@@ -1,11 +1,11 @@
 import type Database from 'better-sqlite3';
 import type { WriteQueue } from './write-queue.js';
 
-const MINUTE = 60_000;
+const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
 /**
- * Latency histogram buckets of `probe_minute`: bucket b holds the runs that
+ * Latency histogram buckets of `probe_hour`: bucket b holds the runs that
  * took [FLOOR·RATIO^b, FLOOR·RATIO^(b+1)) ms (bucket 0 also everything
  * shorter), and stands for the geometric middle FLOOR·RATIO^(b+½). A median
  * read from the buckets is thus within ±5 % (√1.1 − 1) of the exact one.
@@ -13,8 +13,10 @@ const DAY = 86_400_000;
 export const LATENCY_BUCKET_RATIO = 1.1;
 /** Lower bound of bucket 0, in ms. */
 export const LATENCY_BUCKET_FLOOR_MS = 0.01;
-/** How long every single probe run is kept (as samples_raw): a window inside it has an exact median. */
+/** How long every single probe run is kept (as samples_raw). */
 export const PROBE_RAW_KEEP_MS = DAY;
+/** Windows up to this long (within the last day) get the exact median of every run. */
+export const EXACT_WINDOW_MS = HOUR;
 
 /** The histogram bucket of a run that took `ms`. */
 export function latencyBucket(ms: number): number {
@@ -49,19 +51,19 @@ export interface ProbeStats {
   readonly samples: number;
   /** Failed runs among them. */
   readonly failed: number;
-  /** `raw`: exact, from every run; `minute`: from the per-minute histograms (±5 %, whole minutes). */
-  readonly source: 'raw' | 'minute';
+  /** `raw`: exact, from every run; `histogram`: from the hourly histograms (median ±5 %). */
+  readonly source: 'raw' | 'histogram';
 }
 
 /**
  * Probe latency records: every run lands in `probe_samples` (kept one day,
- * pruned with samples_raw) and is counted into its name-minute histogram
- * bucket in `probe_minute` (kept `retention.samplesDays`) in the same write.
+ * pruned with samples_raw) and is counted into its name-hour histogram
+ * bucket in `probe_hour` (kept `retention.samplesDays`) in the same write.
  * Writes go through the write queue: the runs of one tick share a transaction.
  */
 export class ProbeSampleStore {
   private readonly insertRaw: Database.Statement;
-  private readonly upsertMinute: Database.Statement;
+  private readonly upsertHour: Database.Statement;
 
   constructor(
     db: Database.Database,
@@ -70,9 +72,9 @@ export class ProbeSampleStore {
     this.insertRaw = db.prepare(
       'INSERT INTO probe_samples (name, ts, probe, seconds, ok) VALUES (@name, @ts, @probe, @seconds, @ok)',
     );
-    this.upsertMinute = db.prepare(
-      `INSERT INTO probe_minute (name, minute_ts, ok, bucket, n) VALUES (@name, @minute, @ok, @bucket, 1)
-       ON CONFLICT (name, minute_ts, ok, bucket) DO UPDATE SET n = n + 1`,
+    this.upsertHour = db.prepare(
+      `INSERT INTO probe_hour (hour_ts, name, ok, bucket, n) VALUES (@hour, @name, @ok, @bucket, 1)
+       ON CONFLICT (hour_ts, name, ok, bucket) DO UPDATE SET n = n + 1`,
     );
   }
 
@@ -82,9 +84,9 @@ export class ProbeSampleStore {
     const seconds = Math.max(0, run.seconds);
     const ts = Math.round(run.ts);
     const row = { name: run.name, ts, probe: run.probe, seconds, ok: run.ok ? 1 : 0 };
-    const minute = {
+    const hour = {
+      hour: Math.floor(ts / HOUR) * HOUR,
       name: run.name,
-      minute: Math.floor(ts / MINUTE) * MINUTE,
       ok: row.ok,
       bucket: latencyBucket(seconds * 1000),
     };
@@ -93,19 +95,27 @@ export class ProbeSampleStore {
       important: false,
       run: () => {
         this.insertRaw.run(row);
-        this.upsertMinute.run(minute);
+        this.upsertHour.run(hour);
       },
     });
   }
 }
 
+/** Counts of one name: successful runs per histogram bucket, and failed runs. */
+interface Tally {
+  readonly ok: Map<number, number>;
+  failed: number;
+}
+
 /**
  * Probe latency per name over [sinceMs, untilMs): run counts and the median
- * latency of the successful runs. A window that starts within the last day
- * (`PROBE_RAW_KEEP_MS` before `now`) is read from every run (exact median:
- * the middle one, or the mean of the two middle ones). An older start reads
- * the per-minute histograms of every minute overlapping the window: counts
- * are whole minutes' and the median is its bucket's middle (±5 %).
+ * latency of the successful runs. A window of at most an hour
+ * (`EXACT_WINDOW_MS`) that starts within the last day is read from every run:
+ * the exact median (the middle run, or the mean of the two middle ones).
+ * A longer one adds up the hourly histograms of the whole hours in it and,
+ * for the part before its first whole hour, the runs themselves (when that
+ * part is older than a day, which the runs are no longer kept for, the
+ * histogram of its whole hour); the median is the middle run's bucket (±5 %).
  */
 export function queryProbeStats(
   db: Database.Database,
@@ -113,9 +123,60 @@ export function queryProbeStats(
   untilMs: number,
   now: number,
 ): Map<string, ProbeStats> {
-  return sinceMs >= now - PROBE_RAW_KEEP_MS
-    ? rawStats(db, sinceMs, untilMs)
-    : minuteStats(db, sinceMs, untilMs);
+  const rawKept = sinceMs >= now - PROBE_RAW_KEEP_MS;
+  if (rawKept && untilMs - sinceMs <= EXACT_WINDOW_MS) return rawStats(db, sinceMs, untilMs);
+  const firstHour = Math.ceil(sinceMs / HOUR) * HOUR;
+  const tallies = new Map<string, Tally>();
+  const tally = (name: string): Tally => {
+    let t = tallies.get(name);
+    if (!t) tallies.set(name, (t = { ok: new Map(), failed: 0 }));
+    return t;
+  };
+  const fromHour = rawKept ? firstHour : Math.floor(sinceMs / HOUR) * HOUR;
+  const hours = db
+    .prepare(
+      `SELECT name, ok, bucket, sum(n) AS n FROM probe_hour
+       WHERE hour_ts >= @from AND hour_ts < @until GROUP BY name, ok, bucket`,
+    )
+    .all({ from: fromHour, until: untilMs }) as Array<{
+    name: string;
+    ok: number;
+    bucket: number;
+    n: number;
+  }>;
+  for (const h of hours) {
+    const t = tally(h.name);
+    if (h.ok === 1) t.ok.set(h.bucket, (t.ok.get(h.bucket) ?? 0) + h.n);
+    else t.failed += h.n;
+  }
+  if (rawKept && firstHour > sinceMs) {
+    const runs = db
+      .prepare('SELECT name, seconds, ok FROM probe_samples WHERE ts >= @since AND ts < @until')
+      .all({ since: sinceMs, until: Math.min(firstHour, untilMs) }) as Array<{
+      name: string;
+      seconds: number;
+      ok: number;
+    }>;
+    for (const r of runs) {
+      const t = tally(r.name);
+      if (r.ok === 1) {
+        const b = latencyBucket(r.seconds * 1000);
+        t.ok.set(b, (t.ok.get(b) ?? 0) + 1);
+      } else t.failed++;
+    }
+  }
+  const out = new Map<string, ProbeStats>();
+  for (const [name, t] of tallies) {
+    const buckets = [...t.ok.entries()].sort((a, b) => a[0] - b[0]);
+    const okCount = buckets.reduce((sum, [, n]) => sum + n, 0);
+    out.set(name, {
+      medianMs: okCount === 0 ? null : histogramMedian(buckets, okCount),
+      samples: okCount + t.failed,
+      failed: t.failed,
+      source: 'histogram',
+    });
+  }
+  return out;
 }
 
 function rawStats(db: Database.Database, since: number, until: number): Map<string, ProbeStats> {
@@ -149,42 +210,13 @@ function rawStats(db: Database.Database, since: number, until: number): Map<stri
   return out;
 }
 
-function minuteStats(db: Database.Database, since: number, until: number): Map<string, ProbeStats> {
-  const rows = db
-    .prepare(
-      `SELECT name, ok, bucket, sum(n) AS n FROM probe_minute
-       WHERE minute_ts > @from AND minute_ts < @until
-       GROUP BY name, ok, bucket ORDER BY name, bucket`,
-    )
-    .all({ from: since - MINUTE, until }) as Array<{ name: string; ok: number; bucket: number; n: number }>;
-  const byName = new Map<string, Array<{ ok: number; bucket: number; n: number }>>();
-  for (const r of rows) {
-    let list = byName.get(r.name);
-    if (!list) byName.set(r.name, (list = []));
-    list.push(r);
-  }
-  const out = new Map<string, ProbeStats>();
-  for (const [name, list] of byName) {
-    const good = list.filter((r) => r.ok === 1);
-    const okCount = good.reduce((s, r) => s + r.n, 0);
-    const failed = list.reduce((s, r) => s + (r.ok === 1 ? 0 : r.n), 0);
-    out.set(name, {
-      medianMs: okCount === 0 ? null : histogramMedian(good, okCount),
-      samples: okCount + failed,
-      failed,
-      source: 'minute',
-    });
-  }
-  return out;
-}
-
 // The bucket holding the lower middle run (buckets in ascending order).
-function histogramMedian(buckets: ReadonlyArray<{ bucket: number; n: number }>, total: number): number {
+function histogramMedian(buckets: ReadonlyArray<readonly [number, number]>, total: number): number {
   const middle = Math.ceil(total / 2);
   let seen = 0;
-  for (const b of buckets) {
-    seen += b.n;
-    if (seen >= middle) return bucketLatencyMs(b.bucket);
+  for (const [bucket, n] of buckets) {
+    seen += n;
+    if (seen >= middle) return bucketLatencyMs(bucket);
   }
-  return bucketLatencyMs(buckets[buckets.length - 1]!.bucket);
+  return bucketLatencyMs(buckets[buckets.length - 1]![0]);
 }

@@ -193,8 +193,8 @@ export class Store {
             .prepare('DELETE FROM samples_minute WHERE minute_ts < ?')
             .run(now - retention.samplesDays * DAY).changes,
           probeSamples: this.db.prepare('DELETE FROM probe_samples WHERE ts < ?').run(now - DAY).changes,
-          probeMinutes: this.db
-            .prepare('DELETE FROM probe_minute WHERE minute_ts < ?')
+          probeHours: this.db
+            .prepare('DELETE FROM probe_hour WHERE hour_ts < ?')
             .run(now - retention.samplesDays * DAY).changes,
         }))
         .immediate();

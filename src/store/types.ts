@@ -81,8 +81,8 @@ export interface RankRow {
   /** Probe runs in the window (successful and failed): the records behind the median. */
   readonly probeSamples: number;
   readonly failedProbes: number;
-  /** `raw` (exact, every run) or `minute` (per-minute histograms, ±5 %); null without probe runs. */
-  readonly latencySource: 'raw' | 'minute' | null;
+  /** `raw` (exact, every run) or `histogram` (hourly histograms, ±5 %); null without probe runs. */
+  readonly latencySource: 'raw' | 'histogram' | null;
 }
 
 /** One resource/height observation of a node (from the sampler and the height probe). */
@@ -141,8 +141,8 @@ export interface PruneResult {
   readonly minuteSamples: number;
   /** Probe runs older than one day (`probe_samples`). */
   readonly probeSamples: number;
-  /** Per-minute probe histogram rows older than `samplesDays` (`probe_minute`). */
-  readonly probeMinutes: number;
+  /** Hourly probe histogram rows older than `samplesDays` (`probe_hour`). */
+  readonly probeHours: number;
 }
 
 /** What an operator asked a node to be; null = never said, follow `autostart`. */

@@ -3,7 +3,7 @@
  * written through the Store API (nodes as the supervisor records them,
  * watch-only targets as `up`/`down` intervals), ranked by uptime, then by
  * median probe latency; exact medians from every run within the last day,
- * histogram medians beyond it; retention of the probe records; the uptime
+ * histogram medians for longer windows (runs at the window's leading edge); retention of the probe records; the uptime
  * export's ranking columns.
  */
 import { test } from 'node:test';
@@ -139,10 +139,10 @@ test('rank: the exact median of every run (odd and even counts)', () => {
   });
 });
 
-test('rank: a window older than a day reads the per-minute histograms (median within ±5 %)', () => {
+test('rank: a window longer than an hour reads the hourly histograms (median within ±5 %), counts stay exact', () => {
   withStore((store, clock) => {
     state(store, 'n', 'running', 0, 1);
-    // Three days of one run a minute: 1 ms twice as often as 120 ms, and some 900 ms ones.
+    // Three days of one run a minute: mostly 37 ms, every third 120 ms, some 900 ms; every 11th fails.
     let runs = 0;
     for (let s = 0; s < 3 * 24 * HOUR; s += 60) {
       const ms = runs % 3 === 2 ? 120 : runs % 7 === 0 ? 900 : 37;
@@ -151,7 +151,7 @@ test('rank: a window older than a day reads the per-minute histograms (median wi
     }
     clock.wall = at(3 * 24 * HOUR);
     const [row] = store.rank({ sinceMs: T0 });
-    assert.equal(row!.latencySource, 'minute');
+    assert.equal(row!.latencySource, 'histogram');
     assert.equal(row!.probeSamples, runs);
     assert.equal(row!.failedProbes, Math.ceil(runs / 11));
     // The lower middle of the successful runs, from the raw rows still there.
@@ -164,9 +164,16 @@ test('rank: a window older than a day reads the per-minute histograms (median wi
       Math.abs(row!.medianLatencyMs! - middle) / middle <= 0.05,
       `${row!.medianLatencyMs} vs ${middle}`,
     );
-    // The last day alone is exact.
-    const [recent] = store.rank({ sinceMs: at(2 * 24 * HOUR + 1) });
+    // An hour within the last day: the exact median of every run.
+    const [recent] = store.rank({ sinceMs: at(3 * 24 * HOUR - HOUR) });
     assert.equal(recent!.latencySource, 'raw');
+    // Within the last day, off the hour: whole hours from the histograms, the leading part from the runs.
+    const since = at(2 * 24 * HOUR + 1234);
+    const [edge] = store.rank({ sinceMs: since });
+    assert.equal(edge!.latencySource, 'histogram');
+    const count = (sql: string): number => store.db.prepare(sql).pluck().get(since) as number;
+    assert.equal(edge!.probeSamples, count('SELECT count(*) FROM probe_samples WHERE ts >= ?'));
+    assert.equal(edge!.failedProbes, count('SELECT count(*) FROM probe_samples WHERE ts >= ? AND ok = 0'));
   });
 });
 
@@ -178,16 +185,16 @@ test('latency buckets: each value falls in a bucket whose middle is within 5 %',
   assert.equal(latencyBucket(0), 0);
 });
 
-test('probe runs are pruned: raw after a day, histograms after samplesDays', () => {
+test('probe runs are pruned: raw after a day, hourly histograms after samplesDays', () => {
   withStore((store, clock) => {
     probe(store, 'n', 0, 10);
     clock.wall = at(3 * 24 * HOUR);
     probe(store, 'n', 3 * 24 * HOUR - 60, 10);
     const r = store.prune({ eventsDays: 30, samplesDays: 2 });
     assert.equal(r!.probeSamples, 1);
-    assert.equal(r!.probeMinutes, 1);
+    assert.equal(r!.probeHours, 1);
     assert.equal(store.db.prepare('SELECT count(*) FROM probe_samples').pluck().get(), 1);
-    assert.equal(store.db.prepare('SELECT count(*) FROM probe_minute').pluck().get(), 1);
+    assert.equal(store.db.prepare('SELECT count(*) FROM probe_hour').pluck().get(), 1);
   });
 });
 

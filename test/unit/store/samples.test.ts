@@ -127,7 +127,7 @@ test('prune keeps raw samples one day, minutes samplesDays, events and closed in
       rawSamples: 1,
       minuteSamples: 0,
       probeSamples: 0,
-      probeMinutes: 0,
+      probeHours: 0,
     });
     assert.equal(store.querySamples({ sinceMs: 0, resolution: 'raw' }).length, 1);
     assert.equal(store.querySamples({ sinceMs: 0, resolution: 'minute' }).length, 2);
@@ -138,7 +138,7 @@ test('prune keeps raw samples one day, minutes samplesDays, events and closed in
       rawSamples: 0,
       minuteSamples: 1,
       probeSamples: 0,
-      probeMinutes: 0,
+      probeHours: 0,
     });
     assert.deepEqual(
       store.queryEvents().map((e) => e.type),
