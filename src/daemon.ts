@@ -9,7 +9,7 @@ import { EventBus } from './events/bus.js';
 import { createLogger, type Logger } from './logger.js';
 import { ensureFifos, fifoPath } from './logs/fifo.js';
 import { NodeLog } from './logs/node-log.js';
-import { attachStore, openStore, type Store } from './store/index.js';
+import { attachStore, openStore, probeRecorder, type Store } from './store/index.js';
 import { ensureStateDir } from './store/state-dir.js';
 import { PeekSecrets } from './store/secrets.js';
 import { systemClock, type Clock } from './supervisor/clock.js';
@@ -362,7 +362,18 @@ async function boot(p: Parts): Promise<Daemon> {
   // Watchers subscribe before boot so they see adoption and reaping too.
   // WATCHERS: one line each, e.g. `attachAlerter(daemon);` (see each module's attach.ts).
   metricsFor(daemon); // counters fed by the bus must see boot's events too
-  attachProber(daemon, { onProbe: metricsFor(daemon).observeProbe });
+  const observeProbe = metricsFor(daemon).observeProbe;
+  const recordProbe = probeRecorder(
+    store,
+    (n) => supervisor.has(n),
+    () => p.clock.wallNow(),
+  );
+  attachProber(daemon, {
+    onProbe: (node, probe, seconds, ok) => {
+      observeProbe(node, probe, seconds, ok);
+      recordProbe(node, probe, seconds, ok);
+    },
+  });
   attachAlerter(daemon);
   attachResources(daemon);
 

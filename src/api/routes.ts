@@ -22,7 +22,7 @@ import { handleReload } from './handlers/reload.js';
 import { handleShutdown } from './handlers/shutdown.js';
 import { handleNode, handleStatus } from './handlers/status.js';
 import { planUpgrade, runUpgrade } from './handlers/upgrade.js';
-import { handleUptime } from './handlers/uptime.js';
+import { handleUptime, handleUptimeRank } from './handlers/uptime.js';
 import * as s from './schemas.js';
 
 /**
@@ -109,6 +109,12 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/api/uptime',
     { schema: { querystring: s.uptimeQuery } },
     async (req) => handleUptime(ctx, req.query),
+  );
+
+  app.get<{ Querystring: { since?: string } }>(
+    '/api/uptime/rank',
+    { schema: { querystring: s.uptimeRankQuery } },
+    async (req) => handleUptimeRank(ctx, req.query),
   );
 
   app.get<{ Params: { name: string }; Querystring: { n?: number } }>(

@@ -67,6 +67,8 @@ export const eventsQuery = obj({
 
 export const uptimeQuery = obj({ since, node: nodeOrGlob });
 
+export const uptimeRankQuery = obj({ since });
+
 export const logsQuery = obj({ n: { type: 'integer', minimum: 1, maximum: 100_000 } });
 
 export const exportParams = obj({ kind: { type: 'string', enum: [...EXPORT_KINDS] } }, ['kind']);

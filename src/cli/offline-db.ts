@@ -1,14 +1,20 @@
 import { readEvents, type EventsInput } from '../api/handlers/events.js';
 import { readExport, type ExportInput } from '../api/handlers/export.js';
 import type { ConfiguredNames } from '../api/handlers/node-filter.js';
-import { readUptime } from '../api/handlers/uptime.js';
+import { readUptime, readUptimeRank } from '../api/handlers/uptime.js';
 import { loadConfig } from '../config/load.js';
 import { Redaction } from '../config/redact.js';
 import { MaskedSecrets } from '../config/secrets.js';
 import { sensitiveValues } from '../config/sensitive.js';
 import type { LoadedConfig, NodeSpec } from '../config/types.js';
 import { NodewardenError } from '../errors.js';
-import type { EventsResponse, ExportKind, NodeStatus, UptimeResponse } from '../protocol/types.js';
+import type {
+  EventsResponse,
+  ExportKind,
+  NodeStatus,
+  RankResponse,
+  UptimeResponse,
+} from '../protocol/types.js';
 import { openReadOnlyStore, type ReadOnlyStore } from '../store/read-only.js';
 import { managerLockPath, readLock } from '../supervisor/lock.js';
 import { isAlive, processStartedAtMs } from '../supervisor/proc.js';
@@ -93,6 +99,10 @@ export class OfflineDatabase {
 
   uptime(q: { since?: string; node?: string }): UptimeResponse & { source: 'database' } {
     return { ...readUptime(this.store, this.configured, this.now, q), source: 'database' };
+  }
+
+  uptimeRank(q: { since?: string }): RankResponse & { source: 'database' } {
+    return { ...readUptimeRank(this.store, this.now, q), source: 'database' };
   }
 
   exportData(kind: ExportKind, q: ExportInput): string {

@@ -9,6 +9,7 @@ import { shutdownCommand } from './commands/shutdown.js';
 import { statusCommand } from './commands/status.js';
 import { statusWatchCommand } from './commands/status-watch.js';
 import { uptimeCommand } from './commands/uptime.js';
+import { uptimeRankCommand } from './commands/uptime-rank.js';
 import { upgradeCommand, type UpgradeOptions } from './commands/upgrade.js';
 import { connect } from './connect.js';
 import type { ExitCodeValue } from './exit-codes.js';
@@ -130,9 +131,15 @@ export function addControlVerbs(program: Command, dir: () => string, wrap: Wrap)
     .description('uptime % per node (or the named ones; globs allowed), worst first')
     .option('--since <when>', 'window: 24h (default), 7d, 30d …')
     .option('--json', 'print the uptime rows as JSON')
+    .option(
+      '--rank',
+      'rank nodes and targets best first: by uptime, then median probe latency, with the records behind each',
+    )
     .action(
-      wrap((names: string[], o: { since?: string; json?: boolean }) =>
-        uptimeCommand(connect(dir()), o.since, Boolean(o.json), names),
+      wrap((names: string[], o: { since?: string; json?: boolean; rank?: boolean }) =>
+        o.rank
+          ? uptimeRankCommand(connect(dir()), o.since, Boolean(o.json), names)
+          : uptimeCommand(connect(dir()), o.since, Boolean(o.json), names),
       ),
     );
 

@@ -21,6 +21,7 @@ import {
   type UpgradeRequest,
   type UpgradeStreamLine,
   type UptimeResponse,
+  type RankResponse,
 } from './types.js';
 
 /** Where the daemon answers: its Unix socket, or loopback TCP with a bearer token. */
@@ -90,6 +91,11 @@ export class ControlClient {
   /** `node`: a name, a glob or `all` (the daemon answers E_NODE_NOT_FOUND for a glob matching none). */
   uptime(since?: string, node?: string): Promise<UptimeResponse> {
     return this.json('GET', `/api/uptime${query({ since, node })}`);
+  }
+
+  /** `uptime --rank`: every node and target ranked by uptime, then median probe latency. */
+  uptimeRank(since?: string): Promise<RankResponse> {
+    return this.json('GET', `/api/uptime/rank${query({ since })}`);
   }
 
   logs(name: string, n?: number): Promise<LogsResponse> {

@@ -199,6 +199,31 @@ export interface UptimeResponse {
   nodes: UptimeRow[];
 }
 
+/** One node's or target's place in `uptime --rank` (store/types.ts `RankRow`). */
+export interface RankRow {
+  /** 1 = best. */
+  rank: number;
+  name: string;
+  kind: 'node' | 'target';
+  uptimePercent: number | null;
+  upSeconds: number;
+  observedSeconds: number;
+  /** State intervals behind the uptime figure. */
+  intervals: number;
+  medianLatencyMs: number | null;
+  /** Probe runs behind the median (successful and failed). */
+  probeSamples: number;
+  failedProbes: number;
+  latencySource: 'raw' | 'histogram' | null;
+}
+
+/** `GET /api/uptime/rank`: every node and target over the window, best first. */
+export interface RankResponse {
+  sinceMs: number;
+  untilMs: number;
+  rows: RankRow[];
+}
+
 export interface LogsResponse {
   node: string;
   lines: string[];

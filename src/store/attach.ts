@@ -1,3 +1,4 @@
+import { HEIGHT_PROBE } from '../policy/sync-types.js';
 import type { EventBus } from '../events/bus.js';
 import type { Store } from './store.js';
 
@@ -25,5 +26,22 @@ export function attachStore(bus: EventBus, store: Store): () => void {
     offState();
     offProcess();
     offIntent();
+  };
+}
+
+/**
+ * The prober's observer that records probe latency for `uptime --rank`: a
+ * node's `height` probe runs, and every probe run of a name that is not a
+ * node (a watch-only target). `isNode` tells the two apart; `wallNow` stamps
+ * the run (writes are batched by the store's write queue).
+ */
+export function probeRecorder(
+  store: Pick<Store, 'recordProbe'>,
+  isNode: (name: string) => boolean,
+  wallNow: () => number,
+): (name: string, probe: string, seconds: number, ok: boolean) => void {
+  return (name, probe, seconds, ok) => {
+    if (probe !== HEIGHT_PROBE && isNode(name)) return;
+    store.recordProbe({ name, probe, ts: wallNow(), seconds, ok });
   };
 }

@@ -2,6 +2,7 @@ import { toCsv, toJson, type Column } from './csv.js';
 import type {
   EventQuery,
   MinuteSample,
+  RankRow,
   RawSample,
   SampleQuery,
   StoredEvent,
@@ -20,8 +21,10 @@ import type {
  *
  * - events: `id, time, ts, node, type, severity, reason, details`
  *   (`details` is a JSON object; JSON text in CSV). Oldest first.
- * - uptime: `node, uptimePercent, upSeconds, observedSeconds, from, to`
- *   (`uptimePercent` empty/null when nothing was observed). Worst first.
+ * - uptime: `node, uptimePercent, upSeconds, observedSeconds, from, to,
+ *   rank, kind, intervals, medianLatencyMs, probeSamples, failedProbes,
+ *   latencySource` (`uptimePercent` empty/null when nothing was observed;
+ *   the ranking columns are `uptime --rank`'s). Worst first.
  * - samples, raw: `node, time, ts, cpuPercent, rssBytes, height, lag, health`.
  * - samples, minute: `node, time, ts, samples, cpuAvg, cpuMax, rssMax, height, lagMax, health`
  *   (`ts` is the minute's start). Oldest first.
@@ -42,14 +45,27 @@ export const EVENT_COLUMNS: readonly Column<StoredEvent>[] = [
   { name: 'details', get: (e) => e.details },
 ];
 
+/** A row of the uptime export: the name's uptime and, when it has one, its place in the ranking. */
+export type UptimeExportRow = UptimeRow & { readonly ranked: RankRow | null };
+
 /** Columns of the uptime export. */
-export const UPTIME_COLUMNS: readonly Column<UptimeRow>[] = [
+export const UPTIME_COLUMNS: readonly Column<UptimeExportRow>[] = [
   { name: 'node', get: (u) => u.node },
   { name: 'uptimePercent', get: (u) => (u.uptimePercent === null ? null : round(u.uptimePercent, 3)) },
   { name: 'upSeconds', get: (u) => round(u.upSeconds, 3) },
   { name: 'observedSeconds', get: (u) => round(u.observedSeconds, 3) },
   { name: 'from', get: (u) => iso(u.fromMs) },
   { name: 'to', get: (u) => iso(u.toMs) },
+  { name: 'rank', get: (u) => u.ranked?.rank ?? null },
+  { name: 'kind', get: (u) => u.ranked?.kind ?? null },
+  { name: 'intervals', get: (u) => u.ranked?.intervals ?? 0 },
+  {
+    name: 'medianLatencyMs',
+    get: (u) => (u.ranked?.medianLatencyMs == null ? null : round(u.ranked.medianLatencyMs, 3)),
+  },
+  { name: 'probeSamples', get: (u) => u.ranked?.probeSamples ?? 0 },
+  { name: 'failedProbes', get: (u) => u.ranked?.failedProbes ?? 0 },
+  { name: 'latencySource', get: (u) => u.ranked?.latencySource ?? null },
 ];
 
 /** Columns of the raw samples export. */
@@ -84,9 +100,20 @@ export function exportEvents(store: StoreReader, q: EventQuery, format: ExportFo
   return render(EVENT_COLUMNS, rows, format);
 }
 
-/** Per-node uptime over the window, worst first. */
+/**
+ * Per-node uptime over the window, worst first, with each name's place in
+ * the ranking of every node and target over the same window (`rank` is its
+ * position in the whole fleet, also when `q.nodes` narrows the rows).
+ */
 export function exportUptime(store: StoreReader, q: UptimeQuery, format: ExportFormat): string {
-  return render(UPTIME_COLUMNS, store.uptime(q), format);
+  const rows = store.uptime(q);
+  const window = { sinceMs: q.sinceMs, ...(q.untilMs !== undefined ? { untilMs: q.untilMs } : {}) };
+  const ranked = new Map(store.rank(window).map((r) => [r.name, r]));
+  return render(
+    UPTIME_COLUMNS,
+    rows.map((u) => ({ ...u, ranked: ranked.get(u.node) ?? null })),
+    format,
+  );
 }
 
 /** Samples at the asked resolution, oldest first. */

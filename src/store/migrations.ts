@@ -119,6 +119,27 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE nodes ADD COLUMN restarts INTEGER NOT NULL DEFAULT 0;
   `,
+  // v5: probe latency for ranking: every probe run (kept one day) and hourly latency histograms
+  // (clustered by hour, so a window is one contiguous range).
+  `
+  CREATE TABLE probe_samples (
+    name     TEXT    NOT NULL,
+    ts       INTEGER NOT NULL,
+    probe    TEXT    NOT NULL,
+    seconds  REAL    NOT NULL,
+    ok       INTEGER NOT NULL
+  );
+  CREATE INDEX probe_samples_ts ON probe_samples (ts);
+
+  CREATE TABLE probe_hour (
+    hour_ts  INTEGER NOT NULL,
+    name     TEXT    NOT NULL,
+    ok       INTEGER NOT NULL,
+    bucket   INTEGER NOT NULL,
+    n        INTEGER NOT NULL,
+    PRIMARY KEY (hour_ts, name, ok, bucket)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** The schema version this build of nodewarden writes. */

@@ -8,6 +8,7 @@ import { redactEvents, selectEvents } from './event-store.js';
 import { lastIntervals, lastRecorded, type LastInterval } from './intervals.js';
 import { SCHEMA_VERSION, schemaVersion } from './migrations.js';
 import { selectNodes } from './nodes.js';
+import { queryRanking } from './rank.js';
 import { selectSamples } from './samples.js';
 import { describe, sqliteCode } from './sqlite-errors.js';
 import { queryUptime } from './uptime.js';
@@ -15,6 +16,8 @@ import type {
   EventQuery,
   MinuteSample,
   NodeRecord,
+  RankQuery,
+  RankRow,
   RawSample,
   SampleQuery,
   StoredEvent,
@@ -57,6 +60,10 @@ export class ReadOnlyStore implements StoreReader {
 
   uptime(q: UptimeQuery): UptimeRow[] {
     return queryUptime(this.db, q, this.wallNow());
+  }
+
+  rank(q: RankQuery): RankRow[] {
+    return queryRanking(this.db, q, this.wallNow());
   }
 
   querySamples(q: SampleQuery): RawSample[] | MinuteSample[] {

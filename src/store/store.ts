@@ -7,6 +7,8 @@ import type { ProcessIdentity } from '../supervisor/driver.js';
 import { EventStore, redactEvents } from './event-store.js';
 import { IntervalStore } from './intervals.js';
 import { NodeStore } from './nodes.js';
+import { ProbeSampleStore, type ProbeRun } from './probes.js';
+import { queryRanking } from './rank.js';
 import { SampleStore } from './samples.js';
 import { SqliteSecrets } from './secrets.js';
 import { queryUptime } from './uptime.js';
@@ -17,6 +19,8 @@ import type {
   MinuteSample,
   NodeRecord,
   PruneResult,
+  RankQuery,
+  RankRow,
   RawSample,
   Retention,
   SampleInput,
@@ -51,6 +55,7 @@ export class Store {
   private readonly events: EventStore;
   private readonly intervals: IntervalStore;
   private readonly samples: SampleStore;
+  private readonly probes: ProbeSampleStore;
   private readonly nodes: NodeStore;
   private closed = false;
   private redaction: Redact | null = null;
@@ -65,6 +70,7 @@ export class Store {
     this.events = new EventStore(db, this.queue);
     this.intervals = new IntervalStore(db, this.queue);
     this.samples = new SampleStore(db, this.queue);
+    this.probes = new ProbeSampleStore(db, this.queue);
     this.nodes = new NodeStore(db, this.queue, wallNow, opts.logger);
     this.secrets = new SqliteSecrets(db, this.queue, wallNow);
   }
@@ -95,6 +101,11 @@ export class Store {
 
   recordSample(sample: SampleInput): void {
     this.samples.record(sample);
+  }
+
+  /** Record one probe run of a node or target (its latency, for `uptime --rank`). */
+  recordProbe(run: ProbeRun): void {
+    this.probes.record(run);
   }
 
   /** See `NodeStore.recordProcess`. Written at once; true if it reached the database. */
@@ -144,6 +155,12 @@ export class Store {
     return queryUptime(this.db, q, this.opts.clock.wallNow());
   }
 
+  /** Nodes and targets ranked by uptime, then median probe latency (see `computeRanking`). */
+  rank(q: RankQuery): RankRow[] {
+    this.queue.flushForRead();
+    return queryRanking(this.db, q, this.opts.clock.wallNow());
+  }
+
   querySamples(q: SampleQuery & { resolution: 'raw' }): RawSample[];
   querySamples(q: SampleQuery & { resolution: 'minute' }): MinuteSample[];
   querySamples(q: SampleQuery): RawSample[] | MinuteSample[];
@@ -155,7 +172,8 @@ export class Store {
   /**
    * Delete what retention no longer keeps: events and closed intervals older
    * than `eventsDays`, then the oldest events beyond `maxEvents`, raw samples
-   * older than one day, minute samples older than `samplesDays`. Returns the
+   * and probe runs older than one day, minute samples and probe histograms
+   * older than `samplesDays`. Returns the
    * rows removed, or null if the database refused (counted and logged; nothing thrown).
    */
   prune(retention: Retention, now: number = this.opts.clock.wallNow()): PruneResult | null {
@@ -173,6 +191,10 @@ export class Store {
           rawSamples: this.db.prepare('DELETE FROM samples_raw WHERE ts < ?').run(now - DAY).changes,
           minuteSamples: this.db
             .prepare('DELETE FROM samples_minute WHERE minute_ts < ?')
+            .run(now - retention.samplesDays * DAY).changes,
+          probeSamples: this.db.prepare('DELETE FROM probe_samples WHERE ts < ?').run(now - DAY).changes,
+          probeHours: this.db
+            .prepare('DELETE FROM probe_hour WHERE hour_ts < ?')
             .run(now - retention.samplesDays * DAY).changes,
         }))
         .immediate();

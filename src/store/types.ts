@@ -56,6 +56,35 @@ export interface UptimeRow {
   readonly toMs: number;
 }
 
+/** Window of `uptime --rank`. */
+export interface RankQuery {
+  sinceMs: number;
+  /** Defaults to now; time after now is never counted. */
+  untilMs?: number;
+}
+
+/** One node's or target's place in the ranking (see `computeRanking`). */
+export interface RankRow {
+  /** 1 = best. */
+  readonly rank: number;
+  readonly name: string;
+  /** `node` (nodewarden runs it) or `target` (watch-only). */
+  readonly kind: 'node' | 'target';
+  /** Share of the observed time spent up (`running` / `up`), 0–100; null when nothing was observed. */
+  readonly uptimePercent: number | null;
+  readonly upSeconds: number;
+  readonly observedSeconds: number;
+  /** State intervals overlapping the window: the records behind the uptime figure. */
+  readonly intervals: number;
+  /** Median latency of the successful probe runs in the window (ms), or null with none. */
+  readonly medianLatencyMs: number | null;
+  /** Probe runs in the window (successful and failed): the records behind the median. */
+  readonly probeSamples: number;
+  readonly failedProbes: number;
+  /** `raw` (exact, every run) or `histogram` (hourly histograms, ±5 %); null without probe runs. */
+  readonly latencySource: 'raw' | 'histogram' | null;
+}
+
 /** One resource/height observation of a node (from the sampler and the height probe). */
 export interface SampleInput {
   node: string;
@@ -110,6 +139,10 @@ export interface PruneResult {
   readonly intervals: number;
   readonly rawSamples: number;
   readonly minuteSamples: number;
+  /** Probe runs older than one day (`probe_samples`). */
+  readonly probeSamples: number;
+  /** Hourly probe histogram rows older than `samplesDays` (`probe_hour`). */
+  readonly probeHours: number;
 }
 
 /** What an operator asked a node to be; null = never said, follow `autostart`. */
@@ -149,5 +182,7 @@ export interface StoreReader {
   queryEvents(q?: EventQuery): StoredEvent[];
   /** Per-node uptime over a window, worst first. */
   uptime(q: UptimeQuery): UptimeRow[];
+  /** Nodes and targets ranked by uptime, then median probe latency; best first. */
+  rank(q: RankQuery): RankRow[];
   querySamples(q: SampleQuery): RawSample[] | MinuteSample[];
 }

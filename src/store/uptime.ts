@@ -13,7 +13,8 @@ export interface Interval {
  * Per-node uptime over [since, until] from state intervals (pure).
  * A node's window starts when it was first seen (no penalty for the time
  * before it existed) and ends at min(until, now) (the future is not counted).
- * Up = union of its `running` intervals inside the window, so overlapping
+ * Up = union of its `running` intervals (a watch-only target's `up`
+ * intervals) inside the window, so overlapping
  * rows cannot count twice and the share stays within [0, 100]. Time with no
  * interval at all (the manager away, the node not re-adopted) is down.
  * Nodes listed in `q.nodes` but never seen get `uptimePercent: null`.
@@ -58,10 +59,13 @@ export function computeUptime(
   );
 }
 
-// Length of the union of the running intervals clipped to [from, to].
+/** States that count as up: a node's `running`, a watch-only target's `up`; every other state is down. */
+export const UP_STATES: ReadonlySet<string> = new Set(['running', 'up']);
+
+// Length of the union of the up intervals clipped to [from, to].
 function unionMs(list: readonly Interval[], from: number, to: number, now: number): number {
   const spans = list
-    .filter((iv) => iv.state === 'running')
+    .filter((iv) => UP_STATES.has(iv.state))
     .map((iv) => [Math.max(from, iv.start), Math.min(to, iv.end ?? now)] as const)
     .filter(([s, e]) => e > s)
     .sort((a, b) => a[0] - b[0]);
@@ -81,6 +85,16 @@ function unionMs(list: readonly Interval[], from: number, to: number, now: numbe
 
 /** Read the intervals overlapping the query window and every node's first-seen time, then compute. */
 export function queryUptime(db: Database.Database, q: UptimeQuery, now: number): UptimeRow[] {
+  const { intervals, firstSeen } = readIntervals(db, q, now);
+  return computeUptime(intervals, firstSeen, q, now);
+}
+
+/** The intervals overlapping the query window, and the first-seen time of each node among them (or named in `q.nodes`). */
+export function readIntervals(
+  db: Database.Database,
+  q: UptimeQuery,
+  now: number,
+): { intervals: Interval[]; firstSeen: Map<string, number> } {
   const until = Math.min(q.untilMs ?? now, now);
   const nodes = q.nodes ? JSON.stringify(q.nodes) : null;
   const nodeFilter = nodes === null ? '' : ' AND node IN (SELECT value FROM json_each(@nodes))';
@@ -98,5 +112,5 @@ export function queryUptime(db: Database.Database, q: UptimeQuery, now: number):
     const row = first.get(node) as { t: number | null };
     if (row.t !== null) firstSeen.set(node, row.t);
   }
-  return computeUptime(intervals, firstSeen, q, now);
+  return { intervals, firstSeen };
 }

@@ -1,5 +1,5 @@
 import { badSinceMessage, parseSince } from '../../protocol/duration.js';
-import type { UptimeResponse } from '../../protocol/types.js';
+import type { RankResponse, UptimeResponse } from '../../protocol/types.js';
 import type { StoreReader } from '../../store/types.js';
 import type { ApiContext } from '../context.js';
 import { badInput, noSuchNode } from '../errors.js';
@@ -38,4 +38,17 @@ export function readUptime(
   if (typeof filter === 'string' && !configured.has(filter) && nodes.every((r) => r.uptimePercent === null))
     throw noSuchNode(filter);
   return { sinceMs, untilMs, nodes };
+}
+
+/** `GET /api/uptime/rank?since=24h|7d|…`: every node and target ranked by uptime, then median probe latency. */
+export function handleUptimeRank(ctx: ApiContext, q: { since?: string }): RankResponse {
+  return readUptimeRank(ctx.daemon.store, ctx.daemon.clock.wallNow(), q);
+}
+
+/** The ranking from any store reader (the daemon's, or a stopped daemon's database). */
+export function readUptimeRank(store: StoreReader, now: number, q: { since?: string }): RankResponse {
+  const untilMs = now;
+  const sinceMs = sinceAt(now, q.since);
+  if (sinceMs >= untilMs) throw badInput(`since: must be in the past, got ${JSON.stringify(q.since)}`);
+  return { sinceMs, untilMs, rows: store.rank({ sinceMs, untilMs }) };
 }

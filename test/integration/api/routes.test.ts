@@ -236,6 +236,30 @@ describe('control API routes (in process)', { timeout: 120_000 }, () => {
     assert.equal((await get('/api/uptime?since=soon')).statusCode, 400);
   });
 
+  test('GET /api/uptime/rank ranks every node over the window, best first', async () => {
+    const r = await get('/api/uptime/rank?since=7d');
+    assert.equal(r.statusCode, 200);
+    const body = r.json() as {
+      sinceMs: number;
+      untilMs: number;
+      rows: Array<{ rank: number; name: string; kind: string; uptimePercent: number | null }>;
+    };
+    assert.equal(body.untilMs - body.sinceMs, 7 * 86_400_000);
+    assert.deepEqual(body.rows.map((n) => n.name).sort(), ['a', 'b-1', 'b-2', 'broken']);
+    assert.deepEqual(
+      body.rows.map((n) => n.rank),
+      [1, 2, 3, 4],
+    );
+    assert.ok(body.rows.every((n) => n.kind === 'node'));
+    const pct = body.rows.map((n) => n.uptimePercent ?? -1);
+    assert.deepEqual(
+      pct,
+      [...pct].sort((x, y) => y - x),
+    );
+    assert.equal((await get('/api/uptime/rank?since=soon')).statusCode, 400);
+    assert.equal((await get('/api/uptime/rank?node=a')).statusCode, 400);
+  });
+
   test("GET /api/logs/:name returns the last n lines of the node's log", async () => {
     const r = await get('/api/logs/b-1?n=3');
     assert.equal(r.statusCode, 200);
@@ -261,6 +285,13 @@ describe('control API routes (in process)', { timeout: 120_000 }, () => {
       'observedSeconds',
       'from',
       'to',
+      'rank',
+      'kind',
+      'intervals',
+      'medianLatencyMs',
+      'probeSamples',
+      'failedProbes',
+      'latencySource',
     ]);
     assert.equal((await get('/api/export/samples?resolution=raw')).statusCode, 200);
     assert.equal((await get('/api/export/secrets')).statusCode, 400);

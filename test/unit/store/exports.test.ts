@@ -79,10 +79,10 @@ test('uptime export: worst first, rounded, no-data rows empty', () =>
     const csv = exportUptime(store, { sinceMs: T0, nodes: ['good', 'bad', 'ghost'] }, 'csv');
     assert.equal(
       csv,
-      'node,uptimePercent,upSeconds,observedSeconds,from,to\r\n' +
-        'bad,33.333,1,3,2024-01-01T00:00:00.000Z,2024-01-01T00:00:03.000Z\r\n' +
-        'good,100,3,3,2024-01-01T00:00:00.000Z,2024-01-01T00:00:03.000Z\r\n' +
-        'ghost,,0,0,2024-01-01T00:00:00.000Z,2024-01-01T00:00:03.000Z\r\n',
+      'node,uptimePercent,upSeconds,observedSeconds,from,to,rank,kind,intervals,medianLatencyMs,probeSamples,failedProbes,latencySource\r\n' +
+        'bad,33.333,1,3,2024-01-01T00:00:00.000Z,2024-01-01T00:00:03.000Z,2,node,2,,0,0,\r\n' +
+        'good,100,3,3,2024-01-01T00:00:00.000Z,2024-01-01T00:00:03.000Z,1,node,1,,0,0,\r\n' +
+        'ghost,,0,0,2024-01-01T00:00:00.000Z,2024-01-01T00:00:03.000Z,,,0,,0,0,\r\n',
     );
     const json = JSON.parse(exportUptime(store, { sinceMs: T0 }, 'json')) as {
       node: string;

@@ -126,6 +126,8 @@ test('prune keeps raw samples one day, minutes samplesDays, events and closed in
       intervals: 0,
       rawSamples: 1,
       minuteSamples: 0,
+      probeSamples: 0,
+      probeHours: 0,
     });
     assert.equal(store.querySamples({ sinceMs: 0, resolution: 'raw' }).length, 1);
     assert.equal(store.querySamples({ sinceMs: 0, resolution: 'minute' }).length, 2);
@@ -135,6 +137,8 @@ test('prune keeps raw samples one day, minutes samplesDays, events and closed in
       intervals: 1,
       rawSamples: 0,
       minuteSamples: 1,
+      probeSamples: 0,
+      probeHours: 0,
     });
     assert.deepEqual(
       store.queryEvents().map((e) => e.type),
