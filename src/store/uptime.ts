@@ -13,7 +13,7 @@ export interface Interval {
  * Per-node uptime over [since, until] from state intervals (pure).
  * A node's window starts when it was first seen (no penalty for the time
  * before it existed) and ends at min(until, now) (the future is not counted).
- * Up = union of its `running` intervals inside the window, so overlapping
+ * Up = union of its `running` (a target's `up`) intervals inside the window, so overlapping
  * rows cannot count twice and the share stays within [0, 100]. Time with no
  * interval at all (the manager away, the node not re-adopted) is down.
  * Nodes listed in `q.nodes` but never seen get `uptimePercent: null`.
@@ -58,10 +58,13 @@ export function computeUptime(
   );
 }
 
-// Length of the union of the running intervals clipped to [from, to].
+/** States that count as up: a node's `running`, a watch-only target's `up` (its `down` is failure time). */
+export const UP_STATES: ReadonlySet<string> = new Set(['running', 'up']);
+
+// Length of the union of the up intervals clipped to [from, to].
 function unionMs(list: readonly Interval[], from: number, to: number, now: number): number {
   const spans = list
-    .filter((iv) => iv.state === 'running')
+    .filter((iv) => UP_STATES.has(iv.state))
     .map((iv) => [Math.max(from, iv.start), Math.min(to, iv.end ?? now)] as const)
     .filter(([s, e]) => e > s)
     .sort((a, b) => a[0] - b[0]);
