@@ -245,6 +245,6 @@ function firstInterval(t: TargetSpec): number {
   return Math.min(t.intervalMs, ...Object.values(t.probes).map((p) => p.intervalMs));
 }
 
-function afterOf(v: TargetVerdict): Record<string, number> {
-  return v.afterMs === null ? {} : { afterMs: Math.round(v.afterMs) };
+function afterOf(v: TargetVerdict): { afterMs: number | null } {
+  return { afterMs: v.afterMs === null ? null : Math.round(v.afterMs) };
 }
