@@ -58,8 +58,8 @@ export function configShow(configDir: string, name: string): ExitCodeValue {
 }
 
 /**
- * `nodewarden config schema [nodewarden|template|node]`: one file kind's JSON
- * Schema, or all three as one object keyed by kind. The same text as schema/.
+ * `nodewarden config schema [nodewarden|template|node|target]`: one file kind's JSON
+ * Schema, or all of them as one object keyed by kind. The same text as schema/.
  */
 export function configSchemaCommand(kind: string | undefined): ExitCodeValue {
   if (kind !== undefined && !(SCHEMA_KINDS as readonly string[]).includes(kind)) {
