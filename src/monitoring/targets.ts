@@ -150,7 +150,8 @@ export function attachTargets(host: TargetHost, opts: TargetOptions = {}): Targe
       const delay = fresh.length > 1 ? Math.floor((i * spread) / fresh.length) : 0;
       s.start = clock.setTimer(delay, () => {
         s.start = null;
-        if (!closed && seen.get(t.name) === s) prober.watch(t.name, t.probes);
+        // The spec as it is now: a reload may have changed it while this first round waited.
+        if (!closed && seen.get(t.name) === s) prober.watch(t.name, s.spec.probes);
       });
     });
     for (const t of targets) {
