@@ -43,9 +43,12 @@ export function configCheck(configDir: string, json: boolean): ExitCodeValue {
   if (issues.length > 0 || loaded === null) throw new ConfigError(dir, issues, FIX_HINT);
   if (json) {
     const nodes = loaded.nodes.map((n) => n.name);
-    process.stdout.write(JSON.stringify({ ok: true, nodes, warnings }) + '\n');
+    const targets = (loaded.targets ?? []).map((t) => t.name);
+    process.stdout.write(JSON.stringify({ ok: true, nodes, targets, warnings }) + '\n');
   } else {
-    process.stdout.write(`config ${configDir} is valid: ${loaded.nodes.length} node(s)\n`);
+    const targets = loaded.targets?.length ?? 0;
+    const also = targets > 0 ? `, ${targets} watch-only target(s)` : '';
+    process.stdout.write(`config ${configDir} is valid: ${loaded.nodes.length} node(s)${also}\n`);
   }
   return ExitCode.OK;
 }

@@ -4,7 +4,14 @@ import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { TargetStateChange } from '../../../src/events/types.js';
 import type { TargetStatus, UptimeResponse, UptimeRow } from '../../../src/protocol/types.js';
-import { runCli, startTestDaemon, waitUntil, writeTarget, type TestDaemon } from '../../helpers/daemon.js';
+import {
+  runCli,
+  startTestDaemon,
+  suiteConfigs,
+  waitUntil,
+  writeTarget,
+  type TestDaemon,
+} from '../../helpers/daemon.js';
 import { startSmtp, type SmtpSink } from '../alerts/servers.js';
 import { startEndpoints, type Endpoints } from './endpoints.js';
 
@@ -204,6 +211,31 @@ describe('watch-only targets through a real daemon and the CLI', () => {
     assert.equal(csv.code, 0, csv.stderr);
     assert.match(csv.stdout, /^peer-2,0,/m);
     assert.match(csv.stdout, /^web,/m);
+  });
+});
+
+describe('config check of target files', () => {
+  const configWith = suiteConfigs();
+
+  test('a good fleet file is counted; a bad probe is named by file and key, exit 2', async () => {
+    const configDir = configWith({
+      targets: {
+        peer: target('http://127.0.0.1:9/peer/{{index}}', { instances: 500 }),
+        web: target('http://127.0.0.1:9/web'),
+      },
+    });
+    const ok = await runCli(configDir, ['config', 'check']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /is valid: 0 node\(s\), 501 watch-only target\(s\)/);
+    const json = await runCli(configDir, ['config', 'check', '--json']);
+    const names = (JSON.parse(json.stdout) as { targets: string[] }).targets;
+    assert.deepEqual([names.length, names[0], names[499], names[500]], [501, 'peer-1', 'peer-500', 'web']);
+
+    writeTarget(configDir, 'x', target('ftp://127.0.0.1/x', { downAfter: 0 }));
+    const bad = await runCli(configDir, ['config', 'check']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /targets\/x\.json: probes\.height\.url: .*\("ftp:\/\/127\.0\.0\.1\/x"\)/);
+    assert.match(bad.stderr, /targets\/x\.json: downAfter: /);
   });
 });
 
