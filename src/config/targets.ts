@@ -26,6 +26,14 @@ export interface TargetContext {
 
 let compiled: ValidateFunction | null = null;
 
+/** A probe's cross-key rules, as node files' probes get them (`needsHeight`: it is the height probe). */
+const refine: (
+  p: Record<string, unknown>,
+  at: string,
+  report: (p: Problem) => void,
+  needsHeight: boolean,
+) => void = refineProbe;
+
 interface ShapedTarget {
   readonly description?: string;
   readonly labels: Readonly<Record<string, string>>;
@@ -63,7 +71,7 @@ export function validateTarget(
     if (!Object.hasOwn(own, 'intervalMs') && typeof data.intervalMs === 'number')
       p.intervalMs = data.intervalMs;
     if (!Object.hasOwn(own, 'timeoutMs') && typeof data.timeoutMs === 'number') p.timeoutMs = data.timeoutMs;
-    refineProbe(p, `probes.${name}`, (x) => problems.push(x));
+    refine(p, `probes.${name}`, (x) => problems.push(x), name === 'height');
   }
   if (!isPlainObject(data.sync)) data.sync = { group: null };
   if (!isPlainObject(data.labels)) data.labels = {};
