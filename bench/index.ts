@@ -18,6 +18,8 @@ import { summarizeRounds } from './scenarios/log-rounds.js';
 import { runLogs, type LogResult } from './scenarios/logs.js';
 import { runSampling } from './scenarios/sampling.js';
 import { runStatusApi } from './scenarios/status-api.js';
+import { runTargetFleet } from './scenarios/target-fleet.js';
+import { NODEWARDEN_CLI } from './managers/nodewarden.js';
 import { makeWorkload } from './scenarios/workload.js';
 import { nowNs, nsToMs } from './time.js';
 
@@ -114,6 +116,15 @@ async function main(opts: BenchOptions): Promise<void> {
         spew: { seconds: 120 },
       });
       results.status = await runStatusApi(nw, w, opts.quick ? 200 : opts.statusRequests, log);
+      results.targetFleet = await runTargetFleet({
+        root,
+        cli: NODEWARDEN_CLI,
+        targets: 200,
+        intervalMs: 2000,
+        timeoutMs: 5000,
+        seconds: opts.quick ? 30 : 120,
+        log,
+      });
     }
 
     const done: BenchResults = { ...results, durationS: nsToMs(nowNs() - began) / 1000, loadAtEnd: load1() };

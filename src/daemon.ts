@@ -4,7 +4,7 @@ import { loadManagerConfig } from './config/manager.js';
 import { formatIssue, formatIssues } from './config/issues.js';
 import { Redaction } from './config/redact.js';
 import { sensitiveValues } from './config/sensitive.js';
-import type { LoadedConfig, ManagerConfig, NodeSpec } from './config/types.js';
+import type { LoadedConfig, ManagerConfig, NodeSpec, TargetSpec } from './config/types.js';
 import { EventBus } from './events/bus.js';
 import { createLogger, type Logger } from './logger.js';
 import { ensureFifos, fifoPath } from './logs/fifo.js';
@@ -30,6 +30,8 @@ import { answerOf, Rollouts } from './policy/rollouts.js';
 import { attachProber } from './monitoring/health.js';
 import { attachResources } from './monitoring/resources.js';
 import { attachAlerter } from './alerts/attach.js';
+import { attachTargets } from './monitoring/targets.js';
+import type { TargetStatus } from './protocol/types.js';
 
 export interface DaemonOptions {
   configDir: string;
@@ -75,6 +77,10 @@ export interface Daemon {
   readonly rollouts: Rollouts;
   /** How nodes' process trees are contained (a cgroup per node, or the sweep); null for a driver that forks nothing. */
   readonly containment: Containment | null;
+  /** The watch-only targets of the config in force (`targets/*.json`). */
+  targets(): readonly TargetSpec[];
+  /** Every target's status row (the target watcher installs it; none until then). */
+  targetStatus: () => TargetStatus[];
 }
 
 /** A component that runs alongside the supervisor (prober, sampler, alerter); stopped before the nodes are. */
@@ -224,6 +230,7 @@ async function boot(p: Parts): Promise<Daemon> {
       p.redaction.learn([...sensitiveValues(next), ...store.secrets.values()]);
       phase = 'prepare';
       const diff = await supervisor.reload(next, new ReloadStage(next.manager.stateDir));
+      targets = next.targets ?? [];
       bus.emit({ node: null, type: 'config_reloaded', details: { ...diff } });
       return { ok: true, diff };
     } catch (err) {
@@ -244,6 +251,7 @@ async function boot(p: Parts): Promise<Daemon> {
     }
   };
   const observations = new Observations();
+  let targets: readonly TargetSpec[] = config.targets ?? [];
   // dependsOn: a dependency with a height probe is ready once the watchers see it in_sync.
   supervisor.useHealth((node) => observations.get(node)?.health);
   observations.onHealth(() => supervisor.healthChanged());
@@ -305,6 +313,8 @@ async function boot(p: Parts): Promise<Daemon> {
       watchers.push(w);
     },
     rollouts,
+    targets: () => targets,
+    targetStatus: () => [],
     async pendingSpecs(names) {
       const next = loadConfig(p.configDir, { secrets: store.secrets });
       p.redaction.learn([...sensitiveValues(next), ...store.secrets.values()]);
@@ -376,6 +386,7 @@ async function boot(p: Parts): Promise<Daemon> {
   });
   attachAlerter(daemon);
   attachResources(daemon);
+  attachTargets(daemon, { registry: metricsFor(daemon).registry, onProbe: recordProbe });
 
   // CONTROL: the control server comes up before any node is touched, so a
   // failure here leaves every survivor as it is, and status answers while

@@ -14,6 +14,7 @@ export const RESOLVES: Readonly<Partial<Record<EventType, readonly EventType[]>>
   // A node that starts again after `fatal` recovered: a "recovered" note.
   started: ['fatal'],
   config_reloaded: ['config_error'],
+  target_up: ['target_down'],
 };
 
 /** True when `type` only ever sends resolved messages (never an alert of its own). */

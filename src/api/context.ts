@@ -7,6 +7,7 @@ import type { Clock } from '../supervisor/clock.js';
 import type { ReloadDiff } from '../supervisor/supervisor.js';
 import type { PageSource } from '../web/snapshot.js';
 import type { Rollouts } from '../policy/rollouts.js';
+import type { TargetStatus } from '../protocol/types.js';
 
 /** What a reload answers: the applied diff, or every problem (nothing applied). */
 export type ReloadOutcome = { ok: true; diff: ReloadDiff } | { ok: false; problems: string[] };
@@ -38,6 +39,8 @@ export interface ControlHost extends MetricsSource, PageSource {
   previewReload(): ReloadOutcome;
   /** Stop every node (unless keepNodes) and release everything. */
   stop(opts?: { keepNodes?: boolean }): Promise<void>;
+  /** Every watch-only target's status row; absent = no targets. */
+  readonly targetStatus?: () => TargetStatus[];
 }
 
 /**

@@ -40,6 +40,8 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.get('/api/status', async () => handleStatus(ctx));
 
+  app.get('/api/targets', async () => ctx.daemon.targetStatus?.() ?? []);
+
   app.get<{ Params: { name: string } }>(
     '/api/nodes/:name',
     { schema: { params: s.nodeParams } },

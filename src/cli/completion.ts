@@ -26,7 +26,7 @@ const NODE_ARGS: Readonly<Record<string, string>> = { node: '@nodes', names: '@n
 /** Positionals that check their values themselves (their messages are part of the contract). */
 const KNOWN_VALUES: Readonly<Record<string, readonly string[]>> = {
   kind: EXPORT_KINDS,
-  file: ['nodewarden', 'template', 'node'],
+  file: ['nodewarden', 'template', 'node', 'target'],
 };
 
 /** Every visible command of the tree, depth first, the program itself first. */

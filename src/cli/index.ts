@@ -66,7 +66,7 @@ export function buildProgram(setExit: (code: ExitCodeValue) => void): Command {
     );
   config
     .command('schema [file]')
-    .description('print the JSON Schema of nodewarden, template or node files (default: all three)')
+    .description('print the JSON Schema of nodewarden, template, node or target files (default: all four)')
     .action(wrap(async (file?: string) => (await import('./commands/config.js')).configSchemaCommand(file)));
   config
     .command('show <node>')

@@ -12,17 +12,18 @@ import {
 } from './json-schema.js';
 import { isPlainObject } from './merge.js';
 import { nodeFileSchema } from './node-schema.js';
+import { targetSchema } from './target-schema.js';
 import { FORMAT_CHECKS, HOST_NAME, IPV6_LITERAL, LOG_LEVELS, managerSchema } from './schema.js';
 
 /**
- * The JSON Schemas of the three config files, as `nodewarden config schema`
+ * The JSON Schemas of the config files (nodewarden.json, template.json, node and target files), as `nodewarden config schema`
  * prints them and schema/*.json ships them. nodewarden.json's is generated
  * from the convict schema the manager config is loaded with (each `nw-…`
  * format has its JSON Schema kind here), node files' is the one the node
  * validator runs on.
  */
 
-export const SCHEMA_KINDS = ['nodewarden', 'template', 'node'] as const;
+export const SCHEMA_KINDS = ['nodewarden', 'template', 'node', 'target'] as const;
 export type SchemaKind = (typeof SCHEMA_KINDS)[number];
 
 /** A pattern as JSON Schema writes it (no flags): case-insensitive letters spelled out. */
@@ -140,6 +141,7 @@ export function managerFileSchema(): JsonSchema {
 
 /** The schema of one file kind (live objects: the validators recognise their leaves). */
 export function configSchema(kind: SchemaKind): JsonSchema {
+  if (kind === 'target') return targetSchema;
   return kind === 'nodewarden' ? managerFileSchema() : nodeFileSchema(kind);
 }
 

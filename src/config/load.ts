@@ -13,7 +13,8 @@ import { loadManagerConfig } from './manager.js';
 import { isPlainObject } from './merge.js';
 import { locate } from './origin.js';
 import { resolveNode, type LoadContext, type NodeSource } from './resolve-node.js';
-import type { ConfigIssue, LoadedConfig, NodeSpec, SecretSource } from './types.js';
+import { targetsOfFile } from './targets.js';
+import type { ConfigIssue, LoadedConfig, NodeSpec, SecretSource, TargetSpec } from './types.js';
 
 export { ConfigError } from './issues.js';
 
@@ -186,7 +187,57 @@ export function loadConfig(configDir: string, opts: LoadOptions): LoadedConfig {
   issues.push(...depends.issues);
   depends.specs.forEach((spec, i) => (resolved[i]!.spec = spec));
 
+  const targets = loadTargets(dir, lc, byName, issues);
+
   if (issues.length > 0) throw new ConfigError(dir, dedupe(issues));
   const warnings = ignoredNodeFiles(path.join(dir, 'nodes'));
-  return deepFreeze({ manager, nodes: resolved.map((r) => r.spec!), warnings });
+  return deepFreeze({ manager, nodes: resolved.map((r) => r.spec!), targets, warnings });
+}
+
+/**
+ * `targets/*.json`, found as node files are: each file's targets, names
+ * checked as node names are, and none may share its name with a node or
+ * another target (the issue names both files).
+ */
+function loadTargets(
+  dir: string,
+  lc: LoadContext,
+  nodesByName: ReadonlyMap<string, NodeSource>,
+  issues: ConfigIssue[],
+): TargetSpec[] {
+  const out: TargetSpec[] = [];
+  const byName = new Map<string, string>();
+  const rel = (f: string): string => path.relative(dir, f);
+  for (const file of nodeFiles(path.join(dir, 'targets'), issues)) {
+    const raw = readObject(file, issues, false);
+    if (raw === null) continue;
+    const r = targetsOfFile(file, raw, lc);
+    issues.push(...r.issues);
+    const key = Object.hasOwn(raw, 'instances') ? 'instances' : '';
+    for (const t of r.specs) {
+      if (!NODE_NAME.test(t.name) || RESERVED_NODE_NAME.test(t.name)) {
+        issues.push(
+          issue(
+            file,
+            key,
+            `invalid target name "${t.name}": must match ${NODE_NAME.source} and not be nodewarden`,
+          ),
+        );
+        continue;
+      }
+      const node = nodesByName.get(t.name.toLowerCase());
+      if (node) {
+        issues.push(issue(file, key, `target name "${t.name}" is also a node of ${rel(node.file)}`));
+        continue;
+      }
+      const other = byName.get(t.name.toLowerCase());
+      if (other !== undefined) {
+        issues.push(issue(file, key, `target name "${t.name}" is also produced by ${rel(other)}`));
+        continue;
+      }
+      byName.set(t.name.toLowerCase(), file);
+      out.push(t);
+    }
+  }
+  return out;
 }

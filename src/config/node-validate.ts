@@ -40,7 +40,7 @@ let validateMerged: ValidateFunction | null = null;
  * duration strings of duration keys in the key's unit; returns each changed
  * key's value as written, for the issues.
  */
-function prepare(
+export function prepare(
   root: JsonSchema,
   schema: unknown,
   v: unknown,
@@ -124,7 +124,7 @@ function forbiddenHere(steps: readonly string[], k: string): string | null {
 }
 
 /** ajv's errors as nodewarden problems: one per key and message, in the order found. */
-function problemsOf(
+export function problemsOf(
   errors: readonly ErrorObject[],
   schema: JsonSchema,
   data: unknown,
@@ -175,7 +175,7 @@ function problemsOf(
   return out;
 }
 
-function refineProbe(
+export function refineProbe(
   p: Record<string, unknown>,
   at: string,
   report: (p: Problem) => void,

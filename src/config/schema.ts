@@ -41,6 +41,8 @@ export const DEFAULT_ALERT_EVENTS = [
   'alert_failed',
   'low_disk',
   'rolled_back',
+  'target_down',
+  'target_up',
 ] as const;
 
 /** Per-entry problems of `alerts.webhooks` (convict cannot describe arrays of objects). */

@@ -236,8 +236,28 @@ export interface LoadedConfig {
   readonly manager: ManagerConfig;
   /** Nodes in a stable order (by file name, then index). */
   readonly nodes: readonly NodeSpec[];
+  /** Watch-only targets (`targets/*.json`), in a stable order (by file name, then index). */
+  readonly targets?: readonly TargetSpec[];
   /** What the load skipped without failing (e.g. `nodes/kmd.yaml: ignored`); none when absent. */
   readonly warnings?: readonly ConfigIssue[];
+}
+
+/** A watch-only target (`targets/<name>.json`): an endpoint probed, never run. Deep-frozen. */
+export interface TargetSpec {
+  readonly name: string;
+  readonly index: number;
+  /** The target file it came from (absolute path). */
+  readonly file: string;
+  readonly description: string | null;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Its probes, each with its own interval and timeout (the target's when the probe sets none). */
+  readonly probes: Readonly<Record<string, ProbeSpec>>;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  /** Failed probe rounds in a row before the target is down. */
+  readonly downAfter: number;
+  /** The sync group whose reference height its `height` probe is shown against, or null. */
+  readonly sync: { readonly group: string | null };
 }
 
 /** One problem found while loading configuration. */

@@ -8,6 +8,7 @@ import {
   type StateChange,
   type StopProgress,
   type StopStep,
+  type TargetStateChange,
 } from './types.js';
 
 type Channels = {
@@ -16,6 +17,7 @@ type Channels = {
   process: ProcessRecord;
   intent: IntentChange;
   stop: StopProgress;
+  target: TargetStateChange;
 };
 type Channel = keyof Channels;
 type Listener<C extends Channel> = (payload: Channels[C]) => void;
@@ -38,6 +40,7 @@ export class EventBus {
     process: new Set(),
     intent: new Set(),
     stop: new Set(),
+    target: new Set(),
   };
   /** Subscriber exceptions caught so far (exported as a metric). */
   consumerErrors = 0;
@@ -72,6 +75,11 @@ export class EventBus {
 
   emitState(change: Omit<StateChange, 'ts'>): void {
     this.deliver('state', Object.freeze({ ts: this.wallNow(), ...change }));
+  }
+
+  /** A watch-only target's state changed (its state intervals follow it). */
+  emitTarget(change: Omit<TargetStateChange, 'ts'>): void {
+    this.deliver('target', Object.freeze({ ts: this.wallNow(), ...change }));
   }
 
   /** A node's process identity appeared or went away (crash-safety record). */

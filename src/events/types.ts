@@ -31,6 +31,8 @@ export const EVENT_TYPES = [
   'upgraded',
   'rolled_back',
   'hook_failed',
+  'target_down',
+  'target_up',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -92,6 +94,8 @@ export const DEFAULT_SEVERITY: Readonly<Record<EventType, Severity>> = {
   upgraded: 'info',
   rolled_back: 'warning',
   hook_failed: 'warning',
+  target_down: 'warning',
+  target_up: 'info',
 };
 
 /** A node's lifecycle state changed (not stored as an event; live views follow it). */
@@ -102,6 +106,15 @@ export interface StateChange {
   readonly to: string;
   readonly pid: number | null;
 }
+
+/**
+ * A watch-only target's state changed (`up` / `down`; `unwatched` when it left
+ * the configuration): recorded as its state intervals, like a node's states.
+ */
+export type TargetStateChange = StateChange;
+
+/** The `to` of a target that is no longer watched: its interval closes, none opens. */
+export const TARGET_UNWATCHED = 'unwatched';
 
 /**
  * A node's live process, recorded so a later manager can re-adopt it

@@ -18,6 +18,7 @@ import {
   type ShutdownResponse,
   type ShutdownStreamLine,
   type StreamError,
+  type TargetStatus,
   type UpgradeRequest,
   type UpgradeStreamLine,
   type UptimeResponse,
@@ -67,6 +68,11 @@ export class ControlClient {
 
   status(): Promise<NodeStatus[]> {
     return this.json('GET', '/api/status');
+  }
+
+  /** Every watch-only target's status row (`GET /api/targets`). */
+  targets(): Promise<TargetStatus[]> {
+    return this.json('GET', '/api/targets');
   }
 
   node(name: string): Promise<NodeStatus> {

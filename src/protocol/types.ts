@@ -34,6 +34,22 @@ export interface NodeStatus {
   desired: 'running' | 'stopped';
 }
 
+/**
+ * One watch-only target in `status --json` (appended after the nodes): the
+ * node row's fields, so tools reading the array keep working, with
+ * `kind: "target"`, `state` up / down / unknown, no process fields, and what
+ * the prober knows of it.
+ */
+export interface TargetStatus extends NodeStatus {
+  kind: 'target';
+  /** The largest run of failures in a row among its probes right now. */
+  failures: number;
+  lastError: string | null;
+  /** Duration of its latest probe, in seconds (null before the first). */
+  latencySeconds: number | null;
+  labels: Record<string, string>;
+}
+
 /** Per-target result of start/stop/restart/hold/release. */
 export interface TargetResult {
   node: string;

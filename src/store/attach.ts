@@ -1,5 +1,6 @@
 import { HEIGHT_PROBE } from '../policy/sync-types.js';
 import type { EventBus } from '../events/bus.js';
+import { TARGET_UNWATCHED } from '../events/types.js';
 import type { Store } from './store.js';
 
 /**
@@ -16,6 +17,10 @@ export function attachStore(bus: EventBus, store: Store): () => void {
   store.closeStaleIntervals();
   const offEvent = bus.on('event', (e) => store.append(e));
   const offState = bus.on('state', (s) => store.recordState(s));
+  // A watch-only target's states are intervals like a node's; one no longer watched only closes its own.
+  const offTarget = bus.on('target', (s) =>
+    s.to === TARGET_UNWATCHED ? store.closeInterval(s.node, s.ts) : store.recordState(s),
+  );
   const offProcess = bus.on('process', (p) => store.recordProcess(p.node, p.identity, p.runHash, p.restarts));
   const offIntent = bus.on('intent', (i) => {
     store.setDesired(i.node, i.desired);
@@ -24,6 +29,7 @@ export function attachStore(bus: EventBus, store: Store): () => void {
   return () => {
     offEvent();
     offState();
+    offTarget();
     offProcess();
     offIntent();
   };

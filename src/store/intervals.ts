@@ -44,6 +44,15 @@ export class IntervalStore {
     });
   }
 
+  /** Close `node`'s open interval at `ts`; nothing opens after it. */
+  close(node: string, ts: number): void {
+    this.queue.enqueue({
+      what: `close ${node}`,
+      important: false,
+      run: () => this.closeOpen.run(ts, node),
+    });
+  }
+
   /** The manager is stopping at `ts`: close every open interval. */
   managerStopped(ts: number): void {
     this.queue.enqueue({

@@ -94,6 +94,11 @@ export class Store {
     this.intervals.record(change);
   }
 
+  /** Close `node`'s open interval at `ts` without opening another (a target no longer watched). */
+  closeInterval(node: string, ts: number): void {
+    this.intervals.close(node, ts);
+  }
+
   /** Close intervals left open by a previous manager that was killed. Returns how many. */
   closeStaleIntervals(): number {
     return this.intervals.closeStale(this.opts.clock.wallNow());

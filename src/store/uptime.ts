@@ -13,8 +13,7 @@ export interface Interval {
  * Per-node uptime over [since, until] from state intervals (pure).
  * A node's window starts when it was first seen (no penalty for the time
  * before it existed) and ends at min(until, now) (the future is not counted).
- * Up = union of its `running` intervals (a watch-only target's `up`
- * intervals) inside the window, so overlapping
+ * Up = union of its `running` (a target's `up`) intervals inside the window, so overlapping
  * rows cannot count twice and the share stays within [0, 100]. Time with no
  * interval at all (the manager away, the node not re-adopted) is down.
  * Nodes listed in `q.nodes` but never seen get `uptimePercent: null`.
@@ -59,7 +58,7 @@ export function computeUptime(
   );
 }
 
-/** States that count as up: a node's `running`, a watch-only target's `up`; every other state is down. */
+/** States that count as up: a node's `running`, a watch-only target's `up` (its `down` is failure time). */
 export const UP_STATES: ReadonlySet<string> = new Set(['running', 'up']);
 
 // Length of the union of the up intervals clipped to [from, to].

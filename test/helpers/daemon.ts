@@ -26,6 +26,8 @@ export interface TestConfig {
   manager?: Json;
   /** Merged over the test's template.json. */
   template?: Json;
+  /** `targets/<name>.json` contents (watch-only targets), written as they are. */
+  targets?: Record<string, Json>;
 }
 
 export interface CliResult {
@@ -71,6 +73,7 @@ export function writeConfig(dir: string, cfg: TestConfig = {}): string {
   writeJson(path.join(configDir, 'nodewarden.json'), manager);
   writeJson(path.join(configDir, 'template.json'), template);
   for (const [name, body] of Object.entries(cfg.nodes ?? {})) writeNode(configDir, name, body);
+  for (const [name, body] of Object.entries(cfg.targets ?? {})) writeTarget(configDir, name, body);
   return configDir;
 }
 
@@ -91,6 +94,11 @@ export function suiteConfigs(): (cfg?: TestConfig) => string {
 
 export function writeNode(configDir: string, name: string, body: Json): void {
   writeJson(path.join(configDir, 'nodes', `${name}.json`), body);
+}
+
+export function writeTarget(configDir: string, name: string, body: Json): void {
+  fs.mkdirSync(path.join(configDir, 'targets'), { recursive: true });
+  writeJson(path.join(configDir, 'targets', `${name}.json`), body);
 }
 
 export function removeNode(configDir: string, name: string): void {

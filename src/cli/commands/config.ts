@@ -43,9 +43,12 @@ export function configCheck(configDir: string, json: boolean): ExitCodeValue {
   if (issues.length > 0 || loaded === null) throw new ConfigError(dir, issues, FIX_HINT);
   if (json) {
     const nodes = loaded.nodes.map((n) => n.name);
-    process.stdout.write(JSON.stringify({ ok: true, nodes, warnings }) + '\n');
+    const targets = (loaded.targets ?? []).map((t) => t.name);
+    process.stdout.write(JSON.stringify({ ok: true, nodes, targets, warnings }) + '\n');
   } else {
-    process.stdout.write(`config ${configDir} is valid: ${loaded.nodes.length} node(s)\n`);
+    const targets = loaded.targets?.length ?? 0;
+    const also = targets > 0 ? `, ${targets} watch-only target(s)` : '';
+    process.stdout.write(`config ${configDir} is valid: ${loaded.nodes.length} node(s)${also}\n`);
   }
   return ExitCode.OK;
 }
@@ -58,8 +61,8 @@ export function configShow(configDir: string, name: string): ExitCodeValue {
 }
 
 /**
- * `nodewarden config schema [nodewarden|template|node]`: one file kind's JSON
- * Schema, or all three as one object keyed by kind. The same text as schema/.
+ * `nodewarden config schema [nodewarden|template|node|target]`: one file kind's JSON
+ * Schema, or all of them as one object keyed by kind. The same text as schema/.
  */
 export function configSchemaCommand(kind: string | undefined): ExitCodeValue {
   if (kind !== undefined && !(SCHEMA_KINDS as readonly string[]).includes(kind)) {

@@ -1,9 +1,22 @@
 import type { ControlClient } from '../../protocol/client.js';
+import type { NodeStatus, TargetStatus } from '../../protocol/types.js';
+import { NodewardenError } from '../../errors.js';
 import { resolveTargets } from '../../protocol/targets.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { askOrRead } from '../offline.js';
 import { renderStatus } from '../render/status.js';
 import { useColor } from '../render/table.js';
+
+/** The daemon's watch-only targets; none from a daemon that predates them (it has no such route). */
+async function targetRows(c: ControlClient): Promise<TargetStatus[]> {
+  try {
+    return await c.targets();
+  } catch (err) {
+    if (err instanceof NodewardenError && err.code === 'E_BAD_REQUEST' && err.message.startsWith('no route'))
+      return [];
+    throw err;
+  }
+}
 
 /**
  * `nodewarden status [names...] [--json]`: every node (or the named ones,
@@ -20,7 +33,7 @@ export async function statusCommand(
 ): Promise<ExitCodeValue> {
   const { value: all, offline } = await askOrRead(
     client,
-    (c) => c.status(),
+    async (c): Promise<NodeStatus[]> => [...(await c.status()), ...(await targetRows(c))],
     (db) => db.status(),
   );
   let rows = all;

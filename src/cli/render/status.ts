@@ -27,6 +27,9 @@ const STATE_STYLE: Readonly<Record<string, Style>> = {
   fatal: 'red',
   paused: 'yellow',
   stopped: 'dim',
+  // watch-only targets
+  up: 'green',
+  down: 'red',
 };
 
 const HEALTH_STYLE: Readonly<Record<string, Style>> = {

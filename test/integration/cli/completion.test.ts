@@ -78,7 +78,12 @@ describe('nodewarden completion bash', () => {
     );
     assert.deepEqual(complete(['nodewarden', 'export', '']), ['events', 'uptime', 'samples']);
     assert.deepEqual(complete(['nodewarden', 'completion', '']), ['bash', 'zsh']);
-    assert.deepEqual(complete(['nodewarden', 'config', 'schema', '']), ['nodewarden', 'template', 'node']);
+    assert.deepEqual(complete(['nodewarden', 'config', 'schema', '']), [
+      'nodewarden',
+      'template',
+      'node',
+      'target',
+    ]);
     assert.deepEqual(complete(['nodewarden', 'export', 'events', '']), [], 'one kind only');
   });
 

@@ -58,12 +58,14 @@ describe('config files with durations and $schema', { timeout: 120_000 }, () => 
       );
   });
 
-  test('config schema prints all three schemas; one kind prints the shipped file; a bad kind is exit 2', async () => {
+  test('config schema prints every schema; one kind prints the shipped file; a bad kind is exit 2', async () => {
     const configDir = configWith({});
     const all = await runCli(configDir, ['config', 'schema']);
     assert.equal(all.code, 0, all.stderr);
     const schemas = JSON.parse(all.stdout) as Record<string, { properties: Record<string, unknown> }>;
-    assert.deepEqual(Object.keys(schemas), ['nodewarden', 'template', 'node']);
+    assert.deepEqual(Object.keys(schemas), ['nodewarden', 'template', 'node', 'target']);
+    for (const key of ['probes', 'instances', 'intervalMs', 'timeoutMs', 'downAfter', 'sync', 'labels'])
+      assert.ok(key in schemas.target!.properties, `target: ${key}`);
     for (const key of ['$schema', 'stateDir', 'sampling', 'alerts', 'retention', 'logs'])
       assert.ok(key in schemas.nodewarden!.properties, `nodewarden: ${key}`);
     for (const kind of ['template', 'node'])
@@ -88,7 +90,7 @@ describe('config files with durations and $schema', { timeout: 120_000 }, () => 
     assert.equal(bad.code, 2);
     assert.match(
       bad.stderr,
-      /config schema: unknown file kind "nodes" \(expected nodewarden, template, node\)/,
+      /config schema: unknown file kind "nodes" \(expected nodewarden, template, node, target\)/,
     );
   });
 });

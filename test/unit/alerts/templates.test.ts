@@ -147,6 +147,8 @@ describe('alert templates', () => {
       'low_disk',
       'upgraded',
       'rolled_back',
+      'target_down',
+      'target_up',
       'default',
     ])
       assert.ok(types.includes(type), `templates/${type}.subject.hbs is shipped`);

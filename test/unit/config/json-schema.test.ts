@@ -438,6 +438,14 @@ describe('README', () => {
     assert.ok(node.length > 50 && manager.length > 35, `${node.length} / ${manager.length}`);
     for (const k of node) if (!nodeTable.includes(`\`${k}\``)) missing.push(`node key ${k}`);
     for (const k of manager) if (!managerTable.includes(`\`${k}\``)) missing.push(`manager key ${k}`);
+    // Target files: their own table; a probe's keys are those of a node's probes, listed in the node table.
+    const targetStart = readme.indexOf('### Target keys');
+    assert.ok(targetStart > 0, 'a Target keys section');
+    const targetTable = tableRows(readme.slice(targetStart, readme.indexOf('\n### ', targetStart + 1)));
+    for (const k of settings(configSchema('target'))) {
+      const inProbe = k.startsWith('probes.<name>.') && nodeTable.includes(`\`${k}\``);
+      if (!targetTable.includes(`\`${k}\``) && !inProbe) missing.push(`target key ${k}`);
+    }
     assert.deepEqual(missing, []);
   });
 });

@@ -57,6 +57,8 @@ describe('nodewarden.json', () => {
         'alert_failed',
         'low_disk',
         'rolled_back',
+        'target_down',
+        'target_up',
       ],
       throttleSeconds: 900,
       email: { from: 'nodewarden@localhost', to: [], smtp: null },
