@@ -3,6 +3,7 @@ import { ACTION_VERBS, type ActionVerb } from '../protocol/types.js';
 import { actionCommand, type ActionOptions } from './commands/action.js';
 import { eventsCommand, type EventsOptions } from './commands/events.js';
 import { exportCommand, type ExportOptions } from './commands/export.js';
+import type { ImportOptions } from './commands/import.js';
 import { logsTargetsCommand, type LogsManyOptions } from './commands/logs-many.js';
 import { reloadCommand } from './commands/reload.js';
 import { shutdownCommand } from './commands/shutdown.js';
@@ -145,6 +146,21 @@ export function addControlVerbs(program: Command, dir: () => string, wrap: Wrap)
     .option('--resolution <r>', 'samples: raw or minute (default)')
     .option('--json', 'same as --format json')
     .action(wrap((kind: string, o: ExportOptions) => exportCommand(connect(dir()), kind, o)));
+
+  program
+    .command('import <kind> <files...>')
+    .description(
+      'write node files from systemd units, supervisord programs or a PM2 ecosystem (kind: systemd, supervisord, pm2); works without the daemon',
+    )
+    .option('--dry-run', 'print the files it would write and what cannot be mapped; write nothing')
+    .option('--instances <list>', 'systemd: instances of a template unit named as name@.service (1..20 or 1,2,5)')
+    .option('--env <name>', "pm2: apply the apps' env_<name> on top of env")
+    // Loaded on use, like the config verbs: the online verbs must start fast.
+    .action(
+      wrap(async (kind: string, files: string[], o: ImportOptions) =>
+        (await import('./commands/import.js')).importCommand(dir(), kind, files, o),
+      ),
+    );
 
   program
     .command('shutdown')
