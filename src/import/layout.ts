@@ -70,6 +70,33 @@ export function common(objs: readonly Json[]): Json {
   return out;
 }
 
+/**
+ * Like `common`, but a value most of the objects share (two or more) is kept
+ * too: the instances that differ get their own value back as an override.
+ */
+export function mostly(objs: readonly Json[]): Json {
+  const out: Json = {};
+  const [first, ...rest] = objs;
+  if (first === undefined) return out;
+  for (const k of Object.keys(first)) {
+    if (!rest.every((o) => Object.hasOwn(o, k))) continue;
+    const all = objs.map((o) => o[k]);
+    if (all.every(isPlainObject)) {
+      const sub = mostly(all as Json[]);
+      if (Object.keys(sub).length > 0) out[k] = sub;
+      continue;
+    }
+    const counts = new Map<string, { n: number; v: unknown }>();
+    for (const v of all) {
+      const id = stable(v);
+      counts.set(id, { n: (counts.get(id)?.n ?? 0) + 1, v });
+    }
+    const top = [...counts.values()].sort((a, b) => b.n - a.n)[0]!;
+    if (top.n === objs.length || top.n >= 2) out[k] = top.v;
+  }
+  return out;
+}
+
 /** `obj` without what `base` already gives it (equal values; objects key by key). */
 export function subtract(obj: Json, base: Json): Json {
   const out: Json = {};
@@ -136,7 +163,7 @@ export function layout(drafts: readonly Draft[], existingTemplate: Json | null):
   }
   placeDataDirs(drafts, existingTemplate !== null && Object.hasOwn(existingTemplate, 'dataDir'));
   let files: NodeFile[] = drafts.map((d) => {
-    const base = common(d.configs);
+    const base = mostly(d.configs);
     const body: Json = { ...base };
     const overrides: Json = {};
     d.configs.forEach((c, i) => {
