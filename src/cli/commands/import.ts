@@ -67,7 +67,9 @@ export function importCommand(configDir: string, kind: string, files: string[], 
   for (const f of lay.files)
     planned.push({ path: path.join(dir, 'nodes', `${f.name}.json`), text: fileText(f.body), nodes: f.nodes });
 
-  const notes = [...lay.notes, ...imported.notes];
+  const notes = [...lay.notes, ...imported.notes].sort((a, b) =>
+    a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1,
+  );
   let out = '';
   if (o.dryRun) {
     for (const f of planned) {
