@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Argument, type Command } from 'commander';
 import { ACTION_VERBS, type ActionVerb } from '../protocol/types.js';
 import { actionCommand, type ActionOptions } from './commands/action.js';
 import { eventsCommand, type EventsOptions } from './commands/events.js';
@@ -148,12 +148,19 @@ export function addControlVerbs(program: Command, dir: () => string, wrap: Wrap)
     .action(wrap((kind: string, o: ExportOptions) => exportCommand(connect(dir()), kind, o)));
 
   program
-    .command('import <kind> <files...>')
+    .command('import')
+    .addArgument(
+      new Argument('<kind>', 'where the definitions come from').choices(['systemd', 'supervisord', 'pm2']),
+    )
+    .argument('<files...>', 'unit files, supervisord conf files or PM2 ecosystem files')
     .description(
       'write node files from systemd units, supervisord programs or a PM2 ecosystem (kind: systemd, supervisord, pm2); works without the daemon',
     )
     .option('--dry-run', 'print the files it would write and what cannot be mapped; write nothing')
-    .option('--instances <list>', 'systemd: instances of a template unit named as name@.service (1..20 or 1,2,5)')
+    .option(
+      '--instances <list>',
+      'systemd: instances of a template unit named as name@.service (1..20 or 1,2,5)',
+    )
     .option('--env <name>', "pm2: apply the apps' env_<name> on top of env")
     // Loaded on use, like the config verbs: the online verbs must start fast.
     .action(

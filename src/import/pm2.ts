@@ -32,7 +32,9 @@ function loadJs(file: string): unknown {
     return JSON.parse(out) as unknown;
   } catch (err) {
     const e = err as { stderr?: string; signal?: string; message: string };
-    const why = e.signal ? `did not finish within ${LOAD_TIMEOUT_MS / 1000} s` : (e.stderr || e.message).trim();
+    const why = e.signal
+      ? `did not finish within ${LOAD_TIMEOUT_MS / 1000} s`
+      : (e.stderr || e.message).trim();
     throw badInput(file, null, `cannot load the ecosystem: ${why.split('\n')[0]}`);
   }
 }
@@ -149,15 +151,27 @@ function mapApp(
     typeof app.interpreter === 'string' && app.interpreter !== ''
       ? app.interpreter
       : (BY_EXTENSION[path.extname(script)] ?? 'none');
-  const interpArgs = argList(app.interpreter_args ?? app.node_args, 'interpreter_args', file, at('interpreter_args'), notes);
+  const interpArgs = argList(
+    app.interpreter_args ?? app.node_args,
+    'interpreter_args',
+    file,
+    at('interpreter_args'),
+    notes,
+  );
   const args = argList(app.args, 'args', file, at('args'), notes);
   const argv =
     interp === 'none'
       ? [literal(scriptPath), ...(args ?? [])]
       : [interp, ...(interpArgs ?? []), literal(scriptPath), ...(args ?? [])];
   if (args === null || interpArgs === null) {
-    const text = (v: unknown): string => (Array.isArray(v) ? v.map((x) => quote(String(x))).join(' ') : String(v ?? ''));
-    const parts = [interp === 'none' ? '' : interp, text(app.interpreter_args ?? app.node_args), quote(scriptPath), text(app.args)];
+    const text = (v: unknown): string =>
+      Array.isArray(v) ? v.map((x) => quote(String(x))).join(' ') : String(v ?? '');
+    const parts = [
+      interp === 'none' ? '' : interp,
+      text(app.interpreter_args ?? app.node_args),
+      quote(scriptPath),
+      text(app.args),
+    ];
     cfg.binary = '/bin/sh';
     cfg.args = ['-c', literal(parts.filter((p) => p !== '').join(' '))];
   } else {
@@ -187,9 +201,14 @@ function mapApp(
     if (typeof v === 'number' && Number.isInteger(v) && v >= 1) instances = v;
     else if (v === 'max' || v === 0 || v === '0' || v === -1) {
       instances = Math.max(1, v === -1 ? cores - 1 : cores);
-      notes.warn(file, at('instances'), `instances: ${JSON.stringify(v)} follows the CPU count: ${instances} on this host, written as a fixed number`);
+      notes.warn(
+        file,
+        at('instances'),
+        `instances: ${JSON.stringify(v)} follows the CPU count: ${instances} on this host, written as a fixed number`,
+      );
     } else if (typeof v === 'string' && /^\d+$/.test(v) && Number(v) >= 1) instances = Number(v);
-    else notes.unmapped(file, at('instances'), `instances: ${JSON.stringify(v)} is not a number of instances`);
+    else
+      notes.unmapped(file, at('instances'), `instances: ${JSON.stringify(v)} is not a number of instances`);
   }
   if (app.exec_mode === 'cluster' || app.exec_mode === 'cluster_mode')
     notes.warn(
@@ -210,7 +229,12 @@ function mapApp(
   if (app.max_restarts !== undefined) {
     if (Number.isInteger(app.max_restarts) && (app.max_restarts as number) >= 0)
       setIn(cfg, 'restart', 'maxRetries', app.max_restarts);
-    else notes.unmapped(file, at('max_restarts'), `max_restarts: ${JSON.stringify(app.max_restarts)} is not a count`);
+    else
+      notes.unmapped(
+        file,
+        at('max_restarts'),
+        `max_restarts: ${JSON.stringify(app.max_restarts)} is not a count`,
+      );
   }
   const msKeys: [string, string, string][] = [
     ['min_uptime', 'restart', 'startSeconds'],
@@ -227,7 +251,11 @@ function mapApp(
   if (app.max_memory_restart !== undefined) {
     const mb = memoryMb(app.max_memory_restart);
     if (mb === null)
-      notes.unmapped(file, at('max_memory_restart'), `max_memory_restart: ${JSON.stringify(app.max_memory_restart)} is not a size`);
+      notes.unmapped(
+        file,
+        at('max_memory_restart'),
+        `max_memory_restart: ${JSON.stringify(app.max_memory_restart)} is not a size`,
+      );
     else setIn(cfg, 'limits', 'maxRssMb', mb);
   }
   for (const key of Object.keys(app)) {
@@ -261,10 +289,12 @@ export function importPm2(files: readonly string[], opts: { env?: string }): Imp
       }
     }
     const apps = Array.isArray(value) ? value : (value as { apps?: unknown } | null)?.apps;
-    if (!Array.isArray(apps) || apps.length === 0) throw badInput(file, null, 'no apps: expected { "apps": [ … ] }');
+    if (!Array.isArray(apps) || apps.length === 0)
+      throw badInput(file, null, 'no apps: expected { "apps": [ … ] }');
     const lines = text.split(/\r?\n/);
     for (const app of apps) {
-      if (typeof app !== 'object' || app === null || Array.isArray(app)) throw badInput(file, null, 'an app is not an object');
+      if (typeof app !== 'object' || app === null || Array.isArray(app))
+        throw badInput(file, null, 'an app is not an object');
       drafts.push(mapApp(app as Json, file, lines, opts.env, notes));
     }
   }

@@ -9,7 +9,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { literal, needsShell, splitShlex, SplitError } from './argv.js';
 import { indexExpression } from './instances.js';
-import { badInput, nodeName, Notes, setIn, signalName, type Draft, type Imported, type Json } from './model.js';
+import {
+  badInput,
+  nodeName,
+  Notes,
+  setIn,
+  signalName,
+  type Draft,
+  type Imported,
+  type Json,
+} from './model.js';
 
 interface Entry {
   readonly section: string;
@@ -32,7 +41,8 @@ export function parseIni(text: string, file: string): Section[] {
   let current: Section | null = null;
   let last: { key: string; value: string; line: number } | null = null;
   const close = (): void => {
-    if (last && current) current.entries.push({ section: current.name, ...last, value: last.value.trim(), file });
+    if (last && current)
+      current.entries.push({ section: current.name, ...last, value: last.value.trim(), file });
     last = null;
   };
   for (let i = 0; i < lines.length; i++) {
@@ -83,7 +93,8 @@ function expand(value: string, e: Entry, ctx: ProgramContext): string {
     }
     const [, name, flags, width] = m as unknown as [string, string, string, string];
     const w = width === '' ? null : Number(width);
-    const pad = (s: string): string => literal(w === null ? s : s.padStart(w, flags.includes('0') ? '0' : ' '));
+    const pad = (s: string): string =>
+      literal(w === null ? s : s.padStart(w, flags.includes('0') ? '0' : ' '));
     if (name === 'process_num') out += ctx.processNum(flags.includes('0') ? w : null);
     else if (name === 'program_name' || name === 'group_name') out += pad(ctx.program);
     else if (name === 'numprocs') out += pad(String(ctx.numprocs));
@@ -109,7 +120,8 @@ export function parseEnvironment(value: string, e: Entry): [string, string][] {
     while (i < s.length && /[\s,]/.test(s[i]!)) i++;
     if (i >= s.length) break;
     const eq = s.indexOf('=', i);
-    if (eq < 0) throw badInput(e.file, e.line, `environment: expected KEY=value at ${JSON.stringify(s.slice(i))}`);
+    if (eq < 0)
+      throw badInput(e.file, e.line, `environment: expected KEY=value at ${JSON.stringify(s.slice(i))}`);
     const key = s.slice(i, eq).trim();
     i = eq + 1;
     let v = '';
@@ -168,7 +180,9 @@ function mapProgram(sec: Section, program: string, file: string, globals: Global
     numprocs,
     notes,
     processNum: (w) =>
-      numprocs > 1 ? indexExpression(start - 1, w) : literal(w === null ? String(start) : String(start).padStart(w, '0')),
+      numprocs > 1
+        ? indexExpression(start - 1, w)
+        : literal(w === null ? String(start) : String(start).padStart(w, '0')),
   };
   const cfg: Json = {};
   const cmd = get('command');
@@ -194,7 +208,8 @@ function mapProgram(sec: Section, program: string, file: string, globals: Global
   const env: Record<string, string> = {};
   for (const [k, v, e] of globals.env) env[k] = expand(v, e, ctx);
   const envEntry = get('environment');
-  if (envEntry) for (const [k, v] of parseEnvironment(envEntry.value, envEntry)) env[k] = expand(v, envEntry, ctx);
+  if (envEntry)
+    for (const [k, v] of parseEnvironment(envEntry.value, envEntry)) env[k] = expand(v, envEntry, ctx);
   if (Object.keys(env).length > 0) cfg.env = env;
   cfg.restart = { policy: 'on-failure' }; // supervisord's default autorestart=unexpected
   if (globals.minfds) {
@@ -216,7 +231,11 @@ function mapProgram(sec: Section, program: string, file: string, globals: Global
         break;
       case 'process_name':
         if (numprocs > 1)
-          notes.warn(file, e.line, `process_name=${v}: the instances are named ${nodeName(program)}-1 … ${nodeName(program)}-${numprocs}`);
+          notes.warn(
+            file,
+            e.line,
+            `process_name=${v}: the instances are named ${nodeName(program)}-1 … ${nodeName(program)}-${numprocs}`,
+          );
         break;
       case 'directory':
         cfg.cwd = expand(v, e, ctx);
@@ -231,7 +250,9 @@ function mapProgram(sec: Section, program: string, file: string, globals: Global
         break;
       }
       case 'autorestart': {
-        const p = { true: 'always', false: 'never', unexpected: 'on-failure' }[String(bool(v) ?? v.toLowerCase())];
+        const p = { true: 'always', false: 'never', unexpected: 'on-failure' }[
+          String(bool(v) ?? v.toLowerCase())
+        ];
         if (p === undefined) notes.unmapped(file, e.line, `autorestart=${v}: not true, false or unexpected`);
         else setIn(cfg, 'restart', 'policy', p);
         break;
@@ -262,12 +283,17 @@ function mapProgram(sec: Section, program: string, file: string, globals: Global
       case 'stopasgroup':
       case 'killasgroup':
         if (bool(v) === false)
-          notes.warn(file, e.line, `${e.key}=${v}: nodewarden always signals and kills the whole process group`);
+          notes.warn(
+            file,
+            e.line,
+            `${e.key}=${v}: nodewarden always signals and kills the whole process group`,
+          );
         break;
       case 'stdout_logfile_maxbytes':
       case 'logfile_maxbytes': {
         const n = byteSize(v);
-        if (n === null || n < 1) notes.unmapped(file, e.line, `${e.key}=${v}: no rotation-off setting; logs.maxBytes kept`);
+        if (n === null || n < 1)
+          notes.unmapped(file, e.line, `${e.key}=${v}: no rotation-off setting; logs.maxBytes kept`);
         else setIn(cfg, 'logs', 'maxBytes', n);
         break;
       }

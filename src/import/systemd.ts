@@ -11,7 +11,16 @@ import path from 'node:path';
 import { literal, splitSystemd, SplitError } from './argv.js';
 import { parseEnvFile } from './env-file.js';
 import { instanceToken } from './instances.js';
-import { badInput, nodeName, Notes, setIn, signalName, type Draft, type Imported, type Json } from './model.js';
+import {
+  badInput,
+  nodeName,
+  Notes,
+  setIn,
+  signalName,
+  type Draft,
+  type Imported,
+  type Json,
+} from './model.js';
 
 /** One `Key=Value` of a unit or drop-in, where it was written. */
 interface Entry {
@@ -47,7 +56,13 @@ export function parseUnit(text: string, file: string): Entry[] {
     const eq = line.indexOf('=');
     if (eq <= 0) throw badInput(file, lineNo, `expected Key=Value, got ${JSON.stringify(line)}`);
     if (section === '') throw badInput(file, lineNo, 'assignment outside of any [Section]');
-    out.push({ section, key: line.slice(0, eq).trim(), value: line.slice(eq + 1).trim(), file, line: lineNo });
+    out.push({
+      section,
+      key: line.slice(0, eq).trim(),
+      value: line.slice(eq + 1).trim(),
+      file,
+      line: lineNo,
+    });
   }
   return out;
 }
@@ -237,7 +252,11 @@ function specifiers(value: string, e: Entry, ctx: UnitContext, user: string | nu
         text += '/var/tmp';
         break;
       default:
-        ctx.notes.unmapped(e.file, e.line, `${e.key}: specifier %${s} has no nodewarden equivalent (left as is)`);
+        ctx.notes.unmapped(
+          e.file,
+          e.line,
+          `${e.key}: specifier %${s} has no nodewarden equivalent (left as is)`,
+        );
         text += `%${s}`;
     }
   }
@@ -257,8 +276,13 @@ function expandVars(word: string, env: Readonly<Record<string, string>>, e: Entr
     return '';
   };
   // A lone $VAR is split into words at whitespace; ${VAR} and $VAR inside a word stay one word.
-  if (lone) return lookup(lone[1]!).split(/\s+/).filter((w) => w !== '');
-  return [word.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_, a, b) => lookup(a ?? b))];
+  if (lone)
+    return lookup(lone[1]!)
+      .split(/\s+/)
+      .filter((w) => w !== '');
+  return [
+    word.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_, a, b) => lookup(a ?? b)),
+  ];
 }
 
 /** The effective entries of a list key: an empty assignment drops everything before it. */
@@ -289,14 +313,22 @@ function command(e: Entry, ctx: UnitContext, env: Record<string, string>, user: 
   if (flags.includes('-'))
     ctx.notes.unmapped(e.file, e.line, `${e.key}: prefix "-" (ignore the exit code) has no equivalent`);
   if (flags.includes('+') || flags.includes('!'))
-    ctx.notes.unmapped(e.file, e.line, `${e.key}: privilege prefix "${flags.replace(/[-@:]/g, '')}" has no equivalent`);
+    ctx.notes.unmapped(
+      e.file,
+      e.line,
+      `${e.key}: privilege prefix "${flags.replace(/[-@:]/g, '')}" has no equivalent`,
+    );
   const argv: string[] = [];
   for (const w of words) {
     const expanded = flags.includes(':') ? [w] : expandVars(w, env, e, ctx.notes);
     for (const x of expanded) argv.push(specifiers(x, e, ctx, user));
   }
   if (flags.includes('@') && argv.length >= 2) {
-    ctx.notes.unmapped(e.file, e.line, `${e.key}: prefix "@" (own argv[0] ${JSON.stringify(argv[1])}) has no equivalent: dropped`);
+    ctx.notes.unmapped(
+      e.file,
+      e.line,
+      `${e.key}: prefix "@" (own argv[0] ${JSON.stringify(argv[1])}) has no equivalent: dropped`,
+    );
     argv.splice(1, 1);
   }
   if (argv.length === 0) throw badInput(e.file, e.line, `${e.key}: empty command`);
@@ -360,7 +392,11 @@ function mapUnit(entries: readonly Entry[], ctx: UnitContext): Json {
       text = fs.readFileSync(file, 'utf8');
     } catch (err) {
       if (optional) continue;
-      throw badInput(e.file, e.line, `EnvironmentFile ${file}: cannot read: ${(err as NodeJS.ErrnoException).code}`);
+      throw badInput(
+        e.file,
+        e.line,
+        `EnvironmentFile ${file}: cannot read: ${(err as NodeJS.ErrnoException).code}`,
+      );
     }
     for (const [k, v] of Object.entries(parseEnvFile(text))) env[k] = literal(v);
     notes.warn(e.file, e.line, `EnvironmentFile=${file} read now: its variables are written into env`);
@@ -372,7 +408,11 @@ function mapUnit(entries: readonly Entry[], ctx: UnitContext): Json {
     throw badInput(at?.file ?? ctx.unit, at?.line ?? null, `${ctx.unit} has no ExecStart=`);
   }
   if (starts.length > 1)
-    notes.unmapped(starts[1]!.file, starts[1]!.line, 'ExecStart: more than one command: only the first is kept');
+    notes.unmapped(
+      starts[1]!.file,
+      starts[1]!.line,
+      'ExecStart: more than one command: only the first is kept',
+    );
   const argv = command(starts[0]!, ctx, env, user);
   cfg.binary = argv[0];
   cfg.args = argv.slice(1);
@@ -401,7 +441,8 @@ function mapUnit(entries: readonly Entry[], ctx: UnitContext): Json {
       }
       case 'RestartSec': {
         const ms = timeSpanMs(v);
-        if (ms === null || ms < 1) notes.unmapped(e.file, e.line, `RestartSec=${v}: not a positive time span`);
+        if (ms === null || ms < 1)
+          notes.unmapped(e.file, e.line, `RestartSec=${v}: not a positive time span`);
         else setIn(cfg, 'restart', 'backoffMs', ms);
         break;
       }
@@ -415,7 +456,11 @@ function mapUnit(entries: readonly Entry[], ctx: UnitContext): Json {
       case 'TimeoutSec': {
         const ms = timeSpanMs(v);
         if (ms === null || ms < 1)
-          notes.unmapped(e.file, e.line, `${e.key}=${v}: no finite stop timeout in nodewarden (default kept)`);
+          notes.unmapped(
+            e.file,
+            e.line,
+            `${e.key}=${v}: no finite stop timeout in nodewarden (default kept)`,
+          );
         else setIn(cfg, 'stop', 'graceMs', ms);
         break;
       }
@@ -439,7 +484,9 @@ function mapUnit(entries: readonly Entry[], ctx: UnitContext): Json {
       case 'ExecStartPost':
       case 'ExecStopPost': {
         const list = listOf(service, e.key);
-        const hook = { ExecStartPre: 'preStart', ExecStartPost: 'postStart', ExecStopPost: 'postStop' }[e.key];
+        const hook = { ExecStartPre: 'preStart', ExecStartPost: 'postStart', ExecStopPost: 'postStop' }[
+          e.key
+        ];
         if (list.length > 1 && e !== list[0]) {
           notes.unmapped(e.file, e.line, `${e.key}: only one command maps to hooks.${hook}`);
         } else if (e === list[0]) {
@@ -455,7 +502,10 @@ function mapUnit(entries: readonly Entry[], ctx: UnitContext): Json {
     if (e.section === 'Service') continue;
     if (QUIET[e.section]?.includes(e.key)) continue;
     // Ordering against targets (network-online.target …) has no meaning for a manager already running.
-    if (['After', 'Wants', 'Before'].includes(e.key) && e.value.split(/\s+/).every((u) => u.endsWith('.target')))
+    if (
+      ['After', 'Wants', 'Before'].includes(e.key) &&
+      e.value.split(/\s+/).every((u) => u.endsWith('.target'))
+    )
       continue;
     notes.unmapped(e.file, e.line, `[${e.section}] ${e.key}=${e.value}: no nodewarden setting`);
   }
@@ -479,7 +529,12 @@ export function instanceList(raw: string): string[] {
     return Array.from({ length: b - a + 1 }, (_, i) => String(a + i));
   }
   const list = raw.split(',').map((s) => s.trim());
-  if (list.some((s) => s === '')) throw badInput('--instances', null, `expected a range such as 1..20 or a list 1,2,5, got ${JSON.stringify(raw)}`);
+  if (list.some((s) => s === ''))
+    throw badInput(
+      '--instances',
+      null,
+      `expected a range such as 1..20 or a list 1,2,5, got ${JSON.stringify(raw)}`,
+    );
   return list;
 }
 
@@ -496,7 +551,8 @@ export function importSystemd(files: readonly string[], opts: { instances?: stri
   for (const arg of files) {
     const file = path.resolve(arg);
     const parts = unitParts(path.basename(file));
-    if (parts === null) throw badInput(file, null, 'not a service unit (expected <name>.service or <name>@.service)');
+    if (parts === null)
+      throw badInput(file, null, 'not a service unit (expected <name>.service or <name>@.service)');
     if (parts.instance === null) {
       plain.push(file);
       continue;
@@ -513,7 +569,13 @@ export function importSystemd(files: readonly string[], opts: { instances?: stri
     const prefix = base.replace(/\.service$/, '');
     const entries = [...readEntries(file), ...dropIns(path.dirname(file), [base]).flatMap(readEntries)];
     const ctx = { unit: base, prefix, instance: null, token: null, notes };
-    drafts.push({ name: nodeName(prefix), file, line: 1, configs: [mapUnit(entries, ctx)], instanced: false });
+    drafts.push({
+      name: nodeName(prefix),
+      file,
+      line: 1,
+      configs: [mapUnit(entries, ctx)],
+      instanced: false,
+    });
   }
   for (const t of templates.values()) {
     const unique = [...new Set(t.instances)];

@@ -24,7 +24,8 @@ function usage(message: string): NodewardenError {
 }
 
 function read(kind: string, files: readonly string[], o: ImportOptions): Imported {
-  if (o.instances !== undefined && kind !== 'systemd') throw usage('--instances is for systemd template units');
+  if (o.instances !== undefined && kind !== 'systemd')
+    throw usage('--instances is for systemd template units');
   if (o.env !== undefined && kind !== 'pm2') throw usage('--env is for PM2 ecosystems');
   if (kind === 'systemd') return importSystemd(files, { instances: o.instances });
   if (kind === 'supervisord') return importSupervisord(files);
@@ -43,7 +44,9 @@ function existingTemplate(configDir: string): Json | null {
 
 function noteLines(title: string, notes: readonly Note[]): string {
   if (notes.length === 0) return '';
-  const lines = notes.map((n) => `  ${n.file === 'template.json' ? n.file : shown(n.file)}:${n.line}: ${n.message}`);
+  const lines = notes.map(
+    (n) => `  ${n.file === 'template.json' ? n.file : shown(n.file)}:${n.line}: ${n.message}`,
+  );
   return `${title} (${notes.length}):\n${lines.join('\n')}\n`;
 }
 
@@ -56,7 +59,12 @@ function nodeList(nodes: readonly string[]): string {
  * existing definitions into node files (and template.json) in the config
  * dir, after checking the result loads; lists what could not be carried over.
  */
-export function importCommand(configDir: string, kind: string, files: string[], o: ImportOptions): ExitCodeValue {
+export function importCommand(
+  configDir: string,
+  kind: string,
+  files: string[],
+  o: ImportOptions,
+): ExitCodeValue {
   const dir = path.resolve(configDir);
   const imported = read(kind, files, o);
   const template = existingTemplate(dir);
@@ -95,6 +103,8 @@ export function importCommand(configDir: string, kind: string, files: string[], 
     out += `created ${path.relative(dir, f.path)} (${what})\n`;
   }
   if (template !== null) out += 'template.json exists: it is kept, every setting went into the node files\n';
-  process.stdout.write(out + tail + 'next: `nodewarden reload` (or start nodewarden) to run the imported nodes\n');
+  process.stdout.write(
+    out + tail + 'next: `nodewarden reload` (or start nodewarden) to run the imported nodes\n',
+  );
   return ExitCode.OK;
 }

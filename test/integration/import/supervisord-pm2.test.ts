@@ -50,7 +50,10 @@ describe('import supervisord and pm2', { timeout: 120_000 }, () => {
       /chains\.conf:38: \[group:chains\]/,
     ])
       assert.match(unmapped, at);
-    assert.match(warnings, /chains\.conf:28: command needs a shell \(redirection >\): imported as \/bin\/sh -c/);
+    assert.match(
+      warnings,
+      /chains\.conf:28: command needs a shell \(redirection >\): imported as \/bin\/sh -c/,
+    );
     assert.match(warnings, /chains\.conf:10: process_name=.*komodod-1 … komodod-3/);
     // [supervisord]'s environment and minfds reach every program: shared, so in template.json.
     assert.deepEqual(readJson(path.join(configDir, 'template.json')), {
@@ -102,14 +105,22 @@ describe('import supervisord and pm2', { timeout: 120_000 }, () => {
     const r = await runCli(configDir, ['import', 'supervisord', conf]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /template\.json exists: it is kept, every setting went into the node files/);
-    assert.match(r.stdout, /template\.json:1: template\.json exists and is kept: the imported nodes also get its/);
+    assert.match(
+      r.stdout,
+      /template\.json:1: template\.json exists and is kept: the imported nodes also get its/,
+    );
     assert.equal(fs.readFileSync(path.join(configDir, 'template.json'), 'utf8'), template);
     const komodod = readJson(path.join(configDir, 'nodes/komodod.json'));
     assert.deepEqual(komodod.limits, { nofile: 4096 });
     await checkPasses(configDir, 4);
     const node = await show(configDir, 'komodod-2');
     assert.equal(node.binary, path.join(root, 'opt/komodo/komodod'));
-    assert.deepEqual(node.args, ['-ac_name=komodod', `-datadir=${HOME}/.komodo/komodod_01`, '-port=7771', '-rpcport=17001']);
+    assert.deepEqual(node.args, [
+      '-ac_name=komodod',
+      `-datadir=${HOME}/.komodo/komodod_01`,
+      '-port=7771',
+      '-rpcport=17001',
+    ]);
   });
 
   test('pm2: an ecosystem.config.js and an ecosystem.json with instances, env_production and cluster mode', async () => {
@@ -138,7 +149,10 @@ describe('import supervisord and pm2', { timeout: 120_000 }, () => {
       /ecosystem\.json:11: treekill: false/,
     ])
       assert.match(unmapped, at);
-    assert.match(warnings, /ecosystem\.config\.js:27: exec_mode "cluster": nodewarden runs each instance as its own process/);
+    assert.match(
+      warnings,
+      /ecosystem\.config\.js:27: exec_mode "cluster": nodewarden runs each instance as its own process/,
+    );
     assert.match(warnings, /ecosystem\.json:6: args need a shell \(pipe \|\)/);
     await checkPasses(configDir, 7);
 

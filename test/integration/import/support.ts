@@ -10,7 +10,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { runCli, tmpDir } from '../../helpers/daemon.js';
 
-export const FIXTURES = path.resolve(import.meta.dirname, '..', '..', '..', '..', 'test', 'fixtures', 'import');
+export const FIXTURES = path.resolve(
+  import.meta.dirname,
+  '..',
+  '..',
+  '..',
+  '..',
+  'test',
+  'fixtures',
+  'import',
+);
 
 /** A fresh temp root per call, removed after the suite. */
 export function suiteRoots(): () => string {

@@ -165,6 +165,9 @@ describe('import systemd', { timeout: 120_000 }, () => {
     const { units, configDir } = setup();
     const r = await runCli(configDir, ['import', 'systemd', path.join(units, 'antnode@.service')]);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /antnode@\.service: a template unit: name its instances .* or pass --instances 1\.\.N/);
+    assert.match(
+      r.stderr,
+      /antnode@\.service: a template unit: name its instances .* or pass --instances 1\.\.N/,
+    );
   });
 });
