@@ -173,7 +173,7 @@ describe('import: instances and layout', () => {
     const kept = layout(structuredClone(drafts), { dataDir: 'x/{{name}}', probes: {} });
     assert.equal(kept.template, null);
     assert.deepEqual(kept.files[1]!.body, { binary: '/b', args: [], stop: { signal: 'SIGINT' } });
-    assert.match(kept.notes[0]!.message, /also get its probes/);
+    assert.match(kept.notes[0]!.message, /also get its dataDir, probes \(review them\)/);
     assert.throws(() => layout([drafts[1]!, { ...drafts[1]!, line: 9 }], null), /also taken by f:5/);
   });
 });
