@@ -55,8 +55,11 @@ function overlay(configDir: string, files: readonly PlannedFile[]): string {
   fs.mkdirSync(path.join(dir, 'nodes'));
   const nodesDir = path.join(configDir, 'nodes');
   if (fs.existsSync(nodesDir))
-    for (const entry of fs.readdirSync(nodesDir))
+    for (const entry of fs.readdirSync(nodesDir)) {
+      // A planned file is written into the scratch copy, never through a link to the real one.
+      if (planned.has(path.join('nodes', entry))) continue;
       fs.symlinkSync(path.join(nodesDir, entry), path.join(dir, 'nodes', entry));
+    }
   for (const f of files) fs.writeFileSync(path.join(dir, path.relative(configDir, f.path)), f.text);
   return dir;
 }

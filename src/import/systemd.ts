@@ -360,7 +360,7 @@ function mapUnit(entries: readonly Entry[], ctx: UnitContext): Json {
   const service = entries.filter((e) => e.section === 'Service');
   const cfg: Json = {};
   const userEntry = lastOf(service, 'User');
-  const user = userEntry && userEntry.value !== '' ? userEntry.value : null;
+  const user = userEntry && userEntry.value !== '' ? specifiers(userEntry.value, userEntry, ctx, null) : null;
 
   // Environment= first, then EnvironmentFile= on top (systemd's order).
   const env: Record<string, string> = {};
@@ -432,7 +432,7 @@ function mapUnit(entries: readonly Entry[], ctx: UnitContext): Json {
         break;
       }
       case 'Group':
-        if (v !== '') cfg.group = v;
+        if (v !== '') cfg.group = specifiers(v, e, ctx, user);
         break;
       case 'Restart': {
         const p = restartPolicy(e, notes);
