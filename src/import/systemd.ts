@@ -146,7 +146,7 @@ function unitParts(base: string): { prefix: string; instance: string | null } | 
 const QUIET: Readonly<Record<string, readonly string[]>> = {
   Unit: ['Description', 'Documentation'],
   Install: ['WantedBy', 'RequiredBy', 'Alias', 'Also', 'DefaultInstance'],
-  Service: ['Type', 'RemainAfterExit', 'GuessMainPID'],
+  Service: ['RemainAfterExit', 'GuessMainPID'],
 };
 
 interface UnitContext {
@@ -431,6 +431,20 @@ function mapUnit(entries: readonly Entry[], ctx: UnitContext): Json {
         else if (dir !== '') cfg.cwd = dir;
         break;
       }
+      case 'Type':
+        if (v === 'forking' || v === 'oneshot')
+          notes.unmapped(
+            e.file,
+            e.line,
+            `Type=${v}: nodewarden runs a node's process in the foreground and watches it; tell the program not to fork or exit`,
+          );
+        else if (v.startsWith('notify') || v === 'dbus')
+          notes.warn(
+            e.file,
+            e.line,
+            `Type=${v}: readiness is not signalled; restart.startSeconds decides when it started`,
+          );
+        break;
       case 'Group':
         if (v !== '') cfg.group = specifiers(v, e, ctx, user);
         break;
