@@ -276,10 +276,11 @@ function expandVars(word: string, env: Readonly<Record<string, string>>, e: Entr
     return '';
   };
   // A lone $VAR is split into words at whitespace; ${VAR} and $VAR inside a word stay one word.
-  if (lone)
-    return lookup(lone[1]!)
-      .split(/\s+/)
-      .filter((w) => w !== '');
+  if (lone) {
+    const value = lookup(lone[1]!);
+    // A value holding an instance expression stays one word (its spaces are the expression's).
+    return value.includes('{{') ? [value] : value.split(/\s+/).filter((w) => w !== '');
+  }
   return [
     word.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_, a, b) => lookup(a ?? b)),
   ];
@@ -320,8 +321,9 @@ function command(e: Entry, ctx: UnitContext, env: Record<string, string>, user: 
     );
   const argv: string[] = [];
   for (const w of words) {
-    const expanded = flags.includes(':') ? [w] : expandVars(w, env, e, ctx.notes);
-    for (const x of expanded) argv.push(specifiers(x, e, ctx, user));
+    // Specifiers are resolved when the unit is loaded, $VAR when it runs: a value's own % stays.
+    const word = specifiers(w, e, ctx, user);
+    argv.push(...(flags.includes(':') ? [word] : expandVars(word, env, e, ctx.notes)));
   }
   if (flags.includes('@') && argv.length >= 2) {
     ctx.notes.unmapped(

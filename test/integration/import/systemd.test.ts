@@ -57,6 +57,7 @@ describe('import systemd', { timeout: 120_000 }, () => {
     ])
       assert.match(r.stdout.split('warnings')[0]!, at);
     assert.match(r.stdout, /antnode@\.service:14: ExecStart: \$REWARDS_ADDRESS replaced by its value/);
+    assert.match(r.stdout, /antnode@\.service:14: ExecStart: \$METRICS_PORT replaced by its value/);
 
     // What both units share went into template.json; instances are one file, instance 3's drop-in an override.
     assert.deepEqual(readJson(path.join(configDir, 'template.json')), {
@@ -88,6 +89,7 @@ describe('import systemd', { timeout: 120_000 }, () => {
       assert.deepEqual(node.env, {
         RUST_LOG: 'debug',
         ANT_PEERS: '/ip4/203.0.113.7/udp/12000/quic-v1',
+        METRICS_PORT: `1300${i}`,
         REWARDS_ADDRESS: REWARDS,
         ANT_NETWORK: 'main net',
       });
