@@ -209,6 +209,20 @@ describe('import supervisord and pm2', { timeout: 120_000 }, () => {
     assert.deepEqual(snapshot(root), before);
   });
 
+  test('an ecosystem.config.js that throws names the file and the error; exit 2, nothing written', async () => {
+    const root = newRoot();
+    const configDir = bareConfig(root);
+    const eco = path.join(root, 'ecosystem.config.js');
+    fs.writeFileSync(eco, "throw new Error('no such env file: .env.production');\n");
+    const r = await runCli(configDir, ['import', 'pm2', eco]);
+    assert.equal(r.code, 2);
+    assert.match(
+      r.stderr,
+      /ecosystem\.config\.js: cannot load the ecosystem: no such env file: \.env\.production/,
+    );
+    assert.deepEqual(fs.readdirSync(configDir), ['nodewarden.json']);
+  });
+
   test('a command with an unclosed quote names the file and line; exit 2', async () => {
     const root = newRoot();
     const configDir = bareConfig(root);
