@@ -14,7 +14,7 @@ function procList(pid: number, file: 'cmdline' | 'environ'): string[] {
   return fs.readFileSync(`/proc/${pid}/${file}`, 'utf8').split('\0').slice(0, -1);
 }
 
-describe('import, then reload', { timeout: 120_000 }, () => {
+describe('import, then reload', { timeout: 600_000 }, () => {
   test('the imported instances run with the original command line and environment', async () => {
     const t = await startTestDaemon();
     try {

@@ -22,7 +22,7 @@ import {
 
 const REWARDS = '0x03B770D9cD32077cC0bF330c13C114a87643B124';
 
-describe('import systemd', { timeout: 120_000 }, () => {
+describe('import systemd', { timeout: 600_000 }, () => {
   const newRoot = suiteRoots();
 
   function setup(): { root: string; units: string; configDir: string } {

@@ -10,8 +10,9 @@ import { parseEnvFile } from '../../../src/import/env-file.js';
 import { instanceToken } from '../../../src/import/instances.js';
 import { common, layout, mostly, subtract } from '../../../src/import/layout.js';
 import { memoryMb } from '../../../src/import/pm2.js';
-import { byteSize, parseEnvironment, parseIni } from '../../../src/import/supervisord.js';
-import { instanceList, parseUnit, timeSpanMs } from '../../../src/import/systemd.js';
+import { byteSize, parseEnvironment, parseIni } from '../../../src/import/supervisord-ini.js';
+import { instanceList } from '../../../src/import/systemd.js';
+import { parseUnit, timeSpanMs } from '../../../src/import/unit-file.js';
 
 describe('import: splitting command lines', () => {
   test('systemd: quotes group, C escapes decode, no shell meaning', () => {
