@@ -28,7 +28,8 @@ const ACTION_HELP: Readonly<Record<ActionVerb, string>> = {
 
 /**
  * The verbs that talk to a running daemon over its socket (DESIGN §6), and
- * `logs`, which reads the log files itself. `dir` resolves the config dir.
+ * `logs`, which reads the log files itself, and `import`, which writes node
+ * files into the config dir without a daemon. `dir` resolves the config dir.
  */
 export function addControlVerbs(program: Command, dir: () => string, wrap: Wrap): void {
   program
