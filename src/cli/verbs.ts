@@ -1,8 +1,9 @@
-import type { Command } from 'commander';
+import { Argument, type Command } from 'commander';
 import { ACTION_VERBS, type ActionVerb } from '../protocol/types.js';
 import { actionCommand, type ActionOptions } from './commands/action.js';
 import { eventsCommand, type EventsOptions } from './commands/events.js';
 import { exportCommand, type ExportOptions } from './commands/export.js';
+import type { ImportOptions } from './commands/import.js';
 import { logsTargetsCommand, type LogsManyOptions } from './commands/logs-many.js';
 import { reloadCommand } from './commands/reload.js';
 import { shutdownCommand } from './commands/shutdown.js';
@@ -28,7 +29,8 @@ const ACTION_HELP: Readonly<Record<ActionVerb, string>> = {
 
 /**
  * The verbs that talk to a running daemon over its socket (DESIGN §6), and
- * `logs`, which reads the log files itself. `dir` resolves the config dir.
+ * `logs`, which reads the log files itself, and `import`, which writes node
+ * files into the config dir without a daemon. `dir` resolves the config dir.
  */
 export function addControlVerbs(program: Command, dir: () => string, wrap: Wrap): void {
   program
@@ -152,6 +154,28 @@ export function addControlVerbs(program: Command, dir: () => string, wrap: Wrap)
     .option('--resolution <r>', 'samples: raw or minute (default)')
     .option('--json', 'same as --format json')
     .action(wrap((kind: string, o: ExportOptions) => exportCommand(connect(dir()), kind, o)));
+
+  program
+    .command('import')
+    .addArgument(
+      new Argument('<kind>', 'where the definitions come from').choices(['systemd', 'supervisord', 'pm2']),
+    )
+    .argument('<files...>', 'unit files, supervisord conf files or PM2 ecosystem files')
+    .description(
+      'write node files from systemd units, supervisord programs or a PM2 ecosystem (kind: systemd, supervisord, pm2); works without the daemon',
+    )
+    .option('--dry-run', 'print the files it would write and what cannot be mapped; write nothing')
+    .option(
+      '--instances <list>',
+      'systemd: instances of a template unit named as name@.service (1..20 or 1,2,5)',
+    )
+    .option('--env <name>', "pm2: apply the apps' env_<name> on top of env")
+    // Loaded on use, like the config verbs: the online verbs must start fast.
+    .action(
+      wrap(async (kind: string, files: string[], o: ImportOptions) =>
+        (await import('./commands/import.js')).importCommand(dir(), kind, files, o),
+      ),
+    );
 
   program
     .command('shutdown')
