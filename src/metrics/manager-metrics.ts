@@ -29,10 +29,11 @@ export function registerManagerMetrics(
     registry,
     name: 'nodewarden_node_restarts_total',
     help: 'Restarts of the node since nodewarden started, by reason (restarting event reason, or the backoff reason for a retry).',
-    labelNames: ['node', 'reason'],
+    labelNames: ['node', 'group', 'reason'],
     fill: (emit) => {
       for (const [node, reason, n] of restarts.entries()) {
-        if (src.supervisor.has(node)) emit({ node, reason }, n);
+        const spec = src.supervisor.spec(node);
+        if (spec) emit({ node, group: spec.sync.group, reason }, n);
         else restarts.forget(node);
       }
     },

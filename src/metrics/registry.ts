@@ -18,7 +18,8 @@ export interface Metrics {
 /**
  * Build the metrics of one daemon: per-node gauges and counters read at scrape
  * time, bus-fed counters (events by type, restarts by reason), manager health
- * and prom-client's process metrics, all prefixed `nodewarden_`. Bus-fed
+ * and prom-client's process metrics, all prefixed `nodewarden_` and labelled
+ * with the `host` of `host.name`. Bus-fed
  * counters count from this call on: call it before nodes start to miss nothing.
  */
 export function createMetrics(src: MetricsSource): Metrics {
@@ -29,6 +30,12 @@ export function createMetrics(src: MetricsSource): Metrics {
   // These three are gauges named `_total`, which breaks Prometheus naming
   // (promtool rejects them); their per-type series `…_active_handles{type}` etc. stay.
   for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
+  // `host` on every series (host.name), so one Prometheus tells hosts apart; a reload may rename it.
+  const labelHost = (): void => registry.setDefaultLabels({ host: src.supervisor.managerConfig().host.name });
+  labelHost();
+  const offHost = src.bus.on('event', (e) => {
+    if (e.type === 'config_reloaded') labelHost();
+  });
   const restarts = new RestartTracker(
     src.bus,
     (name) => src.supervisor.runner(name)?.snapshot().restarts,
@@ -36,7 +43,7 @@ export function createMetrics(src: MetricsSource): Metrics {
   );
   registerNodeMetrics(registry, src);
   const offManager = registerManagerMetrics(registry, src, restarts);
-  const observeProbe = registerProbeMetrics(registry, (name) => src.supervisor.has(name));
+  const observeProbe = registerProbeMetrics(registry, (name) => src.supervisor.spec(name)?.sync.group);
   let closed = false;
   const metrics: Metrics = {
     registry,
@@ -46,6 +53,7 @@ export function createMetrics(src: MetricsSource): Metrics {
       closed = true;
       restarts.close();
       offManager();
+      offHost();
     },
   };
   void src.stopped?.then(() => metrics.close());
