@@ -363,7 +363,7 @@ async function boot(p: Parts): Promise<Daemon> {
   // WATCHERS: one line each, e.g. `attachAlerter(daemon);` (see each module's attach.ts).
   metricsFor(daemon); // counters fed by the bus must see boot's events too
   attachProber(daemon, { onProbe: metricsFor(daemon).observeProbe });
-  attachAlerter(daemon);
+  metricsFor(daemon).watchAlerts(attachAlerter(daemon));
   attachResources(daemon);
 
   // CONTROL: the control server comes up before any node is touched, so a

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { registerAlertMetrics, type AlertMetricsSource } from './alert-metrics.js';
 import { registerManagerMetrics } from './manager-metrics.js';
 import { registerNodeMetrics } from './node-metrics.js';
 import { registerProbeMetrics, type ObserveProbe } from './probes.js';
@@ -11,6 +12,8 @@ export interface Metrics {
   readonly registry: Registry;
   /** For the prober: record one probe's duration and outcome. */
   readonly observeProbe: ObserveProbe;
+  /** Export the outbox backlog and delivery counters of the daemon's alerter from now on. */
+  watchAlerts(alerter: AlertMetricsSource): void;
   /** Detach from the bus; idempotent. Scrapes still work, counters stop counting. */
   close(): void;
 }
@@ -44,10 +47,15 @@ export function createMetrics(src: MetricsSource): Metrics {
   registerNodeMetrics(registry, src);
   const offManager = registerManagerMetrics(registry, src, restarts);
   const observeProbe = registerProbeMetrics(registry, (name) => src.supervisor.spec(name)?.sync.group);
+  let alerter: AlertMetricsSource | null = null;
+  registerAlertMetrics(registry, () => alerter);
   let closed = false;
   const metrics: Metrics = {
     registry,
     observeProbe,
+    watchAlerts(a) {
+      alerter = a;
+    },
     close() {
       if (closed) return;
       closed = true;
