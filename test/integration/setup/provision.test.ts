@@ -40,20 +40,36 @@ describe('provisioning the test peers', () => {
     assert.equal(lines.length, 1, r.stderr);
     assert.match(
       lines[0]!,
-      /need supervisord, promtool, chromium, zsh: run `.*apt-get install -y .*supervisor prometheus chromium zsh/,
+      /need supervisord, promtool, prometheus, chromium, zsh: run `.*apt-get install -y .*supervisor prometheus chromium zsh/,
     );
   });
 
   test('only the missing peers are named', async () => {
-    const r = await run(machineWith(['/usr/bin/supervisord', '/usr/bin/promtool', '/usr/bin/zsh']));
+    const r = await run(
+      machineWith(['/usr/bin/supervisord', '/usr/bin/promtool', '/usr/bin/prometheus', '/usr/bin/zsh']),
+    );
     assert.equal(r.exitCode, 1);
     assert.match(r.stderr, /need chromium: run `.*install -y --no-install-recommends chromium'/);
     assert.doesNotMatch(r.stderr, /supervisor /);
   });
 
-  test('a machine that has every peer goes on silently', async () => {
+  test('the prometheus server is a peer of its own, installed from the same package as promtool', async () => {
     const r = await run(
       machineWith(['/usr/bin/supervisord', '/usr/bin/promtool', '/usr/bin/chromium', '/usr/bin/zsh']),
+    );
+    assert.equal(r.exitCode, 1);
+    assert.match(r.stderr, /need prometheus: run `.*install -y --no-install-recommends prometheus'/);
+  });
+
+  test('a machine that has every peer goes on silently', async () => {
+    const r = await run(
+      machineWith([
+        '/usr/bin/supervisord',
+        '/usr/bin/promtool',
+        '/usr/bin/prometheus',
+        '/usr/bin/chromium',
+        '/usr/bin/zsh',
+      ]),
     );
     assert.equal(r.exitCode, 0);
     assert.equal(r.stderr, '');
