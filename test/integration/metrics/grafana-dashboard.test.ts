@@ -99,7 +99,8 @@ describe('Grafana dashboard and rules against a real Prometheus', () => {
       nodes: {
         'chain-1': chainNode(p1!),
         'chain-2': chainNode(p2!),
-        crasher: { args: simArgs('--crash-after', '1500') },
+        // crashes 2 s after every start, for as long as the test runs (never fatal)
+        crasher: { args: simArgs('--crash-after', '2000'), restart: { maxRetries: 1000 } },
       },
     });
     const tokenFile = path.join(t.daemon.manager.stateDir, 'http.token');
@@ -254,5 +255,37 @@ describe('Grafana dashboard and rules against a real Prometheus', () => {
       if (/nodewarden_node_/.test(r.query))
         assert.match(text, /\{\{ \$labels\.node \}\}/, `${r.name} names the node`);
     }
+  });
+
+  test('the crashing node raises NodewardenNodeCrashLooping, naming its host and node', async () => {
+    interface Alert {
+      labels: Record<string, string>;
+      annotations: Record<string, string>;
+      state: string;
+    }
+    const alert = await waitUntil(
+      async () => {
+        const r = await api('/api/v1/alerts');
+        return (r.data as { alerts: Alert[] }).alerts.find(
+          (a) => a.labels.alertname === 'NodewardenNodeCrashLooping' && a.state === 'firing',
+        );
+      },
+      'the crash loop alert fires',
+      60_000,
+    ).catch(async (err: Error) => {
+      const restarts = await query('nodewarden_node_restarts_total{node="crasher",reason="crash"}');
+      const inc = await query('increase(nodewarden_node_restarts_total{node="crasher",reason="crash"}[15m])');
+      const alerts = (await api('/api/v1/alerts')).data;
+      throw new Error(`${err.message}: ${JSON.stringify({ restarts, inc, alerts })}`);
+    });
+    assert.deepEqual(
+      [alert.labels.host, alert.labels.group, alert.labels.node],
+      [HOST, 'crasher', 'crasher'],
+    );
+    assert.equal(alert.annotations.summary, `Node crasher on ${HOST} is crash looping`);
+    const others = ((await api('/api/v1/alerts')).data as { alerts: Alert[] }).alerts.filter(
+      (a) => a.labels.alertname === 'NodewardenNodeCrashLooping' && a.labels.node !== 'crasher',
+    );
+    assert.deepEqual(others, [], 'the steady nodes do not crash loop');
   });
 });
