@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Makes sure the real peers the test suite drives are on this machine before
 // anything is built: Debian's supervisord (nodewarden under a real supervisor),
-// promtool from the prometheus package (the metrics page is checked with it),
+// promtool and prometheus from the prometheus package (the metrics page and the
+// alert rules are checked with promtool; the dashboard's queries run on a
+// private prometheus that scrapes a test daemon),
 // chromium (the status page is tested in a real browser through playwright-core),
 // zsh (the zsh completion script is run under it), ansible (the Ansible role
 // is applied to localhost with ansible-playbook) and two real chain daemons
@@ -17,6 +19,7 @@ import fs from 'node:fs';
 const PEERS = [
   { pkg: 'supervisor', bin: '/usr/bin/supervisord' },
   { pkg: 'prometheus', bin: '/usr/bin/promtool' },
+  { pkg: 'prometheus', bin: '/usr/bin/prometheus' },
   { pkg: 'chromium', bin: '/usr/bin/chromium' },
   { pkg: 'zsh', bin: '/usr/bin/zsh' },
   { pkg: 'ansible', bin: '/usr/bin/ansible-playbook' },
@@ -45,7 +48,7 @@ const onPath = (bin) =>
 const missing = PEERS.filter((p) => !installed(p.bin));
 if (missing.length === 0) process.exit(0);
 
-const pkgs = missing.map((p) => p.pkg);
+const pkgs = [...new Set(missing.map((p) => p.pkg))];
 const command = `apt-get update && apt-get install -y --no-install-recommends ${pkgs.join(' ')}`;
 const canInstall =
   process.getuid?.() === 0 && root === '' && onPath('apt-get') && !process.argv.includes('--check');

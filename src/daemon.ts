@@ -384,7 +384,7 @@ async function boot(p: Parts): Promise<Daemon> {
       recordProbe(node, probe, seconds, ok);
     },
   });
-  attachAlerter(daemon);
+  metricsFor(daemon).watchAlerts(attachAlerter(daemon));
   attachResources(daemon);
   attachTargets(daemon, { registry: metricsFor(daemon).registry, onProbe: recordProbe });
 

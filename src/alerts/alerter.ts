@@ -37,6 +37,14 @@ export interface AlerterStats {
   readonly outboxWriteErrors: number;
 }
 
+/** Alerts waiting in the outbox for one kind of channel. */
+export interface AlertBacklog {
+  readonly channel: string;
+  readonly pending: number;
+  /** Wall-clock epoch ms the oldest pending alert was created; null when none is pending. */
+  readonly oldestCreatedTs: number | null;
+}
+
 /**
  * Events → alerts (DESIGN §5). The bus subscriber only decides (throttle, in
  * memory) and queues, synchronously; rendering (log tail, recent events,
@@ -112,6 +120,28 @@ export class Alerter {
       if (pending.length === 0) return;
       await Promise.all(pending);
     }
+  }
+
+  /**
+   * The outbox backlog by channel kind (`email`, `webhook`: webhook URLs may
+   * hold secrets, so they are not named): pending alerts and the creation time
+   * of the oldest (null when none). Every configured kind is listed.
+   */
+  backlog(): AlertBacklog[] {
+    const byKind = new Map<string, AlertBacklog>();
+    for (const ch of this.deps.channels)
+      byKind.set(ch.kind, { channel: ch.kind, pending: 0, oldestCreatedTs: null });
+    const kindOf = new Map(this.deps.channels.map((ch) => [ch.id, ch.kind]));
+    for (const [id, b] of this.deps.outbox.backlog()) {
+      const kind = kindOf.get(id) ?? (id.startsWith('webhook') ? 'webhook' : 'email');
+      const was = byKind.get(kind) ?? { channel: kind, pending: 0, oldestCreatedTs: null };
+      byKind.set(kind, {
+        channel: kind,
+        pending: was.pending + b.pending,
+        oldestCreatedTs: Math.min(was.oldestCreatedTs ?? Infinity, b.oldestCreatedTs),
+      });
+    }
+    return [...byKind.values()];
   }
 
   stats(): AlerterStats {

@@ -190,6 +190,32 @@ export class Outbox {
     return [...new Set([...db, ...this.memory.filter((r) => r.status === 'pending').map((r) => r.channel)])];
   }
 
+  /** Pending rows of each channel that has any: how many, and when the oldest was created (metrics). */
+  backlog(): Map<string, { pending: number; oldestCreatedTs: number }> {
+    const out = new Map<string, { pending: number; oldestCreatedTs: number }>();
+    const add = (channel: string, pending: number, oldest: number): void => {
+      const b = out.get(channel);
+      if (b)
+        out.set(channel, {
+          pending: b.pending + pending,
+          oldestCreatedTs: Math.min(b.oldestCreatedTs, oldest),
+        });
+      else out.set(channel, { pending, oldestCreatedTs: oldest });
+    };
+    const rows =
+      this.read(
+        () =>
+          this.db
+            .prepare(
+              `SELECT channel, count(*) AS n, min(created_ts) AS oldest FROM outbox WHERE status = 'pending' GROUP BY channel`,
+            )
+            .all() as Array<{ channel: string; n: number; oldest: number }>,
+      ) ?? [];
+    for (const r of rows) add(r.channel, r.n, r.oldest);
+    for (const r of this.memory) if (r.status === 'pending') add(r.channel, 1, r.createdTs);
+    return out;
+  }
+
   /** Rows, oldest first, optionally of one status (tests, diagnostics). */
   list(status?: OutboxRow['status']): OutboxRow[] {
     const db =

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { convictIssues, prepare, valueAt } from './convict-bridge.js';
 import { issue } from './issues.js';
@@ -61,6 +62,12 @@ function smtpConfig(
   };
 }
 
+/** `host.name`, or the system host name when it is not set (or the system has none). */
+function hostName(v: unknown): string {
+  if (typeof v === 'string' && v !== '') return v;
+  return os.hostname() || 'localhost';
+}
+
 /** Reads `<configDir>/nodewarden.json` (absent = all defaults) and validates it. */
 export function loadManagerConfig(configDir: string): { manager: ManagerConfig; issues: ConfigIssue[] } {
   const file = path.join(configDir, 'nodewarden.json');
@@ -119,6 +126,7 @@ export function loadManagerConfig(configDir: string): { manager: ManagerConfig; 
     stateDir,
     logDir: abs('logDir', 'logs'),
     templatesDir: abs('templatesDir', 'templates'),
+    host: { name: hostName(get('host.name')) },
     log: { level: get('log.level'), maxBytes: get('log.maxBytes'), backups: get('log.backups') },
     logs: { timestamps: get('logs.timestamps') },
     control: {

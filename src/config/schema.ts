@@ -157,6 +157,13 @@ const f = (format: string, def: unknown, doc: string, sensitive = false) => ({
 export const managerSchema = {
   stateDir: f('nw-string', 'state', 'SQLite DB, control socket, lock, log FIFOs'),
   logDir: f('nw-string', 'logs', 'node logs and nodewarden.log'),
+  host: {
+    name: f(
+      'nw-string-or-null',
+      null,
+      'host label on every metric, so one Prometheus tells hosts apart (null = the system host name)',
+    ),
+  },
   templatesDir: f('nw-string', 'templates', 'Handlebars alert mails and node file templates'),
   log: {
     level: f('nw-log-level', 'info', 'manager log level'),

@@ -176,6 +176,8 @@ export interface ManagerConfig {
   readonly stateDir: string;
   readonly logDir: string;
   readonly templatesDir: string;
+  /** `name`: this host as metrics label it (`host.name`, default the system host name). */
+  readonly host: { readonly name: string };
   readonly log: { readonly level: string; readonly maxBytes: number; readonly backups: number };
   /** Node logs: `timestamps` puts each line's arrival time (ISO-8601 UTC) in front of it (default true). */
   readonly logs: { readonly timestamps: boolean };

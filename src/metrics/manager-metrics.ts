@@ -1,9 +1,21 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { EVENT_TYPES } from '../events/types.js';
+import { EVENT_TYPES, type RestartReason } from '../events/types.js';
 import { VERSION } from '../version.js';
 import { scrapeCounter, scrapeGauge } from './collectors.js';
 import type { RestartTracker } from './restarts.js';
 import type { MetricsSource } from './source.js';
+
+/** Reasons of `nodewarden_node_restarts_total`: those of `restarting` events, and a retry after a failed start. */
+export const RESTART_REASONS: readonly (RestartReason | 'failed_start')[] = [
+  'crash',
+  'failed_start',
+  'out_of_sync',
+  'unreachable',
+  'resource',
+  'manual',
+  'config',
+  'upgrade',
+];
 
 /**
  * Manager-wide metrics and the bus-fed counters: events by type, restarts by
@@ -29,11 +41,19 @@ export function registerManagerMetrics(
     registry,
     name: 'nodewarden_node_restarts_total',
     help: 'Restarts of the node since nodewarden started, by reason (restarting event reason, or the backoff reason for a retry).',
-    labelNames: ['node', 'reason'],
+    labelNames: ['node', 'group', 'reason'],
     fill: (emit) => {
+      const counts = new Map<string, Map<string, number>>();
       for (const [node, reason, n] of restarts.entries()) {
-        if (src.supervisor.has(node)) emit({ node, reason }, n);
-        else restarts.forget(node);
+        if (!src.supervisor.has(node)) restarts.forget(node);
+        else counts.set(node, (counts.get(node) ?? new Map<string, number>()).set(reason, n));
+      }
+      // Every known reason starts at 0, so that increase() sees a node's first restarts.
+      for (const node of src.supervisor.names()) {
+        const group = src.supervisor.spec(node)?.sync.group ?? node;
+        const byReason = counts.get(node) ?? new Map<string, number>();
+        for (const reason of RESTART_REASONS) if (!byReason.has(reason)) byReason.set(reason, 0);
+        for (const [reason, n] of byReason) emit({ node, group, reason }, n);
       }
     },
   });

@@ -22,6 +22,8 @@ interface NodeRow {
  * Per-node gauges and counters, all read at scrape time from the supervisor's
  * snapshots, the watchers' observations and the log writers. A value nobody
  * knows yet (no sampler, no height probe) is left out, never exported as 0.
+ * Every series names its `node` and the node's `group` (`sync.group`), so one
+ * Prometheus can tell chains apart; the registry adds `host`.
  */
 export function registerNodeMetrics(registry: Registry, src: MetricsSource): void {
   const rows = perScrape((): NodeRow[] =>
@@ -40,21 +42,25 @@ export function registerNodeMetrics(registry: Registry, src: MetricsSource): voi
     registry,
     name: 'nodewarden_node_state',
     help: 'Lifecycle state of the node: 1 for the current state, 0 for the others.',
-    labelNames: ['node', 'state'],
+    labelNames: ['node', 'group', 'state'],
     fill: (emit) =>
       each((r) =>
-        NODE_STATES.forEach((state) => emit({ node: r.node, state }, r.snap.state === state ? 1 : 0)),
+        NODE_STATES.forEach((state) =>
+          emit({ node: r.node, group: r.group, state }, r.snap.state === state ? 1 : 0),
+        ),
       ),
   });
   scrapeGauge({
     registry,
     name: 'nodewarden_node_health',
     help: 'Sync health of the node: 1 for the current health, 0 for the others.',
-    labelNames: ['node', 'health'],
+    labelNames: ['node', 'group', 'health'],
     fill: (emit) =>
       each((r) => {
         const current = r.obs.health ?? 'unknown';
-        HEALTHS.forEach((health) => emit({ node: r.node, health }, current === health ? 1 : 0));
+        HEALTHS.forEach((health) =>
+          emit({ node: r.node, group: r.group, health }, current === health ? 1 : 0),
+        );
       }),
   });
   scrapeGauge({
@@ -68,23 +74,23 @@ export function registerNodeMetrics(registry: Registry, src: MetricsSource): voi
     registry,
     name: 'nodewarden_node_held',
     help: 'Whether automatic actions on the node are suspended by `hold`.',
-    labelNames: ['node'],
-    fill: (emit) => each((r) => emit({ node: r.node }, r.snap.held ? 1 : 0)),
+    labelNames: ['node', 'group'],
+    fill: (emit) => each((r) => emit(nodeLabels(r), r.snap.held ? 1 : 0)),
   });
   scrapeGauge({
     registry,
     name: 'nodewarden_node_queued',
     help: 'Whether the node waits in the start queue (startup.concurrency / startup.intervalMs); status shows it `queued`.',
-    labelNames: ['node'],
-    fill: (emit) => each((r) => emit({ node: r.node }, src.supervisor.isQueued(r.node) ? 1 : 0)),
+    labelNames: ['node', 'group'],
+    fill: (emit) => each((r) => emit(nodeLabels(r), src.supervisor.isQueued(r.node) ? 1 : 0)),
   });
   scrapeGauge({
     registry,
     name: 'nodewarden_node_start_time_seconds',
     help: 'Start time of the node process (a re-adopted survivor: its real start), seconds since the epoch; absent without a process.',
-    labelNames: ['node'],
+    labelNames: ['node', 'group'],
     fill: (emit) =>
-      each((r) => emit({ node: r.node }, r.snap.startedAt === null ? null : r.snap.startedAt / 1000)),
+      each((r) => emit(nodeLabels(r), r.snap.startedAt === null ? null : r.snap.startedAt / 1000)),
   });
   scrapeGauge({
     registry,
@@ -103,31 +109,36 @@ export function registerNodeMetrics(registry: Registry, src: MetricsSource): voi
 
 type Each = (fn: (r: NodeRow) => void) => void;
 
+/** The labels of a per-node series: the node and its sync group (`sync.group`, default the node's name). */
+function nodeLabels(r: NodeRow): { node: string; group: string } {
+  return { node: r.node, group: r.group };
+}
+
 function registerResourceMetrics(registry: Registry, each: Each): void {
   scrapeCounter({
     registry,
     name: 'nodewarden_node_cpu_seconds_total',
     help: 'CPU time used by the node process tree, in seconds (from the sampler).',
-    labelNames: ['node'],
-    fill: (emit) => each((r) => emit({ node: r.node }, known(r.obs.cpuSecondsTotal))),
+    labelNames: ['node', 'group'],
+    fill: (emit) => each((r) => emit(nodeLabels(r), known(r.obs.cpuSecondsTotal))),
   });
   scrapeGauge({
     registry,
     name: 'nodewarden_node_cpu_usage_ratio',
     help: 'CPU use of the node process tree at the last sample (1 = one core).',
-    labelNames: ['node'],
+    labelNames: ['node', 'group'],
     fill: (emit) =>
       each((r) => {
         const pct = known(r.obs.cpuPercent);
-        emit({ node: r.node }, pct === null ? null : pct / 100);
+        emit(nodeLabels(r), pct === null ? null : pct / 100);
       }),
   });
   scrapeGauge({
     registry,
     name: 'nodewarden_node_resident_memory_bytes',
     help: 'Resident memory of the node process tree at the last sample, in bytes.',
-    labelNames: ['node'],
-    fill: (emit) => each((r) => emit({ node: r.node }, known(r.obs.rssBytes))),
+    labelNames: ['node', 'group'],
+    fill: (emit) => each((r) => emit(nodeLabels(r), known(r.obs.rssBytes))),
   });
 }
 
@@ -160,8 +171,8 @@ function registerLogMetrics(registry: Registry, each: Each): void {
       registry,
       name,
       help,
-      labelNames: ['node'],
-      fill: (emit) => each((r) => emit({ node: r.node }, r.log ? known(pick(r.log)) : null)),
+      labelNames: ['node', 'group'],
+      fill: (emit) => each((r) => emit(nodeLabels(r), r.log ? known(pick(r.log)) : null)),
     });
   };
   counter(

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { registerAlertMetrics, type AlertMetricsSource } from './alert-metrics.js';
 import { registerManagerMetrics } from './manager-metrics.js';
 import { registerNodeMetrics } from './node-metrics.js';
 import { registerProbeMetrics, type ObserveProbe } from './probes.js';
@@ -11,6 +12,8 @@ export interface Metrics {
   readonly registry: Registry;
   /** For the prober: record one probe's duration and outcome. */
   readonly observeProbe: ObserveProbe;
+  /** Export the outbox backlog and delivery counters of the daemon's alerter from now on. */
+  watchAlerts(alerter: AlertMetricsSource): void;
   /** Detach from the bus; idempotent. Scrapes still work, counters stop counting. */
   close(): void;
 }
@@ -18,7 +21,8 @@ export interface Metrics {
 /**
  * Build the metrics of one daemon: per-node gauges and counters read at scrape
  * time, bus-fed counters (events by type, restarts by reason), manager health
- * and prom-client's process metrics, all prefixed `nodewarden_`. Bus-fed
+ * and prom-client's process metrics, all prefixed `nodewarden_` and labelled
+ * with the `host` of `host.name`. Bus-fed
  * counters count from this call on: call it before nodes start to miss nothing.
  */
 export function createMetrics(src: MetricsSource): Metrics {
@@ -29,6 +33,12 @@ export function createMetrics(src: MetricsSource): Metrics {
   // These three are gauges named `_total`, which breaks Prometheus naming
   // (promtool rejects them); their per-type series `…_active_handles{type}` etc. stay.
   for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
+  // `host` on every series (host.name), so one Prometheus tells hosts apart; a reload may rename it.
+  const labelHost = (): void => registry.setDefaultLabels({ host: src.supervisor.managerConfig().host.name });
+  labelHost();
+  const offHost = src.bus.on('event', (e) => {
+    if (e.type === 'config_reloaded') labelHost();
+  });
   const restarts = new RestartTracker(
     src.bus,
     (name) => src.supervisor.runner(name)?.snapshot().restarts,
@@ -36,16 +46,22 @@ export function createMetrics(src: MetricsSource): Metrics {
   );
   registerNodeMetrics(registry, src);
   const offManager = registerManagerMetrics(registry, src, restarts);
-  const observeProbe = registerProbeMetrics(registry, (name) => src.supervisor.has(name));
+  const observeProbe = registerProbeMetrics(registry, (name) => src.supervisor.spec(name)?.sync.group);
+  let alerter: AlertMetricsSource | null = null;
+  registerAlertMetrics(registry, () => alerter);
   let closed = false;
   const metrics: Metrics = {
     registry,
     observeProbe,
+    watchAlerts(a) {
+      alerter = a;
+    },
     close() {
       if (closed) return;
       closed = true;
       restarts.close();
       offManager();
+      offHost();
     },
   };
   void src.stopped?.then(() => metrics.close());

@@ -172,7 +172,10 @@ test('the containment in use is exported as nodewarden_containment_info', async 
     const cgroup = c.mode === 'cgroup' ? c.cgroup : '';
     assert.match(
       text,
-      new RegExp(`^nodewarden_containment_info\\{mode="${c.mode}",cgroup="${cgroup}"\\} 1$`, 'm'),
+      new RegExp(
+        `^nodewarden_containment_info\\{mode="${c.mode}",cgroup="${cgroup}",host="[^"]+"\\} 1$`,
+        'm',
+      ),
     );
   } finally {
     await t.close();

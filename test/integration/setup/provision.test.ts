@@ -40,7 +40,7 @@ describe('provisioning the test peers', () => {
     assert.equal(lines.length, 1, r.stderr);
     assert.match(
       lines[0]!,
-      /need supervisord, promtool, chromium, zsh, ansible-playbook, monerod, litecoind: run `.*apt-get install -y .*supervisor prometheus chromium zsh ansible monero litecoind/,
+      /need supervisord, promtool, prometheus, chromium, zsh, ansible-playbook, monerod, litecoind: run `.*apt-get install -y .*supervisor prometheus chromium zsh ansible monero litecoind/,
     );
   });
 
@@ -49,6 +49,7 @@ describe('provisioning the test peers', () => {
       machineWith([
         '/usr/bin/supervisord',
         '/usr/bin/promtool',
+        '/usr/bin/prometheus',
         '/usr/bin/zsh',
         '/usr/bin/ansible-playbook',
         '/usr/bin/monerod',
@@ -60,11 +61,28 @@ describe('provisioning the test peers', () => {
     assert.doesNotMatch(r.stderr, /supervisor /);
   });
 
+  test('the prometheus server is a peer of its own, installed from the same package as promtool', async () => {
+    const r = await run(
+      machineWith([
+        '/usr/bin/supervisord',
+        '/usr/bin/promtool',
+        '/usr/bin/chromium',
+        '/usr/bin/zsh',
+        '/usr/bin/ansible-playbook',
+        '/usr/bin/monerod',
+        '/usr/bin/litecoind',
+      ]),
+    );
+    assert.equal(r.exitCode, 1);
+    assert.match(r.stderr, /need prometheus: run `.*install -y --no-install-recommends prometheus'/);
+  });
+
   test('a machine that has every peer goes on silently', async () => {
     const r = await run(
       machineWith([
         '/usr/bin/supervisord',
         '/usr/bin/promtool',
+        '/usr/bin/prometheus',
         '/usr/bin/chromium',
         '/usr/bin/zsh',
         '/usr/bin/ansible-playbook',
