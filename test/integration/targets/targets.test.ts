@@ -166,9 +166,9 @@ describe('watch-only targets through a real daemon and the CLI', () => {
 
   test('/metrics has nodewarden_target_up per target', async () => {
     const body = await getText(t.daemon.manager.control.socket, '/metrics');
-    assert.match(body, /^nodewarden_target_up\{target="web"\} 1$/m);
-    assert.match(body, /^nodewarden_target_up\{target="peer-2"\} 0$/m);
-    assert.match(body, /^nodewarden_target_probe_failures_total\{target="peer-2"\} [1-9]/m);
+    assert.match(body, /^nodewarden_target_up\{target="web",host="[^"]+"\} 1$/m);
+    assert.match(body, /^nodewarden_target_up\{target="peer-2",host="[^"]+"\} 0$/m);
+    assert.match(body, /^nodewarden_target_probe_failures_total\{target="peer-2",host="[^"]+"\} [1-9]/m);
   });
 
   test('uptime (and its ranking, worst first) matches a hand computation from the transition times', async () => {
