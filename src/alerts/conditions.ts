@@ -14,6 +14,7 @@ export const RESOLVES: Readonly<Partial<Record<EventType, readonly EventType[]>>
   // A node that starts again after `fatal` recovered: a "recovered" note.
   started: ['fatal'],
   config_reloaded: ['config_error'],
+  reference_recovered: ['reference_failed'],
 };
 
 /** True when `type` only ever sends resolved messages (never an alert of its own). */

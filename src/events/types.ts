@@ -31,6 +31,9 @@ export const EVENT_TYPES = [
   'upgraded',
   'rolled_back',
   'hook_failed',
+  'reference_failed',
+  'reference_recovered',
+  'version_changed',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -92,6 +95,9 @@ export const DEFAULT_SEVERITY: Readonly<Record<EventType, Severity>> = {
   upgraded: 'info',
   rolled_back: 'warning',
   hook_failed: 'warning',
+  reference_failed: 'warning',
+  reference_recovered: 'info',
+  version_changed: 'info',
 };
 
 /** A node's lifecycle state changed (not stored as an event; live views follow it). */

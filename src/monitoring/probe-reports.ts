@@ -35,12 +35,19 @@ export function reportHandler(d: ReportDeps): (r: ProbeReport) => void {
 
   const reference = (r: ProbeReport): void => {
     const group = r.target.slice(REF_PREFIX.length);
-    if (!r.ok) return debug(`sync group ${group}: ${r.probe} failed: ${r.error}`);
-    let h: number;
-    try {
-      h = toHeight(r.value);
-    } catch (err) {
-      return debug(`sync group ${group}: ${r.probe}: ${(err as Error).message}`);
+    let h: number | null = null;
+    let error = r.ok ? null : r.error;
+    if (r.ok) {
+      try {
+        h = toHeight(r.value);
+      } catch (err) {
+        error = (err as Error).message;
+      }
+    }
+    if (h === null) {
+      debug(`sync group ${group}: ${r.probe} failed: ${error}`);
+      // A failing reference is the reference's problem: an episode event at most, never a node verdict.
+      return d.apply(group, policy.referenceFailed(group, r.probe, error!));
     }
     d.apply(group, policy.referenceReading(group, r.probe, h, STALE_INTERVALS * r.spec.intervalMs));
   };
