@@ -63,7 +63,9 @@ export class SyncExecutor {
       const where = this.describeReference(group, c.key);
       const label = `sync group ${group}: ${c.key}${where.endpoint ? ` (${String(where.endpoint)})` : ''}`;
       if (c.event === 'reference_failed')
-        this.host.logger.warn(`${label} failed: ${String(c.details.error)}; it does not count for the reference height`);
+        this.host.logger.warn(
+          `${label} failed: ${String(c.details.error)}; it does not count for the reference height`,
+        );
       else this.host.logger.info(`${label} answers again`);
       this.host.bus.emit({
         node: null,

@@ -28,8 +28,9 @@ interface RefTrack {
   failingSince: number | null;
   lastError: string | null;
   stalled: boolean;
-  /** The open failure episode, if any. */
+  /** The open failure episode, if any, and when (monotonic) it opened. */
   episode: 'probe_failed' | 'stalled' | null;
+  episodeAt: number;
 }
 
 /** A reference's failure episode opened or closed: becomes a `reference_failed` / `reference_recovered` event. */
@@ -109,15 +110,18 @@ export class ReferenceBook {
     for (const [k, t] of this.refs) {
       const h = fresh.get(k);
       t.stalled = false;
-      if (h === undefined || now - t.reading!.changedAt < stallMs) continue;
-      let above = others !== null && others > h;
+      if (h === undefined) continue;
+      // Once found stalled, a reference stays so until its height moves (not merely until the others pause).
+      const stillStuck = t.episode === 'stalled' && t.reading!.changedAt < t.episodeAt;
+      if (!stillStuck && now - t.reading!.changedAt < stallMs) continue;
+      let above = stillStuck || (others !== null && others > h);
       for (const [o, oh] of fresh) if (o !== k && oh > h) above = true;
       if (above) {
         t.stalled = true;
         stalled.push(k);
       }
     }
-    for (const [k, t] of this.refs) this.judge(k, t, now, failAfter);
+    for (const [k, t] of this.refs) this.judge(k, t, now, failAfter, fresh.has(k));
     const used = [...fresh.keys()].filter((k) => !this.refs.get(k)!.stalled).sort();
     const configured = this.configured?.size ?? this.refs.size;
     const quorum = configured >= 2 ? 2 : 1;
@@ -140,17 +144,26 @@ export class ReferenceBook {
   private track(key: string): RefTrack {
     let t = this.refs.get(key);
     if (!t) {
-      t = { reading: null, failures: 0, failingSince: null, lastError: null, stalled: false, episode: null };
+      t = {
+        reading: null,
+        failures: 0,
+        failingSince: null,
+        lastError: null,
+        stalled: false,
+        episode: null,
+        episodeAt: 0,
+      };
       this.refs.set(key, t);
     }
     return t;
   }
 
-  private judge(key: string, t: RefTrack, now: number, failAfter: number): void {
+  private judge(key: string, t: RefTrack, now: number, failAfter: number, fresh: boolean): void {
     const state: RefTrack['episode'] =
       t.failures >= failAfter ? 'probe_failed' : t.stalled ? 'stalled' : null;
     if (state !== null && t.episode === null) {
       t.episode = state;
+      t.episodeAt = now;
       const details: Record<string, unknown> =
         state === 'probe_failed'
           ? {
@@ -164,7 +177,9 @@ export class ReferenceBook {
               since: this.wallOf(t.reading!.changedAt),
             };
       this.pending.push({ group: this.group, key, event: 'reference_failed', rule: state, details });
-    } else if (state === null && t.episode !== null && t.failures === 0 && t.reading !== null) {
+    } else if (state === null && t.episode !== null && t.failures === 0 && fresh) {
+      // Recovered: its last probe answered, recently, and it moves with the group again.
+      // (A reading gone stale without a failure, a probe still running, changes nothing.)
       const rule = t.episode;
       t.episode = null;
       this.pending.push({
@@ -172,7 +187,7 @@ export class ReferenceBook {
         key,
         event: 'reference_recovered',
         rule,
-        details: { height: t.reading.height },
+        details: { height: t.reading!.height },
       });
     }
   }
