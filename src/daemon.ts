@@ -28,6 +28,7 @@ import { prepareControl, startControlServer } from './api/server.js';
 import { Observations } from './monitoring/observations.js';
 import { answerOf, Rollouts } from './policy/rollouts.js';
 import { attachProber } from './monitoring/health.js';
+import { attachVersions } from './monitoring/versions.js';
 import { attachResources } from './monitoring/resources.js';
 import { attachAlerter } from './alerts/attach.js';
 
@@ -363,6 +364,7 @@ async function boot(p: Parts): Promise<Daemon> {
   // WATCHERS: one line each, e.g. `attachAlerter(daemon);` (see each module's attach.ts).
   metricsFor(daemon); // counters fed by the bus must see boot's events too
   attachProber(daemon, { onProbe: metricsFor(daemon).observeProbe });
+  attachVersions(daemon);
   attachAlerter(daemon);
   attachResources(daemon);
 

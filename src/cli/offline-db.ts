@@ -152,6 +152,7 @@ export class OfflineDatabase {
         rssBytes: null,
         version: null,
         peerId: null,
+        peers: null,
         priority: spec.priority,
         held: rec?.held ?? false,
         group: spec.sync.group,

@@ -96,6 +96,13 @@ export function registerNodeMetrics(registry: Registry, src: MetricsSource): voi
         emit({ node: r.node, group: r.group, version: r.obs.version ?? '', peer_id: r.obs.peerId ?? '' }, 1),
       ),
   });
+  scrapeGauge({
+    registry,
+    name: 'nodewarden_node_peers',
+    help: "Peers the node is connected to (its `peers` probe); absent when unknown or without a process.",
+    labelNames: ['node'],
+    fill: (emit) => each((r) => emit({ node: r.node }, known(r.obs.peers))),
+  });
   registerResourceMetrics(registry, each);
   registerSyncMetrics(registry, each);
   registerLogMetrics(registry, each);

@@ -1,7 +1,7 @@
 /**
  * What a finished probe means: a node's `height` probe feeds the sync policy
  * (a value that is no height is a failure, never a reading), other probes fill
- * the node's info (version, peerId, anything else under `info`), and a group's
+ * the node's info (version, peerId, peers, anything else under `info`), and a group's
  * reference probes give the network's tip.
  */
 import type { NodeObservation } from '../api/status.js';
@@ -9,15 +9,18 @@ import type { SyncPolicy } from '../policy/sync.js';
 import { HEIGHT_PROBE, STALE_INTERVALS, type VerdictChange } from '../policy/sync-types.js';
 import { groupOf, type HealthHost } from './health-host.js';
 import type { ProbeReport } from './prober.js';
-import { toHeight, toInfo } from './probes/index.js';
+import { toHeight, toInfo, toPeers } from './probes/index.js';
 
 /** Prober target key of a sync group's reference probes (node names cannot start with `@`). */
 export const REF_PREFIX = '@';
 
+/** The info probe whose value is a node's peer count (status `peers`, metric `nodewarden_node_peers`). */
+export const PEERS_PROBE = 'peers';
+
 /** Told of every node probe run: e.g. metrics' `observeProbe(node, probe, seconds, ok)`. */
 export type ProbeObserver = (node: string, probe: string, seconds: number, ok: boolean) => void;
 
-/** An observation with the values of info probes other than height, version and peerId. */
+/** An observation with the values of info probes other than height, version, peerId and peers. */
 export type HealthObservation = NodeObservation & { info?: Readonly<Record<string, string | number>> };
 
 export interface ReportDeps {
@@ -74,7 +77,7 @@ export function reportHandler(d: ReportDeps): (r: ProbeReport) => void {
     if (!r.ok) debug(`${node}: probe ${r.probe} failed: ${r.error}`);
     else {
       try {
-        value = toInfo(r.value);
+        value = r.probe === PEERS_PROBE ? toPeers(r.value) : toInfo(r.value);
       } catch (err) {
         debug(`${node}: probe ${r.probe}: ${(err as Error).message}`);
       }
@@ -84,6 +87,7 @@ export function reportHandler(d: ReportDeps): (r: ProbeReport) => void {
     if (value === null) return;
     if (r.probe === 'version') host.observations.update(node, { version: String(value) });
     else if (r.probe === 'peerId') host.observations.update(node, { peerId: String(value) });
+    else if (r.probe === PEERS_PROBE) host.observations.update(node, { peers: value as number });
     else {
       const mine = { ...(info.get(node) ?? {}), [r.probe]: value };
       info.set(node, mine);

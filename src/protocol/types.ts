@@ -27,6 +27,8 @@ export interface NodeStatus {
   priority: number;
   held: boolean;
   /** Additions beyond the contract's list. */
+  /** Connected peers (the node's `peers` probe), null when unknown. */
+  peers: number | null;
   group: string;
   profile: string | null;
   desired: 'running' | 'stopped';

@@ -119,6 +119,10 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE nodes ADD COLUMN restarts INTEGER NOT NULL DEFAULT 0;
   `,
+  // v7: the version a node last reported, so a manager restart does not take its first answer for a change.
+  `
+  ALTER TABLE nodes ADD COLUMN version TEXT;
+  `,
 ];
 
 /** The schema version this build of nodewarden writes. */

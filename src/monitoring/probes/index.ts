@@ -11,7 +11,7 @@ import { jsonRpcProbe } from './jsonrpc.js';
 import { prometheusProbe } from './prometheus.js';
 import { tcpProbe } from './tcp.js';
 
-export { toHeight, toInfo, pickPath, ProbeValueError } from './value.js';
+export { toHeight, toInfo, toPeers, pickPath, ProbeValueError } from './value.js';
 
 /** What one probe run gave. `seconds` is its wall duration. */
 export type ProbeResult =

@@ -29,7 +29,7 @@ const CONTRACT_FIELDS: Record<string, string[]> = {
   priority: ['number'],
   held: ['boolean'],
 };
-const ADDITIONS = ['group', 'profile', 'desired'];
+const ADDITIONS = ['group', 'profile', 'desired', 'peers'];
 
 const typeOf = (v: unknown): string => (v === null ? 'null' : typeof v);
 

@@ -19,6 +19,7 @@ const row = (name: string, state: string): NodeStatus => ({
   rssBytes: null,
   version: null,
   peerId: null,
+  peers: null,
   priority: 100,
   held: false,
   group: name,
