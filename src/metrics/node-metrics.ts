@@ -99,7 +99,7 @@ export function registerNodeMetrics(registry: Registry, src: MetricsSource): voi
   scrapeGauge({
     registry,
     name: 'nodewarden_node_peers',
-    help: "Peers the node is connected to (its `peers` probe); absent when unknown or without a process.",
+    help: 'Peers the node is connected to (its `peers` probe); absent when unknown or without a process.',
     labelNames: ['node'],
     fill: (emit) => each((r) => emit({ node: r.node }, known(r.obs.peers))),
   });

@@ -5,7 +5,14 @@ import { startDaemon, type Daemon } from '../../../src/daemon.js';
 import type { NodewardenEvent } from '../../../src/events/types.js';
 import type { NodeStatus } from '../../../src/protocol/types.js';
 import { ControlClient } from '../../../src/protocol/client.js';
-import { runCli, startTestDaemon, tmpDir, waitUntil, writeNode, type TestDaemon } from '../../helpers/daemon.js';
+import {
+  runCli,
+  startTestDaemon,
+  tmpDir,
+  waitUntil,
+  writeNode,
+  type TestDaemon,
+} from '../../helpers/daemon.js';
 import { sample } from '../metrics/exposition.js';
 import { freePort, heightProbe, nodeArgs, PROBE_MS, TEMPLATE, writeChainFile } from './support.js';
 
@@ -36,8 +43,20 @@ const metaNode = (version: string) => ({
       intervalMs: PROBE_MS,
       timeoutMs: 500,
     },
-    peerId: { type: 'http', url: `http://127.0.0.1:${port}/height`, path: 'peerId', intervalMs: 1000, timeoutMs: 500 },
-    peers: { type: 'http', url: `http://127.0.0.1:${port}/height`, path: 'peers', intervalMs: PROBE_MS, timeoutMs: 500 },
+    peerId: {
+      type: 'http',
+      url: `http://127.0.0.1:${port}/height`,
+      path: 'peerId',
+      intervalMs: 1000,
+      timeoutMs: 500,
+    },
+    peers: {
+      type: 'http',
+      url: `http://127.0.0.1:${port}/height`,
+      path: 'peers',
+      intervalMs: PROBE_MS,
+      timeoutMs: 500,
+    },
   },
 });
 
