@@ -81,11 +81,10 @@ export function attachProber(host: HealthHost, opts: HealthOptions = {}): Health
     } else if (refSig.get(group) !== sig) {
       // Readings are kept only under keys that still mean the same probe.
       const before = refProbes.get(group) ?? {};
-      const same = Object.keys(probes).filter(
-        (k) => before[k] !== undefined && JSON.stringify(before[k]) === JSON.stringify(probes[k]),
+      const changed = Object.keys(probes).filter(
+        (k) => before[k] !== undefined && JSON.stringify(before[k]) !== JSON.stringify(probes[k]),
       );
-      policy.configureReferences(group, same);
-      policy.configureReferences(group, Object.keys(probes));
+      policy.configureReferences(group, Object.keys(probes), changed);
       refSig.set(group, sig);
       refProbes.set(group, probes);
       prober.watch(REF_PREFIX + group, probes);

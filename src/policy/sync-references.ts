@@ -71,10 +71,14 @@ export class ReferenceBook {
     private readonly wallOf: (monotonicMs: number) => number,
   ) {}
 
-  /** The group's reference keys now; readings of keys that left are dropped. */
-  configure(keys: readonly string[]): void {
+  /**
+   * The group's reference keys now. What is known of keys that left, and of
+   * `changed` keys (a key that now names another probe), is dropped.
+   */
+  configure(keys: readonly string[], changed: readonly string[] = []): void {
     this.configured = new Set(keys);
-    for (const k of [...this.refs.keys()]) if (!this.configured.has(k)) this.refs.delete(k);
+    for (const k of [...this.refs.keys()])
+      if (!this.configured.has(k) || changed.includes(k)) this.refs.delete(k);
   }
 
   /** A good reading of reference `key`. */
@@ -134,11 +138,6 @@ export class ReferenceBook {
     const out = this.pending;
     this.pending = [];
     return out;
-  }
-
-  /** The last reading of every reference (for status details and tests). */
-  readings(): Record<string, number | null> {
-    return Object.fromEntries([...this.refs].map(([k, t]) => [k, t.reading?.height ?? null]));
   }
 
   private track(key: string): RefTrack {

@@ -117,9 +117,12 @@ export class SyncPolicy {
     return this.evaluate(t.settings.group);
   }
 
-  /** The keys of a group's reference probes now (`reference.0` …); readings of others are dropped. */
-  configureReferences(group: string, keys: readonly string[]): void {
-    this.book(group).configure(keys);
+  /**
+   * The keys of a group's reference probes now (`reference.0` …); readings of
+   * other keys, and of `changed` ones (now another probe), are dropped.
+   */
+  configureReferences(group: string, keys: readonly string[], changed: readonly string[] = []): void {
+    this.book(group).configure(keys, changed);
   }
 
   /** A reading of one of a group's reference probes (`sync.reference`), kept `staleMs`. */
