@@ -151,7 +151,7 @@ function registerSyncMetrics(registry: Registry, each: Each): void {
   sync('nodewarden_node_height', 'Chain height reported by the node (its `height` probe).', (o) => o.height);
   sync(
     'nodewarden_node_reference_height',
-    "Reference height of the node's sync group (best in-sync member or reference probe).",
+    "Reference height of the node's sync group (best in-sync member, or the quorum of its reference probes when higher).",
     (o) => o.referenceHeight,
   );
   sync(
