@@ -28,6 +28,7 @@ import { prepareControl, startControlServer } from './api/server.js';
 import { Observations } from './monitoring/observations.js';
 import { answerOf, Rollouts } from './policy/rollouts.js';
 import { attachProber } from './monitoring/health.js';
+import { attachVersions } from './monitoring/versions.js';
 import { attachResources } from './monitoring/resources.js';
 import { attachAlerter } from './alerts/attach.js';
 import { attachTargets } from './monitoring/targets.js';
@@ -384,6 +385,7 @@ async function boot(p: Parts): Promise<Daemon> {
       recordProbe(node, probe, seconds, ok);
     },
   });
+  attachVersions(daemon);
   metricsFor(daemon).watchAlerts(attachAlerter(daemon));
   attachResources(daemon);
   attachTargets(daemon, { registry: metricsFor(daemon).registry, onProbe: recordProbe });

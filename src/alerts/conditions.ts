@@ -15,6 +15,7 @@ export const RESOLVES: Readonly<Partial<Record<EventType, readonly EventType[]>>
   started: ['fatal'],
   config_reloaded: ['config_error'],
   target_up: ['target_down'],
+  reference_recovered: ['reference_failed'],
 };
 
 /** True when `type` only ever sends resolved messages (never an alert of its own). */

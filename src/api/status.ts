@@ -19,7 +19,7 @@ export interface NodeObservation {
   processes?: number | null;
   version?: string | null;
   peerId?: string | null;
-  /** Peers the node's daemon says it has (a chain preset's probe). */
+  /** Connected peers: a chain preset's reading, or the node's own `peers` probe. */
   peers?: number | null;
   profile?: string | null;
 }
@@ -31,14 +31,15 @@ export type ObservationSource = (node: string) => NodeObservation | undefined;
  * A node's observation as far as its lifecycle state allows: the watchers keep
  * the last sample and probe answer of a process that is gone, so a node
  * without a process (stopped, exited, fatal, backoff, paused) shows no CPU,
- * memory, height or lag of its last run. The group's `referenceHeight` stays:
+ * memory, height, lag or peers of its last run (its version and peer id stay:
+ * they are what it runs as). The group's `referenceHeight` stays:
  * it belongs to the group, not to the node's process. Status and metrics both
  * read observations through this.
  */
 export function liveObservation(state: StateKind, o: NodeObservation | undefined): NodeObservation {
   if (!o) return {};
   if (PROCESS_STATES.has(state)) return o;
-  return { ...o, cpuPercent: null, rssBytes: null, height: null, lag: null };
+  return { ...o, cpuPercent: null, rssBytes: null, height: null, lag: null, peers: null };
 }
 
 /** The state status shows: the lifecycle state, or `queued` for a node at rest that the start queue will start. */

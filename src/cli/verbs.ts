@@ -42,11 +42,12 @@ export function addControlVerbs(program: Command, dir: () => string, wrap: Wrap)
       'redraw every interval until interrupted (not a terminal: one snapshot after another)',
     )
     .option('--interval <duration>', 'with --watch: time between snapshots (default 2s)')
+    .option('--wide', 'add the reference height, version, peers and peer id columns')
     .action(
-      wrap((names: string[], o: { json?: boolean; watch?: boolean; interval?: string }) =>
+      wrap((names: string[], o: { json?: boolean; watch?: boolean; interval?: string; wide?: boolean }) =>
         o.watch
           ? statusWatchCommand(connect(dir()), names, o)
-          : statusCommand(connect(dir()), names, Boolean(o.json)),
+          : statusCommand(connect(dir()), names, Boolean(o.json), Boolean(o.wide)),
       ),
     );
 

@@ -33,6 +33,9 @@ export const EVENT_TYPES = [
   'hook_failed',
   'target_down',
   'target_up',
+  'reference_failed',
+  'reference_recovered',
+  'version_changed',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -96,6 +99,9 @@ export const DEFAULT_SEVERITY: Readonly<Record<EventType, Severity>> = {
   hook_failed: 'warning',
   target_down: 'warning',
   target_up: 'info',
+  reference_failed: 'warning',
+  reference_recovered: 'info',
+  version_changed: 'info',
 };
 
 /** A node's lifecycle state changed (not stored as an event; live views follow it). */

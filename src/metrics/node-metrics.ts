@@ -102,6 +102,13 @@ export function registerNodeMetrics(registry: Registry, src: MetricsSource): voi
         emit({ node: r.node, group: r.group, version: r.obs.version ?? '', peer_id: r.obs.peerId ?? '' }, 1),
       ),
   });
+  scrapeGauge({
+    registry,
+    name: 'nodewarden_node_peers',
+    help: 'Peers the node is connected to (its `peers` probe); absent when unknown or without a process.',
+    labelNames: ['node'],
+    fill: (emit) => each((r) => emit({ node: r.node }, known(r.obs.peers))),
+  });
   registerResourceMetrics(registry, each);
   registerSyncMetrics(registry, each);
   registerLogMetrics(registry, each);
@@ -155,7 +162,7 @@ function registerSyncMetrics(registry: Registry, each: Each): void {
   sync('nodewarden_node_height', 'Chain height reported by the node (its `height` probe).', (o) => o.height);
   sync(
     'nodewarden_node_reference_height',
-    "Reference height of the node's sync group (best in-sync member or reference probe).",
+    "Reference height of the node's sync group (best in-sync member, or the quorum of its reference probes when higher).",
     (o) => o.referenceHeight,
   );
   sync(

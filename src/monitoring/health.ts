@@ -42,7 +42,15 @@ export function attachProber(host: HealthHost, opts: HealthOptions = {}): Health
   const running = new Set<string>();
   const probeSig = new Map<string, string>();
   const refSig = new Map<string, string>();
-  const exec = new SyncExecutor(host, policy, actions, (n) => running.has(n));
+  /** Each watched group's reference probes by key, to name them in events. */
+  const refProbes = new Map<string, Record<string, ProbeSpec>>();
+  const exec = new SyncExecutor(
+    host,
+    policy,
+    actions,
+    (n) => running.has(n),
+    (g, key) => describeEndpoint(refProbes.get(g)?.[key]),
+  );
   const onReport = reportHandler({
     host,
     policy,
@@ -68,9 +76,17 @@ export function attachProber(host: HealthHost, opts: HealthOptions = {}): Health
     if (seen.size === 0) {
       prober.unwatch(REF_PREFIX + group);
       refSig.delete(group);
+      refProbes.delete(group);
       policy.clearReferences(group);
     } else if (refSig.get(group) !== sig) {
+      // Readings are kept only under keys that still mean the same probe.
+      const before = refProbes.get(group) ?? {};
+      const changed = Object.keys(probes).filter(
+        (k) => before[k] !== undefined && JSON.stringify(before[k]) !== JSON.stringify(probes[k]),
+      );
+      policy.configureReferences(group, Object.keys(probes), changed);
       refSig.set(group, sig);
+      refProbes.set(group, probes);
       prober.watch(REF_PREFIX + group, probes);
     }
   };
@@ -177,4 +193,25 @@ export function attachProber(host: HealthHost, opts: HealthOptions = {}): Health
     },
   });
   return { prober, policy, actions };
+}
+
+/**
+ * Where a reference probe points, for events and the log, without secrets:
+ * the URL's scheme, host and port only (a path or query may hold an API key,
+ * user and password are left out), `host:port` of a tcp probe, the program of
+ * a command probe.
+ */
+export function describeEndpoint(p: ProbeSpec | undefined): Record<string, unknown> {
+  if (!p) return {};
+  if (p.url !== undefined) {
+    try {
+      const u = new URL(p.url);
+      return { type: p.type, endpoint: `${u.protocol}//${u.host}` };
+    } catch {
+      return { type: p.type };
+    }
+  }
+  if (p.type === 'tcp') return { type: p.type, endpoint: `${p.host ?? ''}:${p.port ?? ''}` };
+  if (p.command?.[0] !== undefined) return { type: p.type, endpoint: p.command[0] };
+  return { type: p.type };
 }

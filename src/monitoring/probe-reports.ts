@@ -1,7 +1,7 @@
 /**
  * What a finished probe means: a node's `height` probe feeds the sync policy
  * (a value that is no height is a failure, never a reading), other probes fill
- * the node's info (version, peerId, anything else under `info`), and a group's
+ * the node's info (version, peerId, peers, anything else under `info`), and a group's
  * reference probes give the network's tip. A chain preset's probe gives
  * several facts in one run: its height (and the daemon's syncing flag) go to
  * the sync policy when it is the height probe, its version, peerId and peers
@@ -12,15 +12,18 @@ import type { SyncPolicy } from '../policy/sync.js';
 import { HEIGHT_PROBE, STALE_INTERVALS, type VerdictChange } from '../policy/sync-types.js';
 import { groupOf, type HealthHost } from './health-host.js';
 import type { ProbeReport } from './prober.js';
-import { ChainReading, toHeight, toInfo } from './probes/index.js';
+import { ChainReading, toHeight, toInfo, toPeers } from './probes/index.js';
 
 /** Prober target key of a sync group's reference probes (node names cannot start with `@`). */
 export const REF_PREFIX = '@';
 
+/** The info probe whose value is a node's peer count (status `peers`, metric `nodewarden_node_peers`). */
+export const PEERS_PROBE = 'peers';
+
 /** Told of every node probe run: e.g. metrics' `observeProbe(node, probe, seconds, ok)`. */
 export type ProbeObserver = (node: string, probe: string, seconds: number, ok: boolean) => void;
 
-/** An observation with the values of info probes other than height, version and peerId. */
+/** An observation with the values of info probes other than height, version, peerId and peers. */
 export type HealthObservation = NodeObservation & { info?: Readonly<Record<string, string | number>> };
 
 export interface ReportDeps {
@@ -38,12 +41,19 @@ export function reportHandler(d: ReportDeps): (r: ProbeReport) => void {
 
   const reference = (r: ProbeReport): void => {
     const group = r.target.slice(REF_PREFIX.length);
-    if (!r.ok) return debug(`sync group ${group}: ${r.probe} failed: ${r.error}`);
-    let h: number;
-    try {
-      h = toHeight(r.value instanceof ChainReading ? r.value.height : r.value);
-    } catch (err) {
-      return debug(`sync group ${group}: ${r.probe}: ${(err as Error).message}`);
+    let h: number | null = null;
+    let error = r.ok ? null : r.error;
+    if (r.ok) {
+      try {
+        h = toHeight(r.value instanceof ChainReading ? r.value.height : r.value);
+      } catch (err) {
+        error = (err as Error).message;
+      }
+    }
+    if (h === null) {
+      debug(`sync group ${group}: ${r.probe} failed: ${error}`);
+      // A failing reference is the reference's problem: an episode event at most, never a node verdict.
+      return d.apply(group, policy.referenceFailed(group, r.probe, error!));
     }
     d.apply(group, policy.referenceReading(group, r.probe, h, STALE_INTERVALS * r.spec.intervalMs));
   };
@@ -92,7 +102,7 @@ export function reportHandler(d: ReportDeps): (r: ProbeReport) => void {
     if (!r.ok) debug(`${node}: probe ${r.probe} failed: ${r.error}`);
     else {
       try {
-        value = toInfo(r.value);
+        value = r.probe === PEERS_PROBE ? toPeers(r.value) : toInfo(r.value);
       } catch (err) {
         debug(`${node}: probe ${r.probe}: ${(err as Error).message}`);
       }
@@ -102,6 +112,7 @@ export function reportHandler(d: ReportDeps): (r: ProbeReport) => void {
     if (value === null) return;
     if (r.probe === 'version') host.observations.update(node, { version: String(value) });
     else if (r.probe === 'peerId') host.observations.update(node, { peerId: String(value) });
+    else if (r.probe === PEERS_PROBE) host.observations.update(node, { peers: value as number });
     else {
       const mine = { ...(info.get(node) ?? {}), [r.probe]: value };
       info.set(node, mine);

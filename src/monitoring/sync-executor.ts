@@ -25,6 +25,8 @@ export class SyncExecutor {
     private readonly actions: SyncActions,
     /** Is the node running (and so shown with a sync verdict)? */
     private readonly isRunning: (node: string) => boolean,
+    /** Where a group's reference probe points (credentials left out), for its events. */
+    private readonly describeReference: (group: string, key: string) => Record<string, unknown> = () => ({}),
   ) {}
 
   /** Emit the events of `changes`, show the group's sync state, and plan its next restart. */
@@ -41,6 +43,7 @@ export class SyncExecutor {
           details: { ...c.evidence, referenceHeight: c.evidence.reference, from: c.from, to: c.to },
         });
     }
+    this.referenceEvents(group);
     for (const n of membersOf(this.host, group)) {
       if (!this.isRunning(n) || !this.policy.has(n)) continue;
       const v = this.policy.view(n);
@@ -52,6 +55,25 @@ export class SyncExecutor {
       });
     }
     this.schedulePlan(group);
+  }
+
+  /** A group's reference started or stopped failing: an event with no node, once per episode. */
+  private referenceEvents(group: string): void {
+    for (const c of this.policy.takeReferenceChanges(group)) {
+      const where = this.describeReference(group, c.key);
+      const label = `sync group ${group}: ${c.key}${where.endpoint ? ` (${String(where.endpoint)})` : ''}`;
+      if (c.event === 'reference_failed')
+        this.host.logger.warn(
+          `${label} failed: ${String(c.details.error)}; it does not count for the reference height`,
+        );
+      else this.host.logger.info(`${label} answers again`);
+      this.host.bus.emit({
+        node: null,
+        type: c.event,
+        reason: c.rule,
+        details: { group, reference: c.key, ...where, ...c.details },
+      });
+    }
   }
 
   /**

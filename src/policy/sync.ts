@@ -7,8 +7,13 @@
  */
 import type { Clock } from '../supervisor/clock.js';
 import type { Health } from '../supervisor/states.js';
+import { ReferenceBook, type ReferenceChange } from './sync-references.js';
 import { judge, type NodeReadings } from './sync-rules.js';
 import type { SyncEvidence, SyncEventType, SyncSettings, VerdictChange } from './sync-types.js';
+
+/** Stall time and failures in a row of a group's references when no member says (sync.stallMs, limits.forSamples defaults). */
+const DEFAULT_REFERENCE_STALL_MS = 600_000;
+const DEFAULT_REFERENCE_FAIL_AFTER = 3;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -34,7 +39,8 @@ export interface SyncView {
 
 export class SyncPolicy {
   private readonly nodes = new Map<string, Track>();
-  private readonly refs = new Map<string, Map<string, { height: number; at: number; staleMs: number }>>();
+  /** Each group's external references and their quorum (sync-references.ts). */
+  private readonly refs = new Map<string, ReferenceBook>();
   /** Each group's reference as last judged, and when it last rose (the stall rule asks). */
   private readonly tips = new Map<string, { height: number; movedAt: number }>();
 
@@ -115,15 +121,35 @@ export class SyncPolicy {
     return this.evaluate(t.settings.group);
   }
 
+  /**
+   * The keys of a group's reference probes now (`reference.0` …); readings of
+   * other keys, and of `changed` ones (now another probe), are dropped.
+   */
+  configureReferences(group: string, keys: readonly string[], changed: readonly string[] = []): void {
+    this.book(group).configure(keys, changed);
+  }
+
   /** A reading of one of a group's reference probes (`sync.reference`), kept `staleMs`. */
   referenceReading(group: string, key: string, height: number, staleMs: number): VerdictChange[] {
-    let m = this.refs.get(group);
-    if (!m) this.refs.set(group, (m = new Map()));
-    m.set(key, { height, at: this.clock.now(), staleMs });
+    this.book(group).reading(key, height, this.clock.now(), staleMs);
     return this.evaluate(group);
   }
 
-  /** The group's reference height now: max of fresh in-sync-or-undecided members and reference probes. */
+  /** A failed reference probe: no verdict of any node, only (after a few in a row) a failure episode. */
+  referenceFailed(group: string, key: string, error: string): VerdictChange[] {
+    this.book(group).failed(key, error, this.clock.now());
+    return this.evaluate(group);
+  }
+
+  /** Reference failure episodes opened or closed since the last call (to become events). */
+  takeReferenceChanges(group: string): ReferenceChange[] {
+    return this.refs.get(group)?.takeChanges() ?? [];
+  }
+
+  /**
+   * The group's reference height now: max of its fresh in-sync-or-undecided
+   * members and the median of its usable reference probes (sync-references.ts).
+   */
   referenceHeight(group: string): number | null {
     return this.referenceOf(group, this.clock.now());
   }
@@ -245,18 +271,38 @@ export class SyncPolicy {
 
   private referenceOf(group: string, now: number): number | null {
     let best: number | null = null;
+    let stallMs = Infinity;
+    let failAfter = Infinity;
     for (const t of this.nodes.values()) {
-      if (t.settings.group !== group || !t.running || t.last === null) continue;
+      if (t.settings.group !== group) continue;
+      stallMs = Math.min(stallMs, t.settings.stallMs);
+      failAfter = Math.min(failAfter, t.settings.unreachableAfter);
+      if (!t.running || t.last === null) continue;
       // A member judged out of sync or unreachable does not set the pace.
       if (t.health === 'out_of_sync' || t.health === 'unreachable') continue;
       if (now - t.last.at > t.settings.staleMs) continue;
       if (best === null || t.last.height > best) best = t.last.height;
     }
-    for (const r of this.refs.get(group)?.values() ?? []) {
-      if (now - r.at > r.staleMs) continue;
-      if (best === null || r.height > best) best = r.height;
+    const book = this.refs.get(group);
+    if (!book) return best;
+    // Members are ours and count at their best; the outside world counts by quorum.
+    const external = book.tip(
+      now,
+      best,
+      Number.isFinite(stallMs) ? stallMs : DEFAULT_REFERENCE_STALL_MS,
+      Number.isFinite(failAfter) ? failAfter : DEFAULT_REFERENCE_FAIL_AFTER,
+    ).height;
+    if (external === null) return best;
+    return best === null ? external : Math.max(best, external);
+  }
+
+  private book(group: string): ReferenceBook {
+    let b = this.refs.get(group);
+    if (!b) {
+      b = new ReferenceBook(group, (mono) => this.clock.wallNow() - (this.clock.now() - mono));
+      this.refs.set(group, b);
     }
-    return best;
+    return b;
   }
 
   private fresh(settings: SyncSettings, episode: Track['episode']): Track {

@@ -24,11 +24,11 @@ export interface NodeStatus {
   rssBytes: number | null;
   version: string | null;
   peerId: string | null;
-  /** Peers the node's daemon reports (chain presets); null when unknown. */
-  peers: number | null;
   priority: number;
   held: boolean;
   /** Additions beyond the contract's list. */
+  /** Connected peers (a chain preset's reading or the node's `peers` probe), null when unknown. */
+  peers: number | null;
   group: string;
   profile: string | null;
   desired: 'running' | 'stopped';

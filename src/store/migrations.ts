@@ -140,6 +140,10 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (hour_ts, name, ok, bucket)
   ) WITHOUT ROWID;
   `,
+  // v6: the version a node last reported, so a manager restart does not take its first answer for a change.
+  `
+  ALTER TABLE nodes ADD COLUMN version TEXT;
+  `,
 ];
 
 /** The schema version this build of nodewarden writes. */

@@ -29,6 +29,7 @@ export class NodeStore {
   private readonly upsertHeld: Database.Statement;
   private readonly upsertRestarts: Database.Statement;
   private readonly remove: Database.Statement;
+  private readonly upsertVersion: Database.Statement;
 
   constructor(
     private readonly db: Database.Database,
@@ -55,6 +56,10 @@ export class NodeStore {
        ON CONFLICT (name) DO UPDATE SET restarts = excluded.restarts, updated_ts = excluded.updated_ts`,
     );
     this.remove = db.prepare('DELETE FROM nodes WHERE name = ?');
+    this.upsertVersion = db.prepare(
+      `INSERT INTO nodes (name, version, updated_ts) VALUES (?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET version = excluded.version, updated_ts = excluded.updated_ts`,
+    );
   }
 
   /**
@@ -92,6 +97,20 @@ export class NodeStore {
   setHeld(name: string, held: boolean): boolean {
     const ts = this.wallNow();
     return this.write(`held ${name}`, () => this.upsertHeld.run(name, held ? 1 : 0, ts));
+  }
+
+  /** The version the node reported last (its `version` probe), kept across manager restarts. True if written. */
+  recordVersion(name: string, version: string): boolean {
+    const ts = this.wallNow();
+    return this.write(`version ${name}`, () => this.upsertVersion.run(name, version, ts));
+  }
+
+  /** The last reported version of every node that reported one. */
+  versions(): Map<string, string> {
+    const rows = this.db
+      .prepare('SELECT name, version FROM nodes WHERE version IS NOT NULL ORDER BY name')
+      .all() as { name: string; version: string }[];
+    return new Map(rows.map((r) => [r.name, r.version]));
   }
 
   /** Forget a node removed from the configuration. True if written. */

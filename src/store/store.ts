@@ -131,6 +131,16 @@ export class Store {
     return this.nodes.setHeld(name, held);
   }
 
+  /** See `NodeStore.recordVersion`. */
+  recordVersion(name: string, version: string): boolean {
+    return this.nodes.recordVersion(name, version);
+  }
+
+  /** The last reported version of every node that reported one. */
+  nodeVersions(): Map<string, string> {
+    return this.nodes.versions();
+  }
+
   forgetNode(name: string): boolean {
     return this.nodes.forget(name);
   }

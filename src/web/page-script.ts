@@ -17,8 +17,8 @@ export const PAGE_SCRIPT = String.raw`
   var MAX_EVENTS = 50;
   var COLUMNS = [
     ['name', 'Node'], ['state', 'State'], ['health', 'Health'], ['pid', 'PID', 1], ['uptime', 'Uptime', 1],
-    ['restarts', 'Restarts', 1], ['height', 'Height', 1], ['lag', 'Lag', 1], ['cpu', 'CPU', 1],
-    ['memory', 'Memory', 1], ['held', 'Held'], ['actions', 'Actions']
+    ['restarts', 'Restarts', 1], ['height', 'Height', 1], ['lag', 'Lag', 1], ['version', 'Version'],
+    ['peers', 'Peers', 1], ['cpu', 'CPU', 1], ['memory', 'Memory', 1], ['held', 'Held'], ['actions', 'Actions']
   ];
   var token = new URLSearchParams(location.search).get('token');
   var streamUrl = 'api/stream' + (token ? '?token=' + encodeURIComponent(token) : '');
@@ -101,6 +101,10 @@ ${ACTIONS_SCRIPT}
     if (typeof n.referenceHeight === 'number' && n.referenceHeight !== n.height) h += ' / ' + num(n.referenceHeight);
     setText(c.height, h);
     setText(c.lag, num(n.lag));
+    setText(c.version, n.version ? String(n.version) : '\u2014');
+    var peerTitle = n.peerId ? 'peer id ' + n.peerId : '';
+    if (c.version.title !== peerTitle) c.version.title = peerTitle;
+    setText(c.peers, num(n.peers));
     setText(c.cpu, typeof n.cpuPercent === 'number' ? n.cpuPercent.toFixed(1) + '%' : '\u2014');
     setText(c.memory, bytes(n.rssBytes));
     setText(c.held, n.held ? 'held' : '\u2014');

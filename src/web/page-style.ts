@@ -33,7 +33,7 @@ h2 { font-size: 15px; margin: 18px 0 8px; }
 .conn[data-conn="closed"] { color: var(--red); }
 .counts { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 8px; }
 main { padding: 0 16px 24px; max-width: 1400px; }
-.mono, td.pid, td.height, td.lag, td.restarts, td.cpu, td.memory, td.uptime { font-variant-numeric: tabular-nums; }
+.mono, td.pid, td.height, td.lag, td.restarts, td.cpu, td.memory, td.uptime, td.peers { font-variant-numeric: tabular-nums; }
 .badge {
   display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 12px; font-weight: 600;
   border: 1px solid currentColor; white-space: nowrap; color: var(--gray);

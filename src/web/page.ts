@@ -35,7 +35,7 @@ export const PAGE_HTML = `<!doctype html>
     <h2>Nodes <span id="node-total" class="muted"></span></h2>
     <div class="table-wrap">
       <table id="nodes">
-        <thead><tr><th>Node</th><th>State</th><th>Health</th><th class="num">PID</th><th class="num">Uptime</th><th class="num">Restarts</th><th class="num">Height</th><th class="num">Lag</th><th class="num">CPU</th><th class="num">Memory</th><th>Held</th><th>Actions</th></tr></thead>
+        <thead><tr><th>Node</th><th>State</th><th>Health</th><th class="num">PID</th><th class="num">Uptime</th><th class="num">Restarts</th><th class="num">Height</th><th class="num">Lag</th><th>Version</th><th class="num">Peers</th><th class="num">CPU</th><th class="num">Memory</th><th>Held</th><th>Actions</th></tr></thead>
         <tbody></tbody>
       </table>
     </div>

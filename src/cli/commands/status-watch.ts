@@ -37,7 +37,7 @@ export function parseInterval(text: string | undefined): number {
 export async function statusWatchCommand(
   client: ControlClient,
   names: string[],
-  opts: { json?: boolean; interval?: string },
+  opts: { json?: boolean; interval?: string; wide?: boolean },
 ): Promise<ExitCodeValue> {
   const intervalMs = parseInterval(opts.interval);
   const tty = Boolean(process.stdout.isTTY) && !opts.json;
@@ -70,7 +70,7 @@ export async function statusWatchCommand(
       if (opts.json) process.stdout.write(JSON.stringify(rows) + '\n');
       else {
         const head = `nodewarden status at ${at.toISOString().replace(/\.\d{3}Z$/, 'Z')} (every ${intervalMs / 1000}s; Ctrl-C to quit)`;
-        const text = [head, '', ...renderStatus(rows, color)].join('\n') + '\n';
+        const text = [head, '', ...renderStatus(rows, color, Boolean(opts.wide))].join('\n') + '\n';
         process.stdout.write(tty ? CLEAR + text : (first ? '' : '\n') + text);
       }
       await new Promise<void>((resolve) => {

@@ -19,8 +19,8 @@ async function targetRows(c: ControlClient): Promise<TargetStatus[]> {
 }
 
 /**
- * `nodewarden status [names...] [--json]`: every node (or the named ones,
- * globs allowed) as a table, or the contract's NodeStatus array with --json.
+ * `nodewarden status [names...] [--json] [--wide]`: every node (or the named ones,
+ * globs allowed) as a table (`--wide`: with reference height, version, peers, peer id), or the contract's NodeStatus array with --json.
  * A name that matches nothing is reported and makes the exit code 1.
  * With the daemon down: the last known state from its database, marked so
  * (first line of the table; on stderr with --json, whose rows say
@@ -30,6 +30,7 @@ export async function statusCommand(
   client: ControlClient,
   names: string[],
   json: boolean,
+  wide = false,
 ): Promise<ExitCodeValue> {
   const { value: all, offline } = await askOrRead(
     client,
@@ -50,7 +51,7 @@ export async function statusCommand(
     if (offline) process.stderr.write(`${offline.marker}\n`);
     process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
   } else {
-    const table = renderStatus(rows, useColor());
+    const table = renderStatus(rows, useColor(), wide);
     process.stdout.write([...(offline ? [offline.marker] : []), ...table].join('\n') + '\n');
   }
   for (const m of missing) process.stderr.write(`${m}: ERROR (no such node)\n`);

@@ -17,6 +17,10 @@ const HEADER = [
 ];
 const RIGHT = new Set([3, 5, 6, 7, 8, 9]);
 
+/** `--wide` puts these after LAG: the group's reference height and the node's info probes. */
+const WIDE_HEADER = ['REF', 'VERSION', 'PEERS', 'PEER ID'];
+const WIDE_RIGHT = [10, 12];
+
 const STATE_STYLE: Readonly<Record<string, Style>> = {
   running: 'green',
   starting: 'yellow',
@@ -54,8 +58,12 @@ function stateCell(state: string): Cell {
   return { ...cell, text: STATE_TEXT[state] ?? state };
 }
 
-/** `nodewarden status`: one aligned row per node (coloured on a terminal). */
-export function renderStatus(rows: readonly NodeStatus[], color: boolean): string[] {
+/**
+ * `nodewarden status`: one aligned row per node (coloured on a terminal).
+ * `wide` adds the reference height, version, peers and peer id (the default
+ * table stays near 80 columns; `--json` has them all).
+ */
+export function renderStatus(rows: readonly NodeStatus[], color: boolean, wide = false): string[] {
   const body = rows.map((s): Array<Cell | string> => [
     s.name,
     stateCell(s.state),
@@ -67,7 +75,12 @@ export function renderStatus(rows: readonly NodeStatus[], color: boolean): strin
     formatBytes(s.rssBytes),
     formatNumber(s.height),
     formatNumber(s.lag),
+    ...(wide
+      ? [formatNumber(s.referenceHeight), s.version ?? NONE, formatNumber(s.peers ?? null), s.peerId ?? NONE]
+      : []),
     s.held ? { text: 'held', style: 'yellow' } : NONE,
   ]);
-  return renderTable(HEADER, body, { color, right: RIGHT });
+  if (!wide) return renderTable(HEADER, body, { color, right: RIGHT });
+  const header = [...HEADER.slice(0, -1), ...WIDE_HEADER, HEADER.at(-1)!];
+  return renderTable(header, body, { color, right: new Set([...RIGHT, ...WIDE_RIGHT]) });
 }

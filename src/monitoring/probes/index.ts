@@ -12,7 +12,7 @@ import { prometheusProbe } from './prometheus.js';
 import { multiProbe, readCookie } from './reads.js';
 import { tcpProbe } from './tcp.js';
 
-export { toHeight, toInfo, pickPath, ProbeValueError } from './value.js';
+export { toHeight, toInfo, toPeers, pickPath, ProbeValueError } from './value.js';
 export { ChainReading } from './reads.js';
 
 /** What one probe run gave. `seconds` is its wall duration. */

@@ -83,6 +83,19 @@ export function toInfo(v: unknown): string | number {
   throw new ProbeValueError(`not a scalar value (set "path" to pick one): ${quote(v)}`);
 }
 
+/**
+ * A peer count: an integer as a height is read (number, decimal or 0x-hex
+ * string, e.g. `net_peerCount`'s `"0x19"`), or a list of peers, counted.
+ */
+export function toPeers(v: unknown): number {
+  if (Array.isArray(v)) return v.length;
+  try {
+    return toHeight(v);
+  } catch {
+    throw new ProbeValueError(`not a peer count (an integer or a list of peers): ${quote(v)}`);
+  }
+}
+
 /** Parses a body as JSON; when `required` is false a non-JSON body is returned trimmed as text. */
 export function parseBody(text: string, required: boolean): unknown {
   try {

@@ -66,6 +66,7 @@ describe('GET /metrics on a real daemon', () => {
       'nodewarden_node_lag_blocks',
       'nodewarden_node_cpu_seconds_total',
       'nodewarden_node_resident_memory_bytes',
+      'nodewarden_node_peers',
     ]) {
       assert.equal(sample(text, name, { node: 'alpha' }), undefined, name);
     }
@@ -85,6 +86,7 @@ describe('GET /metrics on a real daemon', () => {
         rssBytes: 64 * 1024 * 1024,
         version: '1.2.3 "quoted"',
         peerId: '12D3KooW',
+        peers: 17,
       },
     };
     daemon.observe = (n) => seen[n];
@@ -109,6 +111,8 @@ describe('GET /metrics on a real daemon', () => {
         }),
         1,
       );
+      assert.equal(sample(text, 'nodewarden_node_peers', { node: 'alpha' }), 17);
+      assert.equal(sample(text, 'nodewarden_node_peers', { node: 'beta' }), undefined);
       assert.equal(sample(text, 'nodewarden_node_height', { node: 'beta' }), undefined);
       const check = await promtoolCheck(text);
       assert.equal(check.exitCode, 0, `promtool check metrics failed:\n${check.output}`);

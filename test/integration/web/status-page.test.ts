@@ -92,6 +92,18 @@ describe('status page in a real browser', () => {
     await page.waitForSelector('#events li[data-type="started"]');
   });
 
+  test("a node's version, peer id and peer count from its probes show in its row", async () => {
+    // What the prober writes for a node with version, peerId and peers probes (the probe path itself
+    // is covered in the health suite); the page reads it through the real status snapshot.
+    fleet.daemon.observations.update('alpha', { version: 'sim/9.9.9', peerId: 'peer-alpha', peers: 1234 });
+    await page.goto(pageUrl);
+    await page.waitForSelector('tr[data-node="alpha"] td.version:text("sim/9.9.9")');
+    assert.equal(await page.textContent('tr[data-node="alpha"] td.peers'), '1,234');
+    assert.equal(await page.getAttribute('tr[data-node="alpha"] td.version', 'title'), 'peer id peer-alpha');
+    assert.equal(await page.textContent('tr[data-node="beta"] td.version'), '\u2014');
+    assert.equal(await page.textContent('tr[data-node="beta"] td.peers'), '\u2014');
+  });
+
   test('a node stopped through the supervisor turns stopped without a reload', async () => {
     await page.evaluate('window.marker = 42');
     await fleet.daemon.supervisor.stop(['beta']);

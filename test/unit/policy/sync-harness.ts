@@ -24,6 +24,8 @@ export type Reading = number | string | undefined | { height: number; syncing: b
 export interface Script {
   nodes: Record<string, (t: number) => Reading>;
   reference?: (t: number) => number | undefined;
+  /** Several reference probes by key: a height, an error string (a failed probe), or undefined (no answer yet). */
+  references?: Record<string, (t: number) => Reading>;
   settings?: Partial<SyncSettings>;
   /** Run until this time (ms), one round of readings every `tick` (default 1000). */
   until: number;
@@ -43,6 +45,10 @@ export interface Outcome {
   /** Health of each node at each tick. */
   timeline: Record<string, Health[]>;
   health(node: string): Health;
+  /** `key:event(rule)@t` for every reference failure episode opened or closed. */
+  referenceEvents: string[];
+  /** The group's reference height at each tick. */
+  referenceTimeline: (number | null)[];
 }
 
 export function runScript(s: Script): Outcome {
@@ -54,6 +60,7 @@ export function runScript(s: Script): Outcome {
     policy.configure(n, settings);
     policy.started(n);
   }
+  if (s.references) policy.configureReferences('g', Object.keys(s.references));
   const out: Outcome = {
     policy,
     clock,
@@ -62,6 +69,8 @@ export function runScript(s: Script): Outcome {
     all: [],
     timeline: Object.fromEntries(names.map((n) => [n, []])),
     health: (n) => policy.health(n),
+    referenceEvents: [],
+    referenceTimeline: [],
   };
   const record = (cs: VerdictChange[]): void => {
     for (const c of cs) {
@@ -76,6 +85,11 @@ export function runScript(s: Script): Outcome {
     for (const n of names) if (s.restarts?.[n]?.includes(t)) policy.started(n);
     const ref = s.reference?.(t);
     if (ref !== undefined) record(policy.referenceReading('g', 'reference.0', ref, settings.staleMs));
+    for (const [key, fn] of Object.entries(s.references ?? {})) {
+      const r = fn(t);
+      if (typeof r === 'number') record(policy.referenceReading('g', key, r, settings.staleMs));
+      else if (typeof r === 'string') record(policy.referenceFailed('g', key, r));
+    }
     for (const n of names) {
       const r = s.nodes[n]!(t);
       if (typeof r === 'number') record(policy.height(n, r));
@@ -83,6 +97,10 @@ export function runScript(s: Script): Outcome {
       else if (r !== undefined) record(policy.height(n, r.height, r.syncing));
     }
     for (const n of names) out.timeline[n]!.push(policy.health(n));
+    out.referenceTimeline.push(policy.referenceHeight('g'));
+    out.referenceEvents.push(
+      ...policy.takeReferenceChanges('g').map((c) => `${c.key}:${c.event}(${c.rule})@${clock.now()}`),
+    );
   }
   return out;
 }
