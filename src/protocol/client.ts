@@ -21,6 +21,7 @@ import {
   type UpgradeRequest,
   type UpgradeStreamLine,
   type UptimeResponse,
+  type HistoryResponse,
 } from './types.js';
 
 /** Where the daemon answers: its Unix socket, or loopback TCP with a bearer token. */
@@ -90,6 +91,19 @@ export class ControlClient {
   /** `node`: a name, a glob or `all` (the daemon answers E_NODE_NOT_FOUND for a glob matching none). */
   uptime(since?: string, node?: string): Promise<UptimeResponse> {
     return this.json('GET', `/api/uptime${query({ since, node })}`);
+  }
+
+  /** A node's downsampled series (`fields`: comma-separated HISTORY_FIELDS). */
+  history(
+    name: string,
+    q: { since?: string; until?: string; fields?: string; points?: number } = {},
+  ): Promise<HistoryResponse> {
+    return this.json('GET', `/api/nodes/${encodeURIComponent(name)}/history${query(q)}`);
+  }
+
+  /** Uptime with each node's state timeline and the fleet's state counts. */
+  uptimeTimeline(q: { since?: string; node?: string; points?: number } = {}): Promise<UptimeResponse> {
+    return this.json('GET', `/api/uptime${query({ ...q, timeline: 1 })}`);
   }
 
   logs(name: string, n?: number): Promise<LogsResponse> {

@@ -189,12 +189,55 @@ export interface UptimeRow {
   upSeconds: number;
   observedSeconds: number;
   uptimePercent: number | null;
+  /** With `timeline=1`: the node's state timeline over the window. */
+  timeline?: Timeline;
 }
 
 export interface UptimeResponse {
   sinceMs: number;
   untilMs: number;
   nodes: UptimeRow[];
+  /** With `timeline=1`: nodes by state over the window (the fleet view's chart). */
+  states?: StateCounts;
+}
+
+/** The series `GET /api/nodes/:name/history` can return (`fields=`). */
+export const HISTORY_FIELDS = ['height', 'reference', 'lag', 'cpu', 'rss'] as const;
+export type HistoryField = (typeof HISTORY_FIELDS)[number];
+
+/** One point of a series: `[epoch ms, value]`. */
+export type SeriesPoint = [number, number];
+
+/**
+ * `GET /api/nodes/:name/history`: a node's samples over [sinceMs, untilMs],
+ * downsampled to at most `points` per series (README "History").
+ */
+export interface HistoryResponse {
+  node: string;
+  sinceMs: number;
+  untilMs: number;
+  /** Width of one bucket in ms: at most one point per series and bucket. */
+  step: number;
+  /** Where the points come from: `raw` samples (short windows) or the per-minute aggregates. */
+  source: 'raw' | 'minute';
+  series: Partial<Record<HistoryField, SeriesPoint[]>>;
+}
+
+/**
+ * A node's lifecycle over a window: `segments` `[start, end, state]` in time
+ * order (a gap is time nothing was recorded), `restarts` `[ts, count]` (one
+ * tick per `restarting` event, merged per bucket when there are many).
+ */
+export interface Timeline {
+  segments: Array<[number, number, string]>;
+  restarts: Array<[number, number]>;
+}
+
+/** How many nodes were in each state at `ts[i]` (`counts[state][i]`); states never seen are left out. */
+export interface StateCounts {
+  step: number;
+  ts: number[];
+  counts: Record<string, number[]>;
 }
 
 export interface LogsResponse {
