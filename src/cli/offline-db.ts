@@ -1,14 +1,21 @@
 import { readEvents, type EventsInput } from '../api/handlers/events.js';
 import { readExport, type ExportInput } from '../api/handlers/export.js';
 import type { ConfiguredNames } from '../api/handlers/node-filter.js';
-import { readUptime } from '../api/handlers/uptime.js';
+import { readUptime, type UptimeInput } from '../api/handlers/uptime.js';
+import { readHistory, type HistoryInput } from '../api/handlers/history.js';
 import { loadConfig } from '../config/load.js';
 import { Redaction } from '../config/redact.js';
 import { MaskedSecrets } from '../config/secrets.js';
 import { sensitiveValues } from '../config/sensitive.js';
 import type { LoadedConfig, NodeSpec } from '../config/types.js';
 import { NodewardenError } from '../errors.js';
-import type { EventsResponse, ExportKind, NodeStatus, UptimeResponse } from '../protocol/types.js';
+import type {
+  EventsResponse,
+  ExportKind,
+  HistoryResponse,
+  NodeStatus,
+  UptimeResponse,
+} from '../protocol/types.js';
 import { openReadOnlyStore, type ReadOnlyStore } from '../store/read-only.js';
 import { managerLockPath, readLock } from '../supervisor/lock.js';
 import { isAlive, processStartedAtMs } from '../supervisor/proc.js';
@@ -91,8 +98,12 @@ export class OfflineDatabase {
     return readEvents(this.store, this.configured, this.now, q);
   }
 
-  uptime(q: { since?: string; node?: string }): UptimeResponse & { source: 'database' } {
+  uptime(q: UptimeInput): UptimeResponse & { source: 'database' } {
     return { ...readUptime(this.store, this.configured, this.now, q), source: 'database' };
+  }
+
+  history(name: string, q: HistoryInput): HistoryResponse {
+    return readHistory(this.store, this.configured, this.now, name, q);
   }
 
   exportData(kind: ExportKind, q: ExportInput): string {

@@ -8,6 +8,7 @@ import { reloadCommand } from './commands/reload.js';
 import { shutdownCommand } from './commands/shutdown.js';
 import { statusCommand } from './commands/status.js';
 import { statusWatchCommand } from './commands/status-watch.js';
+import { checkHistoryFlags, statusHistoryCommand } from './commands/status-history.js';
 import { uptimeCommand } from './commands/uptime.js';
 import { upgradeCommand, type UpgradeOptions } from './commands/upgrade.js';
 import { connect } from './connect.js';
@@ -16,6 +17,14 @@ import type { ExitCodeValue } from './exit-codes.js';
 type Wrap = <A extends unknown[]>(
   fn: (...a: A) => ExitCodeValue | Promise<ExitCodeValue>,
 ) => (...a: A) => Promise<void>;
+
+type StatusOptions = {
+  json?: boolean;
+  watch?: boolean;
+  interval?: string;
+  history?: boolean;
+  since?: string;
+};
 
 const ACTION_HELP: Readonly<Record<ActionVerb, string>> = {
   start: 'start nodes (names, globs or all)',
@@ -39,12 +48,15 @@ export function addControlVerbs(program: Command, dir: () => string, wrap: Wrap)
       'redraw every interval until interrupted (not a terminal: one snapshot after another)',
     )
     .option('--interval <duration>', 'with --watch: time between snapshots (default 2s)')
+    .option('--history', "the named nodes' history: a sparkline per series, the state timeline, restarts")
+    .option('--since <time>', 'with --history: window of the series (default 1h)')
     .action(
-      wrap((names: string[], o: { json?: boolean; watch?: boolean; interval?: string }) =>
-        o.watch
-          ? statusWatchCommand(connect(dir()), names, o)
-          : statusCommand(connect(dir()), names, Boolean(o.json)),
-      ),
+      wrap((names: string[], o: StatusOptions) => {
+        checkHistoryFlags(o);
+        if (o.history) return statusHistoryCommand(connect(dir()), names, o);
+        if (o.watch) return statusWatchCommand(connect(dir()), names, o);
+        return statusCommand(connect(dir()), names, Boolean(o.json));
+      }),
     );
 
   for (const verb of ACTION_VERBS) {

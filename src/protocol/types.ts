@@ -226,7 +226,8 @@ export interface HistoryResponse {
 /**
  * A node's lifecycle over a window: `segments` `[start, end, state]` in time
  * order (a gap is time nothing was recorded), `restarts` `[ts, count]` (one
- * tick per `restarting` event, merged per bucket when there are many).
+ * tick per restart: a start after a run, a crash or a backoff, not after a
+ * stop; counted per bucket when there are more than the points asked for).
  */
 export interface Timeline {
   segments: Array<[number, number, string]>;

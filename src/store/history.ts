@@ -95,10 +95,6 @@ export interface TimelineQuery {
   points: number;
 }
 
-/** Events drawn as restart ticks; a crash and the restart it causes (within a second) are one tick. */
-const TICK_TYPES = ['crashed', 'restarting'] as const;
-const SAME_TICK_MS = 1000;
-
 /**
  * Each node's state timeline over [since, min(until, now)] from the state
  * intervals, and how many nodes were in each state over time. More than
@@ -125,17 +121,17 @@ export function selectTimelines(
     start: number;
     end: number | null;
   }>;
+  // A restart is a start that follows a run, a crash or a backoff (not one after a stop; a start
+  // is recorded twice, before and after its spawn).
   const ticks = db
     .prepare(
-      `SELECT node, ts FROM events
-       WHERE ts >= @since AND ts <= @until AND type IN (SELECT value FROM json_each(@types))
-         AND node IN (SELECT value FROM json_each(@nodes))
+      `SELECT node, ts FROM (
+         SELECT node, state, start_ts AS ts, lag(state) OVER (PARTITION BY node ORDER BY start_ts, id) AS prev
+         FROM state_intervals WHERE node IN (SELECT value FROM json_each(@nodes)))
+       WHERE state = 'starting' AND prev IS NOT NULL AND prev NOT IN ('stopped', 'starting') AND ts >= @since AND ts <= @until
        ORDER BY node, ts`,
     )
-    .all({ since: q.sinceMs, until, nodes, types: JSON.stringify(TICK_TYPES) }) as Array<{
-    node: string;
-    ts: number;
-  }>;
+    .all({ since: q.sinceMs, until, nodes }) as Array<{ node: string; ts: number }>;
 
   const full = new Map<string, Array<[number, number, string]>>(q.nodes.map((n) => [n, []]));
   for (const iv of intervals) {
@@ -158,16 +154,10 @@ export function selectTimelines(
     timelines.set(node, {
       segments:
         segments.length > q.points ? foldSegments(segments, q.sinceMs, step) : segments.map((x) => [...x]),
-      restarts: foldTicks(mergeTicks(nodeTicks), q.sinceMs, step, q.points),
+      restarts: foldTicks(nodeTicks, q.sinceMs, step, q.points),
     });
   }
   return { timelines, states: countStates(full, q.sinceMs, until, step) };
-}
-
-function mergeTicks(ts: readonly number[]): number[] {
-  const out: number[] = [];
-  for (const t of ts) if (out.length === 0 || t - out[out.length - 1]! > SAME_TICK_MS) out.push(t);
-  return out;
 }
 
 function foldTicks(
