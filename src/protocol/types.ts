@@ -216,7 +216,9 @@ export interface HistoryResponse {
   node: string;
   sinceMs: number;
   untilMs: number;
-  /** Width of one bucket in ms: at most one point per series and bucket. */
+  /** Where the buckets start: `sinceMs`, or the node's first sample if it has none before the window (a young node). */
+  fromMs: number;
+  /** Width of one bucket in ms (buckets from `fromMs` to `untilMs`): at most one point per series and bucket. */
   step: number;
   /** Where the points come from: `raw` samples (short windows) or the per-minute aggregates. */
   source: 'raw' | 'minute';

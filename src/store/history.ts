@@ -51,7 +51,6 @@ interface Row {
  */
 export function selectHistory(db: Database.Database, q: HistoryQuery, now: number): HistoryResponse {
   const source = historySource(q.sinceMs, q.untilMs, now);
-  const step = bucketStep(q.sinceMs, q.untilMs, q.points, source === 'raw' ? SECOND : MINUTE);
   const sql =
     source === 'raw'
       ? `SELECT ts, cpu, rss, height, lag FROM samples_raw
@@ -59,6 +58,14 @@ export function selectHistory(db: Database.Database, q: HistoryQuery, now: numbe
       : `SELECT minute_ts AS ts, cpu_max AS cpu, rss_max AS rss, height_last AS height, lag_max AS lag
          FROM samples_minute WHERE node = @node AND minute_ts >= @since AND minute_ts <= @until ORDER BY minute_ts`;
   const rows = db.prepare(sql).all({ node: q.node, since: q.sinceMs, until: q.untilMs }) as Row[];
+  // Buckets cover what was recorded: a node younger than the window gets its full resolution.
+  const older = db
+    .prepare(
+      `SELECT 1 FROM ${source === 'raw' ? 'samples_raw WHERE node = ? AND ts < ?' : 'samples_minute WHERE node = ? AND minute_ts < ?'} LIMIT 1`,
+    )
+    .get(q.node, q.sinceMs);
+  const fromMs = rows.length > 0 && older === undefined ? Math.min(q.untilMs, rows[0]!.ts) : q.sinceMs;
+  const step = bucketStep(fromMs, q.untilMs, q.points, source === 'raw' ? SECOND : MINUTE);
   const series: HistoryResponse['series'] = {};
   for (const field of q.fields) {
     const points: Point[] = [];
@@ -66,9 +73,9 @@ export function selectHistory(db: Database.Database, q: HistoryQuery, now: numbe
       const v = valueOf(r, field);
       if (v !== null) points.push([r.ts, v]);
     }
-    series[field] = downsample(points, q.sinceMs, q.untilMs, step, KEEP[field]) as SeriesPoint[];
+    series[field] = downsample(points, fromMs, q.untilMs, step, KEEP[field]) as SeriesPoint[];
   }
-  return { node: q.node, sinceMs: q.sinceMs, untilMs: q.untilMs, step, source, series };
+  return { node: q.node, sinceMs: q.sinceMs, untilMs: q.untilMs, fromMs, step, source, series };
 }
 
 function valueOf(r: Row, field: HistoryField): number | null {

@@ -58,7 +58,8 @@ describe('history API', { timeout: 120_000 }, () => {
     const h = await t.client.history('steady', { since: '30s', points: 1000 });
     assert.equal(h.source, 'raw');
     assert.equal(h.node, 'steady');
-    assert.equal(h.step, 30);
+    assert.ok(h.fromMs >= h.sinceMs && h.step === Math.ceil((h.untilMs - h.fromMs) / 1000), `step ${h.step}`);
+    assert.ok(h.step <= 30);
     const rows = stored('steady', h);
     assert.ok(rows.length >= 20 && rows.length <= 300, `${rows.length} samples`);
     const pick = (f: (s: RawSample) => number | null): SeriesPoint[] =>
@@ -89,12 +90,13 @@ describe('history API', { timeout: 120_000 }, () => {
 
   test('downsampled: at most `points` per series, one per bucket, the last height and the highest cpu', async () => {
     const points = 8;
-    const h = await t.client.history('steady', { since: '20s', points, fields: 'height,cpu' });
+    const h = await t.client.history('steady', { since: '5s', points, fields: 'height,cpu' });
     assert.deepEqual(Object.keys(h.series).sort(), ['cpu', 'height']);
-    assert.equal(h.step, 3000, '20 s / 8 = 2.5 s, rounded up to whole seconds');
+    assert.equal(h.fromMs, h.sinceMs, 'steady is older than the window');
+    assert.equal(h.step, 625, '5 s / 8 (under a second: whole ms)');
     const rows = stored('steady', h);
     const bucketOf = (ts: number): number =>
-      Math.min(Math.ceil((h.untilMs - h.sinceMs) / h.step) - 1, Math.floor((ts - h.sinceMs) / h.step));
+      Math.min(Math.ceil((h.untilMs - h.fromMs) / h.step) - 1, Math.floor((ts - h.fromMs) / h.step));
     for (const [field, keep] of [
       ['height', 'last'],
       ['cpu', 'max'],
