@@ -4,6 +4,7 @@ import type { CycleResult } from './scenarios/cycle.js';
 import type { LogSummary } from './scenarios/log-rounds.js';
 import type { SamplingResult } from './scenarios/sampling.js';
 import type { StatusResult } from './scenarios/status-api.js';
+import type { PagePaintResult } from './scenarios/page-paint.js';
 
 /** Everything one manager produced in a run. */
 export interface ManagerResults {
@@ -30,6 +31,7 @@ export interface BenchResults {
   sampling?: SamplingResult[];
   samplingError?: string;
   status?: StatusResult;
+  page?: PagePaintResult;
   readonly durationS?: number;
   /** 1-minute load average at the end of the run. */
   readonly loadAtEnd?: number;
