@@ -5,7 +5,7 @@ import type {
   Timeline,
   UptimeRow,
 } from '../../protocol/types.js';
-import { formatBytes, formatDuration, formatPercent, NONE } from './format.js';
+import { formatBytes, formatDuration, formatPercent, formatTime, NONE } from './format.js';
 
 /** Columns of a sparkline row. */
 export const SPARK_WIDTH = 60;
@@ -105,8 +105,9 @@ export function renderHistory(
   timelineSinceMs: number,
   timelineUntilMs: number,
 ): string[] {
+  const young = h.fromMs > h.sinceMs ? `, recorded from ${formatTime(h.fromMs)} on` : '';
   const lines = [
-    `${h.node}: last ${formatDuration((h.untilMs - h.sinceMs) / 1000)} (${h.source === 'raw' ? 'samples' : 'per-minute figures'}, one point per ${h.step < 1000 ? `${h.step}ms` : formatDuration(h.step / 1000)} at most)`,
+    `${h.node}: last ${formatDuration((h.untilMs - h.sinceMs) / 1000)} (${h.source === 'raw' ? 'samples' : 'per-minute figures'}, one point per ${h.step < 1000 ? `${h.step}ms` : formatDuration(h.step / 1000)} at most${young})`,
   ];
   for (const [field, points] of Object.entries(h.series) as Array<[HistoryField, SeriesPoint[]]>) {
     const label = LABELS[field].padEnd(9);
@@ -117,7 +118,7 @@ export function renderHistory(
     const values = points.map((p) => p[1]);
     const range = `min ${figure(field, Math.min(...values))}, max ${figure(field, Math.max(...values))}`;
     lines.push(
-      `  ${label} ${sparkline(points, h.sinceMs, h.untilMs)}  ${figure(field, values.at(-1))} (${range})`,
+      `  ${label} ${sparkline(points, h.fromMs, h.untilMs)}  ${figure(field, values.at(-1))} (${range})`,
     );
   }
   if (up?.timeline) {

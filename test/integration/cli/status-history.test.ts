@@ -53,7 +53,10 @@ describe('status --history', { timeout: 120_000 }, () => {
     const r = await t.cli(['status', 'steady', 'crashy', '--history', '--since', '2m']);
     assert.equal(r.code, 0, r.stderr);
     const [steady, crashy] = r.stdout.split('\n\n');
-    assert.match(steady!, /^steady: last 2m 0s \(samples, one point per 1s at most\)$/m);
+    assert.match(
+      steady!,
+      /^steady: last 2m 0s \(samples, one point per \d+(ms|s) at most, recorded from \d{4}-\d\d-\d\dT[\d:]+Z on\)$/m,
+    );
     for (const label of ['height', 'reference', 'lag', 'cpu', 'memory', 'state', 'restarts']) {
       assert.match(
         steady!,
