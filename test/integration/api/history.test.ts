@@ -36,6 +36,15 @@ describe('history API', { timeout: 120_000 }, () => {
       '40 samples of steady',
       30_000,
     );
+    // steady recorded for longer than the 5 s window of the downsampling test
+    await waitUntil(
+      () =>
+        (t.daemon.store.querySamples({ node: 'steady', sinceMs: 0, resolution: 'raw', limit: 1 })[0]?.ts ??
+          Infinity) <
+        Date.now() - 6000,
+      'the first sample of steady 6 s old',
+      30_000,
+    );
     await waitUntil(
       () => t.daemon.store.queryEvents({ node: 'crashy', type: 'crashed' }).length >= 2,
       'two crashes of crashy',

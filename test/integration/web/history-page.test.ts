@@ -188,7 +188,7 @@ describe('status page history in a real browser', { timeout: 180_000 }, () => {
 
   test('live: a new sample arrives over the stream and extends the row charts', async () => {
     // rows are redrawn while on screen (and not under the pointer)
-    await page.locator('tr[data-node="steady"]').scrollIntoViewIfNeeded();
+    await page.locator('#nodes tr[data-node="steady"]').scrollIntoViewIfNeeded();
     await page.mouse.move(0, 0);
     const before = await page.getAttribute('tr[data-node="steady"] svg.c-cpu path.s-cpu', 'd');
     await waitUntil(
