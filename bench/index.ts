@@ -20,6 +20,7 @@ import { runSampling } from './scenarios/sampling.js';
 import { runStatusApi } from './scenarios/status-api.js';
 import { runTargetFleet } from './scenarios/target-fleet.js';
 import { NODEWARDEN_CLI } from './managers/nodewarden.js';
+import { runPagePaint } from './scenarios/page-paint.js';
 import { makeWorkload } from './scenarios/workload.js';
 import { nowNs, nsToMs } from './time.js';
 
@@ -42,6 +43,15 @@ async function main(opts: BenchOptions): Promise<void> {
   try {
     log(`bench: temp root ${root}${opts.quick ? ' (quick run)' : ''}, load average ${load1()}`);
     const child = await buildChild(root);
+    if (opts.pageOnly) {
+      // 5c alone, printed: a quick look at the page without a whole run
+      const nw = new NodewardenManager(reaper);
+      log(`  nodewarden ${await nw.prepare(root)}`);
+      const pw = makeWorkload(root, 'nodewarden-page', child.path, { sleepers: opts.pageNodes });
+      const page = await runPagePaint(nw, pw, opts.pageLoads, log);
+      log(JSON.stringify(page, null, 1));
+      return;
+    }
     const all: Manager[] = [
       new NodewardenManager(reaper),
       new SupervisordManager(reaper),
@@ -125,6 +135,8 @@ async function main(opts: BenchOptions): Promise<void> {
         seconds: opts.quick ? 30 : 120,
         log,
       });
+      const pw = makeWorkload(root, 'nodewarden-page', child.path, { sleepers: opts.pageNodes });
+      results.page = await runPagePaint(nw, pw, opts.pageLoads, log);
     }
 
     const done: BenchResults = { ...results, durationS: nsToMs(nowNs() - began) / 1000, loadAtEnd: load1() };

@@ -19,13 +19,20 @@ export interface BenchOptions {
   readonly logRounds: number;
   readonly samplingCounts: readonly number[];
   readonly statusRequests: number;
+  /** Nodes of the status page scenario (5c). */
+  readonly pageNodes: number;
+  /** Page loads it times. */
+  readonly pageLoads: number;
+  /** Run only the status page scenario and print it (BENCHMARKS.md is left as it is). */
+  readonly pageOnly: boolean;
 }
 
 export const USAGE = `usage: npm run bench -- [--quick] [--only nodewarden,supervisord,pm2] [--keep] [--out FILE]
   --quick   N=50 only and a 10 s idle window (development)
   --only    run only these managers (nodewarden-only scenarios need nodewarden)
   --keep    keep the temp directory with every config and log
-  --out     write the report here instead of BENCHMARKS.md`;
+  --out     write the report here instead of BENCHMARKS.md
+  --page    run only the status page scenario (5c), print it, write nothing`;
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -33,6 +40,7 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export function parseOptions(argv: readonly string[]): BenchOptions {
   let quick = false;
   let keep = false;
+  let pageOnly = false;
   let only: ManagerName[] = [...MANAGER_NAMES];
   let out = path.join(REPO_ROOT, 'BENCHMARKS.md');
   for (let i = 0; i < argv.length; i++) {
@@ -43,6 +51,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       return v;
     };
     if (a === '--quick') quick = true;
+    else if (a === '--page') pageOnly = true;
     else if (a === '--keep') keep = true;
     else if (a === '--only' || a.startsWith('--only=')) {
       const names = value()
@@ -68,5 +77,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     logRounds: quick ? 1 : 3,
     samplingCounts: [50, 200, 500],
     statusRequests: 500,
+    pageNodes: 200,
+    pageLoads: quick ? 3 : 5,
+    pageOnly,
   };
 }

@@ -5,6 +5,7 @@ import type { LogSummary } from './scenarios/log-rounds.js';
 import type { SamplingResult } from './scenarios/sampling.js';
 import type { StatusResult } from './scenarios/status-api.js';
 import type { TargetFleetResult } from './scenarios/target-fleet.js';
+import type { PagePaintResult } from './scenarios/page-paint.js';
 
 /** Everything one manager produced in a run. */
 export interface ManagerResults {
@@ -33,6 +34,7 @@ export interface BenchResults {
   status?: StatusResult;
   /** Scenario 6: a watch-only fleet's probe schedule. */
   targetFleet?: TargetFleetResult;
+  page?: PagePaintResult;
   readonly durationS?: number;
   /** 1-minute load average at the end of the run. */
   readonly loadAtEnd?: number;

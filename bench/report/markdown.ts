@@ -70,6 +70,10 @@ export function renderReport(r: BenchResults): string {
     '- nodewarden runs from a copy of dist/ taken at the start of the run, so a rebuild meanwhile does not change what is measured.',
     '- 5b status API: `GET /api/status` on `<stateDir>/nodewarden.sock`, one connection per request, sequential, ' +
       'while the nodes run and one more node writes log lines flat out.',
+    '- 5c status page: `GET /` in headless Chromium (the Debian package, 1280×900) with 200 sleepers running, through a loopback ' +
+      'proxy to the control socket; fresh loads of the page, each timed from navigation to its first contentful paint, to the ' +
+      'table holding every node (from the stream\'s first status), and to the history sparklines of every row on screen ' +
+      '(fetched from `GET /api/nodes/:name/history`). Not a target: reported to watch the page stay fast.',
   ];
   const problems = r.managers.flatMap((m) => [
     ...Object.values(m.cycles).flatMap((c) => c.errors.map((e) => `${m.label} N=${c.n}: ${e}`)),
@@ -77,6 +81,7 @@ export function renderReport(r: BenchResults): string {
   ]);
   if (r.samplingError) problems.push(`sampling: ${r.samplingError}`);
   for (const e of r.status?.errors ?? []) problems.push(`status API: ${e}`);
+  for (const e of r.page?.errors ?? []) problems.push(`status page: ${e}`);
   if (problems.length > 0) {
     lines.push('', '## Problems during the run', '', ...problems.map((p) => `- ${p.replace(/\n/g, ' ')}`));
   }

@@ -86,6 +86,16 @@ export function buildRows(r: BenchResults): Row[] {
       s.na ?? (s.latency ? `${s.latency.p50.toFixed(2)} / ${s.latency.p99.toFixed(2)}` : 'failed'),
     );
   }
+  if (r.page) {
+    const p = r.page;
+    nwOnly(
+      `5c. status page, ${p.nodes ?? '?'} nodes: first paint / table filled / charts on screen (ms, p50)`,
+      p.na ??
+        (p.firstPaint && p.tableFilled && p.chartsOnScreen
+          ? `${p.firstPaint.p50.toFixed(0)} / ${p.tableFilled.p50.toFixed(0)} / ${p.chartsOnScreen.p50.toFixed(0)}`
+          : 'failed'),
+    );
+  }
   return rows;
 }
 

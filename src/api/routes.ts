@@ -22,7 +22,8 @@ import { handleReload } from './handlers/reload.js';
 import { handleShutdown } from './handlers/shutdown.js';
 import { handleNode, handleStatus } from './handlers/status.js';
 import { planUpgrade, runUpgrade } from './handlers/upgrade.js';
-import { handleUptime, handleUptimeRank } from './handlers/uptime.js';
+import { handleUptime, handleUptimeRank, type UptimeInput } from './handlers/uptime.js';
+import { handleHistory, type HistoryInput } from './handlers/history.js';
 import * as s from './schemas.js';
 
 /**
@@ -107,7 +108,13 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (req) => handleEvents(ctx, req.query),
   );
 
-  app.get<{ Querystring: { since?: string; node?: string } }>(
+  app.get<{ Params: { name: string }; Querystring: HistoryInput }>(
+    '/api/nodes/:name/history',
+    { schema: { params: s.nodeParams, querystring: s.historyQuery } },
+    async (req) => handleHistory(ctx, req.params.name, req.query),
+  );
+
+  app.get<{ Querystring: UptimeInput }>(
     '/api/uptime',
     { schema: { querystring: s.uptimeQuery } },
     async (req) => handleUptime(ctx, req.query),

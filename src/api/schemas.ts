@@ -65,7 +65,22 @@ export const eventsQuery = obj({
   order: { type: 'string', enum: ['asc', 'desc'] },
 });
 
-export const uptimeQuery = obj({ since, node: nodeOrGlob });
+/** Most points per series of the history answers (README "History"). */
+const points = { type: 'integer', minimum: 2, maximum: 1000 } as const;
+
+export const uptimeQuery = obj({
+  since,
+  node: nodeOrGlob,
+  timeline: { type: 'integer', enum: [0, 1] },
+  points,
+});
+
+export const historyQuery = obj({
+  since,
+  until: since,
+  fields: { type: 'string', minLength: 1, maxLength: 200 },
+  points,
+});
 
 export const uptimeRankQuery = obj({ since });
 

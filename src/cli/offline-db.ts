@@ -1,7 +1,8 @@
 import { readEvents, type EventsInput } from '../api/handlers/events.js';
 import { readExport, type ExportInput } from '../api/handlers/export.js';
 import type { ConfiguredNames } from '../api/handlers/node-filter.js';
-import { readUptime, readUptimeRank } from '../api/handlers/uptime.js';
+import { readUptime, readUptimeRank, type UptimeInput } from '../api/handlers/uptime.js';
+import { readHistory, type HistoryInput } from '../api/handlers/history.js';
 import { loadConfig } from '../config/load.js';
 import { Redaction } from '../config/redact.js';
 import { MaskedSecrets } from '../config/secrets.js';
@@ -11,6 +12,7 @@ import { NodewardenError } from '../errors.js';
 import type {
   EventsResponse,
   ExportKind,
+  HistoryResponse,
   NodeStatus,
   RankResponse,
   UptimeResponse,
@@ -97,12 +99,16 @@ export class OfflineDatabase {
     return readEvents(this.store, this.configured, this.now, q);
   }
 
-  uptime(q: { since?: string; node?: string }): UptimeResponse & { source: 'database' } {
+  uptime(q: UptimeInput): UptimeResponse & { source: 'database' } {
     return { ...readUptime(this.store, this.configured, this.now, q), source: 'database' };
   }
 
   uptimeRank(q: { since?: string }): RankResponse & { source: 'database' } {
     return { ...readUptimeRank(this.store, this.now, q), source: 'database' };
+  }
+
+  history(name: string, q: HistoryInput): HistoryResponse {
+    return readHistory(this.store, this.configured, this.now, name, q);
   }
 
   exportData(kind: ExportKind, q: ExportInput): string {

@@ -9,6 +9,7 @@ import { reloadCommand } from './commands/reload.js';
 import { shutdownCommand } from './commands/shutdown.js';
 import { statusCommand } from './commands/status.js';
 import { statusWatchCommand } from './commands/status-watch.js';
+import { checkHistoryFlags, statusHistoryCommand } from './commands/status-history.js';
 import { uptimeCommand } from './commands/uptime.js';
 import { uptimeRankCommand } from './commands/uptime-rank.js';
 import { upgradeCommand, type UpgradeOptions } from './commands/upgrade.js';
@@ -18,6 +19,15 @@ import type { ExitCodeValue } from './exit-codes.js';
 type Wrap = <A extends unknown[]>(
   fn: (...a: A) => ExitCodeValue | Promise<ExitCodeValue>,
 ) => (...a: A) => Promise<void>;
+
+type StatusOptions = {
+  json?: boolean;
+  watch?: boolean;
+  interval?: string;
+  history?: boolean;
+  since?: string;
+  wide?: boolean;
+};
 
 const ACTION_HELP: Readonly<Record<ActionVerb, string>> = {
   start: 'start nodes (names, globs or all)',
@@ -43,12 +53,15 @@ export function addControlVerbs(program: Command, dir: () => string, wrap: Wrap)
     )
     .option('--interval <duration>', 'with --watch: time between snapshots (default 2s)')
     .option('--wide', 'add the reference height, version, peers and peer id columns')
+    .option('--history', "the named nodes' history: a sparkline per series, the state timeline, restarts")
+    .option('--since <time>', 'with --history: window of the series (default 1h)')
     .action(
-      wrap((names: string[], o: { json?: boolean; watch?: boolean; interval?: string; wide?: boolean }) =>
-        o.watch
-          ? statusWatchCommand(connect(dir()), names, o)
-          : statusCommand(connect(dir()), names, Boolean(o.json), Boolean(o.wide)),
-      ),
+      wrap((names: string[], o: StatusOptions) => {
+        checkHistoryFlags(o);
+        if (o.history) return statusHistoryCommand(connect(dir()), names, o);
+        if (o.watch) return statusWatchCommand(connect(dir()), names, o);
+        return statusCommand(connect(dir()), names, Boolean(o.json), Boolean(o.wide));
+      }),
     );
 
   for (const verb of ACTION_VERBS) {

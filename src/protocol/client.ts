@@ -23,6 +23,7 @@ import {
   type UpgradeStreamLine,
   type UptimeResponse,
   type RankResponse,
+  type HistoryResponse,
 } from './types.js';
 
 /** Where the daemon answers: its Unix socket, or loopback TCP with a bearer token. */
@@ -102,6 +103,19 @@ export class ControlClient {
   /** `uptime --rank`: every node and target ranked by uptime, then median probe latency. */
   uptimeRank(since?: string): Promise<RankResponse> {
     return this.json('GET', `/api/uptime/rank${query({ since })}`);
+  }
+
+  /** A node's downsampled series (`fields`: comma-separated HISTORY_FIELDS). */
+  history(
+    name: string,
+    q: { since?: string; until?: string; fields?: string; points?: number } = {},
+  ): Promise<HistoryResponse> {
+    return this.json('GET', `/api/nodes/${encodeURIComponent(name)}/history${query(q)}`);
+  }
+
+  /** Uptime with each node's state timeline and the fleet's state counts. */
+  uptimeTimeline(q: { since?: string; node?: string; points?: number } = {}): Promise<UptimeResponse> {
+    return this.json('GET', `/api/uptime${query({ ...q, timeline: 1 })}`);
   }
 
   logs(name: string, n?: number): Promise<LogsResponse> {

@@ -207,12 +207,58 @@ export interface UptimeRow {
   upSeconds: number;
   observedSeconds: number;
   uptimePercent: number | null;
+  /** With `timeline=1`: the node's state timeline over the window. */
+  timeline?: Timeline;
 }
 
 export interface UptimeResponse {
   sinceMs: number;
   untilMs: number;
   nodes: UptimeRow[];
+  /** With `timeline=1`: nodes by state over the window (the fleet view's chart). */
+  states?: StateCounts;
+}
+
+/** The series `GET /api/nodes/:name/history` can return (`fields=`). */
+export const HISTORY_FIELDS = ['height', 'reference', 'lag', 'cpu', 'rss'] as const;
+export type HistoryField = (typeof HISTORY_FIELDS)[number];
+
+/** One point of a series: `[epoch ms, value]`. */
+export type SeriesPoint = [number, number];
+
+/**
+ * `GET /api/nodes/:name/history`: a node's samples over [sinceMs, untilMs],
+ * downsampled to at most `points` per series (README "History").
+ */
+export interface HistoryResponse {
+  node: string;
+  sinceMs: number;
+  untilMs: number;
+  /** Where the buckets start: `sinceMs`, or the node's first sample if it has none before the window (a young node). */
+  fromMs: number;
+  /** Width of one bucket in ms (buckets from `fromMs` to `untilMs`): at most one point per series and bucket. */
+  step: number;
+  /** Where the points come from: `raw` samples (short windows) or the per-minute aggregates. */
+  source: 'raw' | 'minute';
+  series: Partial<Record<HistoryField, SeriesPoint[]>>;
+}
+
+/**
+ * A node's lifecycle over a window: `segments` `[start, end, state]` in time
+ * order (a gap is time nothing was recorded), `restarts` `[ts, count]` (one
+ * tick per restart: a start after a run, a crash or a backoff, not after a
+ * stop; counted per bucket when there are more than the points asked for).
+ */
+export interface Timeline {
+  segments: Array<[number, number, string]>;
+  restarts: Array<[number, number]>;
+}
+
+/** How many nodes were in each state at `ts[i]` (`counts[state][i]`); states never seen are left out. */
+export interface StateCounts {
+  step: number;
+  ts: number[];
+  counts: Record<string, number[]>;
 }
 
 /** One node's or target's place in `uptime --rank` (store/types.ts `RankRow`). */

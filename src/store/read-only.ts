@@ -12,6 +12,8 @@ import { queryRanking } from './rank.js';
 import { selectSamples } from './samples.js';
 import { describe, sqliteCode } from './sqlite-errors.js';
 import { queryUptime } from './uptime.js';
+import { selectHistory, selectTimelines, type HistoryQuery, type TimelineQuery } from './history.js';
+import type { HistoryResponse, StateCounts, Timeline } from '../protocol/types.js';
 import type {
   EventQuery,
   MinuteSample,
@@ -68,6 +70,14 @@ export class ReadOnlyStore implements StoreReader {
 
   querySamples(q: SampleQuery): RawSample[] | MinuteSample[] {
     return selectSamples(this.db, q);
+  }
+
+  history(q: HistoryQuery): HistoryResponse {
+    return selectHistory(this.db, q, this.wallNow());
+  }
+
+  timelines(q: TimelineQuery): { timelines: Map<string, Timeline>; states: StateCounts } {
+    return selectTimelines(this.db, q, this.wallNow());
   }
 
   /** The crash-safety rows: desired state, hold, the process last recorded. */

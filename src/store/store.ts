@@ -12,6 +12,8 @@ import { queryRanking } from './rank.js';
 import { SampleStore } from './samples.js';
 import { SqliteSecrets } from './secrets.js';
 import { queryUptime } from './uptime.js';
+import { selectHistory, selectTimelines, type HistoryQuery, type TimelineQuery } from './history.js';
+import type { HistoryResponse, StateCounts, Timeline } from '../protocol/types.js';
 import { WriteQueue } from './write-queue.js';
 import type {
   DesiredState,
@@ -182,6 +184,16 @@ export class Store {
   querySamples(q: SampleQuery): RawSample[] | MinuteSample[] {
     this.queue.flushForRead();
     return this.samples.query(q);
+  }
+
+  history(q: HistoryQuery): HistoryResponse {
+    this.queue.flushForRead();
+    return selectHistory(this.db, q, this.opts.clock.wallNow());
+  }
+
+  timelines(q: TimelineQuery): { timelines: Map<string, Timeline>; states: StateCounts } {
+    this.queue.flushForRead();
+    return selectTimelines(this.db, q, this.opts.clock.wallNow());
   }
 
   /**

@@ -1,5 +1,7 @@
 import type { EventType, Severity } from '../events/types.js';
+import type { HistoryResponse, StateCounts, Timeline } from '../protocol/types.js';
 import type { ProcessIdentity } from '../supervisor/driver.js';
+import type { HistoryQuery, TimelineQuery } from './history.js';
 
 /**
  * Shapes the store hands to its readers (API, CLI, metrics, exports).
@@ -185,4 +187,8 @@ export interface StoreReader {
   /** Nodes and targets ranked by uptime, then median probe latency; best first. */
   rank(q: RankQuery): RankRow[];
   querySamples(q: SampleQuery): RawSample[] | MinuteSample[];
+  /** A node's downsampled series (status page, `status --history`). */
+  history(q: HistoryQuery): HistoryResponse;
+  /** State timelines of `q.nodes` and the fleet's state counts over a window. */
+  timelines(q: TimelineQuery): { timelines: Map<string, Timeline>; states: StateCounts };
 }

@@ -1,4 +1,5 @@
 import { ACTIONS_SCRIPT } from './page-actions.js';
+import { HISTORY_SCRIPT } from './page-history.js';
 
 /**
  * The status page's script (inlined, plain ES2017, no libraries). It follows
@@ -18,7 +19,8 @@ export const PAGE_SCRIPT = String.raw`
   var COLUMNS = [
     ['name', 'Node'], ['state', 'State'], ['health', 'Health'], ['pid', 'PID', 1], ['uptime', 'Uptime', 1],
     ['restarts', 'Restarts', 1], ['height', 'Height', 1], ['lag', 'Lag', 1], ['version', 'Version'],
-    ['peers', 'Peers', 1], ['cpu', 'CPU', 1], ['memory', 'Memory', 1], ['held', 'Held'], ['actions', 'Actions']
+    ['peers', 'Peers', 1], ['cpu', 'CPU', 1], ['memory', 'Memory', 1], ['held', 'Held'], ['history', 'History'],
+    ['actions', 'Actions']
   ];
   var token = new URLSearchParams(location.search).get('token');
   var streamUrl = 'api/stream' + (token ? '?token=' + encodeURIComponent(token) : '');
@@ -62,6 +64,7 @@ export const PAGE_SCRIPT = String.raw`
   }
   function setText(cell, text) { if (cell.textContent !== text) cell.textContent = text; }
 ${ACTIONS_SCRIPT}
+${HISTORY_SCRIPT}
 
   function makeRow(name) {
     var tr = el('tr');
@@ -73,9 +76,12 @@ ${ACTIONS_SCRIPT}
       tr.appendChild(td);
       cells[c[0]] = td;
     });
-    cells.name.textContent = name;
+    var link = el('a', null, name);
+    link.href = '#node=' + encodeURIComponent(name);
+    cells.name.appendChild(link);
     var r = { tr: tr, cells: cells, state: null, health: null, actions: actions.cell(cells.actions, name) };
     rows.set(name, r);
+    charts.row(r, name);
     return r;
   }
   function exitNote(n) {
@@ -147,10 +153,11 @@ ${ACTIONS_SCRIPT}
       if (body.children[i] !== r.tr) body.insertBefore(r.tr, body.children[i] || null);
     });
     rows.forEach(function (r, name) {
-      if (!seen.has(name)) { r.tr.remove(); rows.delete(name); actions.drop(r.actions); }
+      if (!seen.has(name)) { r.tr.remove(); rows.delete(name); actions.drop(r.actions); charts.drop(r, name); }
     });
     $('empty').hidden = msg.nodes.length > 0;
     tickUptime();
+    charts.status(msg);
   }
   function details(e) {
     var keys = Object.keys(e.details || {});
@@ -161,6 +168,7 @@ ${ACTIONS_SCRIPT}
   function renderEvents(list) {
     for (var i = 0; i < list.length; i++) events.unshift(list[i]);
     events.length = Math.min(events.length, MAX_EVENTS);
+    charts.events(list);
     var box = $('events');
     box.replaceChildren();
     events.forEach(function (e) {

@@ -1,9 +1,12 @@
+import { HISTORY_STYLE } from './page-history.js';
+
 /**
  * The status page's stylesheet (inlined: hosts are offline, so no CDN and no
  * web fonts). A table on wide screens; under 600px each row becomes a card
  * whose cells carry their column name (`data-label`).
  */
-export const PAGE_STYLE = String.raw`
+export const PAGE_STYLE =
+  String.raw`
 :root {
   color-scheme: light dark;
   --bg: #f6f8fa; --fg: #1f2328; --muted: #59636e; --card: #ffffff; --line: #d1d9e0;
@@ -100,4 +103,4 @@ dialog h3 { margin: 0 0 8px; font-size: 16px; }
   td.actions::before { display: none; }
   td.actions .buttons button { font-size: 13px; padding: 4px 10px; }
 }
-`;
+` + HISTORY_STYLE;

@@ -35,11 +35,30 @@ export const PAGE_HTML = `<!doctype html>
     <h2>Nodes <span id="node-total" class="muted"></span></h2>
     <div class="table-wrap">
       <table id="nodes">
-        <thead><tr><th>Node</th><th>State</th><th>Health</th><th class="num">PID</th><th class="num">Uptime</th><th class="num">Restarts</th><th class="num">Height</th><th class="num">Lag</th><th>Version</th><th class="num">Peers</th><th class="num">CPU</th><th class="num">Memory</th><th>Held</th><th>Actions</th></tr></thead>
+        <thead><tr><th>Node</th><th>State</th><th>Health</th><th class="num">PID</th><th class="num">Uptime</th><th class="num">Restarts</th><th class="num">Height</th><th class="num">Lag</th><th>Version</th><th class="num">Peers</th><th class="num">CPU</th><th class="num">Memory</th><th>Held</th><th>History</th><th>Actions</th></tr></thead>
         <tbody></tbody>
       </table>
     </div>
     <p id="empty" class="muted" hidden>No nodes configured.</p>
+  </section>
+  <section id="detail" hidden>
+    <h2><button type="button" id="detail-close" aria-label="close the node view">← Nodes</button> <span id="detail-name"></span><span id="detail-windows" class="windows" aria-label="window"></span></h2>
+    <div id="detail-charts" class="charts"></div>
+    <h3>Recent events</h3>
+    <ol id="detail-events" class="events"></ol>
+    <h3>Last log lines</h3>
+    <pre id="detail-logs" class="logs"></pre>
+  </section>
+  <section id="fleet">
+    <h2>Fleet<span id="fleet-windows" class="windows" aria-label="window"></span></h2>
+    <p id="fleet-msg" class="result err"></p>
+    <div id="fleet-states"></div>
+    <div class="table-wrap">
+      <table id="uptime">
+        <thead><tr><th><button type="button" data-sort="name">Node</button></th><th><button type="button" data-sort="24h">Uptime 24h</button></th><th><button type="button" data-sort="7d">7d</button></th><th><button type="button" data-sort="30d">30d</button></th></tr></thead>
+        <tbody></tbody>
+      </table>
+    </div>
   </section>
   <section>
     <h2>Recent events</h2>
@@ -51,6 +70,7 @@ export const PAGE_HTML = `<!doctype html>
   <p id="confirm-text"></p>
   <div class="dialog-buttons"><button type="button" id="confirm-cancel">Cancel</button><button type="button" id="confirm-ok" class="danger"></button></div>
 </dialog>
+<div id="tip" class="tip" role="tooltip" hidden></div>
 <script>${PAGE_SCRIPT}</script>
 </body>
 </html>

@@ -1,5 +1,6 @@
 import { badSinceMessage, parseSince } from '../../protocol/duration.js';
 import type { RankResponse, UptimeResponse } from '../../protocol/types.js';
+import { DEFAULT_POINTS } from '../../store/downsample.js';
 import type { StoreReader } from '../../store/types.js';
 import type { ApiContext } from '../context.js';
 import { badInput, noSuchNode } from '../errors.js';
@@ -13,8 +14,22 @@ export function sinceAt(now: number, since: string | undefined, fallback = '24h'
   return t;
 }
 
-/** `GET /api/uptime?since=24h|7d|30d[&node=name|glob]`: uptime % per node over the window, worst first. */
-export function handleUptime(ctx: ApiContext, q: { since?: string; node?: string }): UptimeResponse {
+/** Query of `GET /api/uptime`. */
+export interface UptimeInput {
+  since?: string;
+  node?: string;
+  /** 1: add each node's state timeline and the fleet's state counts. */
+  timeline?: number;
+  /** With `timeline`: most segments/ticks per node and points of the counts (default 300). */
+  points?: number;
+}
+
+/**
+ * `GET /api/uptime?since=24h|7d|30d[&node=name|glob][&timeline=1[&points=N]]`:
+ * uptime % per node over the window, worst first; with `timeline=1` also each
+ * node's state timeline and the fleet's nodes by state over time.
+ */
+export function handleUptime(ctx: ApiContext, q: UptimeInput): UptimeResponse {
   return readUptime(ctx.daemon.store, ctx.daemon.supervisor, ctx.daemon.clock.wallNow(), q);
 }
 
@@ -26,7 +41,7 @@ export function readUptime(
   store: StoreReader,
   configured: ConfiguredNames,
   now: number,
-  q: { since?: string; node?: string },
+  q: UptimeInput,
 ): UptimeResponse {
   const untilMs = now;
   const sinceMs = sinceAt(now, q.since);
@@ -37,7 +52,19 @@ export function readUptime(
   // A name neither configured nor ever recorded is unknown, as `status` says of it.
   if (typeof filter === 'string' && !configured.has(filter) && nodes.every((r) => r.uptimePercent === null))
     throw noSuchNode(filter);
-  return { sinceMs, untilMs, nodes };
+  if (q.timeline !== 1) return { sinceMs, untilMs, nodes };
+  const { timelines, states } = store.timelines({
+    sinceMs,
+    untilMs,
+    nodes: nodes.map((r) => r.node),
+    points: q.points ?? DEFAULT_POINTS,
+  });
+  return {
+    sinceMs,
+    untilMs,
+    nodes: nodes.map((r) => ({ ...r, timeline: timelines.get(r.node)! })),
+    states,
+  };
 }
 
 /** `GET /api/uptime/rank?since=24h|7d|…`: every node and target ranked by uptime, then median probe latency. */
