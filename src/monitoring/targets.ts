@@ -96,7 +96,8 @@ export function attachTargets(host: TargetHost, opts: TargetOptions = {}): Targe
       // A chain preset: one answer carries the height and what the daemon tells of itself.
       const c = r.value;
       if (c.height !== undefined) s.height = c.height;
-      else if (r.probe === HEIGHT_PROBE && !c.syncing) error = c.problems.join('; ') || 'no height in the answer';
+      else if (r.probe === HEIGHT_PROBE && !c.syncing)
+        error = c.problems.join('; ') || 'no height in the answer';
       if (c.version !== undefined) s.version = c.version;
       if (c.peerId !== undefined) s.peerId = c.peerId;
       if (c.peers !== undefined) s.peers = c.peers;
