@@ -76,6 +76,7 @@ export function daemonSources(
 ): ContextSources {
   return {
     ...(redaction ? { redaction } : {}),
+    hostName: () => supervisor.managerConfig().host.name,
     facts(name) {
       const s = supervisor.runner(name)?.snapshot();
       return (

@@ -27,6 +27,8 @@ export interface ContextSources {
   logTail(node: string, n: number): Promise<string[]>;
   /** Masks secrets in everything a template may show (the log tail above all: nodes print their own config). */
   readonly redaction?: Redact;
+  /** The host's name as the operator set it (`host.name`); the system host name when absent. */
+  hostName?(): string;
 }
 
 export interface EventView {
@@ -119,7 +121,7 @@ export async function buildContext(d: Renderable, src: ContextSources, test = fa
       held: facts?.held ?? false,
       logTail,
     },
-    host: hostView(),
+    host: hostView(src.hostName?.() ?? os.hostname()),
     recent,
     suppressed: d.suppressed,
     suppressedSince: d.suppressedSince,
@@ -168,10 +170,10 @@ export function eventView(e: EventLike | StoredEvent): EventView {
   };
 }
 
-function hostView(): AlertContext['host'] {
+function hostView(name: string): AlertContext['host'] {
   const up = os.uptime();
   return {
-    name: os.hostname(),
+    name,
     uptimeSeconds: up,
     uptime: formatDuration(up),
     loadavg: os

@@ -48,7 +48,7 @@ export async function sendTestAlerts(
     details: { configDir: manager.configDir },
   };
   const decision = { event, condition: 'test', resolved: false, suppressed: 0, suppressedSince: null };
-  const ctx = await buildContext(decision, NO_SOURCES, true);
+  const ctx = await buildContext(decision, { ...NO_SOURCES, hostName: () => manager.host.name }, true);
   const msg = templates.render('test', ctx);
   const meta = { node: null, type: 'test', resolved: false, suppressed: 0 };
   const results: TestAlertResult[] = [];

@@ -1,4 +1,3 @@
-import os from 'node:os';
 import { buildStatus, type ObservationSource } from '../api/status.js';
 import type { Redact } from '../config/redact.js';
 import type { EventBus } from '../events/bus.js';
@@ -45,7 +44,7 @@ export function buildStatusMessage(src: PageSource): StatusMessage {
   const nodes = src.redaction ? src.redaction.value(raw) : raw;
   const counts = Object.fromEntries(STATUS_STATES.map((s) => [s, 0])) as Record<StatusState, number>;
   for (const n of nodes) if (n.state in counts) counts[n.state as StatusState]++;
-  return { host: os.hostname(), version: VERSION, ts, counts, nodes };
+  return { host: src.supervisor.managerConfig().host.name, version: VERSION, ts, counts, nodes };
 }
 
 /** The last `limit` stored events, oldest first; empty if the store cannot be read (closing). */

@@ -8,10 +8,13 @@ import { startSmtp, startWebhook } from './servers.js';
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
-function config(alerts: Record<string, unknown>): { dir: string; configDir: string } {
+function config(
+  alerts: Record<string, unknown>,
+  more: Record<string, unknown> = {},
+): { dir: string; configDir: string } {
   const dir = tmpDir();
   dirs.push(dir);
-  return { dir, configDir: writeConfig(dir, { manager: { alerts } }) };
+  return { dir, configDir: writeConfig(dir, { manager: { alerts, ...more } }) };
 }
 
 describe('nodewarden alert test (offline, every channel, direct)', () => {
@@ -59,6 +62,23 @@ describe('nodewarden alert test (offline, every channel, direct)', () => {
         /\] test \(alert test\)/,
         'built-in templates: this config has no templates dir',
       );
+    } finally {
+      await smtp.close();
+    }
+  });
+
+  test('the mail names the host as host.name says, not the system host name', async () => {
+    const smtp = await startSmtp({});
+    try {
+      const smtpConf = { host: '127.0.0.1', port: smtp.port };
+      const { configDir } = config(
+        { email: { to: ['ops@test.invalid'], smtp: smtpConf } },
+        { host: { name: 'ams-3' } },
+      );
+      const r = await runCli(configDir, ['alert', 'test']);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.equal(smtp.mails.length, 1);
+      assert.match(smtp.mails[0]!.headers['subject']!, / on ams-3$/);
     } finally {
       await smtp.close();
     }
