@@ -3,6 +3,7 @@
  * one draft per program or unit, its instances' node configs, and the notes
  * on what could not be carried over, each with the file and line it came from.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { NodewardenError } from '../errors.js';
@@ -60,6 +61,15 @@ export class Notes {
 export function badInput(file: string, line: number | null, message: string): NodewardenError {
   const at = line === null ? file : `${file}:${line}`;
   return new NodewardenError('E_BAD_REQUEST', `import: ${at}: ${message}`);
+}
+
+/** The text of a definition file, or an import error naming the file and why it cannot be read. */
+export function readInput(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw badInput(file, null, `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
 }
 
 /** A node file name from a program or unit name: lower case, other characters as `-`. */
