@@ -18,6 +18,15 @@ export interface Note {
   readonly message: string;
 }
 
+/** One `key=value` of a unit, drop-in or INI section, where it was written. */
+export interface Entry {
+  readonly section: string;
+  readonly key: string;
+  readonly value: string;
+  readonly file: string;
+  readonly line: number;
+}
+
 /** One program or unit, as node configs (strings may hold `{{index}}`). */
 export interface Draft {
   /** The node file's base name: `nodes/<name>.json`. */
