@@ -107,6 +107,20 @@ export function describeEvents(events: readonly NodewardenEvent[]): string {
   return events.map((e) => `${e.node ?? '-'}:${e.type}${e.reason ? `(${e.reason})` : ''}`).join(' ');
 }
 
+/**
+ * The end of a health test: its events printed when NW_DEBUG is set, the
+ * daemon (if it started) closed, the chain directory (if made) removed.
+ */
+export async function endHealthTest(
+  t: TestDaemon | undefined,
+  events: readonly NodewardenEvent[],
+  chainDir: string | undefined,
+): Promise<void> {
+  if (process.env.NW_DEBUG) console.log(describeEvents(events));
+  await t?.close();
+  if (chainDir) fs.rmSync(chainDir, { recursive: true, force: true });
+}
+
 /** Live (not zombie) processes whose argv holds `marker`, read from /proc (not from the manager). */
 export function liveWith(marker: string): number {
   let n = 0;
