@@ -3,6 +3,7 @@
  * one draft per program or unit, its instances' node configs, and the notes
  * on what could not be carried over, each with the file and line it came from.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { NodewardenError } from '../errors.js';
@@ -15,6 +16,15 @@ export interface Note {
   readonly file: string;
   readonly line: number;
   readonly message: string;
+}
+
+/** One `key=value` of a unit, drop-in or INI section, where it was written. */
+export interface Entry {
+  readonly section: string;
+  readonly key: string;
+  readonly value: string;
+  readonly file: string;
+  readonly line: number;
 }
 
 /** One program or unit, as node configs (strings may hold `{{index}}`). */
@@ -60,6 +70,15 @@ export class Notes {
 export function badInput(file: string, line: number | null, message: string): NodewardenError {
   const at = line === null ? file : `${file}:${line}`;
   return new NodewardenError('E_BAD_REQUEST', `import: ${at}: ${message}`);
+}
+
+/** The text of a definition file, or an import error naming the file and why it cannot be read. */
+export function readInput(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw badInput(file, null, `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
 }
 
 /** A node file name from a program or unit name: lower case, other characters as `-`. */

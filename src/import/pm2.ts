@@ -9,7 +9,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { literal, needsShell, splitShlex, SplitError } from './argv.js';
-import { badInput, nodeName, Notes, setIn, type Draft, type Imported, type Json } from './model.js';
+import {
+  badInput,
+  nodeName,
+  Notes,
+  readInput,
+  setIn,
+  type Draft,
+  type Imported,
+  type Json,
+} from './model.js';
 
 const LOAD_TIMEOUT_MS = 10_000;
 
@@ -273,12 +282,7 @@ export function importPm2(files: readonly string[], opts: { env?: string }): Imp
   const drafts: Draft[] = [];
   for (const f of files) {
     const file = path.resolve(f);
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (err) {
-      throw badInput(file, null, `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    }
+    const text = readInput(file);
     let value: unknown;
     if (/\.(c|m)?js$/.test(file)) value = loadJs(file);
     else {

@@ -2,15 +2,9 @@
  * supervisord's configuration syntax: INI as Python's configparser reads it,
  * `environment=` lists, booleans and byte sizes.
  */
-import { badInput } from './model.js';
+import { badInput, type Entry } from './model.js';
 
-export interface Entry {
-  readonly section: string;
-  readonly key: string;
-  readonly value: string;
-  readonly file: string;
-  readonly line: number;
-}
+export type { Entry };
 
 export interface Section {
   readonly name: string;

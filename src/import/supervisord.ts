@@ -4,7 +4,6 @@
  * comments and indented continuation lines, `%(name)s` expansions, the
  * command split like POSIX shlex, `numprocs` instances).
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { literal, needsShell, splitShlex, SplitError } from './argv.js';
@@ -13,6 +12,7 @@ import {
   badInput,
   nodeName,
   Notes,
+  readInput,
   setIn,
   signalName,
   type Draft,
@@ -227,12 +227,7 @@ export function importSupervisord(files: readonly string[]): Imported {
   const drafts: Draft[] = [];
   const parsed = files.map((f) => {
     const file = path.resolve(f);
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (err) {
-      throw badInput(file, null, `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    }
+    const text = readInput(file);
     return { file, sections: parseIni(text, file) };
   });
   const globals: { env: [string, string, Entry][]; minfds: Entry | null } = { env: [], minfds: null };

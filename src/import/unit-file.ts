@@ -4,16 +4,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { badInput } from './model.js';
+import { badInput, readInput, type Entry } from './model.js';
 
-/** One `Key=Value` of a unit or drop-in, where it was written. */
-export interface Entry {
-  readonly section: string;
-  readonly key: string;
-  readonly value: string;
-  readonly file: string;
-  readonly line: number;
-}
+export type { Entry };
 
 /** Parses unit-file text: `[Section]`, `Key=Value`, `#`/`;` comments, `\` continuation lines. */
 export function parseUnit(text: string, file: string): Entry[] {
@@ -52,13 +45,7 @@ export function parseUnit(text: string, file: string): Entry[] {
 }
 
 export function readEntries(file: string): Entry[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw badInput(file, null, `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  return parseUnit(text, file);
+  return parseUnit(readInput(file), file);
 }
 
 /**

@@ -14,6 +14,7 @@ import {
 } from '../../../src/protocol/types.js';
 import { isAlive } from '../../../src/supervisor/proc.js';
 import { simArgs, startTestDaemon, type TestDaemon } from '../../helpers/daemon.js';
+import { UPTIME_EXPORT_COLUMNS } from '../../helpers/uptime-export.js';
 
 describe('control API routes (in process)', { timeout: 120_000 }, () => {
   let t: TestDaemon;
@@ -278,21 +279,7 @@ describe('control API routes (in process)', { timeout: 120_000 }, () => {
     const json = await get('/api/export/uptime?format=json');
     assert.match(String(json.headers['content-type']), /^application\/json/);
     const rows = JSON.parse(json.body) as Array<Record<string, unknown>>;
-    assert.deepEqual(Object.keys(rows[0]!), [
-      'node',
-      'uptimePercent',
-      'upSeconds',
-      'observedSeconds',
-      'from',
-      'to',
-      'rank',
-      'kind',
-      'intervals',
-      'medianLatencyMs',
-      'probeSamples',
-      'failedProbes',
-      'latencySource',
-    ]);
+    assert.deepEqual(Object.keys(rows[0]!), UPTIME_EXPORT_COLUMNS);
     assert.equal((await get('/api/export/samples?resolution=raw')).statusCode, 200);
     assert.equal((await get('/api/export/secrets')).statusCode, 400);
     assert.equal((await get('/api/export/events?format=xml')).statusCode, 400);

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import type { HistoryResponse, UptimeResponse } from '../../../src/protocol/types.js';
 import { SPARK_WIDTH } from '../../../src/cli/render/history.js';
-import { startTestDaemon, tmpDir, waitUntil, type TestDaemon } from '../../helpers/daemon.js';
-import { freePort, simNode, TEMPLATE, writeChainFile } from '../health/support.js';
+import { tmpDir, waitUntil, type TestDaemon } from '../../helpers/daemon.js';
+import { startSteadyAndCrashy } from '../health/support.js';
 
 const SPARK = '[▁▂▃▄▅▆▇█ ]';
 
@@ -19,27 +19,13 @@ describe('status --history', { timeout: 120_000 }, () => {
 
   before(async () => {
     chainDir = tmpDir();
-    const chain = writeChainFile(chainDir, 10_000);
-    const [p1, p2] = await Promise.all([freePort(), freePort()]);
-    t = await startTestDaemon({
-      manager: { sampling: { intervalMs: 100 } },
-      template: { ...TEMPLATE, restart: { ...TEMPLATE.restart, stableSeconds: 1 } },
-      nodes: {
-        steady: simNode(chain, p1!, 'http'),
-        crashy: simNode(chain, p2!, 'http', ['--crash-after', '1500']),
-      },
-    });
+    t = await startSteadyAndCrashy(chainDir);
     await waitUntil(
       () =>
         t.daemon.store
           .querySamples({ node: 'steady', sinceMs: 0, resolution: 'raw' })
           .filter((s) => s.height !== null).length >= 20,
       '20 samples of steady with a height',
-      30_000,
-    );
-    await waitUntil(
-      () => t.daemon.store.queryEvents({ node: 'crashy', type: 'crashed' }).length >= 2,
-      'two crashes of crashy',
       30_000,
     );
   });

@@ -15,6 +15,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { RankResponse, RankRow } from '../../../src/protocol/types.js';
 import { runCli, startTestDaemon, waitUntil, type TestDaemon } from '../../helpers/daemon.js';
+import { UPTIME_EXPORT_COLUMNS } from '../../helpers/uptime-export.js';
 
 /** How long the slow path takes to answer: far beyond a loaded host's loopback latency. */
 const SLOW_MS = 300;
@@ -194,21 +195,7 @@ describe('uptime --rank', { timeout: 180_000 }, () => {
     assert.match(csv.stderr, /^nodewarden is not running/);
     const [header, ...records] = csv.stdout.trimEnd().split('\r\n');
     const cols = header!.split(',');
-    assert.deepEqual(cols, [
-      'node',
-      'uptimePercent',
-      'upSeconds',
-      'observedSeconds',
-      'from',
-      'to',
-      'rank',
-      'kind',
-      'intervals',
-      'medianLatencyMs',
-      'probeSamples',
-      'failedProbes',
-      'latencySource',
-    ]);
+    assert.deepEqual(cols, UPTIME_EXPORT_COLUMNS);
     const exported = new Map(
       records.map((line) => {
         const cells = line.split(',');

@@ -1,9 +1,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { startTestDaemon, tmpDir, waitUntil, type TestDaemon } from '../../helpers/daemon.js';
 import type { NodewardenEvent } from '../../../src/events/types.js';
-import { describeEvents, freePort, recordEvents, simNode, TEMPLATE, writeChainFile } from './support.js';
+import {
+  describeEvents,
+  endHealthTest,
+  freePort,
+  recordEvents,
+  simNode,
+  TEMPLATE,
+  writeChainFile,
+} from './support.js';
 
 /**
  * A node that starts far behind (tip ~300 blocks, it starts at 0) but catches
@@ -31,9 +38,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (process.env.NW_DEBUG) console.log(describeEvents(events));
-  await t?.close();
-  if (chainDir) fs.rmSync(chainDir, { recursive: true, force: true });
+  await endHealthTest(t, events, chainDir);
 });
 
 describe('health: a node catching up', () => {

@@ -8,6 +8,7 @@ import type { NodewardenEvent } from '../../../src/events/types.js';
 import {
   BLOCK_MS,
   describeEvents,
+  endHealthTest,
   freePort,
   PROBE_MS,
   recordEvents,
@@ -80,10 +81,8 @@ before(async () => {
 });
 
 after(async () => {
-  if (process.env.NW_DEBUG) console.log(describeEvents(events));
-  await t?.close();
+  await endHealthTest(t, events, chainDir);
   for (const s of servers) s.close();
-  if (chainDir) fs.rmSync(chainDir, { recursive: true, force: true });
 });
 
 const referenceEvents = (type: string, port: number): NodewardenEvent[] =>

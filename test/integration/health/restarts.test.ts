@@ -2,8 +2,15 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestDaemon, tmpDir, waitUntil, type TestDaemon } from '../../helpers/daemon.js';
 import type { NodewardenEvent } from '../../../src/events/types.js';
-import { describeEvents, freePort, recordEvents, simNode, TEMPLATE, writeChainFile } from './support.js';
-import fs from 'node:fs';
+import {
+  describeEvents,
+  endHealthTest,
+  freePort,
+  recordEvents,
+  simNode,
+  TEMPLATE,
+  writeChainFile,
+} from './support.js';
 
 /**
  * Four real sim nodes in one sync group on a shared chain: one stalls by flag,
@@ -34,9 +41,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (process.env.NW_DEBUG) console.log(describeEvents(events));
-  await t?.close();
-  if (chainDir) fs.rmSync(chainDir, { recursive: true, force: true });
+  await endHealthTest(t, events, chainDir);
 });
 
 const find = (node: string, type: string, reason?: string) => (): NodewardenEvent | undefined =>

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import type { NodewardenEvent } from '../../../src/events/types.js';
 import type { Daemon } from '../../../src/daemon.js';
-import { simArgs, type TestDaemon } from '../../helpers/daemon.js';
+import { simArgs, startTestDaemon, waitUntil, type TestDaemon } from '../../helpers/daemon.js';
 
 export const BLOCK_MS = 200;
 export const PROBE_MS = 200;
@@ -107,6 +107,20 @@ export function describeEvents(events: readonly NodewardenEvent[]): string {
   return events.map((e) => `${e.node ?? '-'}:${e.type}${e.reason ? `(${e.reason})` : ''}`).join(' ');
 }
 
+/**
+ * The end of a health test: its events printed when NW_DEBUG is set, the
+ * daemon (if it started) closed, the chain directory (if made) removed.
+ */
+export async function endHealthTest(
+  t: TestDaemon | undefined,
+  events: readonly NodewardenEvent[],
+  chainDir: string | undefined,
+): Promise<void> {
+  if (process.env.NW_DEBUG) console.log(describeEvents(events));
+  await t?.close();
+  if (chainDir) fs.rmSync(chainDir, { recursive: true, force: true });
+}
+
 /** Live (not zombie) processes whose argv holds `marker`, read from /proc (not from the manager). */
 export function liveWith(marker: string): number {
   let n = 0;
@@ -181,4 +195,34 @@ export function assertNodeByNode(steps: string[], count: number, inSync = true):
     );
   }
   return order;
+}
+
+/**
+ * A daemon sampling every 100 ms two sims on a chain file written in
+ * `chainDir`: `steady`, and `crashy` that crashes 1.5 s after each start
+ * (a run counts as stable after 1 s). Resolves once crashy crashed twice;
+ * closes the daemon if that does not happen.
+ */
+export async function startSteadyAndCrashy(chainDir: string): Promise<TestDaemon> {
+  const chain = writeChainFile(chainDir, 10_000);
+  const [p1, p2] = await Promise.all([freePort(), freePort()]);
+  const t = await startTestDaemon({
+    manager: { sampling: { intervalMs: 100 } },
+    template: { ...TEMPLATE, restart: { ...TEMPLATE.restart, stableSeconds: 1 } },
+    nodes: {
+      steady: simNode(chain, p1!, 'http'),
+      crashy: simNode(chain, p2!, 'http', ['--crash-after', '1500']),
+    },
+  });
+  try {
+    await waitUntil(
+      () => t.daemon.store.queryEvents({ node: 'crashy', type: 'crashed' }).length >= 2,
+      'two crashes of crashy',
+      30_000,
+    );
+  } catch (err) {
+    await t.close();
+    throw err;
+  }
+  return t;
 }

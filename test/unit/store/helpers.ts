@@ -106,3 +106,16 @@ export async function withStore(
     cleanup();
   }
 }
+
+/** A store in a temp dir on a FakeClock at T0, with no bus; closed and removed after `fn`. */
+export function withPlainStore(fn: (store: Store, clock: FakeClock) => void): void {
+  const { dir, cleanup } = tempDir();
+  const clock = new FakeClock(T0);
+  const store = openStore(dir, { logger: nullLogger, clock });
+  try {
+    fn(store, clock);
+  } finally {
+    store.close();
+    cleanup();
+  }
+}

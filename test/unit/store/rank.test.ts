@@ -8,29 +8,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { nullLogger } from '../../../src/logger.js';
-import { openStore } from '../../../src/store/db.js';
 import { exportUptime } from '../../../src/store/exports.js';
 import { probeRecorder } from '../../../src/store/attach.js';
 import { bucketLatencyMs, latencyBucket } from '../../../src/store/probes.js';
 import type { Store } from '../../../src/store/store.js';
-import { FakeClock, tempDir } from './helpers.js';
+import { T0, withPlainStore } from './helpers.js';
 
-const T0 = Date.UTC(2024, 0, 1);
 const at = (s: number): number => T0 + s * 1000;
 const HOUR = 3600;
-
-function withStore(fn: (store: Store, clock: FakeClock) => void): void {
-  const { dir, cleanup } = tempDir();
-  const clock = new FakeClock(T0);
-  const store = openStore(dir, { logger: nullLogger, clock });
-  try {
-    fn(store, clock);
-  } finally {
-    store.close();
-    cleanup();
-  }
-}
 
 const state = (store: Store, node: string, to: string, s: number, pid: number | null = null): void =>
   store.recordState({ node, from: '?', to, pid, ts: at(s) });
@@ -39,7 +24,7 @@ const probe = (store: Store, name: string, s: number, ms: number, ok = true): vo
   store.recordProbe({ name, probe: 'height', ts: at(s), seconds: ms / 1000, ok });
 
 test('rank: uptime first (hand-computed from the transitions), then median latency; targets rank with nodes', () => {
-  withStore((store, clock) => {
+  withPlainStore((store, clock) => {
     // Nodes, as the supervisor records them (with their crash-safety row).
     store.recordProcess('steady', null, null);
     store.recordProcess('flaky', null, null);
@@ -102,7 +87,7 @@ test('rank: uptime first (hand-computed from the transitions), then median laten
 });
 
 test('rank: a name with no observed time ranks last; one without successful probe runs after those with', () => {
-  withStore((store, clock) => {
+  withPlainStore((store, clock) => {
     store.recordProcess('a', null, null);
     store.recordProcess('b', null, null);
     state(store, 'a', 'running', 0, 1);
@@ -127,7 +112,7 @@ test('rank: a name with no observed time ranks last; one without successful prob
 });
 
 test('rank: the exact median of every run (odd and even counts)', () => {
-  withStore((store, clock) => {
+  withPlainStore((store, clock) => {
     state(store, 'odd', 'running', 0, 1);
     state(store, 'even', 'running', 0, 2);
     [30, 10, 20].forEach((ms, i) => probe(store, 'odd', 10 + i, ms));
@@ -140,7 +125,7 @@ test('rank: the exact median of every run (odd and even counts)', () => {
 });
 
 test('rank: a window longer than an hour reads the hourly histograms (median within ±5 %), counts stay exact', () => {
-  withStore((store, clock) => {
+  withPlainStore((store, clock) => {
     state(store, 'n', 'running', 0, 1);
     // Three days of one run a minute: mostly 37 ms, every third 120 ms, some 900 ms; every 11th fails.
     let runs = 0;
@@ -186,7 +171,7 @@ test('latency buckets: each value falls in a bucket whose middle is within 5 %',
 });
 
 test('probe runs are pruned: raw after a day, hourly histograms after samplesDays', () => {
-  withStore((store, clock) => {
+  withPlainStore((store, clock) => {
     probe(store, 'n', 0, 10);
     clock.wall = at(3 * 24 * HOUR);
     probe(store, 'n', 3 * 24 * HOUR - 60, 10);
@@ -199,7 +184,7 @@ test('probe runs are pruned: raw after a day, hourly histograms after samplesDay
 });
 
 test("probeRecorder keeps a node's height probe and every probe of a target", () => {
-  withStore((store, clock) => {
+  withPlainStore((store, clock) => {
     const nodes = new Set(['n']);
     const rec = probeRecorder(
       store,
@@ -218,7 +203,7 @@ test("probeRecorder keeps a node's height probe and every probe of a target", ()
 });
 
 test('200 targets probed in one tick are written in one transaction', () => {
-  withStore((store, clock) => {
+  withPlainStore((store, clock) => {
     let commits = 0;
     const real = store.db.transaction.bind(store.db);
     // The write queue commits each batch with `transaction(fn).immediate()`.
@@ -240,7 +225,7 @@ test('200 targets probed in one tick are written in one transaction', () => {
 });
 
 test('export uptime carries the ranking columns after the existing ones', () => {
-  withStore((store, clock) => {
+  withPlainStore((store, clock) => {
     store.recordProcess('a', null, null);
     state(store, 'a', 'running', 0, 1);
     state(store, 't', 'up', 0);

@@ -1,28 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventBus } from '../../../src/events/bus.js';
-import { nullLogger } from '../../../src/logger.js';
 import { attachStore } from '../../../src/store/attach.js';
-import { openStore } from '../../../src/store/db.js';
-import type { Store } from '../../../src/store/store.js';
 import type { SampleInput } from '../../../src/store/types.js';
-import { FakeClock, tempDir } from './helpers.js';
+import { T0, withPlainStore } from './helpers.js';
 
-const T0 = Date.UTC(2024, 0, 1);
 const MIN = 60_000;
 const DAY = 86_400_000;
-
-function withStore(fn: (store: Store, clock: FakeClock) => void): void {
-  const { dir, cleanup } = tempDir();
-  const clock = new FakeClock(T0);
-  const store = openStore(dir, { logger: nullLogger, clock });
-  try {
-    fn(store, clock);
-  } finally {
-    store.close();
-    cleanup();
-  }
-}
 
 const sample = (over: Partial<SampleInput> & { ts: number }): SampleInput => ({
   node: 'a',
@@ -35,7 +19,7 @@ const sample = (over: Partial<SampleInput> & { ts: number }): SampleInput => ({
 });
 
 test('samples fold into per-minute aggregates: avg/max cpu, max rss, last height, max lag, last health', () =>
-  withStore((store) => {
+  withPlainStore((store) => {
     store.recordSample(
       sample({ ts: T0 + 1_000, cpuPercent: 10, rssBytes: 500, height: 100, lag: 5, health: 'syncing' }),
     );
@@ -97,7 +81,7 @@ test('samples fold into per-minute aggregates: avg/max cpu, max rss, last height
   }));
 
 test('a minute with no cpu readings has a null average, not zero', () =>
-  withStore((store) => {
+  withPlainStore((store) => {
     store.recordSample(sample({ ts: T0, height: 5 }));
     const [m] = store.querySamples({ sinceMs: T0, resolution: 'minute' });
     assert.equal(m?.cpuAvg, null);
@@ -106,7 +90,7 @@ test('a minute with no cpu readings has a null average, not zero', () =>
   }));
 
 test('prune keeps raw samples one day, minutes samplesDays, events and closed intervals eventsDays', () =>
-  withStore((store, clock) => {
+  withPlainStore((store, clock) => {
     const bus = new EventBus(() => clock.wallNow());
     attachStore(bus, store);
     // day 0: an event, an interval that closes, samples
@@ -153,7 +137,7 @@ test('prune keeps raw samples one day, minutes samplesDays, events and closed in
   }));
 
 test('prune defaults to the injected clock', () =>
-  withStore((store, clock) => {
+  withPlainStore((store, clock) => {
     store.recordSample(sample({ ts: clock.wall }));
     clock.advance(DAY + 1);
     assert.equal(store.prune({ eventsDays: 30, samplesDays: 30 })?.rawSamples, 1);
