@@ -335,7 +335,14 @@ describe('read verbs with the daemon down', { timeout: 180_000 }, () => {
     let arrived!: () => void;
     const requested = new Promise<void>((r) => (arrived = r));
     const held: http.ServerResponse[] = [];
-    const srv = http.createServer((_req, res) => {
+    const srv = http.createServer((req, res) => {
+      if (req.url !== '/api/status') {
+        // After the status rows, the CLI asks for the watch-only targets: none here.
+        res.setHeader(PROTOCOL_HEADER, String(PROTOCOL_VERSION));
+        res.setHeader('content-type', 'application/json');
+        res.end('[]');
+        return;
+      }
       held.push(res);
       arrived();
     });
@@ -488,7 +495,7 @@ describe('config discovery without --config', { timeout: 60_000 }, () => {
       NODEWARDEN_SYSTEM_CONFIG: path.join(dir, 'nope'),
     });
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout), { ok: true, nodes: ['n'], warnings: [] });
+    assert.deepEqual(JSON.parse(r.stdout), { ok: true, nodes: ['n'], targets: [], warnings: [] });
     // A read verb finds that config's stateDir (no daemon, no database yet).
     const s = await runIn(dir, ['status']);
     assert.equal(s.code, 1);
@@ -504,7 +511,7 @@ describe('config discovery without --config', { timeout: 60_000 }, () => {
     const cwd = fresh();
     const r = await runIn(cwd, ['config', 'check', '--json'], { NODEWARDEN_SYSTEM_CONFIG: system });
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout), { ok: true, nodes: ['sys'], warnings: [] });
+    assert.deepEqual(JSON.parse(r.stdout), { ok: true, nodes: ['sys'], targets: [], warnings: [] });
   });
 
   test('neither: one line naming both places, exit 2', async () => {

@@ -231,11 +231,13 @@ async function reloads(h: Host): Promise<EventRow[]> {
   return JSON.parse(r.stdout) as EventRow[];
 }
 
-/** The manager's pid as supervisord reports it. */
+/** The manager's pid as supervisord reports it, once supervisord counts it as RUNNING (after startsecs). */
 async function managerPid(h: Host): Promise<number> {
-  const out = await ctl(h, 'status', 'nodewarden');
-  const m = /^nodewarden\s+RUNNING\s+pid (\d+),/m.exec(out);
-  assert.ok(m, `supervisord runs nodewarden: ${out}`);
+  const m = await waitUntil(
+    async () => /^nodewarden\s+RUNNING\s+pid (\d+),/m.exec(await ctl(h, 'status', 'nodewarden')),
+    'supervisord reports nodewarden RUNNING',
+    BOUND_MS,
+  );
   return Number(m[1]);
 }
 
