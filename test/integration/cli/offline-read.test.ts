@@ -335,7 +335,14 @@ describe('read verbs with the daemon down', { timeout: 180_000 }, () => {
     let arrived!: () => void;
     const requested = new Promise<void>((r) => (arrived = r));
     const held: http.ServerResponse[] = [];
+    const answer = (res: http.ServerResponse): void => {
+      res.setHeader(PROTOCOL_HEADER, String(PROTOCOL_VERSION));
+      res.setHeader('content-type', 'application/json');
+      res.end('[]');
+    };
+    // Only the first request is held; `status` then also asks for the targets, answered at once.
     const srv = http.createServer((_req, res) => {
+      if (held.length > 0) return answer(res);
       held.push(res);
       arrived();
     });
@@ -343,10 +350,7 @@ describe('read verbs with the daemon down', { timeout: 180_000 }, () => {
     cleanups.push(() => new Promise<void>((r) => srv.close(() => r())));
     const pending = runCli(configDir, ['status', '--json']);
     await requested;
-    const res = held[0]!;
-    res.setHeader(PROTOCOL_HEADER, String(PROTOCOL_VERSION));
-    res.setHeader('content-type', 'application/json');
-    res.end('[]');
+    answer(held[0]!);
     const r = await pending;
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, '[]\n');
