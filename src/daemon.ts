@@ -18,6 +18,7 @@ import type { Containment, ProcessDriver } from './supervisor/driver.js';
 import { ExecDriver } from './supervisor/exec-driver.js';
 import { acquireManagerLock, type HeldLock } from './supervisor/lock.js';
 import { claimNodeLock, inspectProcess, readNodeLockFacts } from './supervisor/survivor-facts.js';
+import { planTargetReload } from './supervisor/reload-plan.js';
 import { ReloadStage } from './reload-stage.js';
 import { Supervisor, type PersistedNode } from './supervisor/supervisor.js';
 import { VERSION } from './version.js';
@@ -231,9 +232,10 @@ async function boot(p: Parts): Promise<Daemon> {
       p.redaction.learn([...sensitiveValues(next), ...store.secrets.values()]);
       phase = 'prepare';
       const diff = await supervisor.reload(next, new ReloadStage(next.manager.stateDir));
+      const targetPlan = planTargetReload(targets, next.targets ?? []);
       targets = next.targets ?? [];
       bus.emit({ node: null, type: 'config_reloaded', details: { ...diff } });
-      return { ok: true, diff };
+      return { ok: true, diff, targets: targetPlan };
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       const problems = formatIssues(err.issues, p.configDir).split('\n').filter(Boolean);
@@ -245,7 +247,11 @@ async function boot(p: Parts): Promise<Daemon> {
   const previewReload = (): ReloadOutcome => {
     try {
       const next = loadConfig(p.configDir, { secrets: new PeekSecrets(store.secrets) });
-      return { ok: true, diff: supervisor.previewReload(next) };
+      return {
+        ok: true,
+        diff: supervisor.previewReload(next),
+        targets: planTargetReload(targets, next.targets ?? []),
+      };
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       return { ok: false, problems: formatIssues(err.issues, p.configDir).split('\n').filter(Boolean) };

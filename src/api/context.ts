@@ -7,10 +7,11 @@ import type { Clock } from '../supervisor/clock.js';
 import type { ReloadDiff } from '../supervisor/supervisor.js';
 import type { PageSource } from '../web/snapshot.js';
 import type { Rollouts } from '../policy/rollouts.js';
-import type { TargetStatus } from '../protocol/types.js';
+import type { TargetReloadPlan, TargetStatus } from '../protocol/types.js';
 
 /** What a reload answers: the applied diff, or every problem (nothing applied). */
-export type ReloadOutcome = { ok: true; diff: ReloadDiff } | { ok: false; problems: string[] };
+export type ReloadOutcome =
+  { ok: true; diff: ReloadDiff; targets?: TargetReloadPlan } | { ok: false; problems: string[] };
 
 /**
  * The part of a running daemon the control API and the status page use. The

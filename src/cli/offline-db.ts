@@ -15,6 +15,7 @@ import type {
   HistoryResponse,
   NodeStatus,
   RankResponse,
+  TargetStatus,
   UptimeResponse,
 } from '../protocol/types.js';
 import { openReadOnlyStore, type ReadOnlyStore } from '../store/read-only.js';
@@ -31,6 +32,12 @@ export interface RecordedNodeStatus extends NodeStatus {
   /** Always `database`: the last known state, not a live one. */
   source: 'database';
   /** When the last manager last recorded anything (ISO 8601), or null. */
+  recordedAt: string | null;
+}
+
+/** A watch-only target's last known state with the daemon down (`up` / `down` from its last interval). */
+export interface RecordedTargetStatus extends TargetStatus {
+  source: 'database';
   recordedAt: string | null;
 }
 
@@ -117,12 +124,15 @@ export class OfflineDatabase {
 
   /**
    * The configured names a glob or `all` is resolved against, as the daemon
-   * resolves them: the config's problems are thrown only when a glob needs
+   * resolves them (nodes, then watch-only targets): the config's problems are thrown only when a glob needs
    * the list; a plain name reads the history of any node, configured or not.
    */
   private readonly configured: ConfiguredNames = {
-    names: () => this.loadConfig(true)!.nodes.map((n) => n.name),
-    has: (name) => this.loadConfig(false)?.nodes.some((n) => n.name === name) ?? false,
+    names: () => configuredNames(this.loadConfig(true)!),
+    has: (name) => {
+      const config = this.loadConfig(false);
+      return config ? configuredNames(config).includes(name) : false;
+    },
   };
 
   /**
@@ -132,13 +142,13 @@ export class OfflineDatabase {
    * with a process that is gone is `stopped`. No live data: health is
    * unknown, CPU, memory and height are null.
    */
-  status(): RecordedNodeStatus[] {
+  status(): (RecordedNodeStatus | RecordedTargetStatus)[] {
     const config = this.loadConfig(true)!; // throws the config's problems
     const records = this.store.loadNodes();
     const intervals = this.store.lastIntervals();
     const at = this.store.lastRecorded();
     const recordedAt = at === null ? null : new Date(at).toISOString();
-    return config.nodes.map((spec: NodeSpec): RecordedNodeStatus => {
+    const nodes = config.nodes.map((spec: NodeSpec): RecordedNodeStatus => {
       const rec = records.get(spec.name);
       const iv = intervals.get(spec.name);
       const recorded = iv?.state ?? 'stopped';
@@ -178,6 +188,41 @@ export class OfflineDatabase {
         recordedAt,
       };
     });
+    // Watch-only targets after the nodes, as a running daemon lists them: up or down as last recorded.
+    const targets = (config.targets ?? []).map((t): RecordedTargetStatus => {
+      const last = intervals.get(t.name)?.state;
+      return {
+        name: t.name,
+        kind: 'target',
+        state: last === 'up' || last === 'down' ? last : 'unknown',
+        health: 'unknown',
+        pid: null,
+        uptimeSeconds: null,
+        restarts: 0,
+        exitCode: null,
+        exitSignal: null,
+        height: null,
+        referenceHeight: null,
+        lag: null,
+        cpuPercent: null,
+        rssBytes: null,
+        version: null,
+        peerId: null,
+        peers: null,
+        priority: 0,
+        held: false,
+        group: t.sync.group ?? t.name,
+        profile: null,
+        desired: 'running',
+        failures: 0,
+        lastError: null,
+        latencySeconds: null,
+        labels: { ...t.labels },
+        source: 'database',
+        recordedAt,
+      };
+    });
+    return [...nodes, ...targets];
   }
 
   /** A live process's real age, from its /proc start time. */
@@ -218,4 +263,9 @@ function liveManager(stateDir: string): number | null {
   } catch {
     return null;
   }
+}
+
+/** A config's node names, then its watch-only targets' names. */
+function configuredNames(config: LoadedConfig): string[] {
+  return [...config.nodes.map((n) => n.name), ...(config.targets ?? []).map((t) => t.name)];
 }

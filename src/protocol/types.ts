@@ -78,6 +78,18 @@ export interface ReloadResponse {
   keys: Record<string, string[]>;
   /** A preview (`reload --dry-run`): nothing was applied. */
   dryRun: boolean;
+  /** What the reload does to the watch-only targets; absent when none is configured before or after. */
+  targets?: TargetReloadPlan;
+}
+
+/** A reload's watch-only targets: started, stopped, probed anew with new settings, or left alone. */
+export interface TargetReloadPlan {
+  added: string[];
+  removed: string[];
+  changed: string[];
+  unchanged: string[];
+  /** The changed keys (dot paths, never values) of every `changed` target. */
+  keys: Record<string, string[]>;
 }
 
 /** `GET /api/hello`: which protocol and which nodewarden the daemon is. */

@@ -1,4 +1,5 @@
-import type { NodeSpec } from '../config/types.js';
+import type { NodeSpec, TargetSpec } from '../config/types.js';
+import type { TargetReloadPlan } from '../protocol/types.js';
 
 /** A node whose settings change in a reload, and which keys (dot paths) differ. */
 export interface NodeChange {
@@ -38,6 +39,37 @@ export function planReload(current: ReadonlyMap<string, NodeSpec>, next: readonl
     if (old.runHash !== spec.runHash) plan.changed.push({ name: spec.name, keys });
     else if (keys.length > 0) plan.live.push({ name: spec.name, keys });
     else plan.unchanged.push(spec.name);
+  }
+  return plan;
+}
+
+/**
+ * What a reload does to the watch-only targets: the target watcher follows the
+ * new config, watching `added` ones, forgetting `removed` ones and probing
+ * `changed` ones with their new settings (nothing restarts; there is no
+ * process).
+ */
+export function planTargetReload(
+  current: readonly TargetSpec[],
+  next: readonly TargetSpec[],
+): TargetReloadPlan {
+  const plan: TargetReloadPlan = { added: [], removed: [], changed: [], unchanged: [], keys: {} };
+  const old = new Map(current.map((t) => [t.name, t]));
+  const nextNames = new Set(next.map((t) => t.name));
+  for (const t of current) if (!nextNames.has(t.name)) plan.removed.push(t.name);
+  for (const t of next) {
+    const before = old.get(t.name);
+    if (!before) {
+      plan.added.push(t.name);
+      continue;
+    }
+    const keys: string[] = [];
+    diffInto(before, t, '', keys);
+    if (keys.length === 0) plan.unchanged.push(t.name);
+    else {
+      plan.changed.push(t.name);
+      plan.keys[t.name] = keys.sort();
+    }
   }
   return plan;
 }

@@ -22,6 +22,12 @@ export const PAGE_SCRIPT = String.raw`
     ['peers', 'Peers', 1], ['cpu', 'CPU', 1], ['memory', 'Memory', 1], ['held', 'Held'], ['history', 'History'],
     ['actions', 'Actions']
   ];
+  var TARGET_STATES = ['up', 'down', 'unknown'];
+  var TARGET_COLUMNS = [
+    ['name', 'Target'], ['state', 'State'], ['height', 'Height', 1], ['lag', 'Lag', 1], ['version', 'Version'],
+    ['peers', 'Peers', 1], ['latency', 'Latency', 1], ['error', 'Last error']
+  ];
+  var targetRows = new Map();
   var token = new URLSearchParams(location.search).get('token');
   var streamUrl = 'api/stream' + (token ? '?token=' + encodeURIComponent(token) : '');
   var rows = new Map();
@@ -156,8 +162,62 @@ ${HISTORY_SCRIPT}
       if (!seen.has(name)) { r.tr.remove(); rows.delete(name); actions.drop(r.actions); charts.drop(r, name); }
     });
     $('empty').hidden = msg.nodes.length > 0;
+    renderTargets(msg.targets || []);
     tickUptime();
     charts.status(msg);
+  }
+  function makeTargetRow(name) {
+    var tr = el('tr');
+    tr.setAttribute('data-target', name);
+    var cells = {};
+    TARGET_COLUMNS.forEach(function (c) {
+      var td = el('td', c[0] + (c[2] ? ' num' : ''));
+      td.setAttribute('data-label', c[1]);
+      tr.appendChild(td);
+      cells[c[0]] = td;
+    });
+    cells.name.textContent = name;
+    var r = { tr: tr, cells: cells, state: null };
+    targetRows.set(name, r);
+    return r;
+  }
+  function latency(s) {
+    if (typeof s !== 'number' || !isFinite(s)) return '\u2014';
+    return s < 1 ? Math.round(s * 1000) + ' ms' : s.toFixed(2) + ' s';
+  }
+  function updateTargetRow(r, t) {
+    var c = r.cells;
+    r.tr.setAttribute('data-state', t.state);
+    if (r.state !== t.state) {
+      r.state = t.state;
+      c.state.replaceChildren(badge('st', t.state, TARGET_STATES));
+    }
+    var h = num(t.height);
+    if (typeof t.referenceHeight === 'number' && t.referenceHeight !== t.height) h += ' / ' + num(t.referenceHeight);
+    setText(c.height, h);
+    setText(c.lag, num(t.lag));
+    setText(c.version, t.version ? String(t.version) : '\u2014');
+    var peerTitle = t.peerId ? 'peer id ' + t.peerId : '';
+    if (c.version.title !== peerTitle) c.version.title = peerTitle;
+    setText(c.peers, num(t.peers));
+    setText(c.latency, latency(t.latencySeconds));
+    setText(c.error, t.lastError ? String(t.lastError) : '\u2014');
+  }
+  function renderTargets(list) {
+    var body = $('targets').tBodies[0];
+    var seen = new Set();
+    list.forEach(function (t, i) {
+      var r = targetRows.get(t.name) || makeTargetRow(t.name);
+      seen.add(t.name);
+      updateTargetRow(r, t);
+      if (body.children[i] !== r.tr) body.insertBefore(r.tr, body.children[i] || null);
+    });
+    targetRows.forEach(function (r, name) {
+      if (!seen.has(name)) { r.tr.remove(); targetRows.delete(name); }
+    });
+    $('targets-section').hidden = list.length === 0;
+    var up = list.filter(function (t) { return t.state === 'up'; }).length;
+    setText($('target-total'), list.length ? '(' + up + '/' + list.length + ' up)' : '');
   }
   function details(e) {
     var keys = Object.keys(e.details || {});

@@ -41,12 +41,12 @@ main { padding: 0 16px 24px; max-width: 1400px; }
   display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 12px; font-weight: 600;
   border: 1px solid currentColor; white-space: nowrap; color: var(--gray);
 }
-.st-running, .h-in_sync, .sev-info { color: var(--green); }
+.st-up, .st-running, .h-in_sync, .sev-info { color: var(--green); }
 .st-starting, .st-queued, .st-stopping, .h-syncing { color: var(--blue); }
 .st-backoff, .st-exited, .h-out_of_sync, .sev-warning { color: var(--amber); }
-.st-fatal, .h-unreachable, .sev-critical { color: var(--red); }
+.st-down, .st-fatal, .h-unreachable, .sev-critical { color: var(--red); }
 .st-paused { color: var(--purple); }
-.st-stopped, .h-unknown { color: var(--gray); }
+.st-stopped, .st-unknown, .h-unknown { color: var(--gray); }
 .is-held { color: var(--purple); }
 .note { color: var(--muted); font-size: 12px; margin-left: 6px; }
 .table-wrap { overflow-x: auto; background: var(--card); border: 1px solid var(--line); border-radius: 8px; }
@@ -54,6 +54,7 @@ table { border-collapse: collapse; width: 100%; }
 th, td { padding: 6px 10px; text-align: left; border-bottom: 1px solid var(--line); white-space: nowrap; }
 th { font-size: 12px; color: var(--muted); font-weight: 600; background: var(--bg); }
 tbody tr:last-child td { border-bottom: 0; }
+td.error { white-space: normal; max-width: 32em; overflow-wrap: anywhere; }
 td.num, th.num { text-align: right; }
 td.name { font-weight: 600; }
 tr[data-state="fatal"] td.name, tr[data-state="backoff"] td.name { color: var(--red); }
@@ -99,7 +100,7 @@ dialog h3 { margin: 0 0 8px; font-size: 16px; }
   td.name { grid-column: 1 / -1; font-size: 15px; padding-bottom: 4px; }
   td.name::before { display: none; }
   td.held:not(.is-held) { display: none; }
-  td.actions { grid-column: 1 / -1; white-space: normal; }
+  td.actions, td.error { grid-column: 1 / -1; white-space: normal; }
   td.actions::before { display: none; }
   td.actions .buttons button { font-size: 13px; padding: 4px 10px; }
 }

@@ -41,6 +41,15 @@ export const PAGE_HTML = `<!doctype html>
     </div>
     <p id="empty" class="muted" hidden>No nodes configured.</p>
   </section>
+  <section id="targets-section" hidden>
+    <h2>Targets <span id="target-total" class="muted"></span></h2>
+    <div class="table-wrap">
+      <table id="targets">
+        <thead><tr><th>Target</th><th>State</th><th class="num">Height</th><th class="num">Lag</th><th>Version</th><th class="num">Peers</th><th class="num">Latency</th><th>Last error</th></tr></thead>
+        <tbody></tbody>
+      </table>
+    </div>
+  </section>
   <section id="detail" hidden>
     <h2><button type="button" id="detail-close" aria-label="close the node view">← Nodes</button> <span id="detail-name"></span><span id="detail-windows" class="windows" aria-label="window"></span></h2>
     <div id="detail-charts" class="charts"></div>

@@ -2,7 +2,7 @@ import { buildStatus, type ObservationSource } from '../api/status.js';
 import type { Redact } from '../config/redact.js';
 import type { EventBus } from '../events/bus.js';
 import type { NodewardenEvent } from '../events/types.js';
-import type { NodeStatus } from '../protocol/types.js';
+import type { NodeStatus, TargetStatus } from '../protocol/types.js';
 import type { Clock } from '../supervisor/clock.js';
 import { STATUS_STATES, type StatusState } from '../supervisor/states.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
@@ -19,6 +19,8 @@ export interface PageSource {
   readonly stopped?: Promise<void>;
   /** Masks secrets in what the page shows (the nodes' figures; events arrive masked already: bus and store redact them). */
   readonly redaction?: Redact;
+  /** The watch-only targets' rows (absent: none). */
+  readonly targetStatus?: () => TargetStatus[];
 }
 
 /** SSE `status` message: the whole fleet, as `GET /api/status` shows it, plus the header's facts. */
@@ -30,6 +32,8 @@ export interface StatusMessage {
   /** Nodes per state (`queued` included), every state present (0 when none). */
   counts: Record<StatusState, number>;
   nodes: NodeStatus[];
+  /** The watch-only targets, as `GET /api/targets` shows them. */
+  targets: TargetStatus[];
 }
 
 /** SSE `events` message: events oldest first (on connect, the most recent ones from the store). */
@@ -44,7 +48,9 @@ export function buildStatusMessage(src: PageSource): StatusMessage {
   const nodes = src.redaction ? src.redaction.value(raw) : raw;
   const counts = Object.fromEntries(STATUS_STATES.map((s) => [s, 0])) as Record<StatusState, number>;
   for (const n of nodes) if (n.state in counts) counts[n.state as StatusState]++;
-  return { host: src.supervisor.managerConfig().host.name, version: VERSION, ts, counts, nodes };
+  const rawTargets = src.targetStatus?.() ?? [];
+  const targets = src.redaction ? src.redaction.value(rawTargets) : rawTargets;
+  return { host: src.supervisor.managerConfig().host.name, version: VERSION, ts, counts, nodes, targets };
 }
 
 /** The last `limit` stored events, oldest first; empty if the store cannot be read (closing). */

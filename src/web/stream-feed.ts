@@ -20,7 +20,7 @@ export interface StreamFeedOptions {
 /**
  * `GET /api/stream`: the status page's live feed over Server-Sent Events.
  * On connect a reader gets `status` (the whole fleet) and `events` (recent
- * stored events); afterwards every bus `state`, `event` or `intent` change
+ * stored events); afterwards every bus `state`, `event`, `intent` or `target` change
  * marks the feed dirty and one coalesced update (`status`, then `events` with
  * only the new events) goes to every reader. Subscribed to the bus only while
  * someone is reading.
@@ -96,6 +96,7 @@ export class StreamFeed {
     this.offs = [
       bus.on('state', () => this.markDirty()),
       bus.on('intent', () => this.markDirty()),
+      bus.on('target', () => this.markDirty()),
       bus.on('event', (event) => {
         this.pending.push({ seq: ++this.seq, event });
         // a reader that never catches up must not make us hold events forever

@@ -3,7 +3,7 @@ import type { EventsResponse } from '../../protocol/types.js';
 import type { StoreReader } from '../../store/types.js';
 import type { ApiContext } from '../context.js';
 import { badInput } from '../errors.js';
-import { nodeFilter, type ConfiguredNames } from './node-filter.js';
+import { daemonNames, nodeFilter, type ConfiguredNames } from './node-filter.js';
 import { sinceAt } from './uptime.js';
 
 /** Query of `GET /api/events` (validated by the route's schema first). */
@@ -21,7 +21,7 @@ const KNOWN: ReadonlySet<string> = new Set(EVENT_TYPES);
 
 /** `GET /api/events`: the newest stored events (default 100), newest first unless `order=asc`. */
 export function handleEvents(ctx: ApiContext, q: EventsInput): EventsResponse {
-  return readEvents(ctx.daemon.store, ctx.daemon.supervisor, ctx.daemon.clock.wallNow(), q);
+  return readEvents(ctx.daemon.store, daemonNames(ctx.daemon), ctx.daemon.clock.wallNow(), q);
 }
 
 /**

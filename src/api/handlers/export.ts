@@ -2,7 +2,7 @@ import { exportEvents, exportSamples, exportUptime } from '../../store/index.js'
 import type { ExportKind } from '../../protocol/types.js';
 import type { StoreReader } from '../../store/types.js';
 import type { ApiContext } from '../context.js';
-import { nodeFilter, type ConfiguredNames } from './node-filter.js';
+import { daemonNames, nodeFilter, type ConfiguredNames } from './node-filter.js';
 import { sinceAt } from './uptime.js';
 
 /** Query of `GET /api/export/:kind`. */
@@ -22,7 +22,7 @@ export function handleExport(
   kind: ExportKind,
   q: ExportInput,
 ): { contentType: string; body: string } {
-  return readExport(ctx.daemon.store, ctx.daemon.supervisor, ctx.daemon.clock.wallNow(), kind, q);
+  return readExport(ctx.daemon.store, daemonNames(ctx.daemon), ctx.daemon.clock.wallNow(), kind, q);
 }
 
 /**

@@ -42,3 +42,22 @@ export function nodeTest(node: string | undefined): (name: string | null) => boo
   const glob = compileGlob(node);
   return (name) => name !== null && glob.test(name);
 }
+
+/**
+ * The names a daemon's read routes resolve globs against: its nodes, then its
+ * watch-only targets (whose history the same tables keep).
+ */
+export function withTargets(nodes: ConfiguredNames, targets: () => readonly string[]): ConfiguredNames {
+  return {
+    names: () => [...nodes.names(), ...targets()],
+    has: (name) => nodes.has(name) || targets().includes(name),
+  };
+}
+
+/** A running daemon's nodes and targets, as `withTargets` joins them. */
+export function daemonNames(daemon: {
+  readonly supervisor: ConfiguredNames;
+  readonly targetStatus?: () => readonly { name: string }[];
+}): ConfiguredNames {
+  return withTargets(daemon.supervisor, () => (daemon.targetStatus?.() ?? []).map((t) => t.name));
+}

@@ -1,5 +1,5 @@
 import { NodewardenError } from '../../errors.js';
-import type { ReloadResponse } from '../../protocol/types.js';
+import type { ReloadResponse, TargetReloadPlan } from '../../protocol/types.js';
 import type { ApiContext, ControlHost, ReloadOutcome } from '../context.js';
 
 /** Reloads in flight per daemon: two requests never apply configs over each other. */
@@ -57,5 +57,11 @@ function response(r: ReloadOutcome, dryRun: boolean): ReloadResponse {
     live: [...d.live],
     keys: { ...d.keys },
     dryRun,
+    // Only when a target is configured (before or after): a node-only fleet's answer stays as it was.
+    ...(r.targets && anyTarget(r.targets) && { targets: r.targets }),
   };
+}
+
+function anyTarget(t: TargetReloadPlan): boolean {
+  return t.added.length + t.removed.length + t.changed.length + t.unchanged.length > 0;
 }

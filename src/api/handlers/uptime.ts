@@ -4,7 +4,7 @@ import { DEFAULT_POINTS } from '../../store/downsample.js';
 import type { StoreReader } from '../../store/types.js';
 import type { ApiContext } from '../context.js';
 import { badInput, noSuchNode } from '../errors.js';
-import { nodeFilter, type ConfiguredNames } from './node-filter.js';
+import { daemonNames, nodeFilter, type ConfiguredNames } from './node-filter.js';
 
 /** `since` (default `fallback`) relative to `now` → epoch ms; E_BAD_REQUEST quoting a bad value. */
 export function sinceAt(now: number, since: string | undefined, fallback = '24h'): number {
@@ -30,7 +30,7 @@ export interface UptimeInput {
  * node's state timeline and the fleet's nodes by state over time.
  */
 export function handleUptime(ctx: ApiContext, q: UptimeInput): UptimeResponse {
-  return readUptime(ctx.daemon.store, ctx.daemon.supervisor, ctx.daemon.clock.wallNow(), q);
+  return readUptime(ctx.daemon.store, daemonNames(ctx.daemon), ctx.daemon.clock.wallNow(), q);
 }
 
 /**

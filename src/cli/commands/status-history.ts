@@ -61,7 +61,10 @@ export async function statusHistoryCommand(
     (db) => {
       const { nodes, unknown } = resolveTargets(
         targets,
-        db.status().map((s) => s.name),
+        db
+          .status()
+          .filter((s) => !('kind' in s))
+          .map((s) => s.name),
       );
       const rows = nodes.map((node) => ({
         history: db.history(node, { since, points }),

@@ -12,6 +12,15 @@ export function renderReload(r: ReloadResponse): string[] {
   list('removed (stopped):', r.removed);
   list('changed (restarted):', r.changed);
   list('applied live:', r.live);
+  const t = r.targets;
+  if (t && t.added.length + t.removed.length + t.changed.length + t.unchanged.length > 0) {
+    lines.push(
+      `targets: ${t.added.length} added, ${t.removed.length} removed, ${t.changed.length} changed, ${t.unchanged.length} unchanged`,
+    );
+    list('added (watched):', t.added);
+    list('removed (unwatched):', t.removed);
+    list('changed (re-probed):', t.changed);
+  }
   if (r.needsManagerRestart.length > 0) {
     lines.push(`takes effect only after nodewarden restarts: ${r.needsManagerRestart.join(', ')}`);
   }
@@ -37,6 +46,20 @@ export function renderReloadPlan(r: ReloadResponse): string[] {
     `dry run, nothing changed: ${r.added.length} to add, ${r.removed.length} to remove, ${r.changed.length} to restart, ${r.live.length} to apply live, ${r.unchanged.length} unchanged`,
     ...rows.map(([n, what, k]) => `  ${n.padEnd(width)}${k ? `${what.padEnd(12)}${k}` : what}`),
   ];
+  const t = r.targets;
+  if (t && t.added.length + t.removed.length + t.changed.length + t.unchanged.length > 0) {
+    const trows: [string, string, string][] = [
+      ...t.added.map((n): [string, string, string] => [n, 'add (watch)', '']),
+      ...t.removed.map((n): [string, string, string] => [n, 'remove (unwatch)', '']),
+      ...t.changed.map((n): [string, string, string] => [n, 're-probe', (t.keys[n] ?? []).join(', ')]),
+      ...t.unchanged.map((n): [string, string, string] => [n, 'unchanged', '']),
+    ].sort((a, b) => a[0].localeCompare(b[0]));
+    const tw = Math.max(4, ...trows.map((row) => row[0].length)) + 2;
+    lines.push(
+      `targets: ${t.added.length} to add, ${t.removed.length} to remove, ${t.changed.length} to re-probe, ${t.unchanged.length} unchanged`,
+      ...trows.map(([n, what, k]) => `  ${n.padEnd(tw)}${k ? `${what.padEnd(12)}${k}` : what}`),
+    );
+  }
   if (r.needsManagerRestart.length > 0)
     lines.push(`would take effect only after nodewarden restarts: ${r.needsManagerRestart.join(', ')}`);
   return lines;
