@@ -631,11 +631,11 @@ export class Supervisor {
         continue;
       }
       diff.changed.push(spec.name);
-      const st = e.runner.snapshot().state;
+      const { state: st, held } = e.runner.snapshot();
       if (st === 'starting' || st === 'running' || st === 'backoff') restartNow.push(spec.name);
       // A changed config is the operator's fix for a node that kept failing: try it now,
       // not at the next fatal retry. A held one stays as the operator left it.
-      else if (st === 'fatal' && !e.runner.snapshot().held) retryFatal.push(spec.name);
+      else if (st === 'fatal' && !held) retryFatal.push(spec.name);
     }
     this.manager = next.manager;
     this.pacer.enqueue(toStart);
