@@ -58,13 +58,18 @@ export function reportHandler(d: ReportDeps): (r: ProbeReport) => void {
     d.apply(group, policy.referenceReading(group, r.probe, h, STALE_INTERVALS * r.spec.intervalMs));
   };
 
-  /** The version, peerId and peers a chain reading told, into the observation. */
-  const chainFacts = (node: string, probe: string, c: ChainReading): void => {
+  /** The version, peerId and peers a chain reading told, as observation fields (its problems logged). */
+  const chainFacts = (node: string, probe: string, c: ChainReading): NodeObservation => {
     for (const p of c.problems) debug(`${node}: probe ${probe}: ${p}`);
     const fields: NodeObservation = {};
     if (c.version !== undefined) fields.version = c.version;
     if (c.peerId !== undefined) fields.peerId = c.peerId;
     if (c.peers !== undefined) fields.peers = c.peers;
+    return fields;
+  };
+
+  /** Merge fields into a node's observation unless there are none. */
+  const observe = (node: string, fields: NodeObservation): void => {
     if (Object.keys(fields).length > 0) host.observations.update(node, fields);
   };
 
@@ -82,8 +87,9 @@ export function reportHandler(d: ReportDeps): (r: ProbeReport) => void {
       }
     }
     d.onProbe?.(node, r.probe, r.seconds, h !== null || bootstrapping);
-    if (chain) chainFacts(node, r.probe, chain);
-    if (h !== null) host.observations.update(node, { height: h });
+    // One observation update per run: the chain's facts and the height together.
+    const fields = chain ? chainFacts(node, r.probe, chain) : {};
+    observe(node, h !== null ? { ...fields, height: h } : fields);
     const group = groupOf(host, node);
     if (group === null || !policy.has(node)) return;
     if (bootstrapping) return d.apply(group, policy.height(node, policy.view(node).height ?? 0, true));
@@ -96,7 +102,7 @@ export function reportHandler(d: ReportDeps): (r: ProbeReport) => void {
   const other = (node: string, r: ProbeReport): void => {
     if (r.ok && r.value instanceof ChainReading) {
       d.onProbe?.(node, r.probe, r.seconds, true);
-      return chainFacts(node, r.probe, r.value);
+      return observe(node, chainFacts(node, r.probe, r.value));
     }
     let value: string | number | null = null;
     if (!r.ok) debug(`${node}: probe ${r.probe} failed: ${r.error}`);
