@@ -179,25 +179,26 @@ export function attachTargets(host: TargetHost, opts: TargetOptions = {}): Targe
     }
   };
 
-  /** The reference height of a sync group, as its nodes' watcher last saw it. */
-  const referenceOf = (group: string | null): number | null => {
-    if (group === null) return null;
-    let best: number | null = null;
+  /** Each sync group's reference height as its nodes' watcher last saw it: one pass over the nodes. */
+  const references = (): Map<string, number> => {
+    const best = new Map<string, number>();
     for (const n of host.supervisor.names()) {
-      if (host.supervisor.spec(n)?.sync.group !== group) continue;
+      const group = host.supervisor.spec(n)?.sync.group;
       const r = host.observations.get(n)?.referenceHeight;
-      if (typeof r === 'number' && (best === null || r > best)) best = r;
+      if (group === undefined || typeof r !== 'number') continue;
+      if (r > (best.get(group) ?? -Infinity)) best.set(group, r);
     }
     return best;
   };
 
   const status = (): TargetStatus[] => {
     const now = clock.now();
+    const refs = references();
     return [...seen.values()].map((s) => {
       const t = s.spec;
       const v = policy.view(t.name);
       const state = v?.state ?? 'unknown';
-      const ref = referenceOf(t.sync.group);
+      const ref = t.sync.group === null ? null : (refs.get(t.sync.group) ?? null);
       const lag = ref !== null && s.height !== null ? Math.max(0, ref - s.height) : null;
       return {
         name: t.name,
