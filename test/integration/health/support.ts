@@ -226,3 +226,25 @@ export async function startSteadyAndCrashy(chainDir: string): Promise<TestDaemon
   }
   return t;
 }
+
+/** The nodes of the rollout tests: three sims of group `chain`. */
+export const GROUP_NODES = ['n1', 'n2', 'n3'];
+
+/** TEMPLATE with `minHealthy: 2`: the group may have one of GROUP_NODES down at a time. */
+export const GROUP_TEMPLATE = { ...TEMPLATE, sync: { ...TEMPLATE.sync, minHealthy: 2 } };
+
+/** A chain file in `dir` (genesis 10 s ago) and a free port for each of GROUP_NODES, in order. */
+export async function groupChain(dir: string): Promise<{ chain: string; ports: number[] }> {
+  const chain = writeChainFile(dir, 10_000);
+  const ports = await Promise.all(GROUP_NODES.map(() => freePort()));
+  return { chain, ports };
+}
+
+/** Resolves once every one of GROUP_NODES is in sync. */
+export async function waitGroupInSync(t: TestDaemon): Promise<void> {
+  await waitUntil(
+    () => GROUP_NODES.every((n) => t.daemon.observe(n)?.health === 'in_sync'),
+    'every node in sync',
+    30_000,
+  );
+}
