@@ -33,6 +33,11 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** `count` free loopback ports, as freePort. */
+export function freePorts(count: number): Promise<number[]> {
+  return Promise.all(Array.from({ length: count }, () => freePort()));
+}
+
 /** Creates the shared chain file with its genesis `agoMs` in the past (tip = agoMs / BLOCK_MS). */
 export function writeChainFile(dir: string, agoMs: number): string {
   const file = path.join(dir, 'chain.json');
@@ -205,7 +210,7 @@ export function assertNodeByNode(steps: string[], count: number, inSync = true):
  */
 export async function startSteadyAndCrashy(chainDir: string): Promise<TestDaemon> {
   const chain = writeChainFile(chainDir, 10_000);
-  const [p1, p2] = await Promise.all([freePort(), freePort()]);
+  const [p1, p2] = await freePorts(2);
   const t = await startTestDaemon({
     manager: { sampling: { intervalMs: 100 } },
     template: { ...TEMPLATE, restart: { ...TEMPLATE.restart, stableSeconds: 1 } },
@@ -236,7 +241,7 @@ export const GROUP_TEMPLATE = { ...TEMPLATE, sync: { ...TEMPLATE.sync, minHealth
 /** A chain file in `dir` (genesis 10 s ago) and a free port for each of GROUP_NODES, in order. */
 export async function groupChain(dir: string): Promise<{ chain: string; ports: number[] }> {
   const chain = writeChainFile(dir, 10_000);
-  const ports = await Promise.all(GROUP_NODES.map(() => freePort()));
+  const ports = await freePorts(GROUP_NODES.length);
   return { chain, ports };
 }
 
