@@ -5,7 +5,7 @@ import type { NodewardenEvent } from '../../../src/events/types.js';
 import {
   describeEvents,
   endHealthTest,
-  freePort,
+  freePorts,
   recordEvents,
   simNode,
   TEMPLATE,
@@ -25,7 +25,7 @@ let chainDir: string;
 before(async () => {
   chainDir = tmpDir();
   const chain = writeChainFile(chainDir, 60_000);
-  const [p1, p2, p3] = await Promise.all([freePort(), freePort(), freePort()]);
+  const [p1, p2, p3] = await freePorts(3);
   t = await startTestDaemon({
     template: TEMPLATE,
     nodes: {

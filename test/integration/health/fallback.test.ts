@@ -7,7 +7,7 @@ import { killAll, startSim } from '../sim/harness.js';
 import {
   BLOCK_MS,
   describeEvents,
-  freePort,
+  freePorts,
   nodeArgs,
   PROBE_MS,
   recordEvents,
@@ -48,7 +48,7 @@ before(async () => {
     '--name',
     'explorer',
   ]);
-  const ports = await Promise.all(NODES.map(() => freePort()));
+  const ports = await freePorts(NODES.length);
   const nodes: Record<string, Record<string, unknown>> = {};
   const edited: Record<string, Record<string, unknown>> = {};
   NODES.forEach((n, i) => {

@@ -10,6 +10,7 @@ import {
   describeEvents,
   endHealthTest,
   freePort,
+  freePorts,
   PROBE_MS,
   recordEvents,
   simNode,
@@ -64,7 +65,7 @@ before(async () => {
   liarPort = await heightServer(() => tipNow() + 1000);
   stuckPort = await heightServer(() => stuckAt);
   downPort = await freePort();
-  const [p1, p2, p3] = await Promise.all([freePort(), freePort(), freePort()]);
+  const [p1, p2, p3] = await freePorts(3);
   t = await startTestDaemon({
     template: {
       ...TEMPLATE,

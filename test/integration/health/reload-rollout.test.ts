@@ -6,13 +6,15 @@ import { startTestDaemon, tmpDir, waitUntil, type TestDaemon } from '../../helpe
 import {
   assertFloor,
   assertNodeByNode,
-  freePort,
+  GROUP_NODES,
+  GROUP_TEMPLATE,
+  groupChain,
   liveWith,
   recordSteps,
   sampleUntil,
   simNode,
   TEMPLATE,
-  writeChainFile,
+  waitGroupInSync,
 } from './support.js';
 
 /**
@@ -23,7 +25,6 @@ import {
  * bus and observations. A second rollout leaves out the nodes of one running.
  */
 
-const NODES = ['n1', 'n2', 'n3'];
 let t: TestDaemon | null = null;
 let chainDir: string | null = null;
 
@@ -42,20 +43,15 @@ function environOf(pid: number): string[] {
 describe('a reload that changes a sync group rolls through it with the gate', { timeout: 180_000 }, () => {
   test('reload: never fewer than minHealthy processes alive, each next node waits for in_sync, all end on the new config', async () => {
     chainDir = tmpDir();
-    const chain = writeChainFile(chainDir, 10_000);
-    const ports = await Promise.all(NODES.map(() => freePort()));
+    const { chain, ports } = await groupChain(chainDir);
     const nodes: Record<string, Record<string, unknown>> = {};
-    NODES.forEach((n, i) => (nodes[n] = simNode(chain, ports[i]!, 'http')));
-    const template = { ...TEMPLATE, sync: { ...TEMPLATE.sync, minHealthy: 2 }, env: { NW_MARK: 'one' } };
+    GROUP_NODES.forEach((n, i) => (nodes[n] = simNode(chain, ports[i]!, 'http')));
+    const template = { ...GROUP_TEMPLATE, env: { NW_MARK: 'one' } };
     t = await startTestDaemon({ template, nodes });
     const d = t;
     const before = await d.waitRunning();
-    await waitUntil(
-      () => NODES.every((n) => d.daemon.observe(n)?.health === 'in_sync'),
-      'every node in sync',
-      30_000,
-    );
-    for (const n of NODES) assert.ok(environOf(before[n]!).includes('NW_MARK=one'));
+    await waitGroupInSync(d);
+    for (const n of GROUP_NODES) assert.ok(environOf(before[n]!).includes('NW_MARK=one'));
 
     // The template on disk changes an env value of every node of the group.
     const file = path.join(d.configDir, 'template.json');
@@ -68,7 +64,7 @@ describe('a reload that changes a sync group rolls through it with the gate', { 
     assert.match(r.stdout, /3 changed/);
     const allDone = waitUntil(
       () =>
-        NODES.every(
+        GROUP_NODES.every(
           (n) =>
             d.pid(n) !== before[n] &&
             d.daemon.supervisor.runner(n)?.snapshot().state === 'running' &&
@@ -83,8 +79,8 @@ describe('a reload that changes a sync group rolls through it with the gate', { 
 
     assertFloor(samples, 2);
     const order = assertNodeByNode(steps, 3);
-    assert.deepEqual([...order].sort(), NODES, steps.join(' '));
-    for (const n of NODES) {
+    assert.deepEqual([...order].sort(), GROUP_NODES, steps.join(' '));
+    for (const n of GROUP_NODES) {
       const env = environOf(d.pid(n)!);
       assert.ok(env.includes('NW_MARK=two'), `${n} runs the new config`);
     }
@@ -96,7 +92,7 @@ describe('a reload that changes a sync group rolls through it with the gate', { 
     t = await startTestDaemon({
       manager: { rollout: { gateMs: 600_000 } },
       template: { ...TEMPLATE, sync: { ...TEMPLATE.sync, minHealthy: 3 } },
-      nodes: Object.fromEntries(NODES.map((n) => [n, {}])),
+      nodes: Object.fromEntries(GROUP_NODES.map((n) => [n, {}])),
     });
     const d = t;
     const pids = await d.waitRunning();
@@ -113,15 +109,15 @@ describe('a reload that changes a sync group rolls through it with the gate', { 
       'n1: ERROR (in a rollout)\nn2: ERROR (in a rollout)\nn3: ERROR (in a rollout)\n',
       second.stderr,
     );
-    for (const n of NODES) assert.equal(d.pid(n), pids[n], `${n} was not restarted`);
+    for (const n of GROUP_NODES) assert.equal(d.pid(n), pids[n], `${n} was not restarted`);
   });
 
   test('nodes a reload rollout could not restart in time are restarted once their group allows', async () => {
     // n3 stopped: n1's restart would leave its group below minHealthy 2, so the rollout gives up after its gate bound.
     t = await startTestDaemon({
       manager: { rollout: { gateMs: 300 } },
-      template: { ...TEMPLATE, sync: { ...TEMPLATE.sync, minHealthy: 2 }, env: { NW_MARK: 'one' } },
-      nodes: Object.fromEntries(NODES.map((n) => [n, {}])),
+      template: { ...GROUP_TEMPLATE, env: { NW_MARK: 'one' } },
+      nodes: Object.fromEntries(GROUP_NODES.map((n) => [n, {}])),
     });
     const d = t;
     await d.waitRunning();

@@ -5,7 +5,7 @@ import type { NodewardenEvent } from '../../../src/events/types.js';
 import {
   describeEvents,
   endHealthTest,
-  freePort,
+  freePorts,
   recordEvents,
   simNode,
   TEMPLATE,
@@ -26,7 +26,7 @@ let pids: Record<string, number>;
 before(async () => {
   chainDir = tmpDir();
   const chain = writeChainFile(chainDir, 10_000);
-  const [p1, p2, p3, p4] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const [p1, p2, p3, p4] = await freePorts(4);
   t = await startTestDaemon({
     template: TEMPLATE,
     nodes: {

@@ -5,13 +5,14 @@ import { startTestDaemon, tmpDir, waitUntil, type TestDaemon } from '../../helpe
 import {
   assertFloor,
   assertNodeByNode,
-  freePort,
+  GROUP_NODES,
+  GROUP_TEMPLATE,
+  groupChain,
   liveWith,
   recordSteps,
   sampleUntil,
   simNode,
-  TEMPLATE,
-  writeChainFile,
+  waitGroupInSync,
 } from './support.js';
 
 /**
@@ -21,7 +22,6 @@ import {
  * restarts and gates from the daemon's bus and observations.
  */
 
-const NODES = ['n1', 'n2', 'n3'];
 let t: TestDaemon | null = null;
 let chainDir: string | null = null;
 
@@ -35,37 +35,31 @@ afterEach(async () => {
 /** A daemon running three sims of group `chain` (minHealthy 2) on a fresh chain file. */
 async function startGroup(withHeight: boolean): Promise<{ t: TestDaemon; chain: string }> {
   chainDir = tmpDir();
-  const chain = writeChainFile(chainDir, 10_000);
-  const ports = await Promise.all(NODES.map(() => freePort()));
+  const { chain, ports } = await groupChain(chainDir);
   const nodes: Record<string, Record<string, unknown>> = {};
-  NODES.forEach((n, i) => {
+  GROUP_NODES.forEach((n, i) => {
     const node = simNode(chain, ports[i]!, 'http');
     nodes[n] = withHeight ? node : { args: node.args };
   });
   t = await startTestDaemon({
-    template: { ...TEMPLATE, sync: { ...TEMPLATE.sync, minHealthy: 2 } },
+    template: GROUP_TEMPLATE,
     nodes,
   });
   await t.waitRunning();
-  if (withHeight)
-    await waitUntil(
-      () => NODES.every((n) => t!.daemon.observe(n)?.health === 'in_sync'),
-      'every node in sync',
-      30_000,
-    );
+  if (withHeight) await waitGroupInSync(t);
   return { t, chain };
 }
 
 describe('restart of a sync group rolls node by node', () => {
   test('restart all --wait: never fewer than minHealthy processes alive, each next node waits for in_sync', async () => {
     const { t, chain } = await startGroup(true);
-    const before = Object.fromEntries(NODES.map((n) => [n, t.pid(n)]));
+    const before = Object.fromEntries(GROUP_NODES.map((n) => [n, t.pid(n)]));
     const steps = recordSteps(t);
     const run = t.cli(['restart', 'all', '--wait']);
     const samples = await sampleUntil(() => liveWith(chain), run);
     const r = await run;
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    for (const n of NODES) {
+    for (const n of GROUP_NODES) {
       assert.match(r.stdout, new RegExp(`^${n}: restarting$`, 'm'));
       assert.match(r.stdout, new RegExp(`^${n}: restarted$`, 'm'));
       assert.notEqual(t.pid(n), before[n], `${n} has a new process`);
@@ -94,13 +88,13 @@ describe('restart of a sync group rolls node by node', () => {
     const r = await t.cli(['restart', 'all', '--wait', '--parallel', '1']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     // Without --wait the answer comes at once: the first node restarted, the others queued behind it.
-    const pids = Object.fromEntries(NODES.map((n) => [n, t.pid(n)]));
+    const pids = Object.fromEntries(GROUP_NODES.map((n) => [n, t.pid(n)]));
     const q = await t.cli(['restart', 'all']);
     assert.equal(q.code, 0, q.stdout + q.stderr);
     assert.equal(q.stdout, 'n1: restarted\nn2: queued (rolling restart)\nn3: queued (rolling restart)\n');
     await waitUntil(
       () =>
-        NODES.every(
+        GROUP_NODES.every(
           (n) => t.pid(n) !== pids[n] && t.daemon.supervisor.runner(n)?.snapshot().state === 'running',
         ),
       'the queued rollout to end',

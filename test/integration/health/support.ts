@@ -33,6 +33,11 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** `count` free loopback ports, as freePort. */
+export function freePorts(count: number): Promise<number[]> {
+  return Promise.all(Array.from({ length: count }, () => freePort()));
+}
+
 /** Creates the shared chain file with its genesis `agoMs` in the past (tip = agoMs / BLOCK_MS). */
 export function writeChainFile(dir: string, agoMs: number): string {
   const file = path.join(dir, 'chain.json');
@@ -205,7 +210,7 @@ export function assertNodeByNode(steps: string[], count: number, inSync = true):
  */
 export async function startSteadyAndCrashy(chainDir: string): Promise<TestDaemon> {
   const chain = writeChainFile(chainDir, 10_000);
-  const [p1, p2] = await Promise.all([freePort(), freePort()]);
+  const [p1, p2] = await freePorts(2);
   const t = await startTestDaemon({
     manager: { sampling: { intervalMs: 100 } },
     template: { ...TEMPLATE, restart: { ...TEMPLATE.restart, stableSeconds: 1 } },
@@ -225,4 +230,26 @@ export async function startSteadyAndCrashy(chainDir: string): Promise<TestDaemon
     throw err;
   }
   return t;
+}
+
+/** The nodes of the rollout tests: three sims of group `chain`. */
+export const GROUP_NODES = ['n1', 'n2', 'n3'];
+
+/** TEMPLATE with `minHealthy: 2`: the group may have one of GROUP_NODES down at a time. */
+export const GROUP_TEMPLATE = { ...TEMPLATE, sync: { ...TEMPLATE.sync, minHealthy: 2 } };
+
+/** A chain file in `dir` (genesis 10 s ago) and a free port for each of GROUP_NODES, in order. */
+export async function groupChain(dir: string): Promise<{ chain: string; ports: number[] }> {
+  const chain = writeChainFile(dir, 10_000);
+  const ports = await freePorts(GROUP_NODES.length);
+  return { chain, ports };
+}
+
+/** Resolves once every one of GROUP_NODES is in sync. */
+export async function waitGroupInSync(t: TestDaemon): Promise<void> {
+  await waitUntil(
+    () => GROUP_NODES.every((n) => t.daemon.observe(n)?.health === 'in_sync'),
+    'every node in sync',
+    30_000,
+  );
 }

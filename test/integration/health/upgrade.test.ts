@@ -2,7 +2,15 @@ import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { startTestDaemon, tmpDir, waitUntil, writeNode, type TestDaemon } from '../../helpers/daemon.js';
-import { freePort, liveWith, sampleUntil, nodeArgs, simNode, TEMPLATE, writeChainFile } from './support.js';
+import {
+  GROUP_NODES,
+  GROUP_TEMPLATE,
+  groupChain,
+  liveWith,
+  nodeArgs,
+  sampleUntil,
+  simNode,
+} from './support.js';
 
 /**
  * `nodewarden upgrade` through the real CLI against a real daemon: three sims
@@ -10,7 +18,6 @@ import { freePort, liveWith, sampleUntil, nodeArgs, simNode, TEMPLATE, writeChai
  * are edited on disk, then upgraded; what runs is read from /proc.
  */
 
-const NODES = ['n1', 'n2', 'n3'];
 let t: TestDaemon | null = null;
 let chainDir: string | null = null;
 
@@ -34,20 +41,19 @@ interface Group {
 /** Three sims of group `chain` (minHealthy 2) with a version probe, each reporting version 1.0.0. */
 async function startGroup(): Promise<Group> {
   chainDir = tmpDir();
-  const chain = writeChainFile(chainDir, 10_000);
-  const ports = await Promise.all(NODES.map(() => freePort()));
+  const { chain, ports } = await groupChain(chainDir);
   const node = (name: string, extra: string[] = []): Record<string, unknown> => {
-    const port = ports[NODES.indexOf(name)]!;
+    const port = ports[GROUP_NODES.indexOf(name)]!;
     const probes = simNode(chain, port, 'http').probes as Record<string, unknown>;
     return { args: nodeArgs(chain, port, extra), probes: { version: probes.version } };
   };
   t = await startTestDaemon({
-    template: { ...TEMPLATE, sync: { ...TEMPLATE.sync, minHealthy: 2 } },
-    nodes: Object.fromEntries(NODES.map((n) => [n, node(n)])),
+    template: GROUP_TEMPLATE,
+    nodes: Object.fromEntries(GROUP_NODES.map((n) => [n, node(n)])),
   });
   await t.waitRunning();
   await waitUntil(
-    () => NODES.every((n) => t!.daemon.observe(n)?.version === '1.0.0'),
+    () => GROUP_NODES.every((n) => t!.daemon.observe(n)?.version === '1.0.0'),
     'every node reports its version',
     20_000,
   );
@@ -57,19 +63,19 @@ async function startGroup(): Promise<Group> {
 describe('upgrade', () => {
   test('a node whose new config exits at once is rolled back: old args run again, rolled_back recorded, exit 1', async () => {
     const { t, chain, node } = await startGroup();
-    const before = Object.fromEntries(NODES.map((n) => [n, t.pid(n)!]));
-    for (const n of NODES) writeNode(t.configDir, n, node(n, ['--exit-at-start', '1']));
+    const before = Object.fromEntries(GROUP_NODES.map((n) => [n, t.pid(n)!]));
+    for (const n of GROUP_NODES) writeNode(t.configDir, n, node(n, ['--exit-at-start', '1']));
     const run = t.cli(['upgrade', 'all']);
     const samples = await sampleUntil(() => liveWith(chain), run);
     const r = await run;
     assert.equal(r.code, 1, r.stdout + r.stderr);
     // The first node tried fails its gate and is rolled back; the group's rollout stops there.
-    const failed = NODES.filter((n) =>
+    const failed = GROUP_NODES.filter((n) =>
       new RegExp(`^${n}: ERROR \\(gate: .*rolled back\\)$`, 'm').test(r.stdout),
     );
     assert.equal(failed.length, 1, r.stdout);
     const bad = failed[0]!;
-    for (const n of NODES.filter((x) => x !== bad)) {
+    for (const n of GROUP_NODES.filter((x) => x !== bad)) {
       assert.match(
         r.stdout,
         new RegExp(`^${n}: ERROR \\(not restarted: rollout of group chain stopped at ${bad}\\)$`, 'm'),
