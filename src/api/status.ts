@@ -1,5 +1,6 @@
 import type { Supervisor } from '../supervisor/supervisor.js';
-import type { NodeStatus } from '../protocol/types.js';
+import type { TargetSpec } from '../config/types.js';
+import type { NodeStatus, TargetStatus } from '../protocol/types.js';
 import { PROCESS_STATES, QUEUED, type StateKind, type StatusState } from '../supervisor/states.js';
 
 /**
@@ -79,4 +80,50 @@ export function buildStatus(sup: Supervisor, observe: ObservationSource, nowMs: 
       desired: state === 'stopped' ? 'stopped' : 'running',
     };
   });
+}
+
+/**
+ * A status row with nothing live to show: no process, no figures, no
+ * restarts, wanted running. Rows built without a running process (a recorded
+ * node, a target) start from it and fill in what they know.
+ */
+export function rowWithoutFigures(name: string, state: string): NodeStatus {
+  return {
+    name,
+    state,
+    health: 'unknown',
+    pid: null,
+    uptimeSeconds: null,
+    restarts: 0,
+    exitCode: null,
+    exitSignal: null,
+    height: null,
+    referenceHeight: null,
+    lag: null,
+    cpuPercent: null,
+    rssBytes: null,
+    version: null,
+    peerId: null,
+    peers: null,
+    priority: 0,
+    held: false,
+    group: name,
+    profile: null,
+    desired: 'running',
+  };
+}
+
+/** A watch-only target's row before any probe answered: its group and labels, no figures. */
+export function targetRowWithoutFigures(t: TargetSpec, state: string): TargetStatus {
+  const { name, ...row } = rowWithoutFigures(t.name, state);
+  return {
+    name,
+    kind: 'target',
+    ...row,
+    group: t.sync.group ?? t.name,
+    failures: 0,
+    lastError: null,
+    latencySeconds: null,
+    labels: { ...t.labels },
+  };
 }

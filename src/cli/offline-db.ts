@@ -3,6 +3,7 @@ import { readExport, type ExportInput } from '../api/handlers/export.js';
 import type { ConfiguredNames } from '../api/handlers/node-filter.js';
 import { readUptime, readUptimeRank, type UptimeInput } from '../api/handlers/uptime.js';
 import { readHistory, type HistoryInput } from '../api/handlers/history.js';
+import { rowWithoutFigures, targetRowWithoutFigures } from '../api/status.js';
 import { loadConfig } from '../config/load.js';
 import { Redaction } from '../config/redact.js';
 import { MaskedSecrets } from '../config/secrets.js';
@@ -163,22 +164,12 @@ export class OfflineDatabase {
           : recorded;
       const exit = alive ? null : this.store.lastExit(spec.name);
       return {
-        name: spec.name,
-        state,
-        health: 'unknown',
+        ...rowWithoutFigures(spec.name, state),
         pid: alive ? proc.pid : null,
         uptimeSeconds: alive ? this.uptimeSeconds(proc.startTime) : null,
         restarts: rec?.restarts ?? 0,
         exitCode: exit?.code ?? null,
         exitSignal: exit?.signal ?? null,
-        height: null,
-        referenceHeight: null,
-        lag: null,
-        cpuPercent: null,
-        rssBytes: null,
-        version: null,
-        peerId: null,
-        peers: null,
         priority: spec.priority,
         held: rec?.held ?? false,
         group: spec.sync.group,
@@ -192,32 +183,7 @@ export class OfflineDatabase {
     const targets = (config.targets ?? []).map((t): RecordedTargetStatus => {
       const last = intervals.get(t.name)?.state;
       return {
-        name: t.name,
-        kind: 'target',
-        state: last === 'up' || last === 'down' ? last : 'unknown',
-        health: 'unknown',
-        pid: null,
-        uptimeSeconds: null,
-        restarts: 0,
-        exitCode: null,
-        exitSignal: null,
-        height: null,
-        referenceHeight: null,
-        lag: null,
-        cpuPercent: null,
-        rssBytes: null,
-        version: null,
-        peerId: null,
-        peers: null,
-        priority: 0,
-        held: false,
-        group: t.sync.group ?? t.name,
-        profile: null,
-        desired: 'running',
-        failures: 0,
-        lastError: null,
-        latencySeconds: null,
-        labels: { ...t.labels },
+        ...targetRowWithoutFigures(t, last === 'up' || last === 'down' ? last : 'unknown'),
         source: 'database',
         recordedAt,
       };

@@ -9,6 +9,7 @@
  */
 import type { Registry } from 'prom-client';
 import type { TargetSpec } from '../config/types.js';
+import { targetRowWithoutFigures } from '../api/status.js';
 import type { EventBus } from '../events/bus.js';
 import { TARGET_UNWATCHED } from '../events/types.js';
 import type { Logger } from '../logger.js';
@@ -201,32 +202,17 @@ export function attachTargets(host: TargetHost, opts: TargetOptions = {}): Targe
       const ref = t.sync.group === null ? null : (refs.get(t.sync.group) ?? null);
       const lag = ref !== null && s.height !== null ? Math.max(0, ref - s.height) : null;
       return {
-        name: t.name,
-        kind: 'target',
-        state,
-        health: 'unknown',
-        pid: null,
+        ...targetRowWithoutFigures(t, state),
         uptimeSeconds: state === 'up' && v ? Math.max(0, Math.round((now - v.since) / 1000)) : null,
-        restarts: 0,
-        exitCode: null,
-        exitSignal: null,
         height: state === 'down' ? null : s.height,
         referenceHeight: ref,
         lag: state === 'down' ? null : lag,
-        cpuPercent: null,
-        rssBytes: null,
         version: s.version,
         peerId: s.peerId,
         peers: s.peers,
-        priority: 0,
-        held: false,
-        group: t.sync.group ?? t.name,
-        profile: null,
-        desired: 'running',
         failures: v?.failures ?? 0,
         lastError: v?.lastError ?? null,
         latencySeconds: s.latencySeconds,
-        labels: { ...t.labels },
       };
     });
   };

@@ -1,30 +1,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { rowWithoutFigures } from '../../../src/api/status.js';
 import { renderStatus } from '../../../src/cli/render/status.js';
 import type { NodeStatus } from '../../../src/protocol/types.js';
 
 const row = (name: string, state: string): NodeStatus => ({
-  name,
-  state,
-  health: 'unknown',
+  ...rowWithoutFigures(name, state),
   pid: state === 'running' ? 4242 : null,
-  uptimeSeconds: null,
-  restarts: 0,
-  exitCode: null,
-  exitSignal: null,
-  height: null,
-  referenceHeight: null,
-  lag: null,
-  cpuPercent: null,
-  rssBytes: null,
-  version: null,
-  peerId: null,
-  peers: null,
   priority: 100,
-  held: false,
-  group: name,
-  profile: null,
-  desired: 'running',
 });
 
 describe('status table', () => {
