@@ -344,7 +344,10 @@ export function makeFaults(run: ChaosRun): Faults {
       case 'db-readonly': {
         if (active(kind)) return null;
         const db = j().run.dbPath;
-        const files = [db, `${db}-wal`, `${db}-shm`].filter((x) => fs.existsSync(x));
+        // Not the -shm index: SQLite maps it into memory, and a write to a mapped page of an
+        // immutable file is a SIGBUS, which no program can handle; the db and its WAL are
+        // written through file descriptors, where the write fails with EPERM as on a read-only disk.
+        const files = [db, `${db}-wal`].filter((x) => fs.existsSync(x));
         const w = { from: Date.now() } as { from: number; to?: number };
         j().dbReadOnly.push(w);
         const r = await chattr('+i', files);

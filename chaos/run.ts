@@ -220,7 +220,7 @@ export class ChaosRun {
     this.sink.file = this.journal.run.sinkFile;
     this.invariants = makeChecks(this.journal);
     this.log(
-      `chaos: seed=${opts.seed} nodes=${opts.nodes} duration=${opts.durationMs / 1000}s root=${this.journal.run.root}`,
+      `chaos: seed=${opts.seed} nodes=${opts.nodes} duration=${opts.durationMs / 1000}s run=${this.journal.run.runId} root=${this.journal.run.root}`,
     );
     const faults = makeFaults(this);
     let violations: Violation[] = [];
