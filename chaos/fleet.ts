@@ -25,6 +25,8 @@ export interface Fleet {
   journal: Journal;
   chainFile: string;
   stallDir: string;
+  /** Stands in for /proc in the manager's host readings (`NODEWARDEN_HOST_PROC`). */
+  hostProcDir: string;
   meminfoFile: string;
   wrapScript: string;
   managerLog: string;
@@ -172,7 +174,8 @@ export async function makeFleet(
     },
     chainFile: path.join(base, 'chain.json'),
     stallDir: dir('stall'),
-    meminfoFile: path.join(base, 'meminfo'),
+    hostProcDir: path.join(base, 'hostproc'),
+    meminfoFile: path.join(base, 'hostproc', 'meminfo'),
     wrapScript: path.join(base, 'wrap.sh'),
     managerLog: path.join(base, 'manager.out'),
     basePort: await findPortRange(nodes + SPARE_PORTS, seed),
@@ -180,7 +183,15 @@ export async function makeFleet(
   };
   dir('data');
   fs.writeFileSync(fleet.journal.run.sinkFile, '');
+  // The host the manager sees: memory as the faults set it, CPU never moving (busy unknown) and
+  // no stall, so the real load of a busy machine neither sheds nodes nor keeps them from resuming.
+  dir('hostproc', 'pressure');
   fs.writeFileSync(fleet.meminfoFile, meminfo(60));
+  fs.writeFileSync(path.join(fleet.hostProcDir, 'stat'), 'cpu  1000 0 1000 100000 0 0 0 0 0 0\n');
+  const calm =
+    'some avg10=0.00 avg60=0.00 avg300=0.00 total=0\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n';
+  fs.writeFileSync(path.join(fleet.hostProcDir, 'pressure', 'cpu'), calm);
+  fs.writeFileSync(path.join(fleet.hostProcDir, 'pressure', 'memory'), calm);
   // The wrapper a shell-started node runs: it execs the sim, so the node keeps one pid.
   fs.writeFileSync(
     fleet.wrapScript,
@@ -200,13 +211,6 @@ export async function makeFleet(
       enabled: true,
       memoryHighPercent: 90,
       memoryLowPercent: 80,
-      // Real CPU load on a busy machine must not shed nodes: only the memory marks are in reach.
-      cpuHighPercent: 100,
-      cpuLowPercent: 99,
-      psiCpuHighPercent: 100,
-      psiCpuLowPercent: 99,
-      psiMemoryHighPercent: 100,
-      psiMemoryLowPercent: 99,
       samples: 2,
     },
     alerts: {

@@ -68,7 +68,7 @@ export class ChaosRun {
 
   /** Starts a new `nodewarden run` and waits until it answers. */
   async startManager(): Promise<void> {
-    const env: NodeJS.ProcessEnv = { ...process.env, NODEWARDEN_HOST_MEMINFO: this.fleet.meminfoFile };
+    const env: NodeJS.ProcessEnv = { ...process.env, NODEWARDEN_HOST_PROC: this.fleet.hostProcDir };
     delete env.NODEWARDEN_CONFIG;
     const m = new ManagerProcess(this.journal.run.configDir, this.fleet.managerLog, env);
     this.manager = m;
@@ -223,6 +223,9 @@ export class ChaosRun {
       `chaos: seed=${opts.seed} nodes=${opts.nodes} duration=${opts.durationMs / 1000}s run=${this.journal.run.runId} root=${this.journal.run.root}`,
     );
     const faults = makeFaults(this);
+    // The manager's RSS, sampled between the checks too, for the peak in the summary.
+    const rssTimer = setInterval(() => this.sampleRss(), 500);
+    rssTimer.unref();
     let violations: Violation[] = [];
     let failed = false;
     try {
@@ -253,6 +256,7 @@ export class ChaosRun {
         evidence: [String((err as Error).stack ?? err)],
       });
     }
+    clearInterval(rssTimer);
     failed = violations.length > 0;
     const text = failed ? this.failureText(violations) : this.summaryText();
     await this.cleanup(failed);
@@ -284,6 +288,12 @@ export class ChaosRun {
     return lines.join('\n');
   }
 
+  /** What the invariants measured, when they expose it (`facts`), one JSON line. */
+  private invariantFacts(): string[] {
+    const facts = (this.invariants as { facts?: unknown }).facts;
+    return facts === undefined ? [] : [`invariant facts: ${JSON.stringify(facts)}`];
+  }
+
   private summaryText(): string {
     const kinds = [...this.faultsPerKind.entries()].sort(([a], [b]) => a.localeCompare(b));
     const total = kinds.reduce((a, [, n]) => a + n, 0);
@@ -296,6 +306,7 @@ export class ChaosRun {
       `manager peak RSS: ${(this.peakRss / 1048576).toFixed(1)} MiB`,
       `managers started: ${this.journal.managers.length}`,
       `alerts received by the SMTP sink: ${this.sink.accepted}`,
+      ...this.invariantFacts(),
     ].join('\n');
   }
 

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { readFilesystems, type DiskReading } from './disks.js';
 
 /**
@@ -84,13 +85,15 @@ export function parsePressureSome(text: string): number {
 }
 
 /**
- * Reads a host file. Test seam: when `NODEWARDEN_HOST_MEMINFO` names a file, it is
- * read in place of /proc/meminfo, so a chaos run can make memory pressure cross
- * the marks of a real daemon without loading the machine. Unset in production.
+ * Reads a host file. Test seam: when `NODEWARDEN_HOST_PROC` names a directory,
+ * the /proc files of the host figures (meminfo, stat, pressure/*) are read from
+ * there instead, so a chaos run can make a real daemon see host pressure come
+ * and go whatever the machine's real load. Unset in production.
  */
 function readHostFile(file: string): string {
-  const meminfo = process.env.NODEWARDEN_HOST_MEMINFO;
-  return fs.readFileSync(file === '/proc/meminfo' && meminfo ? meminfo : file, 'latin1');
+  const fake = process.env.NODEWARDEN_HOST_PROC;
+  const faked = fake && file.startsWith('/proc/') && !file.startsWith('/proc/self/');
+  return fs.readFileSync(faked ? path.join(fake, file.slice('/proc/'.length)) : file, 'latin1');
 }
 
 /** The production HostReader: /proc/meminfo, /proc/stat, os.loadavg() and statfs. */
