@@ -317,7 +317,10 @@ export class ChaosRun {
   /** What the invariants measured, when they expose it (`facts`), one JSON line. */
   private invariantFacts(): string[] {
     const facts = (this.invariants as { facts?: unknown }).facts;
-    return facts === undefined ? [] : [`invariant facts: ${JSON.stringify(facts)}`];
+    // Long series (e.g. every RSS sample) are shown by their length only.
+    const short = (_k: string, v: unknown): unknown =>
+      Array.isArray(v) && v.length > 10 ? `[${v.length} items]` : v;
+    return facts === undefined ? [] : [`invariant facts: ${JSON.stringify(facts, short)}`];
   }
 
   private summaryText(): string {
