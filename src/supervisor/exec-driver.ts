@@ -102,6 +102,12 @@ export class ExecDriver implements ProcessDriver {
   /** Node leader pid → its cgroup, and back (the pid that owns a cgroup now). */
   private readonly contained = new Map<number, string>();
   private readonly occupants = new Map<string, number>();
+  /**
+   * Node cgroups this driver removed empty after their node's exit, not made
+   * again since: they hold no leftovers (no one else creates them while this
+   * manager holds the stateDir), so a replacement spawns without a look.
+   */
+  private readonly removedEmpty = new Set<string>();
   private readonly warn: (message: string) => void;
   /** Set by release(): the nodes are left to the next manager. */
   private released = false;
@@ -303,6 +309,7 @@ export class ExecDriver implements ProcessDriver {
    * earlier run (a manager and a node leader that both died).
    */
   private hasLeftovers(dir: string): boolean {
+    if (this.removedEmpty.delete(dir)) return false;
     return !this.occupants.has(dir) && this.cgroups!.populated(dir);
   }
 
@@ -379,7 +386,8 @@ export class ExecDriver implements ProcessDriver {
       if (this.occupants.get(dir) === pid) {
         // The usual case: an empty cgroup goes at the first rmdir, with no read of cgroup.events.
         emptied = cgroups.removeIfEmpty(dir);
-        if (!emptied) {
+        if (emptied) this.removedEmpty.add(dir);
+        else {
           if (cgroups.populated(dir)) {
             if (!this.signalled.has(pgid)) this.tryKill(dir);
             // Still known by the leader's pid meanwhile: the grace timer's killTree finds the cgroup by it.
