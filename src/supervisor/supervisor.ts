@@ -104,6 +104,8 @@ export class Supervisor {
   private readonly pacer: StartPacer;
   /** Sync group → its members in config order; null once a node is added, removed or respecified. */
   private groupIndex: Map<string, string[]> | null = null;
+  /** Node → the nodes whose `dependsOn` names it, in config order; null when stale, as groupIndex. */
+  private dependents: Map<string, string[]> | null = null;
   private readonly offState: () => void;
   /** Nodes whose config a reload changed and whose restart the group's minHealthy still defers. */
   private readonly pendingConfig = new Set<string>();
@@ -377,7 +379,18 @@ export class Supervisor {
 
   /** Nodes whose `dependsOn` names this one. */
   private dependentsOf(name: string): string[] {
-    return [...this.entries.values()].filter((e) => e.spec.dependsOn.includes(name)).map((e) => e.spec.name);
+    // Kept with the sync groups: a stop of every node asks this once per node.
+    if (this.dependents === null) {
+      this.dependents = new Map();
+      for (const e of this.entries.values()) {
+        for (const d of new Set(e.spec.dependsOn)) {
+          const list = this.dependents.get(d);
+          if (list) list.push(e.spec.name);
+          else this.dependents.set(d, [e.spec.name]);
+        }
+      }
+    }
+    return [...(this.dependents.get(name) ?? [])];
   }
 
   /** `names` and, first, every dependency of them (transitively) at rest and not queued. */
@@ -546,7 +559,7 @@ export class Supervisor {
 
   private setSpec(e: Entry, spec: NodeSpec): void {
     e.spec = spec;
-    this.groupIndex = null;
+    this.groupIndex = this.dependents = null;
     e.runner.updateSpec(spec);
   }
 
@@ -626,7 +639,7 @@ export class Supervisor {
       removals.push(
         stopRemoved(name).then(async () => {
           this.entries.delete(name);
-          this.groupIndex = null;
+          this.groupIndex = this.dependents = null;
           await e.log.close();
           this.deps.bus.emitProcess({ node: name, identity: null, runHash: null });
         }),
@@ -647,7 +660,7 @@ export class Supervisor {
       if (!e) continue; // cannot happen: every added node's log was opened above
       const runChanged = e.spec.runHash !== spec.runHash;
       e.spec = spec;
-      this.groupIndex = null;
+      this.groupIndex = this.dependents = null;
       e.runner.updateSpec(spec);
       if (!runChanged) {
         if (!liveNames.has(spec.name)) diff.unchanged.push(spec.name);
@@ -752,7 +765,7 @@ export class Supervisor {
 
   private add(spec: NodeSpec, log: NodeLog): void {
     this.entries.set(spec.name, { spec, log, runner: this.newRunner(spec, () => log.outputFd()) });
-    this.groupIndex = null;
+    this.groupIndex = this.dependents = null;
   }
 
   /** A runner for `spec` wired to this supervisor's driver, clock, bus and logger. */
