@@ -5,7 +5,10 @@ import type { Supervisor } from '../supervisor/supervisor.js';
 import type { Observations } from './observations.js';
 
 /** The part of the supervisor the health watcher reads and acts through. */
-export type HealthSupervisor = Pick<Supervisor, 'names' | 'spec' | 'runner' | 'snapshots' | 'act'>;
+export type HealthSupervisor = Pick<
+  Supervisor,
+  'names' | 'spec' | 'runner' | 'snapshots' | 'act' | 'groupMembers'
+>;
 
 /** The part of the daemon the health watcher uses (a structural subset of `Daemon`). */
 export interface HealthHost {
@@ -24,5 +27,5 @@ export function groupOf(host: HealthHost, node: string): string | null {
 
 /** The configured members of a sync group, in config order. */
 export function membersOf(host: HealthHost, group: string): string[] {
-  return host.supervisor.names().filter((n) => host.supervisor.spec(n)?.sync.group === group);
+  return host.supervisor.groupMembers(group);
 }

@@ -21,10 +21,14 @@ export function attachStore(bus: EventBus, store: Store): () => void {
   const offTarget = bus.on('target', (s) =>
     s.to === TARGET_UNWATCHED ? store.closeInterval(s.node, s.ts) : store.recordState(s),
   );
-  const offProcess = bus.on('process', (p) => store.recordProcess(p.node, p.identity, p.runHash, p.restarts));
+  // Node rows are written before this turn of the event loop ends: a burst
+  // (start all, a crash and its replacement) shares one transaction.
+  const offProcess = bus.on('process', (p) =>
+    store.recordProcess(p.node, p.identity, p.runHash, p.restarts, 'soon'),
+  );
   const offIntent = bus.on('intent', (i) => {
-    store.setDesired(i.node, i.desired);
-    store.setHeld(i.node, i.held);
+    store.setDesired(i.node, i.desired, 'soon');
+    store.setHeld(i.node, i.held, 'soon');
   });
   return () => {
     offEvent();

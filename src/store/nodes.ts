@@ -18,9 +18,18 @@ interface NodeRow {
 }
 
 /**
+ * When a node row is written: `now`, before the call returns (true if it
+ * reached the database); `soon`, at the end of the current microtasks, in one
+ * transaction with the rest of its burst (true unless it waits for a retry).
+ */
+export type WriteTiming = 'now' | 'soon';
+
+/**
  * The `nodes` table, what a new manager needs to re-adopt survivors and
  * honour operator intent: desired state, hold flag and the identity of the
- * running process. Each write goes to disk at once (not batched); a refused
+ * running process. Each write goes to disk at once (not batched), or, asked
+ * `soon`, before the turn of the event loop that made it ends (the writes of
+ * one burst, such as a start of 200 nodes, in one transaction); a refused
  * write is kept and retried in order like any other.
  */
 export class NodeStore {
@@ -71,6 +80,7 @@ export class NodeStore {
     identity: ProcessIdentity | null,
     runHash: string | null,
     restarts?: number,
+    timing: WriteTiming = 'now',
   ): boolean {
     const row = {
       name,
@@ -81,22 +91,26 @@ export class NodeStore {
       runHash,
       ts: this.wallNow(),
     };
-    return this.write(`process ${name}`, () => {
-      this.upsertProcess.run(row);
-      if (restarts !== undefined) this.upsertRestarts.run(name, restarts, row.ts);
-    });
+    return this.write(
+      `process ${name}`,
+      () => {
+        this.upsertProcess.run(row);
+        if (restarts !== undefined) this.upsertRestarts.run(name, restarts, row.ts);
+      },
+      timing,
+    );
   }
 
   /** What the operator asked for (`start` / `stop`), kept across restarts. True if written. */
-  setDesired(name: string, desired: DesiredState): boolean {
+  setDesired(name: string, desired: DesiredState, timing: WriteTiming = 'now'): boolean {
     const ts = this.wallNow();
-    return this.write(`desired ${name}`, () => this.upsertDesired.run(name, desired, ts));
+    return this.write(`desired ${name}`, () => this.upsertDesired.run(name, desired, ts), timing);
   }
 
   /** `hold` / `release`. True if written. */
-  setHeld(name: string, held: boolean): boolean {
+  setHeld(name: string, held: boolean, timing: WriteTiming = 'now'): boolean {
     const ts = this.wallNow();
-    return this.write(`held ${name}`, () => this.upsertHeld.run(name, held ? 1 : 0, ts));
+    return this.write(`held ${name}`, () => this.upsertHeld.run(name, held ? 1 : 0, ts), timing);
   }
 
   /** The version the node reported last (its `version` probe), kept across manager restarts. True if written. */
@@ -128,8 +142,9 @@ export class NodeStore {
     );
   }
 
-  private write(what: string, run: () => unknown): boolean {
-    return this.queue.writeNow({ what, important: true, run: () => void run() });
+  private write(what: string, run: () => unknown, timing: WriteTiming = 'now'): boolean {
+    const op = { what, important: true, run: () => void run() };
+    return timing === 'soon' ? this.queue.soon(op) : this.queue.writeNow(op);
   }
 }
 

@@ -6,7 +6,7 @@ import type { Clock } from '../supervisor/clock.js';
 import type { ProcessIdentity } from '../supervisor/driver.js';
 import { EventStore, redactEvents } from './event-store.js';
 import { IntervalStore } from './intervals.js';
-import { NodeStore } from './nodes.js';
+import { NodeStore, type WriteTiming } from './nodes.js';
 import { ProbeSampleStore, type ProbeRun } from './probes.js';
 import { queryRanking } from './rank.js';
 import { SampleStore } from './samples.js';
@@ -115,22 +115,23 @@ export class Store {
     this.probes.record(run);
   }
 
-  /** See `NodeStore.recordProcess`. Written at once; true if it reached the database. */
+  /** See `NodeStore.recordProcess`. Written at once (or `soon`); true if it reached the database. */
   recordProcess(
     name: string,
     identity: ProcessIdentity | null,
     runHash: string | null,
     restarts?: number,
+    timing: WriteTiming = 'now',
   ): boolean {
-    return this.nodes.recordProcess(name, identity, runHash, restarts);
+    return this.nodes.recordProcess(name, identity, runHash, restarts, timing);
   }
 
-  setDesired(name: string, desired: DesiredState): boolean {
-    return this.nodes.setDesired(name, desired);
+  setDesired(name: string, desired: DesiredState, timing: WriteTiming = 'now'): boolean {
+    return this.nodes.setDesired(name, desired, timing);
   }
 
-  setHeld(name: string, held: boolean): boolean {
-    return this.nodes.setHeld(name, held);
+  setHeld(name: string, held: boolean, timing: WriteTiming = 'now'): boolean {
+    return this.nodes.setHeld(name, held, timing);
   }
 
   /** See `NodeStore.recordVersion`. */

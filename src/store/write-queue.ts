@@ -36,6 +36,8 @@ export interface WriteQueueOptions {
 export class WriteQueue {
   private pending: WriteOp[] = [];
   private immediate: NodeJS.Immediate | null = null;
+  /** A `soon` flush is queued as a microtask. */
+  private microtask = false;
   private retryTimer: TimerHandle | null = null;
   private failing = false;
   private closed = false;
@@ -64,6 +66,28 @@ export class WriteQueue {
         this.flush();
       });
     }
+  }
+
+  /**
+   * Write before this turn of the event loop ends (at the end of the current
+   * microtasks), after whatever is pending: the writes of one burst (a start
+   * of 200 nodes, each spawn's record) share one transaction, and none waits
+   * for I/O or a timer. Records that must not lag behind the process they
+   * describe use this rather than `enqueue`. False when it cannot be written
+   * now (closed, or the database is refusing writes and it waits for a retry).
+   */
+  soon(op: WriteOp): boolean {
+    if (this.refuseClosed(op)) return false;
+    this.pending.push(op);
+    this.trim();
+    if (this.failing) return false;
+    if (this.microtask) return true;
+    this.microtask = true;
+    queueMicrotask(() => {
+      this.microtask = false;
+      this.flush();
+    });
+    return true;
   }
 
   /** Write now, after whatever is pending (so order holds). True if it reached the database. */

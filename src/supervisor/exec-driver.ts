@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa, type Options, type ResultPromise } from 'execa';
+import { spawn as forkExec, type ChildProcess, type SpawnOptions as ForkOptions } from 'node:child_process';
 import type { HookKind, NodeSpec } from '../config/types.js';
 import { NodewardenError } from '../errors.js';
 import { CONTAINMENT_ENV, describeContainment, setupNodeCgroups, type NodeCgroups } from './cgroup.js';
@@ -75,10 +75,10 @@ export function containmentFromEnv(env: NodeJS.ProcessEnv = process.env): Contai
 let driverSeq = 0;
 
 /**
- * The real ProcessDriver: renders files, spawns nodes with execa into their own
+ * The real ProcessDriver: renders files, spawns nodes into their own
  * session and process group, writes their output straight to the log FIFO fd
  * (nothing is buffered in the manager) and leaves them running if the manager
- * exits (`cleanup: false`, detached). Reads identities from /proc. Where the
+ * exits (detached, no exit hook). Reads identities from /proc. Where the
  * cgroup v2 hierarchy is writable, each node is forked into a cgroup of its
  * own (see cgroup.ts) and is gone only when that cgroup is empty; elsewhere
  * the process group and session sweep contains it.
@@ -102,6 +102,12 @@ export class ExecDriver implements ProcessDriver {
   /** Node leader pid → its cgroup, and back (the pid that owns a cgroup now). */
   private readonly contained = new Map<number, string>();
   private readonly occupants = new Map<string, number>();
+  /**
+   * Node cgroups this driver removed empty after their node's exit, not made
+   * again since: they hold no leftovers (no one else creates them while this
+   * manager holds the stateDir), so a replacement spawns without a look.
+   */
+  private readonly removedEmpty = new Set<string>();
   private readonly warn: (message: string) => void;
   /** Set by release(): the nodes are left to the next manager. */
   private released = false;
@@ -198,38 +204,46 @@ export class ExecDriver implements ProcessDriver {
       file = this.prlimit();
       args = [`--nofile=${nofile}:${nofile}`, '--', spec.binary, ...spec.args];
     }
-    const opts: Options = {
-      reject: false,
+    const opts: ForkOptions = {
       detached: true,
-      cleanup: false,
-      buffer: false,
-      stdin: 'ignore',
-      // execa's types only list fds 3-9; at runtime any fd goes straight to spawn().
-      stdout: outputFd as 3,
-      stderr: outputFd as 3,
+      stdio: ['ignore', outputFd, outputFd],
       cwd: spec.cwd,
       env: { ...process.env, ...spec.env },
-      extendEnv: false,
-      forceKillAfterDelay: false,
       ...(uid !== undefined ? { uid } : {}),
       ...(gid !== undefined ? { gid } : {}),
     };
     const dir = this.cgroups?.dirFor(spec.name) ?? null;
     // Awaited only for leftovers: the usual spawn checks and forks in one synchronous stretch.
     if (dir !== null && this.hasLeftovers(dir)) await this.clearLeftovers(spec, dir);
-    const { sub, cgroup } = this.fork(spec, dir, () => execa(file, [...args], opts));
+    // child_process itself, not a wrapper: this is the crash → replacement path and
+    // the per-node cost of a large start, and the node needs nothing but a fork
+    // and an exec (no shell, no buffering, no cleanup on the manager's exit).
+    let failure: Promise<NodeJS.ErrnoException> | null = null;
+    let forked: { sub: ChildProcess; cgroup: string | null };
+    try {
+      forked = this.fork(spec, dir, () => {
+        const child = forkExec(file, [...args], opts);
+        // An 'error' nobody listens to would end the manager; the usual spawn
+        // failures (ENOENT, EACCES) come this way, a moment later, with no pid.
+        failure = new Promise((resolve) => child.on('error', resolve));
+        return child;
+      });
+    } catch (err) {
+      // The rarer ones (EPERM for uid/gid, E2BIG...) are thrown at once.
+      if (dir !== null) this.cgroups!.remove(dir);
+      const e = err as NodeJS.ErrnoException;
+      throw spawnError(spec, e.code ?? 'UNKNOWN', err, await cwdMissing(spec.cwd));
+    }
+    const { sub, cgroup } = forked;
     const pid = sub.pid;
     if (pid === undefined) {
       if (cgroup !== null) this.cgroups!.remove(cgroup);
-      // execa's result (never a rejection: reject is false) is read only to explain a failed spawn.
-      const r = await sub;
-      const cause = (r.cause ?? r) as NodeJS.ErrnoException;
+      const cause = await failure!;
       throw spawnError(spec, cause.code ?? 'UNKNOWN', cause, await cwdMissing(spec.cwd));
     }
     this.children.add(sub);
     if (cgroup !== null) this.contain(pid, cgroup);
-    // The child's own 'exit' event, not execa's result: the result is assembled
-    // a few ticks later, and this is the crash → replacement path.
+    // The child's own 'exit' event: this is the crash → replacement path.
     const exited = new Promise<ExitInfo>((resolve) =>
       sub.once('exit', (code: number | null, signal: NodeJS.Signals | null) => {
         this.children.delete(sub);
@@ -295,6 +309,7 @@ export class ExecDriver implements ProcessDriver {
    * earlier run (a manager and a node leader that both died).
    */
   private hasLeftovers(dir: string): boolean {
+    if (this.removedEmpty.delete(dir)) return false;
     return !this.occupants.has(dir) && this.cgroups!.populated(dir);
   }
 
@@ -317,8 +332,8 @@ export class ExecDriver implements ProcessDriver {
   private fork(
     spec: NodeSpec,
     dir: string | null,
-    run: () => ResultPromise,
-  ): { sub: ResultPromise; cgroup: string | null } {
+    run: () => ChildProcess,
+  ): { sub: ChildProcess; cgroup: string | null } {
     const cgroups = this.cgroups;
     if (dir === null || cgroups === null || cgroups.broken !== null) return { sub: run(), cgroup: null };
     let forked = false;
@@ -364,11 +379,15 @@ export class ExecDriver implements ProcessDriver {
   private async settle(pid: number, pgid: number): Promise<void> {
     const dir = this.contained.get(pid);
     const cgroups = this.cgroups;
+    /** The node's cgroup was found empty: nothing it ever forked lives on, in any group or session. */
+    let emptied = false;
     if (dir !== undefined && cgroups !== null) {
       // A cgroup taken over by a newer process of the node is that process's business.
       if (this.occupants.get(dir) === pid) {
         // The usual case: an empty cgroup goes at the first rmdir, with no read of cgroup.events.
-        if (!cgroups.removeIfEmpty(dir)) {
+        emptied = cgroups.removeIfEmpty(dir);
+        if (emptied) this.removedEmpty.add(dir);
+        else {
           if (cgroups.populated(dir)) {
             if (!this.signalled.has(pgid)) this.tryKill(dir);
             // Still known by the leader's pid meanwhile: the grace timer's killTree finds the cgroup by it.
@@ -380,7 +399,7 @@ export class ExecDriver implements ProcessDriver {
       }
       this.contained.delete(pid);
     }
-    await this.sweepGroup(pgid);
+    await this.sweepGroup(pgid, emptied);
   }
 
   /** Kill a node's cgroup; a refusal (the manager itself is in it) is told, and the sweep goes on. */
@@ -504,14 +523,16 @@ export class ExecDriver implements ProcessDriver {
    * orphans and are SIGKILLed at once, so a replacement never runs beside them.
    * Resolves once the group is empty; until then the node is not reported gone.
    */
-  private async sweepGroup(pgid: number): Promise<void> {
+  private async sweepGroup(pgid: number, emptied = false): Promise<void> {
     if (!Number.isInteger(pgid) || pgid <= 1 || pgid === process.pid || pgid === ownGroupId()) return;
     if (!groupHasMembers(pgid)) {
       // The usual case, and the crash→replacement path: one kill(2) says the
       // group is empty, so the exit is reported now. Session members that moved
-      // to a group of their own are rare; they are swept off the hot path.
+      // to a group of their own are rare; they are swept off the hot path, by a
+      // /proc pass, unless the node's cgroup (which holds every process the
+      // node forked, whatever its group or session) was found empty already.
       this.signalled.delete(pgid);
-      this.sweepLater(pgid);
+      if (!emptied) this.sweepLater(pgid);
       return;
     }
     for (;;) {

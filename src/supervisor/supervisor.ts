@@ -102,6 +102,10 @@ export class Supervisor {
   /** The manager settings this process started with: what restart-only keys are compared to. */
   private readonly bootManager: ManagerConfig;
   private readonly pacer: StartPacer;
+  /** Sync group → its members in config order; null once a node is added, removed or respecified. */
+  private groupIndex: Map<string, string[]> | null = null;
+  /** Node → the nodes whose `dependsOn` names it, in config order; null when stale, as groupIndex. */
+  private dependents: Map<string, string[]> | null = null;
   private readonly offState: () => void;
   /** Nodes whose config a reload changed and whose restart the group's minHealthy still defers. */
   private readonly pendingConfig = new Set<string>();
@@ -206,6 +210,24 @@ export class Supervisor {
   /** Node names in config order. */
   names(): string[] {
     return [...this.entries.keys()];
+  }
+
+  /**
+   * The configured members of sync group `group`, in config order. Asked at
+   * every state change of a member, so the grouping is kept (rebuilt after a
+   * node is added, removed or given new settings) rather than found by a pass
+   * over every node each time.
+   */
+  groupMembers(group: string): string[] {
+    if (this.groupIndex === null) {
+      this.groupIndex = new Map();
+      for (const [name, e] of this.entries) {
+        const members = this.groupIndex.get(e.spec.sync.group);
+        if (members) members.push(name);
+        else this.groupIndex.set(e.spec.sync.group, [name]);
+      }
+    }
+    return [...(this.groupIndex.get(group) ?? [])];
   }
 
   has(name: string): boolean {
@@ -357,7 +379,18 @@ export class Supervisor {
 
   /** Nodes whose `dependsOn` names this one. */
   private dependentsOf(name: string): string[] {
-    return [...this.entries.values()].filter((e) => e.spec.dependsOn.includes(name)).map((e) => e.spec.name);
+    // Kept with the sync groups: a stop of every node asks this once per node.
+    if (this.dependents === null) {
+      this.dependents = new Map();
+      for (const e of this.entries.values()) {
+        for (const d of new Set(e.spec.dependsOn)) {
+          const list = this.dependents.get(d);
+          if (list) list.push(e.spec.name);
+          else this.dependents.set(d, [e.spec.name]);
+        }
+      }
+    }
+    return [...(this.dependents.get(name) ?? [])];
   }
 
   /** `names` and, first, every dependency of them (transitively) at rest and not queued. */
@@ -526,6 +559,7 @@ export class Supervisor {
 
   private setSpec(e: Entry, spec: NodeSpec): void {
     e.spec = spec;
+    this.groupIndex = this.dependents = null;
     e.runner.updateSpec(spec);
   }
 
@@ -605,6 +639,7 @@ export class Supervisor {
       removals.push(
         stopRemoved(name).then(async () => {
           this.entries.delete(name);
+          this.groupIndex = this.dependents = null;
           await e.log.close();
           this.deps.bus.emitProcess({ node: name, identity: null, runHash: null });
         }),
@@ -625,6 +660,7 @@ export class Supervisor {
       if (!e) continue; // cannot happen: every added node's log was opened above
       const runChanged = e.spec.runHash !== spec.runHash;
       e.spec = spec;
+      this.groupIndex = this.dependents = null;
       e.runner.updateSpec(spec);
       if (!runChanged) {
         if (!liveNames.has(spec.name)) diff.unchanged.push(spec.name);
@@ -729,6 +765,7 @@ export class Supervisor {
 
   private add(spec: NodeSpec, log: NodeLog): void {
     this.entries.set(spec.name, { spec, log, runner: this.newRunner(spec, () => log.outputFd()) });
+    this.groupIndex = this.dependents = null;
   }
 
   /** A runner for `spec` wired to this supervisor's driver, clock, bus and logger. */

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
-import { ConfigError, loadConfig } from '../../config/load.js';
-import { MaskedSecrets } from '../../config/secrets.js';
+import { ConfigError } from '../../config/issues.js';
 import { NodewardenError } from '../../errors.js';
 import { interleaveByTime, linePrefixer } from '../../logs/interleave.js';
 import { logFilePath } from '../../logs/rotate.js';
@@ -42,7 +41,7 @@ export async function logsTargetsCommand(
   const n = lineCount(opts.lines);
   const { logDir, logs } = managerSettings(configDir);
   const view = lineView(logs.timestamps, opts.timestamps);
-  const known = knownNodes(configDir, logDir);
+  const known = await knownNodes(configDir, logDir);
   const { nodes, unknown } = resolveTargets(targets, known);
   // A node named explicitly that is no longer configured may still have its log.
   const stray = unknown.filter((t) => !isGlob(t) && t !== 'all' && hasLog(logDir, t));
@@ -128,7 +127,12 @@ function hasLog(logDir: string, node: string): boolean {
  * The configured node names (config order), read offline. When the config
  * does not load, the names of the logs in logDir stand in, with a warning.
  */
-function knownNodes(configDir: string, logDir: string): string[] {
+async function knownNodes(configDir: string, logDir: string): Promise<string[]> {
+  // Loaded on use: the config loader (schemas, templates) would slow every verb's start.
+  const [{ loadConfig }, { MaskedSecrets }] = await Promise.all([
+    import('../../config/load.js'),
+    import('../../config/secrets.js'),
+  ]);
   try {
     return loadConfig(configDir, { secrets: new MaskedSecrets() }).nodes.map((s) => s.name);
   } catch (err) {
