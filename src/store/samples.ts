@@ -1,10 +1,12 @@
 import type Database from 'better-sqlite3';
-import type { WriteQueue } from './write-queue.js';
+import type { WriteOp, WriteQueue } from './write-queue.js';
 import type { MinuteSample, RawSample, SampleInput, SampleQuery } from './types.js';
 
 const MINUTE = 60_000;
 /** Most raw samples held in memory before they go to the database anyway. */
 const MAX_HELD = 20_000;
+/** Most rows written in one turn of the event loop. */
+const SLICE = 500;
 
 /** One raw row as written to `samples_raw`. */
 interface RawRow {
@@ -51,6 +53,8 @@ export class SampleStore {
   private heldMinutes = new Map<string, MinuteRow>();
   /** The minute of the samples held (null: none held). */
   private heldMinute: number | null = null;
+  /** Released samples not yet handed to the queue, in write order. */
+  private readonly slices: WriteOp[] = [];
 
   constructor(
     private readonly db: Database.Database,
@@ -92,32 +96,60 @@ export class SampleStore {
       health: s.health,
     };
     const minute = Math.floor(row.ts / MINUTE) * MINUTE;
-    if (this.heldMinute !== null && minute !== this.heldMinute) this.release();
+    if (this.heldMinute !== null && minute !== this.heldMinute) this.releaseBySlices();
     this.heldMinute = minute;
     this.heldRaw.push(row);
     const key = `${minute} ${row.node}`;
     const m = this.heldMinutes.get(key);
     if (m) foldSample(m, row);
     else this.heldMinutes.set(key, firstOfMinute(row, minute));
-    if (this.heldRaw.length >= MAX_HELD) this.release();
+    if (this.heldRaw.length >= MAX_HELD) this.releaseBySlices();
   }
 
-  /** Hand the samples held to the write queue (written with the rest of this tick's writes). */
+  /**
+   * Hand every sample held to the write queue now (written with the rest of
+   * this tick's writes): before a read, a flush or the close.
+   */
   release(): void {
+    this.slice();
+    while (this.slices.length > 0) this.queue.enqueue(this.slices.shift()!);
+  }
+
+  /**
+   * A minute of a thousand nodes is thousands of rows: they go to the queue a
+   * slice per turn of the event loop, so that writing them never holds up
+   * the sockets, pipes and timers for long.
+   */
+  private releaseBySlices(): void {
+    this.slice();
+    this.drip();
+  }
+
+  private drip(): void {
+    const next = this.slices.shift();
+    if (!next) return;
+    this.queue.enqueue(next);
+    if (this.slices.length > 0) setImmediate(() => this.drip());
+  }
+
+  /** Cut what is held into write ops of at most SLICE rows, in order (raw rows, then minutes). */
+  private slice(): void {
     if (this.heldRaw.length === 0) return;
-    const raw = this.heldRaw;
-    const minutes = [...this.heldMinutes.values()];
+    const rows: Array<RawRow | MinuteRow> = this.heldRaw;
+    for (const m of this.heldMinutes.values()) rows.push(m);
     this.heldRaw = [];
     this.heldMinutes = new Map();
     this.heldMinute = null;
-    this.queue.enqueue({
-      what: `${raw.length} samples`,
-      important: false,
-      run: () => {
-        for (const r of raw) this.insertRaw.run(r);
-        for (const m of minutes) this.upsertMinute.run(m);
-      },
-    });
+    for (let i = 0; i < rows.length; i += SLICE) {
+      const part = rows.slice(i, i + SLICE);
+      this.slices.push({
+        what: `${part.length} samples`,
+        important: false,
+        run: () => {
+          for (const r of part) ('minute' in r ? this.upsertMinute : this.insertRaw).run(r);
+        },
+      });
+    }
   }
 
   /** Samples in [sinceMs, untilMs), oldest first. */

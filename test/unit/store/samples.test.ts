@@ -95,3 +95,16 @@ test('closing the store writes the samples held', async () => {
     cleanup();
   }
 });
+
+test('a large minute reaches the database a slice per turn of the event loop; a read takes the rest at once', () =>
+  withStore(async (store) => {
+    for (let i = 0; i < 1200; i++) store.recordSample(sample(M0 + i, { node: `n${i % 300}`, cpuPercent: 1 }));
+    store.recordSample(sample(M0 + MINUTE, { cpuPercent: 1 }));
+    await nextTick();
+    assert.equal(rows(store, 'samples_raw'), 500, 'one slice in this turn');
+    assert.equal(store.querySamples({ sinceMs: M0, resolution: 'raw' }).length, 1201);
+    assert.equal(rows(store, 'samples_minute'), 301);
+    await nextTick();
+    await nextTick();
+    assert.equal(rows(store, 'samples_raw'), 1201, 'nothing written twice');
+  }));
