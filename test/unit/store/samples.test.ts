@@ -1,110 +1,144 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { nullLogger } from '../../../src/logger.js';
-import { openStore } from '../../../src/store/db.js';
-import type { Store } from '../../../src/store/store.js';
+import { EventBus } from '../../../src/events/bus.js';
+import { attachStore } from '../../../src/store/attach.js';
 import type { SampleInput } from '../../../src/store/types.js';
-import { FakeClock, nextTick, tempDir } from './helpers.js';
+import { T0, withPlainStore } from './helpers.js';
 
-const M0 = Date.UTC(2024, 0, 1, 10, 0);
-const MINUTE = 60_000;
+const MIN = 60_000;
+const DAY = 86_400_000;
 
-function withStore(fn: (store: Store) => Promise<void>): Promise<void> {
-  const { dir, cleanup } = tempDir();
-  const store = openStore(dir, { logger: nullLogger, clock: new FakeClock(M0) });
-  return fn(store).finally(() => {
-    store.close();
-    cleanup();
-  });
-}
-
-const rows = (store: Store, table: string): number =>
-  store.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
-
-const sample = (ts: number, s: Partial<SampleInput>): SampleInput => ({
+const sample = (over: Partial<SampleInput> & { ts: number }): SampleInput => ({
   node: 'a',
-  ts,
   cpuPercent: null,
   rssBytes: null,
   height: null,
   lag: null,
   health: null,
-  ...s,
+  ...over,
 });
 
-test('samples wait in memory for their minute to end, then land raw and folded per node-minute', () =>
-  withStore(async (store) => {
-    store.recordSample(sample(M0 + 5000, { cpuPercent: 1, rssBytes: 10, height: 5, health: 'syncing' }));
-    store.recordSample(sample(M0 + 5000, { node: 'b', cpuPercent: 7, rssBytes: 70 }));
-    store.recordSample(sample(M0 + 10_000, { rssBytes: 30, lag: 2 }));
-    store.recordSample(sample(M0 + 15_000, { cpuPercent: 3, rssBytes: 20, lag: 1, health: 'in_sync' }));
-    await nextTick();
-    assert.equal(rows(store, 'samples_raw'), 0, 'held while the minute lasts');
+test('samples fold into per-minute aggregates: avg/max cpu, max rss, last height, max lag, last health', () =>
+  withPlainStore((store) => {
+    store.recordSample(
+      sample({ ts: T0 + 1_000, cpuPercent: 10, rssBytes: 500, height: 100, lag: 5, health: 'syncing' }),
+    );
+    store.recordSample(
+      sample({ ts: T0 + 20_000, cpuPercent: 30, rssBytes: 900, height: 103, lag: 2, health: 'in_sync' }),
+    );
+    // a failed probe: no height, no health; cpu still known
+    store.recordSample(sample({ ts: T0 + 40_000, cpuPercent: 20, rssBytes: 700 }));
+    store.recordSample(
+      sample({ ts: T0 + MIN + 5_000, cpuPercent: 50, rssBytes: 100, height: 110, lag: 0, health: 'in_sync' }),
+    );
+    store.recordSample(sample({ node: 'b', ts: T0 + 2_000, cpuPercent: 1.5 }));
 
-    store.recordSample(sample(M0 + MINUTE + 5000, { cpuPercent: 2, height: 6 }));
-    await nextTick();
-    assert.equal(rows(store, 'samples_raw'), 4, 'the next minute releases the previous one');
-    const minute = (node: string, ts: number) =>
-      store.db.prepare('SELECT * FROM samples_minute WHERE node = ? AND minute_ts = ?').get(node, ts);
-    assert.deepEqual(minute('a', M0), {
+    const raw = store.querySamples({ node: 'a', sinceMs: T0, resolution: 'raw' });
+    assert.equal(raw.length, 4);
+    assert.deepEqual(raw[0], {
       node: 'a',
-      minute_ts: M0,
-      n: 3,
-      cpu_n: 2,
-      cpu_sum: 4,
-      cpu_max: 3,
-      rss_max: 30,
-      height_last: 5,
-      lag_max: 2,
-      health_last: 'in_sync',
-      last_ts: M0 + 15_000,
+      ts: T0 + 1_000,
+      cpuPercent: 10,
+      rssBytes: 500,
+      height: 100,
+      lag: 5,
+      health: 'syncing',
     });
-    assert.equal((minute('b', M0) as { n: number }).n, 1);
 
-    // a reader sees the samples still held; a later part of the same minute folds into the written row
-    assert.equal(store.querySamples({ sinceMs: M0 + MINUTE, resolution: 'raw' }).length, 1);
-    store.recordSample(sample(M0 + MINUTE + 10_000, { cpuPercent: 4, rssBytes: 5, lag: 9 }));
-    store.recordSample(sample(M0 + MINUTE + 15_000, { height: 7, health: 'in_sync' }));
-    assert.deepEqual(store.querySamples({ node: 'a', sinceMs: M0 + MINUTE, resolution: 'minute' }), [
+    const minutes = store.querySamples({ node: 'a', sinceMs: T0, resolution: 'minute' });
+    assert.deepEqual(minutes, [
       {
         node: 'a',
-        ts: M0 + MINUTE,
+        ts: T0,
         samples: 3,
-        cpuAvg: 3,
-        cpuMax: 4,
-        rssMax: 5,
-        height: 7,
-        lagMax: 9,
+        cpuAvg: 20,
+        cpuMax: 30,
+        rssMax: 900,
+        height: 103,
+        lagMax: 5,
+        health: 'in_sync',
+      },
+      {
+        node: 'a',
+        ts: T0 + MIN,
+        samples: 1,
+        cpuAvg: 50,
+        cpuMax: 50,
+        rssMax: 100,
+        height: 110,
+        lagMax: 0,
         health: 'in_sync',
       },
     ]);
-    assert.equal(rows(store, 'samples_raw'), 7);
+    const all = store.querySamples({ sinceMs: T0, untilMs: T0 + MIN, resolution: 'minute' });
+    assert.deepEqual(
+      all.map((m) => [m.node, m.samples, m.cpuAvg]),
+      [
+        ['a', 3, 20],
+        ['b', 1, 1.5],
+      ],
+    );
   }));
 
-test('closing the store writes the samples held', async () => {
-  const { dir, cleanup } = tempDir();
-  try {
-    let store = openStore(dir, { logger: nullLogger, clock: new FakeClock(M0) });
-    store.recordSample(sample(M0 + 5000, { cpuPercent: 1 }));
-    store.close();
-    store = openStore(dir, { logger: nullLogger, clock: new FakeClock(M0) });
-    assert.equal(rows(store, 'samples_raw'), 1);
-    assert.equal(rows(store, 'samples_minute'), 1);
-    store.close();
-  } finally {
-    cleanup();
-  }
-});
+test('a minute with no cpu readings has a null average, not zero', () =>
+  withPlainStore((store) => {
+    store.recordSample(sample({ ts: T0, height: 5 }));
+    const [m] = store.querySamples({ sinceMs: T0, resolution: 'minute' });
+    assert.equal(m?.cpuAvg, null);
+    assert.equal(m?.cpuMax, null);
+    assert.equal(m?.height, 5);
+  }));
 
-test('a large minute reaches the database a slice per turn of the event loop; a read takes the rest at once', () =>
-  withStore(async (store) => {
-    for (let i = 0; i < 1200; i++) store.recordSample(sample(M0 + i, { node: `n${i % 300}`, cpuPercent: 1 }));
-    store.recordSample(sample(M0 + MINUTE, { cpuPercent: 1 }));
-    await nextTick();
-    assert.equal(rows(store, 'samples_raw'), 500, 'one slice in this turn');
-    assert.equal(store.querySamples({ sinceMs: M0, resolution: 'raw' }).length, 1201);
-    assert.equal(rows(store, 'samples_minute'), 301);
-    await nextTick();
-    await nextTick();
-    assert.equal(rows(store, 'samples_raw'), 1201, 'nothing written twice');
+test('prune keeps raw samples one day, minutes samplesDays, events and closed intervals eventsDays', () =>
+  withPlainStore((store, clock) => {
+    const bus = new EventBus(() => clock.wallNow());
+    attachStore(bus, store);
+    // day 0: an event, an interval that closes, samples
+    bus.emitState({ node: 'a', from: 'stopped', to: 'running', pid: 1 });
+    bus.emit({ node: 'a', type: 'started' });
+    store.recordSample(sample({ ts: clock.wall, cpuPercent: 1 }));
+    clock.advance(DAY / 2);
+    bus.emitState({ node: 'a', from: 'running', to: 'stopped', pid: null }); // closes the day-0 interval
+    // day 3: fresh data
+    clock.advance(3 * DAY);
+    bus.emit({ node: 'a', type: 'crashed' });
+    store.recordSample(sample({ ts: clock.wall, cpuPercent: 2 }));
+
+    const now = clock.wallNow();
+    assert.deepEqual(store.prune({ eventsDays: 30, samplesDays: 7 }, now), {
+      events: 0,
+      intervals: 0,
+      rawSamples: 1,
+      minuteSamples: 0,
+      probeSamples: 0,
+      probeHours: 0,
+    });
+    assert.equal(store.querySamples({ sinceMs: 0, resolution: 'raw' }).length, 1);
+    assert.equal(store.querySamples({ sinceMs: 0, resolution: 'minute' }).length, 2);
+
+    assert.deepEqual(store.prune({ eventsDays: 2, samplesDays: 2 }, now), {
+      events: 1,
+      intervals: 1,
+      rawSamples: 0,
+      minuteSamples: 1,
+      probeSamples: 0,
+      probeHours: 0,
+    });
+    assert.deepEqual(
+      store.queryEvents().map((e) => e.type),
+      ['crashed'],
+    );
+    // the still-open interval is never pruned: the node's current state stays known
+    assert.equal(
+      store.db.prepare('SELECT count(*) FROM state_intervals WHERE end_ts IS NULL').pluck().get(),
+      1,
+    );
+    assert.equal(store.querySamples({ sinceMs: 0, resolution: 'minute' }).length, 1);
+  }));
+
+test('prune defaults to the injected clock', () =>
+  withPlainStore((store, clock) => {
+    store.recordSample(sample({ ts: clock.wall }));
+    clock.advance(DAY + 1);
+    assert.equal(store.prune({ eventsDays: 30, samplesDays: 30 })?.rawSamples, 1);
   }));
