@@ -99,8 +99,23 @@ function readHostFile(file: string): string {
 /** The production HostReader: /proc/meminfo, /proc/stat, os.loadavg() and statfs. */
 export class ProcHostReader implements HostReader {
   private prevCpu: { total: number; idle: number } | null = null;
+  /** The last disk reading, the dataDirs it was for and when (`now()` ms). */
+  private disks: { dirs: readonly string[]; at: number; readings: readonly DiskReading[] } | null = null;
+  private readonly disksEveryMs: number;
+  private readonly now: () => number;
 
-  constructor(private readonly readText: (file: string) => string = readHostFile) {}
+  /**
+   * Disks change slowly and their check costs a stat per dataDir: they are
+   * read again only after `disksEveryMs` (default one minute) or when the
+   * dataDirs asked about change. Memory, CPU and pressure are read every time.
+   */
+  constructor(
+    private readonly readText: (file: string) => string = readHostFile,
+    opts: { disksEveryMs?: number; now?: () => number } = {},
+  ) {
+    this.disksEveryMs = opts.disksEveryMs ?? 60_000;
+    this.now = opts.now ?? (() => performance.now());
+  }
 
   read(dataDirs: readonly string[]): HostReading {
     const mem = parseMeminfo(this.readText('/proc/meminfo'));
@@ -117,8 +132,17 @@ export class ProcHostReader implements HostReader {
       psiCpu: this.pressure('cpu'),
       psiMemory: this.pressure('memory'),
       load: [l1 ?? 0, l5 ?? 0, l15 ?? 0],
-      disks: readFilesystems(dataDirs, () => this.readText('/proc/self/mountinfo')),
+      disks: this.readDisks(dataDirs),
     };
+  }
+
+  private readDisks(dataDirs: readonly string[]): readonly DiskReading[] {
+    const now = this.now();
+    const d = this.disks;
+    if (d !== null && now - d.at < this.disksEveryMs && sameList(d.dirs, dataDirs)) return d.readings;
+    const readings = readFilesystems(dataDirs, () => this.readText('/proc/self/mountinfo'));
+    this.disks = { dirs: [...dataDirs], at: now, readings };
+    return readings;
   }
 
   /** PSI files this kernel has not got; never tried again, as PSI is set at boot. */
@@ -136,4 +160,10 @@ export class ProcHostReader implements HostReader {
       return null;
     }
   }
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

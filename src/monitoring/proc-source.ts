@@ -1,4 +1,11 @@
-import { kernelConstants, processTable, readUptimeSeconds, type ProcessTable } from '../supervisor/proc.js';
+import {
+  kernelConstants,
+  processTable,
+  processTableOf,
+  readLastPid,
+  readUptimeSeconds,
+  type ProcessTable,
+} from '../supervisor/proc.js';
 
 /**
  * Where the sampler gets its view of processes: one table of every process
@@ -9,6 +16,14 @@ import { kernelConstants, processTable, readUptimeSeconds, type ProcessTable } f
 export interface ProcSource {
   /** One pass over /proc: every process with its CPU ticks and RSS pages. */
   table(): ProcessTable;
+  /**
+   * The last pid handed out on the host (null: unknown). Where it has not
+   * moved since a full pass, no process was born, so node trees can only have
+   * lost members and the sampler re-reads just those (`tableOf`).
+   */
+  lastPid?(): number | null;
+  /** The table of just these pids (the ones still alive or zombie). */
+  tableOf?(pids: Iterable<number>): ProcessTable;
   /** Seconds since boot (the clock `ProcInfo.startTime` ticks count on). */
   uptimeSeconds(): number;
   /** Clock ticks per second (USER_HZ) of `cpuTicks` and `startTime`. */
@@ -20,5 +35,12 @@ export interface ProcSource {
 /** The production ProcSource: /proc through supervisor/proc.ts. */
 export function systemProcSource(): ProcSource {
   const { hz, pageSize } = kernelConstants();
-  return { table: processTable, uptimeSeconds: readUptimeSeconds, hz, pageSize };
+  return {
+    table: processTable,
+    lastPid: readLastPid,
+    tableOf: processTableOf,
+    uptimeSeconds: readUptimeSeconds,
+    hz,
+    pageSize,
+  };
 }

@@ -1,10 +1,11 @@
 import { systemClock, type Clock } from '../supervisor/clock.js';
-import { descendants, type ProcInfo } from '../supervisor/proc.js';
+import { descendants, type ProcInfo, type ProcessTable } from '../supervisor/proc.js';
 import { systemProcSource, type ProcSource } from './proc-source.js';
 
 /**
- * CPU and memory of every node's whole process tree (DESIGN §3), from ONE pass
- * over /proc per tick whatever the number of nodes.
+ * CPU and memory of every node's whole process tree (DESIGN §3), from at most
+ * ONE pass over /proc per tick whatever the number of nodes, and from the
+ * nodes' own processes alone while no process is born on the host.
  *
  * Figures come from the same /proc/<pid>/stat lines the tree is built from
  * (utime+stime, rss), not from pidusage: pidusage would read each of those
@@ -47,10 +48,25 @@ export interface ProcessSample {
   /** Monotonic ms (the sampler's clock) of the tick. */
   readonly at: number;
   readonly nodes: readonly NodeUsage[];
-  /** Processes on the host (the size of the /proc pass, which drives the cost). */
+  /**
+   * Processes on the host at the last full /proc pass (a tick where no
+   * process was born re-reads only the nodes' trees and keeps that figure).
+   */
   readonly hostProcesses: number;
   /** Wall time the tick took, in ms. */
   readonly durationMs: number;
+}
+
+/** What the last full /proc pass left to build on while no process is born. */
+interface Tracked {
+  /** The host's last pid read just before that pass. */
+  readonly lastPid: number;
+  /** Processes on the host at that pass. */
+  readonly hostProcesses: number;
+  /** Root pids found at the last tick. */
+  roots: Set<number>;
+  /** Every pid in a node tree at the last tick. */
+  members: number[];
 }
 
 /**
@@ -68,6 +84,7 @@ export class Sampler {
   private prevBootTicks: number | null = null;
   /** node → CPU ticks counted so far. */
   private readonly totals = new Map<string, number>();
+  private tracked: Tracked | null = null;
 
   constructor(opts: { procs?: ProcSource; clock?: Clock } = {}) {
     this.procs = opts.procs ?? systemProcSource();
@@ -81,7 +98,9 @@ export class Sampler {
     const at = this.clock.now();
     // Uptime before the table: a process in the table with a start at or after it was born since.
     const bootTicks = this.procs.uptimeSeconds() * hz;
-    const table = this.procs.table();
+    const { table, hostProcesses, lastPid } = this.readTable(roots);
+    const foundRoots = new Set<number>();
+    const members: number[] = [];
     const elapsedS = this.prevAt === null ? 0 : (at - this.prevAt) / 1000;
     const next = new Map<string, number>();
     const nodes: NodeUsage[] = [];
@@ -96,8 +115,10 @@ export class Sampler {
       let rssPages = 0;
       let deltaTicks = 0;
       let baseline = true;
+      foundRoots.add(root.pid);
       for (const p of [root.pid, ...descendants(root.pid, table)]) {
         const info = table.procs.get(p)!;
+        members.push(p);
         const key = `${p}:${info.startTime}`;
         next.set(key, info.cpuTicks);
         if (info.state !== 'Z' && info.state !== 'X') processes++;
@@ -126,7 +147,35 @@ export class Sampler {
     this.seen = next;
     this.prevAt = at;
     this.prevBootTicks = bootTicks;
-    return { at, nodes, hostProcesses: table.procs.size, durationMs: performance.now() - started };
+    this.tracked = lastPid === null ? null : { lastPid, hostProcesses, roots: foundRoots, members };
+    return { at, nodes, hostProcesses, durationMs: performance.now() - started };
+  }
+
+  /**
+   * The processes this tick needs. A full /proc pass, unless no pid was handed
+   * out since the last one and every root was found then: a tree gains a
+   * member only by a birth (an orphan is reparented to an ancestor, never into
+   * another tree), so re-reading last tick's members gives the same trees.
+   */
+  private readTable(roots: readonly SampleRoot[]): {
+    table: ProcessTable;
+    hostProcesses: number;
+    lastPid: number | null;
+  } {
+    // Read before the pass: a process born during it moves the last pid, and the next tick is full.
+    const lastPid = this.procs.lastPid?.() ?? null;
+    const t = this.tracked;
+    if (
+      lastPid !== null &&
+      t !== null &&
+      t.lastPid === lastPid &&
+      this.procs.tableOf &&
+      roots.every((r) => r.pid === null || t.roots.has(r.pid))
+    ) {
+      return { table: this.procs.tableOf(t.members), hostProcesses: t.hostProcesses, lastPid };
+    }
+    const table = this.procs.table();
+    return { table, hostProcesses: table.procs.size, lastPid };
   }
 
   /** Drop what is kept of a node that no longer exists (removed by a reload). */

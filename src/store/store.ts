@@ -46,7 +46,7 @@ export interface StoreOptions {
 /**
  * nodewarden's memory (DESIGN §2, §4): events, state intervals, samples,
  * node rows and secrets in one SQLite database. Writes never throw: they are
- * batched per tick (node rows: at once) and, when SQLite refuses them, kept
+ * batched per tick (node rows: at once; resource samples: once a minute) and, when SQLite refuses them, kept
  * in a bounded backlog and retried (see `stats()`). Reads flush what is
  * pending first (unless writes are failing) and throw on a database error. Built by `openStore`.
  */
@@ -106,8 +106,14 @@ export class Store {
     return this.intervals.closeStale(this.opts.clock.wallNow());
   }
 
+  /** Hold a resource sample; it reaches the database within a minute (see `SampleStore`). */
   recordSample(sample: SampleInput): void {
     this.samples.record(sample);
+  }
+
+  /** Hand the samples held in memory to the write queue now (readers, flush and close do it). */
+  releaseSamples(): void {
+    this.samples.release();
   }
 
   /** Record one probe run of a node or target (its latency, for `uptime --rank`). */
@@ -163,19 +169,19 @@ export class Store {
 
   /** Events matching `q`, newest first (default limit 100). */
   queryEvents(q: EventQuery = {}): StoredEvent[] {
-    this.queue.flushForRead();
+    this.flushForRead();
     return redactEvents(this.events.query(q), this.redaction);
   }
 
   /** Per-node uptime over a window, worst first (see `computeUptime`). */
   uptime(q: UptimeQuery): UptimeRow[] {
-    this.queue.flushForRead();
+    this.flushForRead();
     return queryUptime(this.db, q, this.opts.clock.wallNow());
   }
 
   /** Nodes and targets ranked by uptime, then median probe latency (see `computeRanking`). */
   rank(q: RankQuery): RankRow[] {
-    this.queue.flushForRead();
+    this.flushForRead();
     return queryRanking(this.db, q, this.opts.clock.wallNow());
   }
 
@@ -183,17 +189,17 @@ export class Store {
   querySamples(q: SampleQuery & { resolution: 'minute' }): MinuteSample[];
   querySamples(q: SampleQuery): RawSample[] | MinuteSample[];
   querySamples(q: SampleQuery): RawSample[] | MinuteSample[] {
-    this.queue.flushForRead();
+    this.flushForRead();
     return this.samples.query(q);
   }
 
   history(q: HistoryQuery): HistoryResponse {
-    this.queue.flushForRead();
+    this.flushForRead();
     return selectHistory(this.db, q, this.opts.clock.wallNow());
   }
 
   timelines(q: TimelineQuery): { timelines: Map<string, Timeline>; states: StateCounts } {
-    this.queue.flushForRead();
+    this.flushForRead();
     return selectTimelines(this.db, q, this.opts.clock.wallNow());
   }
 
@@ -205,7 +211,7 @@ export class Store {
    * rows removed, or null if the database refused (counted and logged; nothing thrown).
    */
   prune(retention: Retention, now: number = this.opts.clock.wallNow()): PruneResult | null {
-    this.queue.flushForRead();
+    this.flushForRead();
     const eventsCut = now - retention.eventsDays * DAY;
     try {
       return this.db
@@ -234,7 +240,14 @@ export class Store {
 
   /** Write everything pending now. True when nothing is left pending. */
   flush(): boolean {
+    this.samples.release();
     return this.queue.flush();
+  }
+
+  /** Samples held in memory are readable too: release them, then flush unless writes are failing. */
+  private flushForRead(): void {
+    this.samples.release();
+    this.queue.flushForRead();
   }
 
   /** Counters for metrics: write errors, backlog, dropped writes. */
@@ -246,6 +259,7 @@ export class Store {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.samples.release();
     this.queue.close();
     this.db.close();
   }

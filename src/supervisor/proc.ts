@@ -68,7 +68,85 @@ export function readStat(pid: number): ProcInfo | null {
   } finally {
     fs.closeSync(fd);
   }
-  return parseStat(pid, statBuf.toString('latin1', 0, n));
+  return parseStatBytes(pid, statBuf, n);
+}
+
+/**
+ * `parseStat` over the first n bytes of a buffer, without making a string of
+ * the line or splitting it: the sampler reads one stat per process per tick,
+ * and this keeps that read free of per-field garbage.
+ */
+export function parseStatBytes(pid: number, buf: Buffer, n: number): ProcInfo | null {
+  let close = n - 1;
+  while (close >= 0 && buf[close] !== 0x29 /* ) */) close--;
+  if (close < 0) return null;
+  // Field 3 (state) starts two bytes after ')'; fields are single-space separated.
+  let i = close + 2;
+  if (i >= n) return null;
+  const state = String.fromCharCode(buf[i]!);
+  let field = 3;
+  let ppid = 0;
+  let pgid = 0;
+  let sid = 0;
+  let utime = 0;
+  let stime = 0;
+  let rssPages = 0;
+  let startTime = '';
+  i += 1;
+  while (i < n && field < 24) {
+    if (buf[i] !== 0x20) return null;
+    i++;
+    field++;
+    const from = i;
+    let v = 0;
+    let neg = false;
+    if (buf[i] === 0x2d /* - */) {
+      neg = true;
+      i++;
+    }
+    while (i < n && buf[i]! >= 0x30 && buf[i]! <= 0x39) v = v * 10 + (buf[i++]! - 0x30);
+    if (neg) v = -v;
+    if (field === 4) ppid = v;
+    else if (field === 5) pgid = v;
+    else if (field === 6) sid = v;
+    else if (field === 14) utime = v;
+    else if (field === 15) stime = v;
+    else if (field === 22) startTime = buf.toString('latin1', from, i);
+    else if (field === 24) rssPages = v;
+    // Skip whatever is not a plain integer (no field up to 24 is).
+    while (i < n && buf[i] !== 0x20 && buf[i] !== 0x0a) i++;
+  }
+  if (field < 24) return null;
+  return { pid, state, ppid, pgid, sid, cpuTicks: utime + stime, startTime, rssPages };
+}
+
+/**
+ * The last pid the kernel handed out in this pid namespace (the fifth field
+ * of /proc/loadavg), or null when it cannot be read. Unchanged between two
+ * readings means no process or thread was created in between.
+ */
+export function readLastPid(): number | null {
+  let fd: number;
+  try {
+    fd = fs.openSync('/proc/loadavg', 'r');
+  } catch {
+    return null;
+  }
+  let n: number;
+  try {
+    n = fs.readSync(fd, statBuf, 0, statBuf.length, 0);
+  } catch {
+    return null;
+  } finally {
+    fs.closeSync(fd);
+  }
+  // "0.50 0.40 0.30 2/345 12345\n"
+  let end = n;
+  while (end > 0 && (statBuf[end - 1] === 0x0a || statBuf[end - 1] === 0x20)) end--;
+  let start = end;
+  while (start > 0 && statBuf[start - 1] !== 0x20) start--;
+  const v = Number(statBuf.toString('latin1', start, end));
+  return start < end && Number.isSafeInteger(v) ? v : null;
 }
 
 /** The process's start time (ticks since boot) or null when it does not exist. */
@@ -110,6 +188,24 @@ export function processTable(): ProcessTable {
     const pid = Number(name);
     const info = readStat(pid);
     if (!info) continue; // exited between readdir and read
+    procs.set(pid, info);
+    const list = children.get(info.ppid);
+    if (list) list.push(pid);
+    else children.set(info.ppid, [pid]);
+  }
+  return { procs, children };
+}
+
+/**
+ * The table of just these pids (those still there), with the same parent →
+ * children index as `processTable` builds over them.
+ */
+export function processTableOf(pids: Iterable<number>): ProcessTable {
+  const procs = new Map<number, ProcInfo>();
+  const children = new Map<number, number[]>();
+  for (const pid of pids) {
+    const info = readStat(pid);
+    if (!info) continue;
     procs.set(pid, info);
     const list = children.get(info.ppid);
     if (list) list.push(pid);

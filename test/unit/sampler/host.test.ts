@@ -50,6 +50,29 @@ describe('host readings', () => {
     assert.equal(reader.read([]).cpuBusyPercent, 50);
   });
 
+  test('ProcHostReader reads disks again only after disksEveryMs or when the dataDirs change', () => {
+    let now = 0;
+    let mountinfoReads = 0;
+    const reader = new ProcHostReader(
+      (file) => {
+        if (file === '/proc/self/mountinfo') mountinfoReads++;
+        return fs.readFileSync(file, 'latin1');
+      },
+      { disksEveryMs: 60_000, now: () => now },
+    );
+    const first = reader.read([tmp]).disks;
+    assert.equal(mountinfoReads, 1);
+    now = 59_999;
+    assert.equal(reader.read([tmp]).disks, first, 'the same reading within the minute');
+    assert.equal(mountinfoReads, 1);
+    const other = reader.read([tmp, os.tmpdir()]).disks;
+    assert.equal(mountinfoReads, 2, 'other dataDirs: read at once');
+    assert.ok(other.some((d) => d.dataDirs.includes(tmp)));
+    now = 59_999 + 60_000;
+    assert.notEqual(reader.read([tmp, os.tmpdir()]).disks, other);
+    assert.equal(mountinfoReads, 3, 'a minute later: read again');
+  });
+
   test('the real reader reads this host', () => {
     const r = new ProcHostReader().read([tmp]);
     assert.ok(r.memTotalBytes > 0 && r.memAvailableBytes <= r.memTotalBytes);

@@ -150,6 +150,90 @@ describe('Sampler', () => {
     assert.equal(gone!.pid, null);
   });
 
+  test('while no pid is handed out it re-reads only the trees, with the figures of a full pass', () => {
+    // One host, two samplers: one may skip the /proc pass, the other always makes it.
+    const host = new ScriptedProcs();
+    let lastPid = 100;
+    let full = 0;
+    const asked: number[][] = [];
+    const skipping: ProcSource = {
+      hz: host.hz,
+      pageSize: host.pageSize,
+      uptimeSeconds: () => host.uptime,
+      table: () => (full++, host.table()),
+      lastPid: () => lastPid,
+      tableOf: (pids) => {
+        const want = new Set(pids);
+        asked.push([...want].sort((a, b) => a - b));
+        const t = host.table();
+        const procs = new Map([...t.procs].filter(([pid]) => want.has(pid)));
+        const children = new Map<number, number[]>();
+        for (const p of procs.values()) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p.pid]);
+        return { procs, children };
+      },
+    };
+    const clock = new FakeClock({ now: 0 });
+    const fast = new Sampler({ procs: skipping, clock });
+    const reference = new Sampler({ procs: host, clock });
+    const both = (roots: { node: string; pid: number | null }[]) => {
+      const a = fast.sampleOnce(roots);
+      const b = reference.sampleOnce(roots);
+      assert.deepEqual(a.nodes, b.nodes);
+      return a;
+    };
+    const step = () => {
+      clock.advance(5000);
+      host.uptime += 5;
+    };
+    host.procs = [
+      { pid: 10, ppid: 1, ticks: 100, pages: 10 },
+      { pid: 11, ppid: 10, ticks: 50, pages: 5 },
+      { pid: 12, ppid: 11, ticks: 5, pages: 1 },
+      { pid: 20, ppid: 1, ticks: 999, pages: 99 },
+    ];
+    const roots = [
+      { node: 'a', pid: 10 },
+      { node: 'b', pid: null },
+    ];
+    both(roots);
+    assert.equal(full, 1);
+
+    step();
+    host.procs = host.procs.map((p) => ({ ...p, ticks: p.ticks + 10 }));
+    let r = both(roots);
+    assert.equal(full, 1, 'no pid handed out: no pass over /proc');
+    assert.deepEqual(asked.at(-1), [10, 11, 12]);
+    assert.equal(r.nodes[0]!.processes, 3);
+    assert.equal(r.nodes[0]!.cpuPercent, 6);
+    assert.equal(r.hostProcesses, 4, 'the host count of the last full pass');
+
+    // 11 exits: 12 is reparented to init, out of the tree
+    step();
+    host.procs = host.procs.filter((p) => p.pid !== 11).map((p) => (p.pid === 12 ? { ...p, ppid: 1 } : p));
+    r = both(roots);
+    assert.equal(full, 1);
+    assert.equal(r.nodes[0]!.processes, 1);
+
+    step();
+    both(roots);
+    assert.deepEqual(asked.at(-1), [10], 'only what is left of the tree');
+
+    // a birth moves the last pid: a full pass finds the new child
+    step();
+    lastPid = 101;
+    host.procs = [...host.procs, { pid: 101, ppid: 10, ticks: 3, pages: 2, start: host.uptime * 100 - 1 }];
+    r = both(roots);
+    assert.equal(full, 2);
+    assert.equal(r.nodes[0]!.processes, 2);
+
+    // a root not seen at the last tick (a node started) needs a full pass too
+    step();
+    host.procs = [...host.procs, { pid: 30, ppid: 1, ticks: 0, pages: 1 }];
+    r = both([...roots, { node: 'c', pid: 30 }]);
+    assert.equal(full, 3);
+    assert.equal(r.nodes[2]!.processes, 1);
+  });
+
   test('reports the size of the /proc pass and its duration', () => {
     const s = setup();
     s.procs.procs = [
