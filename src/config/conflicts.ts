@@ -21,12 +21,6 @@ export interface Candidate {
   readonly dataDir: string | null;
 }
 
-/** `a` is `b` or lies inside it. */
-function within(a: string, b: string): boolean {
-  const rel = path.relative(b, a);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
-
 function who(c: Candidate, configDir: string): string {
   return `node ${c.src.name} (${path.relative(configDir, c.src.file)})`;
 }
@@ -38,13 +32,14 @@ function self(c: Candidate): string {
 
 function portIssues(nodes: readonly Candidate[], configDir: string): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  const seen: { listen: Listen; owner: Candidate }[] = [];
+  // Listeners seen so far by port, in load order: a clash needs the same port.
+  const seen = new Map<number, { listen: Listen; owner: Candidate }[]>();
   for (const c of nodes) {
     if (c.spec === null) continue;
     const mine = listenPorts(c.spec.args);
     const reported = new Set<number>();
     for (const l of mine) {
-      const other = seen.find((s) => clash(s.listen, l));
+      const other = seen.get(l.port)?.find((s) => clash(s.listen, l));
       if (other && !reported.has(l.port)) {
         reported.add(l.port);
         issues.push(
@@ -56,27 +51,51 @@ function portIssues(nodes: readonly Candidate[], configDir: string): ConfigIssue
         );
       }
     }
-    for (const l of mine) seen.push({ listen: l, owner: c });
+    for (const l of mine) {
+      const list = seen.get(l.port);
+      if (list) list.push({ listen: l, owner: c });
+      else seen.set(l.port, [{ listen: l, owner: c }]);
+    }
   }
   return issues;
 }
 
+/** The directories that contain `dir`, nearest first, up to the root. */
+function ancestors(dir: string): string[] {
+  const out: string[] = [];
+  for (let d = path.dirname(dir); ; d = path.dirname(d)) {
+    out.push(d);
+    if (path.dirname(d) === d) return out;
+  }
+}
+
 function dataDirIssues(nodes: readonly Candidate[], configDir: string): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  const seen: Candidate[] = [];
+  // Looked up by path rather than compared pairwise, so 1,000 nodes cost 1,000
+  // lookups per directory level, not half a million comparisons.
+  const seenAt = new Map<string, number>(); // dataDir → load index of its first owner
+  const firstInside = new Map<string, number>(); // directory → first owner whose dataDir lies below it
+  const order: Candidate[] = [];
   for (const c of nodes) {
     const dir = c.dataDir;
     if (dir === null) continue;
+    const up = ancestors(path.resolve(dir));
     // Equal dataDirs are the loader's duplicate check; here only one inside the other.
-    const outer = seen.find((s) => s.dataDir !== dir && within(dir, s.dataDir!));
-    const inner = outer ? undefined : seen.find((s) => s.dataDir !== dir && within(s.dataDir!, dir));
-    const other = outer ?? inner;
-    if (other) {
-      const at = locate(c.src, 'dataDir');
-      const how = outer ? 'is inside the dataDir of' : 'contains the dataDir of';
-      issues.push(issue(at.file, at.key, `${how} ${who(other, configDir)}`, dir));
+    let outer: number | undefined;
+    for (const a of up) {
+      const i = seenAt.get(a);
+      if (i !== undefined && (outer === undefined || i < outer)) outer = i;
     }
-    seen.push(c);
+    const inner = outer === undefined ? firstInside.get(path.resolve(dir)) : undefined;
+    const other = outer ?? inner;
+    if (other !== undefined) {
+      const at = locate(c.src, 'dataDir');
+      const how = outer !== undefined ? 'is inside the dataDir of' : 'contains the dataDir of';
+      issues.push(issue(at.file, at.key, `${how} ${who(order[other]!, configDir)}`, dir));
+    }
+    const index = order.push(c) - 1;
+    if (!seenAt.has(path.resolve(dir))) seenAt.set(path.resolve(dir), index);
+    for (const a of up) if (!firstInside.has(a)) firstInside.set(a, index);
   }
   return issues;
 }
