@@ -106,13 +106,16 @@ export class LogWriter {
     return w;
   }
 
-  /** Takes the next chunk of the node's output. Synchronous, never blocks. */
+  /**
+   * Takes the next chunk of the node's output. Synchronous, never blocks.
+   * The chunk is copied (once, or stamped into a new buffer): the caller may reuse it.
+   */
   write(chunk: Buffer): void {
     if (this.closed) return this.drops.drop([chunk], 'log writer closed');
-    if (this.stamper) chunk = this.stamper.apply(chunk);
+    chunk = this.stamper ? this.stamper.apply(chunk) : Buffer.from(chunk);
     const end = chunk.lastIndexOf(NL);
     if (end === -1) {
-      this.partial.push(Buffer.from(chunk));
+      this.partial.push(chunk);
       this.partialBytes += chunk.length;
       if (this.partialBytes >= this.maxLineBytes) this.enqueue(this.takePartial());
       return;

@@ -55,6 +55,24 @@ describe('LogWriter', () => {
   beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-'))));
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+  test('write() copies what it keeps: the capture reuses its read buffer for the next read', async () => {
+    for (const timestamps of [false, true]) {
+      const w = await open({ maxBytes: 1 << 20, timestamps, clock: new FakeClock() });
+      const shared = Buffer.alloc(64);
+      const text = makeLines(40).join('\n') + '\n';
+      const bytes = Buffer.from(text);
+      for (let off = 0; off < bytes.length; off += 37) {
+        const n = bytes.copy(shared, 0, off, Math.min(bytes.length, off + 37));
+        w.write(shared.subarray(0, n));
+        shared.fill(0x21); // the next read lands in the same buffer before the disk write
+      }
+      await w.close();
+      const got = fs.readFileSync(file(), 'utf8');
+      assert.equal(timestamps ? got.replace(/^\S+ /gm, '') : got, text);
+      fs.rmSync(file());
+    }
+  });
+
   test('rotation never splits a line, keeps every file within maxBytes, and .1 is the newest', async () => {
     const w = await open();
     const text = makeLines(2000).join('\n') + '\n';
