@@ -7,6 +7,7 @@ import zlib from 'node:zlib';
 import { LogWriter, type LogWriterOptions, type WritevFn } from '../../../src/logs/writer.js';
 import type { Logger } from '../../../src/logger.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 const realWritev: WritevFn = (fd, bufs) =>
   new Promise((res, rej) => fs.writev(fd, bufs, null, (e, n) => (e ? rej(e) : res(n))));
@@ -71,6 +72,14 @@ describe('LogWriter', () => {
       assert.equal(timestamps ? got.replace(/^\S+ /gm, '') : got, text);
       fs.rmSync(file());
     }
+  });
+
+  test('a few lines reach the file without flush(): a small batch waits only a moment for more', async () => {
+    const w = await open({ maxBytes: 1 << 20 });
+    w.write(Buffer.from('one\n'));
+    w.write(Buffer.from('two\n'));
+    await waitUntil(() => fs.readFileSync(file(), 'utf8') === 'one\ntwo\n', 'the lines on disk');
+    await w.close();
   });
 
   test('rotation never splits a line, keeps every file within maxBytes, and .1 is the newest', async () => {
