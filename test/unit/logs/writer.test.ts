@@ -59,11 +59,15 @@ describe('LogWriter', () => {
   test('write() copies what it keeps: the capture reuses its read buffer for the next read', async () => {
     for (const timestamps of [false, true]) {
       const w = await open({ maxBytes: 1 << 20, timestamps, clock: new FakeClock() });
-      const shared = Buffer.alloc(64);
-      const text = makeLines(40).join('\n') + '\n';
-      const bytes = Buffer.from(text);
-      for (let off = 0; off < bytes.length; off += 37) {
-        const n = bytes.copy(shared, 0, off, Math.min(bytes.length, off + 37));
+      const shared = Buffer.alloc(4096);
+      const lines = makeLines(60).map((l) => l + '\n');
+      const text = lines.join('');
+      // Reads of whole lines and reads that cut lines anywhere, all through one buffer.
+      const reads = [lines.slice(0, 3).join(''), lines.slice(3, 10).join('')];
+      const rest = Buffer.from(lines.slice(10).join(''));
+      for (let off = 0; off < rest.length; off += 37) reads.push(rest.toString('latin1', off, off + 37));
+      for (const r of reads) {
+        const n = shared.write(r, 'latin1');
         w.write(shared.subarray(0, n));
         shared.fill(0x21); // the next read lands in the same buffer before the disk write
       }
