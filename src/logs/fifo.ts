@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { NodewardenError } from '../errors.js';
 
@@ -60,4 +60,49 @@ export async function ensureFifos(paths: readonly string[]): Promise<string[]> {
     }
   }
   return missing;
+}
+
+/** A pipe's capacity until it is enlarged (Linux default). */
+export const DEFAULT_PIPE_BYTES = 64 * 1024;
+/** What `enlargePipe` asks for: the default most unprivileged users may set (`/proc/sys/fs/pipe-max-size`). */
+const LARGE_PIPE_BYTES = 1024 * 1024;
+/**
+ * Pipes one manager enlarges at most: the kernel charges enlarged pipes to the
+ * user, and past `/proc/sys/fs/pipe-user-pages-soft` (64 MiB by default) every
+ * new pipe of that user is cut to one page.
+ */
+const MAX_ENLARGED = 16;
+let enlarged = 0;
+/** Sets the pipe size of the fd inherited as fd 3 (F_SETPIPE_SZ = 1031) and prints the new size. */
+const SET_PIPE_SIZE =
+  'open(my $p, "+<&=", 3) or exit 1; my $r = fcntl($p, 1031, $ARGV[0]) or exit 1; print $r + 0;';
+
+/**
+ * Enlarges the pipe behind fd (a node's FIFO) to 1 MiB, so a node that writes
+ * fast fills it less often. Node has no fcntl, so this runs one short `perl`
+ * (part of every Debian base system); where there is no perl, or the kernel
+ * refuses, the pipe keeps its size and everything works as before, with more
+ * reads. Resolves with the new size, or null.
+ */
+export function enlargePipe(fd: number): Promise<number | null> {
+  if (process.platform !== 'linux' || enlarged >= MAX_ENLARGED) return Promise.resolve(null);
+  enlarged++;
+  return new Promise((resolve) => {
+    let out = '';
+    let child;
+    try {
+      child = spawn('perl', ['-e', SET_PIPE_SIZE, String(LARGE_PIPE_BYTES)], {
+        stdio: ['ignore', 'pipe', 'ignore', fd],
+        timeout: 10_000,
+      });
+    } catch {
+      return resolve(null);
+    }
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', () => resolve(null));
+    child.on('close', (code) => {
+      const size = Number(out);
+      resolve(code === 0 && Number.isInteger(size) && size > 0 ? size : null);
+    });
+  });
 }

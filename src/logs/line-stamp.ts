@@ -25,8 +25,9 @@ export function withoutStamp(line: string): string {
  * Puts the arrival time in front of every line of a node's output stream.
  * One timestamp is formatted per chunk (every line that starts in a chunk
  * arrived with it; within one second only the milliseconds are formatted
- * anew), and the chunk is rewritten in three native passes over a latin1
- * view of its bytes (byte for byte, so any encoding passes through intact).
+ * anew), and the chunk is copied once into a new buffer, line by line, with
+ * the stamp's bytes in between (byte for byte, so any encoding passes
+ * through intact).
  * A line split across chunks is stamped once, with the arrival of its first byte.
  */
 export class LineStamper {
@@ -35,8 +36,7 @@ export class LineStamper {
   /** `2026-12-02T10:14:39.` of the second last stamped. */
   private secondText = '';
   private stamp = '';
-  /** '\n' followed by the stamp: what each line end in a chunk becomes. */
-  private nlStamp = '';
+  private stampBytes = Buffer.alloc(STAMP_BYTES);
 
   /**
    * @param atLineStart false when the stream resumes in the middle of a line
@@ -47,29 +47,35 @@ export class LineStamper {
     private atLineStart = true,
   ) {}
 
-  /** The chunk with a stamp in front of each line that starts in it. */
+  /** The chunk with a stamp in front of each line that starts in it (always a new buffer). */
   apply(chunk: Buffer): Buffer {
     const n = chunk.length;
-    if (n === 0) return chunk;
-    const endsLine = chunk[n - 1] === NL;
+    if (n === 0) return Buffer.alloc(0);
     const startsLine = this.atLineStart;
-    this.atLineStart = endsLine;
-    const nl = chunk.indexOf(NL);
-    // No line starts in it: the middle or the end of a line that began earlier.
-    if (!startsLine && (nl === -1 || nl === n - 1)) return chunk;
+    this.atLineStart = chunk[n - 1] === NL;
+    // Lines that start in the chunk: the first one if the chunk starts a line, and one after every '\n' but a last one.
+    let starts = startsLine ? 1 : 0;
+    for (let i = chunk.indexOf(NL); i !== -1 && i < n - 1; i = chunk.indexOf(NL, i + 1)) starts++;
+    if (starts === 0) return Buffer.from(chunk); // the middle or the end of a line that began earlier
     this.stampNow();
-    if (nl === -1 || nl === n - 1) {
-      // Only the line that starts the chunk (the common case of a node writing line by line).
-      const out = Buffer.allocUnsafe(STAMP_BYTES + n);
-      out.write(this.stamp, 0, 'latin1');
-      chunk.copy(out, STAMP_BYTES);
-      return out;
+    const stamp = this.stampBytes;
+    const out = Buffer.allocUnsafe(n + starts * STAMP_BYTES);
+    let at = 0;
+    let from = 0;
+    if (!startsLine) {
+      from = chunk.indexOf(NL) + 1;
+      out.set(chunk.subarray(0, from), 0);
+      at = from;
     }
-    // Here a '\n' comes before the chunk's last byte: a line starts after it.
-    let text = chunk.toString('latin1').replaceAll('\n', this.nlStamp);
-    if (endsLine) text = text.slice(0, text.length - STAMP_BYTES); // nothing starts after the last '\n'
-    if (startsLine) text = this.stamp + text;
-    return Buffer.from(text, 'latin1');
+    while (from < n) {
+      out.set(stamp, at);
+      at += STAMP_BYTES;
+      const end = chunk.indexOf(NL, from) + 1 || n;
+      out.set(chunk.subarray(from, end), at);
+      at += end - from;
+      from = end;
+    }
+    return out;
   }
 
   private stampNow(): void {
@@ -83,6 +89,6 @@ export class LineStamper {
     }
     const milli = ms - second * 1000;
     this.stamp = `${this.secondText}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z `;
-    this.nlStamp = `\n${this.stamp}`;
+    this.stampBytes = Buffer.from(this.stamp, 'latin1');
   }
 }

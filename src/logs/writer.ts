@@ -41,6 +41,9 @@ export interface LogWriterOptions {
 }
 
 const MAX_BATCH = 4 * 1024 * 1024;
+/** While the write loop is idle, output below GATHER_BYTES waits up to GATHER_MS for more before it is written. */
+const GATHER_MS = 10;
+const GATHER_BYTES = 256 * 1024;
 /** While no output comes, the log path is still checked this often, so a deleted log's space is freed. */
 const IDLE_CHECK_MS = 10_000;
 const NEWLINE = Buffer.from('\n');
@@ -71,6 +74,8 @@ export class LogWriter {
   /** The open file is known to be the one at the log path (false while idle, or after a failed reopen). */
   private verified = true;
   private idleTimer: TimerHandle | null = null;
+  /** Output waiting to be joined by more before the write loop starts (see GATHER_MS). */
+  private gather: NodeJS.Timeout | null = null;
   private readonly clock: Clock;
   /** Why the last reopen failed, or null (warned once per streak of failures). */
   private reopenFailure: string | null = null;
@@ -106,13 +111,16 @@ export class LogWriter {
     return w;
   }
 
-  /** Takes the next chunk of the node's output. Synchronous, never blocks. */
+  /**
+   * Takes the next chunk of the node's output. Synchronous, never blocks.
+   * The chunk is copied (once, or stamped into a new buffer): the caller may reuse it.
+   */
   write(chunk: Buffer): void {
     if (this.closed) return this.drops.drop([chunk], 'log writer closed');
-    if (this.stamper) chunk = this.stamper.apply(chunk);
+    chunk = this.stamper ? this.stamper.apply(chunk) : Buffer.from(chunk);
     const end = chunk.lastIndexOf(NL);
     if (end === -1) {
-      this.partial.push(Buffer.from(chunk));
+      this.partial.push(chunk);
       this.partialBytes += chunk.length;
       if (this.partialBytes >= this.maxLineBytes) this.enqueue(this.takePartial());
       return;
@@ -136,6 +144,7 @@ export class LogWriter {
 
   /** Resolves once everything queued so far is written (or dropped). */
   async flush(): Promise<void> {
+    if (this.gather) this.kick();
     while (this.loop) await this.loop;
   }
 
@@ -163,11 +172,15 @@ export class LogWriter {
       return this.drops.drop([buf], 'the log disk is too slow');
     }
     this.pending.push(buf);
-    this.kick();
+    if (this.loop || this.pending.bytes >= GATHER_BYTES) return this.kick();
+    // A small first batch waits a moment for more output: one write and one path check for many reads.
+    this.gather ??= setTimeout(() => this.kick(), GATHER_MS).unref();
   }
 
   /** Starts the write loop unless it runs; when it ends idle, the periodic path check is armed. */
   private kick(): void {
+    if (this.gather) clearTimeout(this.gather);
+    this.gather = null;
     if (this.loop) return;
     if (this.idleTimer) this.clock.clearTimer(this.idleTimer);
     this.idleTimer = null;

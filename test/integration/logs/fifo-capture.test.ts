@@ -2,7 +2,8 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ensureFifos, fifoPath } from '../../../src/logs/fifo.js';
+import { execFileSync } from 'node:child_process';
+import { DEFAULT_PIPE_BYTES, enlargePipe, ensureFifos, fifoPath } from '../../../src/logs/fifo.js';
 import { NodeLog } from '../../../src/logs/node-log.js';
 import { LogCapture } from '../../../src/logs/capture.js';
 import { LogWriter } from '../../../src/logs/writer.js';
@@ -78,6 +79,68 @@ describe('FIFO log capture with a real writing process', () => {
     );
     assert.ok(stats.rotations >= 60, `rotated ${stats.rotations} times`);
     checkLog(path.join(dir, 'logs'), spec.name, { lines, size, maxBytes: spec.logs.maxBytes });
+  });
+
+  test('two nodes writing at once (their captures share one read buffer): each file holds only its own lines, whole', async () => {
+    const nodes = [
+      { name: 'left', lines: 60_000, size: 40 },
+      { name: 'right', lines: 40_000, size: 70 },
+    ];
+    const logDir = path.join(dir, 'logs-two');
+    const logs = nodes.map((n) => ({
+      ...n,
+      spec: writerSpec(n.name, [`lines=${n.lines}`, `size=${n.size}`]),
+    }));
+    const fifos = logs.map((l) => fifoPath(path.join(dir, 'state'), l.name));
+    await ensureFifos(fifos);
+    const opened = await Promise.all(
+      logs.map((l, i) => NodeLog.open({ fifoPath: fifos[i]!, logDir, name: l.name, logs: l.spec.logs })),
+    );
+    try {
+      const procs = await Promise.all(
+        logs.map((l, i) => driver.spawn({ spec: l.spec, outputFd: opened[i]!.outputFd() })),
+      );
+      for (const p of procs) pids.add(p.pid, p.startTime);
+      for (const p of procs) assert.deepEqual(await p.exited, { code: 0, signal: null });
+      await waitUntil(
+        () => logs.every((l, i) => opened[i]!.bytesRead() === l.lines * l.size),
+        'every byte of both nodes read',
+      );
+    } finally {
+      await Promise.all(opened.map((o) => o.close()));
+    }
+    for (const l of logs)
+      checkLog(logDir, l.name, { lines: l.lines, size: l.size, maxBytes: l.spec.logs.maxBytes });
+  });
+
+  test('enlargePipe: the FIFO gets a 1 MiB pipe, or keeps its size when the kernel or the host says no', async () => {
+    const fifo = fifoPath(path.join(dir, 'state'), 'pipe-size');
+    await ensureFifos([fifo]);
+    const fd = fs.openSync(fifo, fs.constants.O_RDWR);
+    /** The pipe's size as the kernel reports it (F_GETPIPE_SZ = 1032), through perl as nodewarden does. */
+    const pipeSize = () =>
+      Number(
+        execFileSync('perl', ['-e', 'open(my $p, "+<&=", 3) or die; print fcntl($p, 1032, 0) + 0'], {
+          stdio: ['ignore', 'pipe', 'inherit', fd],
+        }).toString(),
+      );
+    try {
+      assert.equal(pipeSize(), DEFAULT_PIPE_BYTES);
+      const size = await enlargePipe(fd);
+      // Past the user's pipe-user-pages-soft (many pipes on a busy host) the kernel refuses: size stays.
+      assert.equal(pipeSize(), size ?? DEFAULT_PIPE_BYTES);
+      if (size !== null) assert.equal(size, 1024 * 1024);
+      // Without perl nothing is changed and nothing fails.
+      const savedPath = process.env.PATH;
+      process.env.PATH = path.join(dir, 'no-such-bin');
+      try {
+        assert.equal(await enlargePipe(fd), null);
+      } finally {
+        process.env.PATH = savedPath;
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
   });
 
   test('the manager side closes (manager death): the node keeps writing unharmed, a new reader goes on with no gap', async () => {

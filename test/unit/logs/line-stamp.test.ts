@@ -33,6 +33,20 @@ describe('LineStamper', () => {
     );
   });
 
+  test('the stamped chunk is a copy: the caller may reuse its buffer at once', () => {
+    const s = new LineStamper(() => T0);
+    const input = Buffer.from('one\ntw');
+    const a = s.apply(input);
+    input.write('XXXXXX');
+    const rest = Buffer.from('o\n');
+    const b = s.apply(rest);
+    rest.write('YY');
+    assert.equal(
+      Buffer.concat([a, b]).toString(),
+      '2026-12-02T10:14:39.123Z one\n2026-12-02T10:14:39.123Z two\n',
+    );
+  });
+
   test('a stream that resumes inside a line leaves that rest unstamped', () => {
     const s = new LineStamper(() => T0, false);
     assert.equal(s.apply(Buffer.from('rest\nnew\n')).toString(), 'rest\n2026-12-02T10:14:39.123Z new\n');

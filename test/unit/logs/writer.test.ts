@@ -7,6 +7,7 @@ import zlib from 'node:zlib';
 import { LogWriter, type LogWriterOptions, type WritevFn } from '../../../src/logs/writer.js';
 import type { Logger } from '../../../src/logger.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 const realWritev: WritevFn = (fd, bufs) =>
   new Promise((res, rej) => fs.writev(fd, bufs, null, (e, n) => (e ? rej(e) : res(n))));
@@ -54,6 +55,36 @@ describe('LogWriter', () => {
 
   beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-'))));
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('write() copies what it keeps: the capture reuses its read buffer for the next read', async () => {
+    for (const timestamps of [false, true]) {
+      const w = await open({ maxBytes: 1 << 20, timestamps, clock: new FakeClock() });
+      const shared = Buffer.alloc(4096);
+      const lines = makeLines(60).map((l) => l + '\n');
+      const text = lines.join('');
+      // Reads of whole lines and reads that cut lines anywhere, all through one buffer.
+      const reads = [lines.slice(0, 3).join(''), lines.slice(3, 10).join('')];
+      const rest = Buffer.from(lines.slice(10).join(''));
+      for (let off = 0; off < rest.length; off += 37) reads.push(rest.toString('latin1', off, off + 37));
+      for (const r of reads) {
+        const n = shared.write(r, 'latin1');
+        w.write(shared.subarray(0, n));
+        shared.fill(0x21); // the next read lands in the same buffer before the disk write
+      }
+      await w.close();
+      const got = fs.readFileSync(file(), 'utf8');
+      assert.equal(timestamps ? got.replace(/^\S+ /gm, '') : got, text);
+      fs.rmSync(file());
+    }
+  });
+
+  test('a few lines reach the file without flush(): a small batch waits only a moment for more', async () => {
+    const w = await open({ maxBytes: 1 << 20 });
+    w.write(Buffer.from('one\n'));
+    w.write(Buffer.from('two\n'));
+    await waitUntil(() => fs.readFileSync(file(), 'utf8') === 'one\ntwo\n', 'the lines on disk');
+    await w.close();
+  });
 
   test('rotation never splits a line, keeps every file within maxBytes, and .1 is the newest', async () => {
     const w = await open();
