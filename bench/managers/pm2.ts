@@ -4,7 +4,8 @@ import { isLive } from '../proc-scan.js';
 import { Reaper } from '../reaper.js';
 import { waitFor } from '../time.js';
 import { assertLive, disposeLaunch, runCommand, waitGone } from './spawn.js';
-import type { Launched, Manager, Workload } from './types.js';
+import { usage } from '../proc-scan.js';
+import { sleeperArgs, spewArgs, type Launched, type Manager, type Workload } from './types.js';
 
 /** The PM2 release line installed (engines: node >= 18). */
 export const PM2_SPEC = 'pm2@7';
@@ -20,6 +21,8 @@ export const PM2_SPEC = 'pm2@7';
 export class Pm2Manager implements Manager {
   readonly name = 'pm2' as const;
   readonly label = 'PM2';
+  readonly startAllCommand =
+    '`pm2 start all` after `pm2 start ecosystem.json` registered the apps with `autostart: false`';
   readonly notes: string[] = [];
   private bin = '';
 
@@ -88,6 +91,14 @@ export class Pm2Manager implements Manager {
         return pid === null ? true : waitGone(pid, ms);
       },
       spewLogFiles: () => pm2LogSet(w.logDir, 'spew'),
+      logFiles: (name) => pm2LogSet(w.logDir, name),
+      // `pm2 start ecosystem.json` has returned: the daemon holds every app, stopped.
+      ready: async (timeoutMs) => void (await managerPid(timeoutMs)),
+      startAll: async () => void (await pm2(['start', 'all'], 600_000)),
+      cost: () => {
+        const pid = godPid ?? readPid();
+        return pid === null ? null : usage(pid);
+      },
       dispose: () =>
         (disposed ??= (async () => {
           const pid = godPid ?? readPid();
@@ -109,7 +120,8 @@ export class Pm2Manager implements Manager {
       ]) {
         await pm2(['set', `pm2-logrotate:${k}`, v]);
       }
-      const note = 'logs rotated by the pm2-logrotate module (max_size 10M, retain 5, size checked every 1 s, copy + truncate)';
+      const note =
+        'logs rotated by the pm2-logrotate module (max_size 10M, retain 5, size checked every 1 s, copy + truncate)';
       if (!this.notes.includes(note)) this.notes.push(note);
     } catch (err) {
       const note = `PM2 ran WITHOUT log rotation: pm2-logrotate could not be installed (${String(err).split('\n')[0]})`;
@@ -126,13 +138,14 @@ function apps(w: Workload): object[] {
     autorestart: true,
     vizion: false,
     merge_logs: true,
+    ...(w.startPath === 'api' ? { autostart: false } : {}),
   };
   const out: object[] = [];
   for (let i = 1; i <= w.sleepers; i++) {
     out.push({
       ...common,
       name: `sleeper-${i}`,
-      args: ['sleep', w.stampDir, String(i)],
+      args: sleeperArgs(w, i),
       out_file: path.join(w.logDir, `sleeper-${i}.log`),
       error_file: path.join(w.logDir, `sleeper-${i}.err.log`),
     });
@@ -141,7 +154,7 @@ function apps(w: Workload): object[] {
     out.push({
       ...common,
       name: 'spew',
-      args: ['spew', w.spew.countFile, String(w.spew.seconds)],
+      args: spewArgs(w),
       out_file: path.join(w.logDir, 'spew.log'),
       error_file: path.join(w.logDir, 'spew.err.log'),
     });
