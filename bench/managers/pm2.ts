@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { isLive } from '../proc-scan.js';
+import { CHILD_COMM, countStamps } from '../child.js';
+import { countLive, isLive, usage } from '../proc-scan.js';
 import { Reaper } from '../reaper.js';
 import { waitFor } from '../time.js';
 import { assertLive, disposeLaunch, runCommand, waitGone } from './spawn.js';
-import { usage } from '../proc-scan.js';
 import { sleeperArgs, spewArgs, type Launched, type Manager, type Workload } from './types.js';
 
 /** The PM2 release line installed (engines: node >= 18). */
@@ -22,7 +22,7 @@ export class Pm2Manager implements Manager {
   readonly name = 'pm2' as const;
   readonly label = 'PM2';
   readonly startAllCommand =
-    '`pm2 start all` after `pm2 start ecosystem.json` registered the apps with `autostart: false`';
+    '`pm2 start all` of the app list after `pm2 start ecosystem.json` + `pm2 stop all`';
   readonly notes: string[] = [];
   private bin = '';
 
@@ -68,6 +68,22 @@ export class Pm2Manager implements Manager {
       const eco = path.join(w.dir, 'ecosystem.json');
       fs.writeFileSync(eco, JSON.stringify({ apps: apps(w) }, null, 2));
       await pm2(['start', eco], 300_000);
+      if (w.startPath === 'api') {
+        // PM2 has no stopped-at-boot app list that `pm2 start all` starts: the closest is a list started,
+        // then stopped (`pm2 stop all`); the stamps of that first start are cleared.
+        await waitFor(
+          `${w.sleepers} children started`,
+          () => countStamps(w.stampDir, 'start') >= w.sleepers,
+          {
+            timeoutMs: 300_000,
+          },
+        );
+        await pm2(['stop', 'all'], 300_000);
+        await waitFor('every child stopped', () => countLive(CHILD_COMM, w.dir) === 0, {
+          timeoutMs: 120_000,
+        });
+        for (const f of fs.readdirSync(w.stampDir)) fs.rmSync(path.join(w.stampDir, f), { force: true });
+      }
     } catch (err) {
       // A daemon may be up already (started by the failed command): end it now.
       await disposeLaunch(readPid(), w.dir, this.reaper);
@@ -138,7 +154,6 @@ function apps(w: Workload): object[] {
     autorestart: true,
     vizion: false,
     merge_logs: true,
-    ...(w.startPath === 'api' ? { autostart: false } : {}),
   };
   const out: object[] = [];
   for (let i = 1; i <= w.sleepers; i++) {

@@ -7,7 +7,7 @@ const startAll: Partial<Record<ManagerName, string>> = {
   nodewarden: '`nodewarden start all` through the CLI, nodes with `autostart: false`',
   runit: '`sv up` of every service, created with a `down` file',
   supervisord: '`supervisorctl start all`, programs with `autostart=false`',
-  pm2: '`pm2 start all`, after `pm2 start ecosystem.json` registered the apps with `autostart: false`',
+  pm2: '`pm2 start all` of a stopped app list (`pm2 start ecosystem.json`, then `pm2 stop all`: PM2 has no app list that stays stopped at boot)',
 };
 import { buildRows, renderMarkdown } from './table.js';
 import { evaluateTargets } from './targets.js';
