@@ -80,7 +80,8 @@ export function renderReport(r: BenchResults): string {
       `${firstIdle(r)} s at N of \`--sizes\`, starting 2 s after all started; shortened from 30 s to keep the whole run near 15 minutes) and VmRSS at its end, after each start path.`,
     "- 3 crash→replacement (boot run only): kill -9 of 20 different children one at a time (300 ms apart), from the kill to the replacement's exec stamp.",
     `- Large host (N=${r.large || '—'}): nodewarden and runit only (supervisord and PM2 take minutes to start 1,000), both start paths, ` +
-      'a 20 s idle window, no crash step; for nodewarden the `started` events in its SQLite store (opened read-only) are counted after ' +
+      `a ${largeIdle(r)} s idle window, no crash step; ` +
+      'for nodewarden the `started` events in its SQLite store (opened read-only) are counted after ' +
       'start all: N means no event lost. The status API (5b) and a sampling tick (5a) are measured at this N too.',
     '- 4 logs: one program writes numbered 100-byte lines with one blocking write(2) each for 10 s, rotation 10 MB × 5 ' +
       '(runit: `svlogd` with `s10485760`, `n5`); ' +
@@ -92,7 +93,7 @@ export function renderReport(r: BenchResults): string {
       'lost = sequence numbers missing between the smallest and largest seen, plus any missing after the largest; ' +
       'split = lines cut across two files by rotation; malformed = any other damaged line; duplicated = seen twice.',
     '- 4w many writers: N programs each write numbered 100-byte lines at a steady rate (a batch every 10 ms) for a fixed time, with a small ' +
-      "rotation (1 MiB × 5) so that every writer's log rotates while the whole output still fits in the kept files; the writers wait for " +
+      `rotation (${writersRotation(r)} × 5) so that every writer's log rotates while the whole output still fits in the kept files; the writers wait for ` +
       "SIGUSR1 once all started, and the manager's CPU is taken from that signal until every writer is done and the files settled. " +
       'Every line of every writer must be there exactly once. PM2 is left out (its rotation is a copy + truncate module).',
     "- 5a sampling tick: `Sampler.sampleOnce()` (src/monitoring/sampler.ts: one `processTable()` pass, then each node's tree) over N sleepers " +
@@ -128,6 +129,16 @@ export function renderReport(r: BenchResults): string {
 
 function warning(text: string | null): string[] {
   return text ? [`> **Warning:** ${text}.`, ''] : [];
+}
+
+function writersRotation(r: BenchResults): string {
+  const b = r.managers.find((m) => m.writers)?.writers?.rotateBytes;
+  return b === undefined ? '?' : b % (1024 * 1024) === 0 ? `${b / 1024 / 1024} MiB` : `${b / 1024} KiB`;
+}
+
+function largeIdle(r: BenchResults): string {
+  const c = r.managers.find((m) => m.cycles[r.large]?.idle)?.cycles[r.large];
+  return c?.idle ? c.idle.windowS.toFixed(0) : '?';
 }
 
 function firstIdle(r: BenchResults): string {

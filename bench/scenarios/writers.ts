@@ -11,6 +11,8 @@ export interface WritersResult {
   readonly writers: number;
   readonly bytesPerSecond: number;
   readonly seconds: number;
+  /** Size rotation of each writer's log (bytes, 5 kept). */
+  readonly rotateBytes: number;
   /** Lines all writers wrote. */
   written?: number;
   /** Bytes that landed in the log files (all writers, lines × 100). */
@@ -47,6 +49,7 @@ export async function runWriters(
     writers: w.sleepers,
     bytesPerSecond: mode.bytesPerSecond,
     seconds: mode.seconds,
+    rotateBytes: w.logMaxBytes ?? 10 * 1024 * 1024,
     errors: [],
   };
   let launched: Launched | null = null;
