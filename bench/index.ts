@@ -55,7 +55,7 @@ async function main(opts: BenchOptions): Promise<void> {
       return;
     }
     const all: Manager[] = [
-      new NodewardenManager(reaper),
+      new NodewardenManager(reaper, opts.cpuProfDir),
       new RunitManager(reaper),
       new SupervisordManager(reaper),
       new Pm2Manager(reaper),

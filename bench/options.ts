@@ -36,6 +36,8 @@ export interface BenchOptions {
     readonly seconds: number;
     readonly logMaxBytes: number;
   };
+  /** Write a V8 CPU profile of every nodewarden launch here (`--cpu-prof DIR`). */
+  readonly cpuProfDir: string | null;
   /** Parts left out (`--skip`). */
   readonly skip: readonly Part[];
 }
@@ -62,6 +64,7 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only nodewarden,runit
   --large   the large host's N (default 1000; 0 leaves its rows out)
   --idle    the idle window at each N of --sizes, seconds (default 20)
   --skip    leave parts out: ${PARTS.join(', ')}
+  --cpu-prof DIR  write a CPU profile of every nodewarden launch into DIR (node --cpu-prof)
   --keep    keep the temp directory with every config and log
   --out     write the report here instead of BENCHMARKS.md
   --page    run only the status page scenario (5c), print it, write nothing`;
@@ -79,6 +82,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   let large: number | null = null;
   let idle: number | null = null;
   let skip: Part[] = [];
+  let cpuProfDir: string | null = null;
   const ints = (name: string, v: string, min: number): number[] =>
     v.split(',').map((x) => {
       const n = Number(x.trim());
@@ -110,6 +114,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     } else if (a === '--out' || a.startsWith('--out=')) out = path.resolve(value());
     else if (a === '--sizes' || a.startsWith('--sizes=')) sizes = ints('--sizes', value(), 1);
     else if (a === '--large' || a.startsWith('--large=')) large = ints('--large', value(), 0)[0]!;
+    else if (a === '--cpu-prof' || a.startsWith('--cpu-prof=')) cpuProfDir = path.resolve(value());
     else if (a === '--idle' || a.startsWith('--idle=')) idle = ints('--idle', value(), 1)[0]!;
     else if (a === '--skip' || a.startsWith('--skip=')) {
       const names = value()
@@ -148,5 +153,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       ? { count: 50, bytesPerSecond: 50_000, seconds: 20, logMaxBytes: 256 * 1024 }
       : { count: 200, bytesPerSecond: 50_000, seconds: 60, logMaxBytes: 1024 * 1024 },
     skip,
+    cpuProfDir,
   };
 }

@@ -27,7 +27,11 @@ export class NodewardenManager implements Manager {
   private intervalMs = 0;
   private cli = NODEWARDEN_CLI;
 
-  constructor(private readonly reaper: Reaper) {}
+  /** `cpuProfDir`: every launch writes a V8 CPU profile there (`node --cpu-prof`) when it exits. */
+  constructor(
+    private readonly reaper: Reaper,
+    private readonly cpuProfDir: string | null = null,
+  ) {}
 
   async prepare(root: string): Promise<string> {
     if (!fs.existsSync(NODEWARDEN_CLI))
@@ -55,7 +59,16 @@ export class NodewardenManager implements Manager {
     const cfg = writeConfig(w, this.intervalMs);
     const consoleLog = path.join(w.dir, 'manager.out');
     const launchedAt = Date.now();
-    const proc = spawnLogged(process.execPath, [this.cli, 'run', '--config', cfg], {
+    const prof = this.cpuProfDir
+      ? [
+          '--cpu-prof',
+          '--cpu-prof-dir',
+          this.cpuProfDir,
+          '--cpu-prof-name',
+          `${path.basename(w.dir)}.cpuprofile`,
+        ]
+      : [];
+    const proc = spawnLogged(process.execPath, [...prof, this.cli, 'run', '--config', cfg], {
       logFile: consoleLog,
       cwd: w.dir,
     });

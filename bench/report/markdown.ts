@@ -108,7 +108,8 @@ export function renderReport(r: BenchResults): string {
       '(fetched from `GET /api/nodes/:name/history`). Not a target: reported to watch the page stay fast.',
     '- Options (`npm run bench -- …`): `--quick` (N=50, 10 s idle, no large rows, 50 writers for 20 s), `--only nodewarden,runit,supervisord,pm2`, ' +
       '`--sizes 50,200` (N of the cycles, default 200), `--large N` (default 1000, 0 = none), `--idle S` (default 20), ' +
-      '`--skip boot,api,logs,writers,large,sampling,status,fleet,page` (leave parts out), `--keep`, `--out FILE`, `--page`.',
+      '`--skip boot,api,logs,writers,large,sampling,status,fleet,page` (leave parts out), `--keep`, `--out FILE`, `--page`, ' +
+      '`--cpu-prof DIR` (a V8 CPU profile of every nodewarden launch, to see where a miss spends its time).',
   ];
   const problems = r.managers.flatMap((m) => [
     ...Object.values(m.cycles).flatMap((c) => c.errors.map((e) => `${m.label} N=${c.n}: ${e}`)),
