@@ -159,7 +159,17 @@ export function evaluateTargets(r: BenchResults): Verdict[] {
     const ev = [boot, api].filter((c): c is CycleResult => c?.startMs !== undefined);
     push(
       `1,000 nodes: no event lost (\`started\` events in the store = N after start all)${atBig}`,
-      ev.length === 0 ? null : ev.map((c) => `${c.path}: ${c.startedEvents ?? '—'} of ${c.n}`).join(', '),
+      ev.length === 0
+        ? null
+        : ev
+            .map(
+              (c) =>
+                `${c.path}: ${c.startedEvents ?? '—'} of ${c.n}` +
+                (c.startedEventsAfterIdle !== undefined
+                  ? ` (${c.startedEventsAfterIdle} after the idle window)`
+                  : ''),
+            )
+            .join(', '),
       ev.length === 0 ? null : ev.every((c) => c.startedEvents === c.n),
     );
   }

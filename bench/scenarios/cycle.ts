@@ -15,6 +15,8 @@ export interface CycleResult {
   readyMs?: number;
   /** `started` events in the manager's store once all N ran (nodewarden; N = none lost). */
   startedEvents?: number;
+  /** When fewer than N were there: the count again after the idle window (events late, not lost, if N). */
+  startedEventsAfterIdle?: number;
   /** Of startMs: launch → the manager said it was ready to spawn (nodewarden only). */
   bootMs?: number;
   /** Of startMs: the first → the last child exec'ed (ms). */
@@ -108,6 +110,12 @@ export async function runCycle(mgr: Manager, w: Workload, opts: CycleOptions): P
       opts.log(`  ${tag}: idle ${res.idle.cpuPercent.toFixed(2)} % CPU, ${res.idle.rssMb.toFixed(1)} MB RSS`);
     } catch (err) {
       fail('idle', err);
+    }
+    if (l.countEvents && res.startedEvents !== undefined && res.startedEvents < n) {
+      res.startedEventsAfterIdle = l.countEvents('started') ?? undefined;
+      opts.log(
+        `  ${tag}: ${res.startedEventsAfterIdle ?? '?'} started events in the store after the idle window`,
+      );
     }
     if (opts.kills > 0) {
       try {
