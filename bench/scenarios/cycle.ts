@@ -66,7 +66,7 @@ export async function runCycle(mgr: Manager, w: Workload, opts: CycleOptions): P
       await l.startAll();
     }
     await waitFor(`${n} children started`, () => (l.assertRunning(), countStamps(w.stampDir, 'start') >= n), {
-      timeoutMs: 180_000,
+      timeoutMs: Math.max(180_000, n * 300), // 1,000 nodes on a busy host take minutes
       intervalMs: 10,
     });
     const starts = [...readStamps(w.stampDir, 'start').values()];
