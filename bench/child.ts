@@ -26,9 +26,7 @@ export async function buildChild(dir: string): Promise<{ path: string; linkage: 
     try {
       await run('cc', ['-O2', '-o', out, SOURCE]);
     } catch (err) {
-      throw new Error(
-        `cannot compile ${SOURCE} with cc (install a C compiler: apt-get install -y gcc): ${String(err)}`,
-      );
+      throw new Error(`cannot compile ${SOURCE} with cc (install a C compiler: apt-get install -y gcc): ${String(err)}`);
     }
     return { path: out, linkage: 'dynamic' };
   }

@@ -33,11 +33,7 @@ export function busyWarning(cpus: number, loadAtStart: number): string | null {
 export function machineInfo(tmpDir: string): MachineInfo {
   let tmpFs = 'unknown';
   try {
-    tmpFs = execFileSync('df', ['--output=fstype', tmpDir], { encoding: 'utf8' })
-      .trim()
-      .split('\n')
-      .pop()!
-      .trim();
+    tmpFs = execFileSync('df', ['--output=fstype', tmpDir], { encoding: 'utf8' }).trim().split('\n').pop()!.trim();
   } catch {
     // df without --output (busybox): leave unknown
   }

@@ -60,9 +60,7 @@ export async function runCommand(
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
     const tail = `${e.stderr ?? ''}${e.stdout ?? ''}`.trim().split('\n').slice(-8).join('\n');
-    throw new Error(
-      `${file} ${args.join(' ')} failed: ${e.message.split('\n')[0]}${tail ? `\n${tail}` : ''}`,
-    );
+    throw new Error(`${file} ${args.join(' ')} failed: ${e.message.split('\n')[0]}${tail ? `\n${tail}` : ''}`);
   }
 }
 

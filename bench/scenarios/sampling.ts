@@ -50,16 +50,11 @@ export async function runSampling(
   try {
     for (const target of [...counts].sort((a, b) => a - b)) {
       while (pids.length < target) {
-        const c = spawn(child, ['sleep', stampDir, String(pids.length + 1)], {
-          detached: true,
-          stdio: 'ignore',
-        });
+        const c = spawn(child, ['sleep', stampDir, String(pids.length + 1)], { detached: true, stdio: 'ignore' });
         c.unref();
         pids.push(c.pid!);
       }
-      await waitFor(`${target} sleepers`, () => countStamps(stampDir, 'start') >= target, {
-        timeoutMs: 60_000,
-      });
+      await waitFor(`${target} sleepers`, () => countStamps(stampDir, 'start') >= target, { timeoutMs: 60_000 });
       const nodes = pids.slice(0, target);
       const table: number[] = [];
       const tick: number[] = [];
@@ -83,8 +78,7 @@ export async function runSampling(
         t = nowNs();
         const sample = sampler.sampleOnce(roots);
         tick.push(nsToMs(nowNs() - t));
-        if (sample.nodes.length !== target)
-          throw new Error(`the sampler saw ${sample.nodes.length} of ${target} nodes`);
+        if (sample.nodes.length !== target) throw new Error(`the sampler saw ${sample.nodes.length} of ${target} nodes`);
 
         t = nowNs();
         const tab2 = processTable();

@@ -34,16 +34,12 @@ export async function runStatusApi(
   try {
     launched = await mgr.launch(w);
     const l = launched;
-    await waitFor(
-      `${w.sleepers} nodes started`,
-      () => (l.assertRunning(), countStamps(w.stampDir, 'start') >= w.sleepers),
-      {
-        timeoutMs: 120_000,
-      },
+    await waitFor(`${w.sleepers} nodes started`, () => (l.assertRunning(), countStamps(w.stampDir, 'start') >= w.sleepers), {
+      timeoutMs: 120_000,
+    });
+    const appeared = await waitFor('the control socket', () => fs.existsSync(sock), { timeoutMs: 5000 }).catch(
+      () => false,
     );
-    const appeared = await waitFor('the control socket', () => fs.existsSync(sock), {
-      timeoutMs: 5000,
-    }).catch(() => false);
     const first = appeared ? await get(sock).catch((err: Error) => err) : new Error('no socket');
     if (first instanceof Error || first.status !== 200) {
       res.na = 'n/a (no control API)';
@@ -59,8 +55,7 @@ export async function runStatusApi(
       const t = nowNs();
       const r = await get(sock);
       lat.push(nsToMs(nowNs() - t));
-      if (r.status !== 200)
-        throw new Error(`GET /api/status answered HTTP ${r.status}: ${r.body.slice(0, 200)}`);
+      if (r.status !== 200) throw new Error(`GET /api/status answered HTTP ${r.status}: ${r.body.slice(0, 200)}`);
       if (i === 0) res.nodes = countNodes(r.body);
       if (!readSpewCount(w.spew!.countFile)) underLoad++;
     }
@@ -81,17 +76,12 @@ export async function runStatusApi(
 
 function get(socketPath: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(
-      { socketPath, path: '/api/status', method: 'GET', agent: false, timeout: 10_000 },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-        );
-        res.on('error', reject);
-      },
-    );
+    const req = http.request({ socketPath, path: '/api/status', method: 'GET', agent: false, timeout: 10_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
     req.on('timeout', () => req.destroy(new Error('timed out after 10 s')));
     req.on('error', reject);
     req.end();

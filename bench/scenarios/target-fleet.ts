@@ -71,10 +71,7 @@ export async function runTargetFleet(o: TargetFleetOptions): Promise<TargetFleet
   const flappers = names.filter((_, i) => (i + 1) % 10 === 0);
   let pid: number | null = null;
   try {
-    const proc = spawnLogged(process.execPath, [o.cli, 'run', '--config', cfg], {
-      logFile: consoleLog,
-      cwd: dir,
-    });
+    const proc = spawnLogged(process.execPath, [o.cli, 'run', '--config', cfg], { logFile: consoleLog, cwd: dir });
     pid = proc.pid;
     o.log(`  target fleet: ${o.targets} targets every ${o.intervalMs} ms for ${o.seconds} s`);
     await waitFor('every target probed once', () => names.every((n) => hits.has(n)), { timeoutMs: 60_000 });
@@ -91,8 +88,7 @@ export async function runTargetFleet(o: TargetFleetOptions): Promise<TargetFleet
     const out = await runCommand(process.execPath, [o.cli, 'uptime', '--json', '--config', cfg], {
       timeoutMs: 60_000,
     });
-    const rows = (JSON.parse(out.stdout) as { nodes: { node: string; uptimePercent: number | null }[] })
-      .nodes;
+    const rows = (JSON.parse(out.stdout) as { nodes: { node: string; uptimePercent: number | null }[] }).nodes;
     res.fullUptime = rows.filter((r) => r.uptimePercent === 100).length;
     const first = rows.slice(0, flappers.length).map((r) => r.node);
     res.flappersRankedFirst = flappers.every((n) => first.includes(n));
@@ -126,8 +122,7 @@ export async function runTargetFleet(o: TargetFleetOptions): Promise<TargetFleet
 function writeConfig(dir: string, port: number, o: TargetFleetOptions): string {
   const cfg = path.join(dir, 'configs');
   fs.mkdirSync(path.join(cfg, 'targets'), { recursive: true });
-  const json = (file: string, v: unknown): void =>
-    fs.writeFileSync(path.join(cfg, file), JSON.stringify(v, null, 2));
+  const json = (file: string, v: unknown): void => fs.writeFileSync(path.join(cfg, file), JSON.stringify(v, null, 2));
   json('nodewarden.json', {
     stateDir: path.join(dir, 'state'),
     logDir: path.join(dir, 'logs'),
@@ -165,11 +160,7 @@ export function renderTargetFleet(r: TargetFleetResult): string[] {
     );
   }
   for (const e of r.errors) lines.push(`- problem: ${e.replace(/\n/g, ' ')}`);
-  lines.push(
-    '',
-    'Run alone: `npx tsc -p tsconfig.json && node dist/bench/target-fleet.js [--targets 200] [--seconds 120]`.',
-    TARGET_FLEET_END,
-  );
+  lines.push('', 'Run alone: `npx tsc -p tsconfig.json && node dist/bench/target-fleet.js [--targets 200] [--seconds 120]`.', TARGET_FLEET_END);
   return lines;
 }
 
