@@ -5,10 +5,17 @@
  *   nwb-child sleep DIR ID        writes DIR/ID.start = "<CLOCK_MONOTONIC ns> <pid>\n"
  *                                 (atomically, via rename) at exec, then pause()s;
  *                                 on SIGTERM writes DIR/ID.stop = "<ns>\n", exits 0.
- *   nwb-child spew FILE SECONDS   writes numbered 100-byte lines to stdout, one
+ *   nwb-child spew FILE SECONDS [signal]
+ *                                 writes numbered 100-byte lines to stdout, one
  *                                 blocking write(2) per line, for SECONDS; then
  *                                 FILE = "<lines> <start ns> <end ns>\n" and pause()s;
- *                                 exits 0 on SIGTERM.
+ *                                 exits 0 on SIGTERM. With `signal` it first writes
+ *                                 FILE.ready = "<ns> <pid>\n" and waits for SIGUSR1.
+ *   nwb-child write DIR ID BYTES_PER_S SECONDS
+ *                                 writes DIR/ID.start like `sleep`, waits for SIGUSR1,
+ *                                 then writes the same numbered lines at BYTES_PER_S
+ *                                 (a batch every 10 ms) for SECONDS; then
+ *                                 DIR/ID.count = "<lines> <start ns> <end ns>\n", pause()s.
  *
  * CLOCK_MONOTONIC is the clock of node's process.hrtime, so the bench compares
  * these stamps with its own.
@@ -24,6 +31,13 @@
 #include <unistd.h>
 
 static char stop_path[4096];
+static volatile sig_atomic_t go_signal = 0;
+static sigset_t wait_mask;
+
+static void on_go(int sig) {
+  (void)sig;
+  go_signal = 1;
+}
 
 static long long now_ns(void) {
   struct timespec ts;
@@ -65,17 +79,35 @@ static void install_handlers(void) {
   sa.sa_handler = on_term;
   sigaction(SIGTERM, &sa, NULL);
   signal(SIGPIPE, SIG_IGN);
+  /* SIGUSR1 stays blocked until wait_for_go() waits for it: none is lost. */
+  struct sigaction go;
+  memset(&go, 0, sizeof go);
+  go.sa_handler = on_go;
+  sigaction(SIGUSR1, &go, NULL);
+  sigset_t block;
+  sigemptyset(&block);
+  sigaddset(&block, SIGUSR1);
+  sigprocmask(SIG_BLOCK, &block, &wait_mask);
 }
 
-_Noreturn static void run_sleep(const char *dir, const char *id) {
+static void wait_for_go(void) {
+  while (!go_signal) sigsuspend(&wait_mask);
+}
+
+/* DIR/ID.start = "<ns> <pid>\n", atomically. */
+static void stamp_start(const char *dir, const char *id) {
   long long t = now_ns();
   char path[4096], tmp[4096], buf[64];
   snprintf(path, sizeof path, "%s/%s.start", dir, id);
   snprintf(tmp, sizeof tmp, "%s/%s.start.%d", dir, id, (int)getpid());
-  snprintf(stop_path, sizeof stop_path, "%s/%s.stop", dir, id);
   int n = snprintf(buf, sizeof buf, "%lld %d\n", t, (int)getpid());
   write_file(tmp, buf, n);
   rename(tmp, path);
+}
+
+_Noreturn static void run_sleep(const char *dir, const char *id) {
+  snprintf(stop_path, sizeof stop_path, "%s/%s.stop", dir, id);
+  stamp_start(dir, id);
   for (;;) pause();
 }
 
@@ -92,17 +124,30 @@ static int write_all(const char *p, size_t len) {
   return 0;
 }
 
-_Noreturn static void run_spew(const char *count_file, double seconds) {
+static void make_line(char *line, unsigned long long seq) {
+  /* 12-digit sequence, a space, 86 letters derived from it, a newline. */
+  snprintf(line, 14, "%012llu ", seq);
+  memset(line + 13, 'a' + (int)(seq % 26), 86);
+  line[99] = '\n';
+}
+
+_Noreturn static void run_spew(const char *count_file, double seconds, int on_signal) {
   char line[100];
+  if (on_signal) {
+    char ready[4096], tmp[4096], buf[64];
+    snprintf(ready, sizeof ready, "%s.ready", count_file);
+    snprintf(tmp, sizeof tmp, "%s.ready.%d", count_file, (int)getpid());
+    int n = snprintf(buf, sizeof buf, "%lld %d\n", now_ns(), (int)getpid());
+    write_file(tmp, buf, n);
+    rename(tmp, ready);
+    wait_for_go();
+  }
   long long start = now_ns();
   long long end_at = start + (long long)(seconds * 1e9);
   unsigned long long seq = 0;
   long long end = start;
   for (;;) {
-    /* 12-digit sequence, a space, 86 letters derived from it, a newline. */
-    snprintf(line, 14, "%012llu ", seq);
-    memset(line + 13, 'a' + (int)(seq % 26), 86);
-    line[99] = '\n';
+    make_line(line, seq);
     if (write_all(line, sizeof line) < 0) break;
     seq++;
     if ((seq & 255) == 0 && (end = now_ns()) >= end_at) break;
@@ -114,10 +159,45 @@ _Noreturn static void run_spew(const char *count_file, double seconds) {
   for (;;) pause();
 }
 
+_Noreturn static void run_write(const char *dir, const char *id, double rate, double seconds) {
+  stamp_start(dir, id);
+  wait_for_go();
+  /* Lines per 10 ms tick, carrying the fraction so the rate holds on average. */
+  double per_tick = rate / 100.0 / 100.0, owed = 0;
+  char line[100], *batch = malloc((size_t)(per_tick + 2) * 100);
+  long long start = now_ns(), end_at = start + (long long)(seconds * 1e9), next = start;
+  unsigned long long seq = 0;
+  if (batch == NULL) _exit(1);
+  while (next < end_at) {
+    owed += per_tick;
+    size_t k = 0;
+    while (owed >= 1.0) {
+      make_line(line, seq++);
+      memcpy(batch + k * 100, line, 100);
+      k++;
+      owed -= 1.0;
+    }
+    if (k > 0 && write_all(batch, k * 100) < 0) break;
+    next += 10000000LL;
+    struct timespec ts = {(time_t)(next / 1000000000LL), (long)(next % 1000000000LL)};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {}
+  }
+  long long end = now_ns();
+  char path[4096], tmp[4096], buf[96];
+  snprintf(path, sizeof path, "%s/%s.count", dir, id);
+  snprintf(tmp, sizeof tmp, "%s/%s.count.%d", dir, id, (int)getpid());
+  int n = snprintf(buf, sizeof buf, "%llu %lld %lld\n", seq, start, end);
+  write_file(tmp, buf, n);
+  rename(tmp, path);
+  for (;;) pause();
+}
+
 int main(int argc, char **argv) {
   install_handlers();
   if (argc == 4 && strcmp(argv[1], "sleep") == 0) run_sleep(argv[2], argv[3]);
-  if (argc == 4 && strcmp(argv[1], "spew") == 0) run_spew(argv[2], atof(argv[3]));
-  fprintf(stderr, "usage: nwb-child sleep DIR ID | spew COUNTFILE SECONDS\n");
+  if (argc == 4 && strcmp(argv[1], "spew") == 0) run_spew(argv[2], atof(argv[3]), 0);
+  if (argc == 5 && strcmp(argv[1], "spew") == 0 && strcmp(argv[4], "signal") == 0) run_spew(argv[2], atof(argv[3]), 1);
+  if (argc == 6 && strcmp(argv[1], "write") == 0) run_write(argv[2], argv[3], atof(argv[4]), atof(argv[5]));
+  fprintf(stderr, "usage: nwb-child sleep DIR ID | spew COUNTFILE SECONDS [signal] | write DIR ID BYTES_PER_S SECONDS\n");
   return 2;
 }

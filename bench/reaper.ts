@@ -33,7 +33,23 @@ export class Reaper {
     let killed = 0;
     for (let pass = 0; pass < 5; pass++) {
       const procs = scanProcs();
-      const pids = pidsWithMarker(marker, procs);
+      const marked = pidsWithMarker(marker, procs);
+      // Their descendants too: runit's runsv and svlogd do not name the launch directory.
+      const set = new Set(marked);
+      const under = (pid: number): boolean => {
+        let cur = procs.get(pid);
+        for (let hops = 0; cur && hops < 64; hops++) {
+          if (set.has(cur.ppid)) return true;
+          cur = procs.get(cur.ppid);
+        }
+        return false;
+      };
+      const pids = [
+        ...marked,
+        ...[...procs.values()]
+          .filter((e) => e.state !== 'Z' && !set.has(e.pid) && under(e.pid))
+          .map((e) => e.pid),
+      ];
       if (pids.length === 0) break;
       // Managers before their children, so none of them respawns a child.
       pids.sort((a, b) => Number(procs.get(a)?.comm === comm) - Number(procs.get(b)?.comm === comm));

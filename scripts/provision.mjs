@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Makes sure the real peers the test suite drives are on this machine before
-// anything is built: Debian's supervisord (nodewarden under a real supervisor),
+// anything is built: Debian's supervisord (nodewarden under a real supervisor;
+// also a peer of `npm run bench`, like runit's runsvdir, the bench's C floor),
 // promtool and prometheus from the prometheus package (the metrics page and the
 // alert rules are checked with promtool; the dashboard's queries run on a
 // private prometheus that scrapes a test daemon),
@@ -18,6 +19,7 @@ import fs from 'node:fs';
 /** Debian package → the program the tests run from it, where the tests run it. */
 const PEERS = [
   { pkg: 'supervisor', bin: '/usr/bin/supervisord' },
+  { pkg: 'runit', bin: '/usr/bin/runsvdir' },
   { pkg: 'prometheus', bin: '/usr/bin/promtool' },
   { pkg: 'prometheus', bin: '/usr/bin/prometheus' },
   { pkg: 'chromium', bin: '/usr/bin/chromium' },
@@ -60,7 +62,7 @@ if (!canInstall) {
 }
 
 console.error(`installing the tests' peers: ${pkgs.join(', ')} (Debian packages)`);
-// Package scripts must not start system services (supervisord, prometheus): the
+// Package scripts must not start system services (supervisord, runsvdir, prometheus): the
 // tests run private instances. policy-rc.d says so to invoke-rc.d, unless the
 // machine already has one of its own.
 const policy = '/usr/sbin/policy-rc.d';

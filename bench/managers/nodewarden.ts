@@ -3,8 +3,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VERSION } from '../../src/version.js';
 import { Reaper } from '../reaper.js';
+import Database from 'better-sqlite3';
+import { usage } from '../proc-scan.js';
+import { waitFor } from '../time.js';
 import { assertLive, disposeLaunch, runCommand, spawnLogged, tail, waitGone } from './spawn.js';
-import type { Launched, Manager, Workload } from './types.js';
+import { sleeperArgs, spewArgs, type Launched, type Manager, type Workload } from './types.js';
 
 /** dist/bench/managers/nodewarden.js → dist/src/cli/index.js (built by `npm run build`). */
 export const NODEWARDEN_CLI = fileURLToPath(new URL('../../src/cli/index.js', import.meta.url));
@@ -19,21 +22,29 @@ const MiB = 1024 * 1024;
 export class NodewardenManager implements Manager {
   readonly name = 'nodewarden' as const;
   readonly label = 'nodewarden';
+  readonly startAllCommand = '`nodewarden start all` (the CLI, nodes with `autostart: false`)';
   readonly notes: string[] = [];
   private intervalMs = 0;
   private cli = NODEWARDEN_CLI;
 
-  constructor(private readonly reaper: Reaper) {}
+  /** `cpuProfDir`: every launch writes a V8 CPU profile there (`node --cpu-prof`) when it exits. */
+  constructor(
+    private readonly reaper: Reaper,
+    private readonly cpuProfDir: string | null = null,
+  ) {}
 
   async prepare(root: string): Promise<string> {
-    if (!fs.existsSync(NODEWARDEN_CLI)) throw new Error(`${NODEWARDEN_CLI} is missing: run \`npm run build\``);
+    if (!fs.existsSync(NODEWARDEN_CLI))
+      throw new Error(`${NODEWARDEN_CLI} is missing: run \`npm run build\``);
     this.cli = snapshotBuild(root);
     // Pacing off means intervalMs 0; older schemas accept only a positive value.
     const dir = fs.mkdtempSync(path.join(root, 'nw-check-'));
     const w: Workload = { dir, child: '/bin/true', stampDir: dir, logDir: dir, sleepers: 1 };
     const cfg = writeConfig(w, 0);
     try {
-      await runCommand(process.execPath, [this.cli, 'config', 'check', '--config', cfg], { timeoutMs: 30_000 });
+      await runCommand(process.execPath, [this.cli, 'config', 'check', '--config', cfg], {
+        timeoutMs: 30_000,
+      });
     } catch (err) {
       if (!String(err).includes('startup.intervalMs')) throw err;
       this.intervalMs = 1;
@@ -48,7 +59,16 @@ export class NodewardenManager implements Manager {
     const cfg = writeConfig(w, this.intervalMs);
     const consoleLog = path.join(w.dir, 'manager.out');
     const launchedAt = Date.now();
-    const proc = spawnLogged(process.execPath, [this.cli, 'run', '--config', cfg], {
+    const prof = this.cpuProfDir
+      ? [
+          '--cpu-prof',
+          '--cpu-prof-dir',
+          this.cpuProfDir,
+          '--cpu-prof-name',
+          `${path.basename(w.dir)}.cpuprofile`,
+        ]
+      : [];
+    const proc = spawnLogged(process.execPath, [...prof, this.cli, 'run', '--config', cfg], {
       logFile: consoleLog,
       cwd: w.dir,
     });
@@ -66,6 +86,38 @@ export class NodewardenManager implements Manager {
       },
       waitExit: (ms) => waitGone(proc.pid, ms),
       spewLogFiles: () => rotatedSet(w.logDir, 'spew.log'),
+      logFiles: (name) => rotatedSet(w.logDir, `${name}.log`),
+      ready: async (timeoutMs) => {
+        const sock = path.join(w.dir, 'state', 'nodewarden.sock');
+        await waitFor(
+          'nodewarden ready (manager_started and its control socket)',
+          () => (
+            assertLive(proc.pid, 'nodewarden', consoleLog),
+            startedAt(consoleLog) !== null && fs.existsSync(sock)
+          ),
+          { timeoutMs, intervalMs: 20 },
+        );
+      },
+      startAll: async () => {
+        await runCommand(process.execPath, [this.cli, 'start', 'all', '--config', cfg], {
+          timeoutMs: 180_000,
+          cwd: w.dir,
+        });
+      },
+      cost: () => usage(proc.pid),
+      countEvents: (type) => {
+        const file = path.join(w.dir, 'state', 'nodewarden.db');
+        if (!fs.existsSync(file)) return null;
+        const db = new Database(file, { readonly: true, fileMustExist: true });
+        try {
+          const row = db.prepare('SELECT count(*) AS n FROM events WHERE type = ?').get(type) as {
+            n: number;
+          };
+          return row.n;
+        } finally {
+          db.close();
+        }
+      },
       dispose: () => (disposed ??= disposeLaunch(proc.pid, w.dir, this.reaper)),
       bootMs: () => {
         const at = startedAt(consoleLog);
@@ -113,7 +165,8 @@ function snapshotBuild(root: string): string {
 function writeConfig(w: Workload, intervalMs: number): string {
   const cfg = path.join(w.dir, 'configs');
   fs.mkdirSync(path.join(cfg, 'nodes'), { recursive: true });
-  const json = (file: string, v: unknown): void => fs.writeFileSync(path.join(cfg, file), JSON.stringify(v, null, 2));
+  const json = (file: string, v: unknown): void =>
+    fs.writeFileSync(path.join(cfg, file), JSON.stringify(v, null, 2));
   json('nodewarden.json', {
     stateDir: path.join(w.dir, 'state'),
     logDir: w.logDir,
@@ -127,10 +180,12 @@ function writeConfig(w: Workload, intervalMs: number): string {
     dataDir: path.join(w.dir, 'data', '{{name}}'),
     restart: { policy: 'always', startSeconds: 1, stableSeconds: 1 },
     stop: { signal: 'SIGTERM', graceMs: 10_000 },
-    logs: { maxBytes: 10 * MiB, backups: 5, compress: false },
+    logs: { maxBytes: w.logMaxBytes ?? 10 * MiB, backups: 5, compress: false },
+    ...(w.startPath === 'api' ? { autostart: false } : {}),
   });
-  if (w.sleepers > 0) json('nodes/sleeper.json', { instances: w.sleepers, args: ['sleep', w.stampDir, '{{index}}'] });
-  if (w.spew) json('nodes/spew.json', { args: ['spew', w.spew.countFile, String(w.spew.seconds)] });
+  if (w.sleepers > 0)
+    json('nodes/sleeper.json', { instances: w.sleepers, args: sleeperArgs(w, '{{index}}') });
+  if (w.spew) json('nodes/spew.json', { args: spewArgs(w) });
   return cfg;
 }
 
@@ -148,6 +203,10 @@ export function rotatedSet(dir: string, base: string): string[] {
     }
   }
   numbered.sort((a, b) => b[0] - a[0]);
-  const names = [...numbered.map(([, f]) => f), ...(rotating ? [rotating] : []), ...(current ? [current] : [])];
+  const names = [
+    ...numbered.map(([, f]) => f),
+    ...(rotating ? [rotating] : []),
+    ...(current ? [current] : []),
+  ];
   return names.map((f) => path.join(dir, f));
 }

@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { isLive } from '../proc-scan.js';
+import { CHILD_COMM, countStamps } from '../child.js';
+import { countLive, isLive, usage } from '../proc-scan.js';
 import { Reaper } from '../reaper.js';
 import { waitFor } from '../time.js';
 import { assertLive, disposeLaunch, runCommand, waitGone } from './spawn.js';
-import type { Launched, Manager, Workload } from './types.js';
+import { sleeperArgs, spewArgs, type Launched, type Manager, type Workload } from './types.js';
 
 /** The PM2 release line installed (engines: node >= 18). */
 export const PM2_SPEC = 'pm2@7';
@@ -20,6 +21,8 @@ export const PM2_SPEC = 'pm2@7';
 export class Pm2Manager implements Manager {
   readonly name = 'pm2' as const;
   readonly label = 'PM2';
+  readonly startAllCommand =
+    '`pm2 start all` of the app list after `pm2 start ecosystem.json` + `pm2 stop all`';
   readonly notes: string[] = [];
   private bin = '';
 
@@ -65,6 +68,22 @@ export class Pm2Manager implements Manager {
       const eco = path.join(w.dir, 'ecosystem.json');
       fs.writeFileSync(eco, JSON.stringify({ apps: apps(w) }, null, 2));
       await pm2(['start', eco], 300_000);
+      if (w.startPath === 'api') {
+        // PM2 has no stopped-at-boot app list that `pm2 start all` starts: the closest is a list started,
+        // then stopped (`pm2 stop all`); the stamps of that first start are cleared.
+        await waitFor(
+          `${w.sleepers} children started`,
+          () => countStamps(w.stampDir, 'start') >= w.sleepers,
+          {
+            timeoutMs: 300_000,
+          },
+        );
+        await pm2(['stop', 'all'], 300_000);
+        await waitFor('every child stopped', () => countLive(CHILD_COMM, w.dir) === 0, {
+          timeoutMs: 120_000,
+        });
+        for (const f of fs.readdirSync(w.stampDir)) fs.rmSync(path.join(w.stampDir, f), { force: true });
+      }
     } catch (err) {
       // A daemon may be up already (started by the failed command): end it now.
       await disposeLaunch(readPid(), w.dir, this.reaper);
@@ -88,6 +107,14 @@ export class Pm2Manager implements Manager {
         return pid === null ? true : waitGone(pid, ms);
       },
       spewLogFiles: () => pm2LogSet(w.logDir, 'spew'),
+      logFiles: (name) => pm2LogSet(w.logDir, name),
+      // `pm2 start ecosystem.json` has returned: the daemon holds every app, stopped.
+      ready: async (timeoutMs) => void (await managerPid(timeoutMs)),
+      startAll: async () => void (await pm2(['start', 'all'], 600_000)),
+      cost: () => {
+        const pid = godPid ?? readPid();
+        return pid === null ? null : usage(pid);
+      },
       dispose: () =>
         (disposed ??= (async () => {
           const pid = godPid ?? readPid();
@@ -109,7 +136,8 @@ export class Pm2Manager implements Manager {
       ]) {
         await pm2(['set', `pm2-logrotate:${k}`, v]);
       }
-      const note = 'logs rotated by the pm2-logrotate module (max_size 10M, retain 5, size checked every 1 s, copy + truncate)';
+      const note =
+        'logs rotated by the pm2-logrotate module (max_size 10M, retain 5, size checked every 1 s, copy + truncate)';
       if (!this.notes.includes(note)) this.notes.push(note);
     } catch (err) {
       const note = `PM2 ran WITHOUT log rotation: pm2-logrotate could not be installed (${String(err).split('\n')[0]})`;
@@ -132,7 +160,7 @@ function apps(w: Workload): object[] {
     out.push({
       ...common,
       name: `sleeper-${i}`,
-      args: ['sleep', w.stampDir, String(i)],
+      args: sleeperArgs(w, i),
       out_file: path.join(w.logDir, `sleeper-${i}.log`),
       error_file: path.join(w.logDir, `sleeper-${i}.err.log`),
     });
@@ -141,7 +169,7 @@ function apps(w: Workload): object[] {
     out.push({
       ...common,
       name: 'spew',
-      args: ['spew', w.spew.countFile, String(w.spew.seconds)],
+      args: spewArgs(w),
       out_file: path.join(w.logDir, 'spew.log'),
       error_file: path.join(w.logDir, 'spew.err.log'),
     });

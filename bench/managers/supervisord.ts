@@ -3,9 +3,12 @@ import path from 'node:path';
 import { Reaper } from '../reaper.js';
 import { assertLive, disposeLaunch, runCommand, spawnLogged, tail, waitGone } from './spawn.js';
 import { rotatedSet } from './nodewarden.js';
-import type { Launched, Manager, Workload } from './types.js';
+import { usage } from '../proc-scan.js';
+import { waitFor } from '../time.js';
+import { sleeperArgs, spewArgs, type Launched, type Manager, type Workload } from './types.js';
 
 const BINARY = '/usr/bin/supervisord';
+const CTL = '/usr/bin/supervisorctl';
 
 /**
  * supervisord under test: Debian's package (installed with apt-get when
@@ -16,6 +19,7 @@ const BINARY = '/usr/bin/supervisord';
 export class SupervisordManager implements Manager {
   readonly name = 'supervisord' as const;
   readonly label = 'supervisord';
+  readonly startAllCommand = '`supervisorctl start all` (programs with `autostart=false`)';
   readonly notes: string[] = [];
 
   constructor(private readonly reaper: Reaper) {}
@@ -29,7 +33,9 @@ export class SupervisordManager implements Manager {
         await runCommand('apt-get', ['update'], { env, timeoutMs: 300_000 });
         await runCommand('apt-get', ['install', '-y', 'supervisor'], { env, timeoutMs: 300_000 });
       }
-      this.notes.push('installed with apt-get (the Debian package may also have started its own system service, which the bench does not use)');
+      this.notes.push(
+        'installed with apt-get (the Debian package may also have started its own system service, which the bench does not use)',
+      );
     }
     const { stdout, stderr } = await runCommand(BINARY, ['--version'], { timeoutMs: 30_000 });
     return (stdout || stderr).trim();
@@ -53,6 +59,29 @@ export class SupervisordManager implements Manager {
       },
       waitExit: (ms) => waitGone(proc.pid, ms),
       spewLogFiles: () => rotatedSet(w.logDir, 'spew.log'),
+      logFiles: (name) => rotatedSet(w.logDir, `${name}.log`),
+      ready: async (timeoutMs) => {
+        // Answers on its socket once every program is loaded (all STOPPED on this path).
+        await waitFor(
+          'supervisord answering on its socket',
+          async () => {
+            assertLive(proc.pid, 'supervisord', consoleLog);
+            if (!fs.existsSync(path.join(w.dir, 'supervisor.sock'))) return false;
+            return runCommand(CTL, ['-c', conf, 'pid'], { timeoutMs: 30_000 }).then(
+              () => true,
+              () => false,
+            );
+          },
+          { timeoutMs, intervalMs: 100 },
+        );
+      },
+      startAll: async () => {
+        // supervisorctl exits 1 when any program failed to start; the stamps say what happened.
+        await runCommand(CTL, ['-c', conf, 'start', 'all'], { timeoutMs: 600_000 }).catch((err: Error) => {
+          if (!/exit code 1|failed: Command failed/.test(err.message)) throw err;
+        });
+      },
+      cost: () => usage(proc.pid),
       dispose: () => (disposed ??= disposeLaunch(proc.pid, w.dir, this.reaper)),
     };
   }
@@ -66,14 +95,14 @@ function writeConf(w: Workload): string {
     `[program:${name}]`,
     `command=${command}`,
     ...extra,
-    'autostart=true',
+    `autostart=${w.startPath === 'api' ? 'false' : 'true'}`,
     'autorestart=true',
     'startsecs=0',
     'startretries=3',
     'stopsignal=TERM',
     'stopwaitsecs=10',
     'redirect_stderr=true',
-    'stdout_logfile_maxbytes=10MB',
+    `stdout_logfile_maxbytes=${w.logMaxBytes ?? '10MB'}`,
     'stdout_logfile_backups=5',
     '',
   ];
@@ -99,7 +128,7 @@ function writeConf(w: Workload): string {
   ];
   if (w.sleepers > 0) {
     lines.push(
-      ...program('sleeper', `${w.child} sleep ${w.stampDir} %(process_num)d`, [
+      ...program('sleeper', [w.child, ...sleeperArgs(w, '%(process_num)d')].join(' '), [
         'process_name=%(program_name)s-%(process_num)d',
         `numprocs=${w.sleepers}`,
         'numprocs_start=1',
@@ -109,7 +138,7 @@ function writeConf(w: Workload): string {
   }
   if (w.spew) {
     lines.push(
-      ...program('spew', `${w.child} spew ${w.spew.countFile} ${w.spew.seconds}`, [
+      ...program('spew', [w.child, ...spewArgs(w)].join(' '), [
         `stdout_logfile=${path.join(w.logDir, 'spew.log')}`,
       ]),
     );

@@ -6,11 +6,12 @@ import type { CycleResult } from '../scenarios/cycle.js';
 export interface Row {
   readonly scenario: string;
   readonly values: Partial<Record<ManagerName, string>>;
-  /** nodewarden / supervisord and nodewarden / PM2, where both are numbers. */
-  readonly ratios: { supervisord?: string; pm2?: string };
+  /** nodewarden / peer, where both are numbers. */
+  readonly ratios: Partial<Record<Peer, string>>;
 }
 
-export const PEERS: readonly ManagerName[] = ['supervisord', 'pm2'];
+type Peer = 'runit' | 'supervisord' | 'pm2';
+export const PEERS: readonly Peer[] = ['runit', 'supervisord', 'pm2'];
 
 export function fmt(v: number | undefined, digits = 1): string | undefined {
   if (v === undefined || !Number.isFinite(v)) return undefined;
@@ -37,36 +38,73 @@ export function buildRows(r: BenchResults): Row[] {
       values[m.name] = m.error ? 'failed' : (fmt(v, digits) ?? '—');
     }
     const nw = nums.nodewarden;
-    rows.push({
-      scenario,
-      values,
-      ratios: { supervisord: ratio(nw, nums.supervisord), pm2: ratio(nw, nums.pm2) },
-    });
+    const ratios: Partial<Record<Peer, string>> = {};
+    for (const p of PEERS) {
+      const v = ratio(nw, nums[p]);
+      if (v !== undefined) ratios[p] = v;
+    }
+    rows.push({ scenario, values, ratios });
   };
-  const cyc = (m: ManagerResults, n: number): CycleResult | undefined => m.cycles[n];
-  for (const n of r.sizes) {
-    numeric(`1. start all, N=${n} (ms)`, (m) => cyc(m, n)?.startMs);
-    numeric(`1. … launch → manager ready (manager_started), N=${n} (ms)`, (m) => cyc(m, n)?.bootMs, 0);
-    numeric(`1. … first → last child exec, N=${n} (ms)`, (m) => cyc(m, n)?.spreadMs);
-    numeric(`1. stop all, N=${n} (ms)`, (m) => cyc(m, n)?.stopMs);
-    numeric(`2. idle RSS, N=${n} (MB)`, (m) => cyc(m, n)?.idle?.rssMb);
-    numeric(`2. idle CPU, N=${n} (% of a core)`, (m) => cyc(m, n)?.idle?.cpuPercent, 2);
-    numeric(`3. crash→replacement p50, N=${n} (ms)`, (m) => cyc(m, n)?.crash?.p50, 2);
-    numeric(`3. crash→replacement p95, N=${n} (ms)`, (m) => cyc(m, n)?.crash?.p95, 2);
-    numeric(`3. crash→replacement max, N=${n} (ms)`, (m) => cyc(m, n)?.crash?.max, 2);
+  const text = (scenario: string, get: (m: ManagerResults) => string | undefined): void => {
+    const values: Partial<Record<ManagerName, string>> = {};
+    for (const m of r.managers) values[m.name] = m.error ? 'failed' : (get(m) ?? '—');
+    rows.push({ scenario, values, ratios: {} });
+  };
+  const sizes = [...r.sizes, ...(r.large > 0 && !r.sizes.includes(r.large) ? [r.large] : [])];
+  for (const n of sizes) {
+    const boot = (m: ManagerResults): CycleResult | undefined => m.cycles[n];
+    const api = (m: ManagerResults): CycleResult | undefined => m.api[n];
+    numeric(`1. start all (boot), N=${n} (ms)`, (m) => boot(m)?.startMs);
+    numeric(`1. … launch → manager ready (manager_started), N=${n} (ms)`, (m) => boot(m)?.bootMs, 0);
+    numeric(`1. … first → last child exec (boot), N=${n} (ms)`, (m) => boot(m)?.spreadMs);
+    numeric(`1. start all (API), N=${n} (ms)`, (m) => api(m)?.startMs);
+    numeric(`1. … first → last child exec (API), N=${n} (ms)`, (m) => api(m)?.spreadMs);
+    numeric(`1. stop all (boot run), N=${n} (ms)`, (m) => boot(m)?.stopMs);
+    numeric(`2. idle RSS after boot, N=${n} (MB)`, (m) => boot(m)?.idle?.rssMb);
+    numeric(`2. idle CPU after boot, N=${n} (% of a core)`, (m) => boot(m)?.idle?.cpuPercent, 2);
+    numeric(`2. idle RSS after API start, N=${n} (MB)`, (m) => api(m)?.idle?.rssMb);
+    numeric(`2. idle CPU after API start, N=${n} (% of a core)`, (m) => api(m)?.idle?.cpuPercent, 2);
+    if (r.managers.some((m) => boot(m)?.crash)) {
+      numeric(`3. crash→replacement p50, N=${n} (ms)`, (m) => boot(m)?.crash?.p50, 2);
+      numeric(`3. crash→replacement p95, N=${n} (ms)`, (m) => boot(m)?.crash?.p95, 2);
+      numeric(`3. crash→replacement max, N=${n} (ms)`, (m) => boot(m)?.crash?.max, 2);
+    }
+    if (r.managers.some((m) => boot(m)?.startedEvents !== undefined || api(m)?.startedEvents !== undefined)) {
+      text(`1. started events in the store after start all, N=${n} (boot / API)`, (m) =>
+        boot(m)?.startedEvents === undefined && api(m)?.startedEvents === undefined
+          ? undefined
+          : `${boot(m)?.startedEvents ?? '—'} / ${api(m)?.startedEvents ?? '—'}`,
+      );
+    }
   }
   const rounds = Math.max(0, ...r.managers.map((m) => m.logs?.rounds.length ?? 0));
-  numeric(`4. logs landed (MB/s${rounds > 1 ? `, median of ${rounds} rounds` : ''})`, (m) => m.logs?.landedMBps);
-  const values: Partial<Record<ManagerName, string>> = {};
-  for (const m of r.managers) {
-    const c = m.logs?.check;
-    values[m.name] = m.error ? 'failed' : c ? `${m.logs!.lost} / ${c.split} / ${c.malformed} / ${c.duplicated}` : '—';
+  if (rounds > 0) {
+    numeric(
+      `4. logs landed (MB/s${rounds > 1 ? `, median of ${rounds} rounds` : ''})`,
+      (m) => m.logs?.landedMBps,
+    );
+    numeric('4. logs: manager CPU per GB landed (s)', (m) => m.logs?.cpuSecondsPerGB, 2);
+    text(
+      `4. logs lost / split / malformed / duplicated (lines${rounds > 1 ? `, all ${rounds} rounds` : ''})`,
+      (m) => {
+        const c = m.logs?.check;
+        return c ? `${m.logs!.lost} / ${c.split} / ${c.malformed} / ${c.duplicated}` : undefined;
+      },
+    );
   }
-  rows.push({
-    scenario: `4. logs lost / split / malformed / duplicated (lines${rounds > 1 ? `, all ${rounds} rounds` : ''})`,
-    values,
-    ratios: {},
-  });
+  const wr = r.managers.find((m) => m.writers)?.writers;
+  if (wr) {
+    const head = `4w. ${wr.writers} writers × ${wr.bytesPerSecond / 1000} KB/s for ${wr.seconds} s`;
+    numeric(`${head}: manager CPU (s)`, (m) => m.writers?.cpuSeconds, 2);
+    numeric(`${head}: manager CPU per GB (s)`, (m) => m.writers?.cpuSecondsPerGB, 2);
+    text(`${head}: lost / split / malformed / duplicated (lines)`, (m) =>
+      m.writersNa
+        ? '—'
+        : m.writers?.lost === undefined
+          ? undefined
+          : `${m.writers.lost} / ${m.writers.split} / ${m.writers.malformed} / ${m.writers.duplicated}`,
+    );
+  }
 
   const nwOnly = (scenario: string, v: string): void => {
     rows.push({ scenario, values: { nodewarden: v }, ratios: {} });
@@ -82,7 +120,7 @@ export function buildRows(r: BenchResults): Row[] {
   if (r.status) {
     const s = r.status;
     nwOnly(
-      '5b. status API p50 / p99 (ms)',
+      `5b. status API p50 / p99, ${s.nodes ?? '?'} nodes, one logging flat out (ms)`,
       s.na ?? (s.latency ? `${s.latency.p50.toFixed(2)} / ${s.latency.p99.toFixed(2)}` : 'failed'),
     );
   }
@@ -108,7 +146,8 @@ export function renderText(rows: readonly Row[], managers: readonly ManagerResul
     ...ratioCells(row, managers),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
@@ -117,13 +156,17 @@ export function renderMarkdown(rows: readonly Row[], managers: readonly ManagerR
   const head = ['scenario', ...managers.map((m) => m.label), ...ratioHeads(managers)];
   const out = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
   for (const row of rows) {
-    out.push(`| ${[row.scenario, ...managers.map((m) => row.values[m.name] ?? ''), ...ratioCells(row, managers)].join(' | ')} |`);
+    out.push(
+      `| ${[row.scenario, ...managers.map((m) => row.values[m.name] ?? ''), ...ratioCells(row, managers)].join(' | ')} |`,
+    );
   }
   return out.join('\n');
 }
 
 function peersIn(managers: readonly ManagerResults[]): ManagerResults[] {
-  return managers.some((m) => m.name === 'nodewarden') ? managers.filter((m) => PEERS.includes(m.name)) : [];
+  return managers.some((m) => m.name === 'nodewarden')
+    ? managers.filter((m) => (PEERS as readonly string[]).includes(m.name))
+    : [];
 }
 
 function ratioHeads(managers: readonly ManagerResults[]): string[] {
@@ -131,5 +174,5 @@ function ratioHeads(managers: readonly ManagerResults[]): string[] {
 }
 
 function ratioCells(row: Row, managers: readonly ManagerResults[]): string[] {
-  return peersIn(managers).map((m) => row.ratios[m.name as 'supervisord' | 'pm2'] ?? '');
+  return peersIn(managers).map((m) => row.ratios[m.name as Peer] ?? '');
 }

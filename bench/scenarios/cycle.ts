@@ -1,14 +1,22 @@
 import { CHILD_COMM, countStamps, readStamps, readStart } from '../child.js';
-import type { Launched, Manager, Workload } from '../managers/types.js';
-import { CLK_TCK, countLive, countUnder, isLive, usage } from '../proc-scan.js';
+import type { Launched, Manager, StartPath, Workload } from '../managers/types.js';
+import { CLK_TCK, countLive, countUnder, isLive } from '../proc-scan.js';
 import { summarize, type Summary } from '../stats.js';
 import { nowNs, nsToMs, sleep, waitFor } from '../time.js';
 
 /** Scenarios 1-3 for one manager and one N, on one launch. */
 export interface CycleResult {
   readonly n: number;
+  /** boot: the manager started cold with autostart; api: already running, then its start-all command. */
+  readonly path?: StartPath;
   /** Start command → the last of the N children exec'ed (ms). */
   startMs?: number;
+  /** Of the API path: launch → the manager ready for the command (ms, not part of startMs). */
+  readyMs?: number;
+  /** `started` events in the manager's store once all N ran (nodewarden; N = none lost). */
+  startedEvents?: number;
+  /** When fewer than N were there: the count again after the idle window (events late, not lost, if N). */
+  startedEventsAfterIdle?: number;
   /** Of startMs: launch → the manager said it was ready to spawn (nodewarden only). */
   bootMs?: number;
   /** Of startMs: the first → the last child exec'ed (ms). */
@@ -17,13 +25,14 @@ export interface CycleResult {
   stopMs?: number;
   /** Stop command → the last child gone from /proc, as polled every 20 ms (ms). */
   stopSeenMs?: number;
-  idle?: { windowS: number; cpuPercent: number; rssMb: number; rssMaxMb: number };
+  idle?: { windowS: number; cpuPercent: number; cpuSeconds: number; rssMb: number; rssMaxMb: number };
   crash?: Summary & { timeouts: number };
   errors: string[];
 }
 
 export interface CycleOptions {
   readonly idleSeconds: number;
+  /** 0: no crash step. */
   readonly kills: number;
   readonly log: (msg: string) => void;
 }
@@ -35,19 +44,29 @@ export interface CycleOptions {
  */
 export async function runCycle(mgr: Manager, w: Workload, opts: CycleOptions): Promise<CycleResult> {
   const n = w.sleepers;
-  const res: CycleResult = { n, errors: [] };
+  const via = w.startPath ?? 'boot';
+  const res: CycleResult = { n, path: via, errors: [] };
+  const tag = `${mgr.label} N=${n} (${via})`;
   const fail = (step: string, err: unknown): void => {
     res.errors.push(`${step}: ${err instanceof Error ? err.message : String(err)}`);
-    opts.log(`  ${mgr.label} N=${n} ${step} FAILED: ${String(err).split('\n')[0]}`);
+    opts.log(`  ${tag} ${step} FAILED: ${String(err).split('\n')[0]}`);
   };
   let launched: Launched | null = null;
   try {
-    const t0 = nowNs();
+    let t0 = nowNs();
     launched = await mgr.launch(w);
     const pid = await launched.managerPid();
     const l = launched;
+    if (via === 'api') {
+      await l.ready(180_000);
+      res.readyMs = nsToMs(nowNs() - t0);
+      if (countStamps(w.stampDir, 'start') > 0)
+        throw new Error('programs started before the start-all command');
+      t0 = nowNs();
+      await l.startAll();
+    }
     await waitFor(`${n} children started`, () => (l.assertRunning(), countStamps(w.stampDir, 'start') >= n), {
-      timeoutMs: 180_000,
+      timeoutMs: Math.max(180_000, n * 300), // 1,000 nodes on a busy host take minutes
       intervalMs: 10,
     });
     const starts = [...readStamps(w.stampDir, 'start').values()];
@@ -55,32 +74,61 @@ export async function runCycle(mgr: Manager, w: Workload, opts: CycleOptions): P
     const first = starts.reduce((a, b) => (b < a ? b : a));
     res.startMs = nsToMs(last - t0);
     res.spreadMs = nsToMs(last - first);
-    const boot = launched.bootMs?.() ?? null;
+    const boot = via === 'boot' ? (launched.bootMs?.() ?? null) : null;
     if (boot !== null) res.bootMs = boot;
     // The exec stamps say when; /proc says they are really the manager's and still up.
-    await waitFor(`${n} live children under the manager (pid ${pid})`, () => countUnder(pid, CHILD_COMM, w.dir) === n, {
-      timeoutMs: 30_000,
-    });
-    opts.log(
-      `  ${mgr.label} N=${n}: start all ${res.startMs.toFixed(1)} ms (first → last exec ${res.spreadMs.toFixed(1)} ms` +
-        `${res.bootMs !== undefined ? `, manager ready after ${res.bootMs} ms` : ''})`,
+    await waitFor(
+      `${n} live children under the manager (pid ${pid})`,
+      () => countUnder(pid, CHILD_COMM, w.dir) === n,
+      {
+        timeoutMs: 30_000,
+      },
     );
+    opts.log(
+      `  ${tag}: start all ${res.startMs.toFixed(1)} ms (first → last exec ${res.spreadMs.toFixed(1)} ms` +
+        `${res.bootMs !== undefined ? `, manager ready after ${res.bootMs} ms` : ''}` +
+        `${res.readyMs !== undefined ? `, after ${res.readyMs.toFixed(0)} ms until the manager took commands` : ''})`,
+    );
+    if (l.countEvents) {
+      // The store is written behind the bus: wait a little for the last of them.
+      const got = await waitFor(
+        `${n} started events`,
+        () => ((l.countEvents!('started') ?? -1) >= n ? true : null),
+        {
+          timeoutMs: 15_000,
+          intervalMs: 250,
+        },
+      ).catch(() => null);
+      res.startedEvents = l.countEvents('started') ?? undefined;
+      if (!got)
+        res.errors.push(`events: ${res.startedEvents ?? 0} started events in the store for ${n} starts`);
+      opts.log(`  ${tag}: ${res.startedEvents ?? '?'} started events in the store`);
+    }
 
     try {
-      res.idle = await measureIdle(pid, opts.idleSeconds);
-      opts.log(`  ${mgr.label} N=${n}: idle ${res.idle.cpuPercent.toFixed(2)} % CPU, ${res.idle.rssMb.toFixed(1)} MB RSS`);
+      res.idle = await measureIdle(l, opts.idleSeconds);
+      opts.log(`  ${tag}: idle ${res.idle.cpuPercent.toFixed(2)} % CPU, ${res.idle.rssMb.toFixed(1)} MB RSS`);
     } catch (err) {
       fail('idle', err);
     }
-    try {
-      res.crash = await measureCrash(w, Math.min(opts.kills, n));
-      opts.log(`  ${mgr.label} N=${n}: crash→replacement p50 ${res.crash.p50.toFixed(2)} ms, max ${res.crash.max.toFixed(2)} ms`);
-    } catch (err) {
-      fail('crash', err);
+    if (l.countEvents && res.startedEvents !== undefined && res.startedEvents < n) {
+      res.startedEventsAfterIdle = l.countEvents('started') ?? undefined;
+      opts.log(
+        `  ${tag}: ${res.startedEventsAfterIdle ?? '?'} started events in the store after the idle window`,
+      );
     }
-
-    // Let replacements settle so every child is an ordinary running one again.
-    await sleep(1500);
+    if (opts.kills > 0) {
+      try {
+        res.crash = await measureCrash(w, Math.min(opts.kills, n));
+        opts.log(
+          `  ${tag}: crash→replacement p50 ${res.crash.p50.toFixed(2)} ms, max ${res.crash.max.toFixed(2)} ms`,
+        );
+      } catch (err) {
+        fail('crash', err);
+      }
+      // Let replacements settle so every child is an ordinary running one again.
+      await sleep(1500);
+    }
     const t1 = nowNs();
     await launched.stop();
     await waitFor('every child gone', () => countLive(CHILD_COMM, w.dir) === 0, { timeoutMs: 120_000 });
@@ -88,7 +136,9 @@ export async function runCycle(mgr: Manager, w: Workload, opts: CycleOptions): P
     const stops = [...readStamps(w.stampDir, 'stop').values()];
     if (stops.length === n) res.stopMs = nsToMs(stops.reduce((a, b) => (b > a ? b : a)) - t1);
     else res.errors.push(`stop: only ${stops.length} of ${n} children exited through SIGTERM`);
-    opts.log(`  ${mgr.label} N=${n}: stop all ${res.stopMs?.toFixed(1) ?? '?'} ms (gone from /proc after ${res.stopSeenMs.toFixed(0)} ms)`);
+    opts.log(
+      `  ${tag}: stop all ${res.stopMs?.toFixed(1) ?? '?'} ms (gone from /proc after ${res.stopSeenMs.toFixed(0)} ms)`,
+    );
     if (!(await launched.waitExit(60_000))) res.errors.push('stop: the manager did not exit within 60 s');
   } catch (err) {
     fail('cycle', err);
@@ -99,17 +149,17 @@ export async function runCycle(mgr: Manager, w: Workload, opts: CycleOptions): P
 }
 
 /** Manager CPU (utime+stime delta) and RSS over a window, RSS sampled every second. */
-async function measureIdle(pid: number, seconds: number): Promise<NonNullable<CycleResult['idle']>> {
+async function measureIdle(l: Launched, seconds: number): Promise<NonNullable<CycleResult['idle']>> {
   await sleep(2000); // past startSeconds: every node counts as running
-  const u0 = usage(pid);
-  if (!u0) throw new Error(`manager pid ${pid} is gone`);
+  const u0 = l.cost();
+  if (!u0) throw new Error('the manager is gone');
   const t0 = nowNs();
   let rssMax = u0.rssBytes;
   let last = u0;
   for (let i = 0; i < seconds; i++) {
     await sleep(1000);
-    const u = usage(pid);
-    if (!u) throw new Error(`manager pid ${pid} died during the idle window`);
+    const u = l.cost();
+    if (!u) throw new Error('the manager died during the idle window');
     rssMax = Math.max(rssMax, u.rssBytes);
     last = u;
   }
@@ -117,6 +167,7 @@ async function measureIdle(pid: number, seconds: number): Promise<NonNullable<Cy
   return {
     windowS: elapsedS,
     cpuPercent: ((last.cpuTicks - u0.cpuTicks) / CLK_TCK / elapsedS) * 100,
+    cpuSeconds: (last.cpuTicks - u0.cpuTicks) / CLK_TCK,
     rssMb: last.rssBytes / 1e6,
     rssMaxMb: rssMax / 1e6,
   };

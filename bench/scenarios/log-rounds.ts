@@ -28,8 +28,14 @@ export function summarizeRounds(rounds: LogResult[]): LogSummary {
     malformed: sum((c) => c.malformed),
     duplicated: sum((c) => c.duplicated),
   };
+  // CPU per GB: all rounds' CPU over all rounds' bytes.
+  const cpu = ok.filter((r) => r.cpuSeconds !== undefined);
+  const gb = cpu.reduce((a, r) => a + ((r.written! - r.lost!) * 100) / 1e9, 0);
+  const cpuSecondsPerGB =
+    cpu.length > 0 && gb > 0 ? cpu.reduce((a, r) => a + r.cpuSeconds!, 0) / gb : undefined;
   return {
     ...median,
+    ...(cpuSecondsPerGB !== undefined ? { cpuSecondsPerGB } : {}),
     check,
     lost: check.missingInWindow + check.missingAtEnd,
     rounds,

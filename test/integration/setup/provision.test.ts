@@ -40,7 +40,7 @@ describe('provisioning the test peers', () => {
     assert.equal(lines.length, 1, r.stderr);
     assert.match(
       lines[0]!,
-      /need supervisord, promtool, prometheus, chromium, zsh, ansible-playbook, monerod, litecoind: run `.*apt-get install -y .*supervisor prometheus chromium zsh ansible monero litecoind/,
+      /need supervisord, runsvdir, promtool, prometheus, chromium, zsh, ansible-playbook, monerod, litecoind: run `.*apt-get install -y .*supervisor runit prometheus chromium zsh ansible monero litecoind/,
     );
   });
 
@@ -48,6 +48,7 @@ describe('provisioning the test peers', () => {
     const r = await run(
       machineWith([
         '/usr/bin/supervisord',
+        '/usr/bin/runsvdir',
         '/usr/bin/promtool',
         '/usr/bin/prometheus',
         '/usr/bin/zsh',
@@ -65,6 +66,7 @@ describe('provisioning the test peers', () => {
     const r = await run(
       machineWith([
         '/usr/bin/supervisord',
+        '/usr/bin/runsvdir',
         '/usr/bin/promtool',
         '/usr/bin/chromium',
         '/usr/bin/zsh',
@@ -77,10 +79,28 @@ describe('provisioning the test peers', () => {
     assert.match(r.stderr, /need prometheus: run `.*install -y --no-install-recommends prometheus'/);
   });
 
+  test("runit, the benchmark's C floor, is a peer of its own", async () => {
+    const r = await run(
+      machineWith([
+        '/usr/bin/supervisord',
+        '/usr/bin/promtool',
+        '/usr/bin/prometheus',
+        '/usr/bin/chromium',
+        '/usr/bin/zsh',
+        '/usr/bin/ansible-playbook',
+        '/usr/bin/monerod',
+        '/usr/bin/litecoind',
+      ]),
+    );
+    assert.equal(r.exitCode, 1);
+    assert.match(r.stderr, /need runsvdir: run `.*install -y --no-install-recommends runit'/);
+  });
+
   test('a machine that has every peer goes on silently', async () => {
     const r = await run(
       machineWith([
         '/usr/bin/supervisord',
+        '/usr/bin/runsvdir',
         '/usr/bin/promtool',
         '/usr/bin/prometheus',
         '/usr/bin/chromium',
