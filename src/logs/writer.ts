@@ -41,9 +41,6 @@ export interface LogWriterOptions {
 }
 
 const MAX_BATCH = 4 * 1024 * 1024;
-/** While the write loop is idle, output below GATHER_BYTES waits up to GATHER_MS for more before it is written. */
-const GATHER_MS = 10;
-const GATHER_BYTES = 256 * 1024;
 /** While no output comes, the log path is still checked this often, so a deleted log's space is freed. */
 const IDLE_CHECK_MS = 10_000;
 const NEWLINE = Buffer.from('\n');
@@ -74,8 +71,6 @@ export class LogWriter {
   /** The open file is known to be the one at the log path (false while idle, or after a failed reopen). */
   private verified = true;
   private idleTimer: TimerHandle | null = null;
-  /** Output waiting to be joined by more before the write loop starts (see GATHER_MS). */
-  private gather: NodeJS.Timeout | null = null;
   private readonly clock: Clock;
   /** Why the last reopen failed, or null (warned once per streak of failures). */
   private reopenFailure: string | null = null;
@@ -144,7 +139,6 @@ export class LogWriter {
 
   /** Resolves once everything queued so far is written (or dropped). */
   async flush(): Promise<void> {
-    if (this.gather) this.kick();
     while (this.loop) await this.loop;
   }
 
@@ -172,15 +166,15 @@ export class LogWriter {
       return this.drops.drop([buf], 'the log disk is too slow');
     }
     this.pending.push(buf);
-    if (this.loop || this.pending.bytes >= GATHER_BYTES) return this.kick();
-    // A small first batch waits a moment for more output: one write and one path check for many reads.
-    this.gather ??= setTimeout(() => this.kick(), GATHER_MS).unref();
+    // Written at once, never held back to gather more: what nodewarden has read
+    // from a node's pipe is lost if nodewarden is killed before writing it, so
+    // that time is kept as short as the write itself. Batching comes from the
+    // capture's paced reads (and from lines queued while a write is under way).
+    this.kick();
   }
 
   /** Starts the write loop unless it runs; when it ends idle, the periodic path check is armed. */
   private kick(): void {
-    if (this.gather) clearTimeout(this.gather);
-    this.gather = null;
     if (this.loop) return;
     if (this.idleTimer) this.clock.clearTimer(this.idleTimer);
     this.idleTimer = null;
