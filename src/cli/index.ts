@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: it sets a V8 flag that must be in place before the rest of the CLI loads.
+import './heap.js';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/issues.js';
 import { VERSION } from '../version.js';

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
+import type { Transporter } from 'nodemailer';
 import type { SendMailOptions } from 'nodemailer/lib/mailer';
 import type { EmailPayload, SendContext } from '../types.js';
 
@@ -36,4 +37,35 @@ export function describeSendError(err: unknown): string {
   if (e && typeof e.response === 'string' && e.response !== '') return e.response.trim();
   if (e && typeof e.message === 'string') return e.message;
   return String(err);
+}
+
+/** The npm package nodemailer's default export (what `import nodemailer from 'nodemailer'` gives). */
+export type Nodemailer = (typeof import('nodemailer'))['default'];
+
+/**
+ * A mail transport built at the first send: the npm package nodemailer (about
+ * 2 MB of heap once loaded) is imported only when a mail actually goes out, so
+ * a manager that never alerts never carries it. A failed import is not kept:
+ * the next send (an outbox retry) tries again.
+ */
+export function lazyTransport<T extends Transporter>(
+  create: (nodemailer: Nodemailer) => T,
+): { get(): Promise<T>; close(): void } {
+  let made: Promise<T> | null = null;
+  return {
+    get: () =>
+      (made ??= import('nodemailer').then(
+        (mod) => create(mod.default),
+        (err: unknown) => {
+          made = null;
+          throw err;
+        },
+      )),
+    close: () => {
+      void made?.then(
+        (t) => t.close(),
+        () => undefined,
+      );
+    },
+  };
 }

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import nodemailer from 'nodemailer';
 import type { Channel, OutboxPayload, SendContext } from '../types.js';
-import { mailOptions } from './compose.js';
+import { lazyTransport, mailOptions } from './compose.js';
 
 /**
  * Without `alerts.email.smtp`, each mail is written as a complete RFC 5322
@@ -15,11 +14,9 @@ export class EmlChannel implements Channel {
   readonly id = 'email';
   readonly kind = 'email';
   readonly label: string;
-  private readonly transport = nodemailer.createTransport({
-    streamTransport: true,
-    buffer: true,
-    newline: 'windows',
-  });
+  private readonly transport = lazyTransport((nodemailer) =>
+    nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' }),
+  );
 
   constructor(readonly dir: string) {
     this.label = `eml ${dir}`;
@@ -27,7 +24,7 @@ export class EmlChannel implements Channel {
 
   async send(payload: OutboxPayload, ctx: SendContext): Promise<string> {
     if (payload.kind !== 'email') throw new Error(`an .eml channel cannot write a ${payload.kind} payload`);
-    const info = await this.transport.sendMail(mailOptions(payload, ctx));
+    const info = await (await this.transport.get()).sendMail(mailOptions(payload, ctx));
     const file = path.join(this.dir, fileName(payload, ctx));
     await fs.promises.mkdir(this.dir, { recursive: true, mode: 0o700 });
     const tmp = `${file}.tmp`;

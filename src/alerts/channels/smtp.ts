@@ -1,8 +1,8 @@
 import os from 'node:os';
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { SmtpConfig } from '../../config/types.js';
 import type { Channel, OutboxPayload, SendContext } from '../types.js';
-import { mailOptions } from './compose.js';
+import { lazyTransport, mailOptions, type Nodemailer } from './compose.js';
 
 /**
  * Mail through the configured SMTP server (`alerts.email.smtp`): implicit TLS
@@ -14,17 +14,17 @@ export class SmtpChannel implements Channel {
   readonly id = 'email';
   readonly kind = 'email';
   readonly label: string;
-  private readonly transport: ReturnType<typeof createSmtpTransport>;
+  private readonly transport: ReturnType<typeof lazyTransport>;
 
   constructor(private readonly smtp: SmtpConfig) {
     this.label = `smtp ${smtp.host}:${smtp.port}`;
-    this.transport = createSmtpTransport(smtp);
+    this.transport = lazyTransport((nodemailer) => createSmtpTransport(nodemailer, smtp));
   }
 
   async send(payload: OutboxPayload, ctx: SendContext): Promise<string> {
     if (payload.kind !== 'email') throw new Error(`an SMTP channel cannot send a ${payload.kind} payload`);
     if (payload.to.length === 0) throw new Error('no recipients: alerts.email.to is empty');
-    const info = await this.transport.sendMail(mailOptions(payload, ctx));
+    const info = await (await this.transport.get()).sendMail(mailOptions(payload, ctx));
     return `accepted by ${this.smtp.host}:${this.smtp.port}: ${String(info.response ?? '').trim()}`;
   }
 
@@ -33,7 +33,7 @@ export class SmtpChannel implements Channel {
   }
 }
 
-function createSmtpTransport(smtp: SmtpConfig) {
+function createSmtpTransport(nodemailer: Nodemailer, smtp: SmtpConfig): Transporter {
   return nodemailer.createTransport({
     host: smtp.host,
     port: smtp.port,
