@@ -83,11 +83,21 @@ export function parsePressureSome(text: string): number {
   return Number(m[1]);
 }
 
+/**
+ * Reads a host file. Test seam: when `NODEWARDEN_HOST_MEMINFO` names a file, it is
+ * read in place of /proc/meminfo, so a chaos run can make memory pressure cross
+ * the marks of a real daemon without loading the machine. Unset in production.
+ */
+function readHostFile(file: string): string {
+  const meminfo = process.env.NODEWARDEN_HOST_MEMINFO;
+  return fs.readFileSync(file === '/proc/meminfo' && meminfo ? meminfo : file, 'latin1');
+}
+
 /** The production HostReader: /proc/meminfo, /proc/stat, os.loadavg() and statfs. */
 export class ProcHostReader implements HostReader {
   private prevCpu: { total: number; idle: number } | null = null;
 
-  constructor(private readonly readText: (file: string) => string = (f) => fs.readFileSync(f, 'latin1')) {}
+  constructor(private readonly readText: (file: string) => string = readHostFile) {}
 
   read(dataDirs: readonly string[]): HostReading {
     const mem = parseMeminfo(this.readText('/proc/meminfo'));

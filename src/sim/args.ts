@@ -36,6 +36,12 @@ export interface SimOptions {
   logEveryMs: number | null;
   burnCpuPercent: number;
   stopDelayMs: number;
+  /** `--chaos-lines MS`: write a numbered line `<name> <pid> <seq>` every MS ms. */
+  chaosLinesMs: number | null;
+  /** `--seq-dir DIR`: keep `<DIR>/<name>.<pid>` holding the last numbered line written. */
+  seqDir: string | null;
+  /** `--stall-file PATH`: while this file exists the reported height stands still. */
+  stallFile: string | null;
   help: boolean;
 }
 
@@ -74,6 +80,9 @@ const FLAGS: Record<string, Kind> = {
   '--log-every': 'posint',
   '--burn-cpu': 'number',
   '--stop-delay': 'int',
+  '--chaos-lines': 'posint',
+  '--seq-dir': 'string',
+  '--stall-file': 'string',
   '--help': 'bool',
 };
 
@@ -143,6 +152,9 @@ export function parseSimArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
   if (seen.has('--catch-up-from') !== seen.has('--catch-up-rate')) {
     throw new SimUsageError('--catch-up-from and --catch-up-rate must be given together');
   }
+  if (seen.has('--seq-dir') && !seen.has('--chaos-lines')) {
+    throw new SimUsageError('--seq-dir needs --chaos-lines (it records the numbered lines written)');
+  }
   if (seen.has('--stall-at') && seen.has('--stall-after')) {
     throw new SimUsageError('--stall-at and --stall-after are alternatives; give one');
   }
@@ -175,6 +187,9 @@ export function parseSimArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
     logEveryMs: get<number | null>('--log-every', null),
     burnCpuPercent: get('--burn-cpu', 0),
     stopDelayMs: get('--stop-delay', 0),
+    chaosLinesMs: get<number | null>('--chaos-lines', null),
+    seqDir: get<string | null>('--seq-dir', null),
+    stallFile: get<string | null>('--stall-file', null),
     help: get('--help', false),
   };
 }
@@ -187,4 +202,5 @@ export const SIM_USAGE = `usage: sim-node [flags]
   --crash-after MS[:CODE]  --exit-at-start CODE  --close-port-after MS  --stop-delay MS
   --ignore-sigterm  --spawn-child  --spawn-daemon  --spew [--spew-lines N]  --log-every MS
   --leak-mb-per-s N [--leak-max-mb M]  --burn-cpu PERCENT
+  --chaos-lines MS [--seq-dir DIR] (numbered lines "<name> <pid> <seq>")  --stall-file PATH (height stands still while it exists)
 prints "READY pid=<pid> port=<port>" once the HTTP server listens on 127.0.0.1`;

@@ -5,6 +5,8 @@
  * spewing sim still answers HTTP and handles signals.
  */
 
+import fs from 'node:fs';
+
 /** Writes one line to stdout. */
 export function say(line: string): void {
   process.stdout.write(line + '\n');
@@ -56,4 +58,43 @@ export function startSpew(limit: number | null): void {
 /** Prints a normal-looking log line every `everyMs`. */
 export function startLogEvery(everyMs: number, line: () => string): void {
   setInterval(() => say(`${new Date().toISOString()} INFO ${line()}`), everyMs);
+}
+
+/** Numbered lines for the chaos run: how many were written, and a way to record that figure. */
+export interface ChaosLines {
+  /** The last seq whose write returned (0 before the first). */
+  readonly written: () => number;
+  /** Rewrites the seq file now (a no-op without one). */
+  readonly record: () => void;
+}
+
+/** Lines per rewrite of the seq file. */
+const SEQ_RECORD_EVERY = 4;
+
+/**
+ * Writes `<name> <pid> <seq>` (seq 1, 2, 3, ...) every `everyMs`. With `seqFile`,
+ * keeps in it the last seq whose write returned: rewritten (temp file + rename,
+ * so it is never half written) every few lines and whenever `record` is called.
+ * Stdout to a pipe or FIFO is synchronous on Linux, so a returned write is in the pipe.
+ */
+export function startChaosLines(name: string, everyMs: number, seqFile: string | null): ChaosLines {
+  let seq = 0;
+  const record = (): void => {
+    if (seqFile === null) return;
+    const tmp = `${seqFile}.tmp`;
+    try {
+      fs.writeFileSync(tmp, `${seq}\n`);
+      fs.renameSync(tmp, seqFile);
+    } catch {
+      // The directory may be gone at the end of a run; the lines themselves still count.
+    }
+  };
+  setInterval(() => {
+    const next = seq + 1;
+    process.stdout.write(`${name} ${process.pid} ${next}\n`);
+    seq = next;
+    if (seq % SEQ_RECORD_EVERY === 0) record();
+  }, everyMs);
+  record();
+  return { written: () => seq, record };
 }

@@ -13,12 +13,13 @@
  * log lines and spew lines. Usage errors go to stderr with exit code 2.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { derivePeerId, type SimIdentity } from './api.js';
 import { parseSimArgs, SIM_USAGE, SimUsageError, type SimOptions } from './args.js';
-import { HeightModel, loadOrCreateChainFile } from './chain.js';
+import { HeightModel, loadOrCreateChainFile, type HeightReading } from './chain.js';
 import { startBurn, startLeak } from './faults.js';
 import { spawnGrandchild } from './grandchild.js';
-import { say, sayAndExit, startLogEvery, startSpew } from './output.js';
+import { say, sayAndExit, startChaosLines, startLogEvery, startSpew } from './output.js';
 import { startServer, type SimServer } from './server.js';
 
 function fail(message: string, code: number): never {
@@ -66,6 +67,32 @@ function startBehaviours(opts: SimOptions, server: SimServer, model: HeightModel
     });
   }
   if (opts.spew) startSpew(opts.spewLines);
+  if (opts.chaosLinesMs !== null) {
+    const seqFile = opts.seqDir === null ? null : path.join(opts.seqDir, `${opts.name}.${process.pid}`);
+    const lines = startChaosLines(opts.name, opts.chaosLinesMs, seqFile);
+    // Recorded on a polite stop and on every exit; only a kill -9 leaves the file behind.
+    process.on('SIGTERM', lines.record);
+    process.on('exit', lines.record);
+  }
+}
+
+/**
+ * The height source: the model, except that while `stallFile` exists the height
+ * stands where it was when the file appeared (the tip goes on); once the file
+ * is gone the node is back at the model's height.
+ */
+function heightSource(model: HeightModel, stallFile: string | null): () => HeightReading {
+  if (stallFile === null) return () => model.at(Date.now());
+  let frozen: number | null = null;
+  return () => {
+    const r = model.at(Date.now());
+    if (!fs.existsSync(stallFile)) {
+      frozen = null;
+      return r;
+    }
+    frozen ??= r.height;
+    return { height: frozen, tip: r.tip };
+  };
 }
 
 async function main(): Promise<void> {
@@ -104,7 +131,7 @@ async function main(): Promise<void> {
   if (opts.spawnDaemon) say(`DAEMON pid=${await spawnGrandchild(opts.ignoreSigterm, { daemon: true })}`);
   let server: SimServer;
   try {
-    server = await startServer(opts.port, who, () => model.at(Date.now()));
+    server = await startServer(opts.port, who, heightSource(model, opts.stallFile));
   } catch (err) {
     fail(`cannot listen on 127.0.0.1:${opts.port}: ${(err as Error).message}`, 1);
   }
