@@ -153,9 +153,16 @@ function seqFiles(seqDir: string): SeqRecord[] {
 }
 
 /** `DROPPING LOG OUTPUT` reports of the manager log, per node: the highest dropped-line count told. */
-function dropReports(logDir: string): Map<string, number> {
+function dropReports(logDir: string, root: string): Map<string, number> {
   const told = new Map<string, number>();
-  for (const file of nodeLogFiles(logDir, 'nodewarden')) {
+  // The manager log may itself have been unwritable: its stdout/stderr, kept by the run in its root, count too.
+  const captured = fs.existsSync(root)
+    ? fs
+        .readdirSync(root, { withFileTypes: true })
+        .filter((e) => e.isFile() && /\.(out|err|log)$/.test(e.name))
+        .map((e) => path.join(root, e.name))
+    : [];
+  for (const file of [...nodeLogFiles(logDir, 'nodewarden'), ...captured]) {
     for (const line of readLog(file).split('\n')) {
       const m = /node (\S+): DROPPING LOG OUTPUT/.exec(line);
       if (!m) continue;
@@ -230,7 +237,7 @@ function checkAll(journal: Journal, facts: LogFacts, seqs: readonly SeqRecord[])
         evidence: cap(bad),
       });
   }
-  const told = dropReports(run.logDir);
+  const told = dropReports(run.logDir, run.root);
   for (const [node, n] of Object.entries(facts.droppedUnwritable)) {
     if (told.has(node)) continue;
     out.push({
