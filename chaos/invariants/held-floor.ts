@@ -59,16 +59,20 @@ function holds(journal: Journal, events: readonly EventRow[]): Violation[] {
   for (const n of Object.values(journal.nodes)) {
     const mine = events.filter((e) => e.node === n.name);
     for (const span of heldSpans(n)) {
-      const heldEv = mine.find(
-        (e) => e.type === 'held' && e.ts >= span.from - 30_000 && e.ts <= span.from + SKEW_MS,
+      // The store's own held/released events mark the edges; events between them count, in stored order.
+      const heldAt = mine.findIndex(
+        (e) => e.type === 'held' && e.ts >= span.from - SKEW_MS && e.ts <= span.from + 30_000,
       );
-      const from = Math.max(span.from, heldEv?.ts ?? span.from);
-      const releasedEv = mine.find((e) => e.type === 'released' && e.ts >= from);
-      const to = Math.min(span.to ?? Infinity, releasedEv?.ts ?? Infinity);
+      const firstAfter = mine.findIndex((e) => e.ts > span.from);
+      const fromIdx = heldAt >= 0 ? heldAt : firstAfter < 0 ? mine.length : firstAfter - 1;
+      const releasedAt = mine.findIndex((e, i) => i > fromIdx && e.type === 'released');
+      const until = span.to ?? Infinity;
+      const from = heldAt >= 0 ? mine[heldAt]!.ts : span.from;
+      const to = Math.min(until, releasedAt >= 0 ? mine[releasedAt]!.ts : Infinity);
       const bad: EventRow[] = [];
       let downAt: number | null = null;
-      for (const e of mine) {
-        if (e.ts <= from || e.ts >= to) continue;
+      for (const [i, e] of mine.entries()) {
+        if (i <= fromIdx || (releasedAt >= 0 && i >= releasedAt) || e.ts >= until) continue;
         if (e.type === 'restarting' && AUTOMATIC.has(e.reason ?? '')) bad.push(e);
         else if (e.type === 'paused' || e.type === 'resumed') bad.push(e);
         else if (e.type === 'crashed' || e.type === 'exited') downAt = e.ts;

@@ -62,6 +62,7 @@ describe('invariant 4: crashes, restarts, adoptions and reaps are events, once; 
     const four = inv(j, 4);
     // Seen alive with no manager, then again under the next manager.
     assert.deepEqual(await four.check({ journal: j, phase: 'fault' }), []);
+    await new Promise((r) => setTimeout(r, 5));
     const next = Date.now();
     j.managers.push({ pid: process.pid, startedAt: next });
     await new Promise((r) => setTimeout(r, 5));
@@ -75,6 +76,7 @@ describe('invariant 4: crashes, restarts, adoptions and reaps are events, once; 
     const j2 = { ...j, managers: [j.managers[0]!] };
     const four2 = inv(j2, 4);
     await four2.check({ journal: j2, phase: 'fault' });
+    await new Promise((r) => setTimeout(r, 5));
     j2.managers.push({ pid: process.pid, startedAt: Date.now() });
     const db2 = makeStore(j2);
     insertEvent(db2, {
