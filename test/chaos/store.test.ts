@@ -185,6 +185,22 @@ describe('invariant 6: held nodes untouched; sync.minHealthy never breached by t
     assert.match(v[0]!.evidence[1]!, /n1 started/);
   });
 
+  test('an automatic restart stored right after the held event, in the same millisecond, is caught', async () => {
+    const j = makeJournal();
+    const s = j.run.startedAt;
+    addNode(j, 'n1', [
+      [s, 'running', false],
+      [s + 9_990, 'running', true],
+    ]);
+    const db = makeStore(j);
+    insertEvent(db, { ts: s + 10_000, node: 'n1', type: 'held' });
+    insertEvent(db, { ts: s + 10_000, node: 'n1', type: 'restarting', reason: 'out_of_sync' });
+    db.close();
+    const v = await inv(j, 6).check({ journal: j, phase: 'final' });
+    assert.equal(v.length, 1, JSON.stringify(v));
+    assert.match(v[0]!.evidence[0]!, /n1 restarting\(out_of_sync\)/);
+  });
+
   test('a policy restart that leaves a group below minHealthy is caught', async () => {
     const j = makeJournal({ minHealthy: { g: 2 } });
     const s = j.run.startedAt;
