@@ -30,12 +30,20 @@ export interface LogFacts {
   lostUnheld: number;
   /** Head lines gone with backups the rotation removed. */
   rotatedAway: number;
+  /**
+   * Lines a manager had read from a node's pipe but not yet written when it
+   * was killed with SIGKILL (one contiguous run per node and kill, at most one
+   * read's worth): no user-space reader can close that window.
+   */
+  lostInFlight: number;
 }
 
 /** Slack around a window: a line is written, read and stamped within about this long. */
 const SLACK_MS = 2_000;
 /** After its last seq record, a killed process died within about this long. */
 const DEATH_MS = 10_000;
+/** At most what one read of a node's pipe can hold (a 1 MiB pipe), in the shortest numbered lines. */
+const IN_FLIGHT_MAX_LINES = (1024 * 1024) / 8;
 
 interface LogLine {
   seq: number;
@@ -52,6 +60,7 @@ export function logLines(journal: Journal, opts: InvariantOptions): Invariant & 
     droppedUnwritable: {},
     lostUnheld: 0,
     rotatedAway: 0,
+    lostInFlight: 0,
   };
   return {
     id: 3,
@@ -70,6 +79,7 @@ export function logLines(journal: Journal, opts: InvariantOptions): Invariant & 
           droppedUnwritable: {},
           lostUnheld: 0,
           rotatedAway: 0,
+          lostInFlight: 0,
         });
         const found = checkAll(journal, facts, seqs);
         if (found.length === 0 || Date.now() >= deadline) return found;
@@ -207,6 +217,8 @@ function checkAll(journal: Journal, facts: LogFacts, seqs: readonly SeqRecord[])
         if (prev === null && headOfOldest.has(sf.pid)) facts.rotatedAway += missing;
         else if (gapInUnwritable(journal, prev, l, sf.mtime)) {
           excused += missing;
+        } else if (missing <= IN_FLIGHT_MAX_LINES && straddlesKill(journal, prev?.stamp ?? null, l.stamp)) {
+          facts.lostInFlight += missing;
         } else
           bad.push(
             `missing seq ${expected}..${l.seq - 1} (${missing} line(s)) before ${where(l)}${prev ? ` after ${where(prev)}` : ''}`,
@@ -219,6 +231,8 @@ function checkAll(journal: Journal, facts: LogFacts, seqs: readonly SeqRecord[])
       const missing = sf.recorded - last;
       const unheld = !alive(sf.pid) && noManagerNear(journal, sf.mtime);
       if (unheld) facts.lostUnheld += missing;
+      else if (missing <= IN_FLIGHT_MAX_LINES && straddlesKill(journal, prev?.stamp ?? null, sf.mtime))
+        facts.lostInFlight += missing;
       else if (
         unwritable.length > 0 &&
         meetsWindows(unwritable, prev?.stamp ?? run.startedAt, sf.mtime, SLACK_MS)
@@ -260,6 +274,19 @@ function gapInUnwritable(journal: Journal, prev: LogLine | null, next: LogLine, 
   const from = prev?.stamp ?? journal.run.startedAt;
   const to = next.stamp ?? seqMtime;
   return meetsWindows(windows, from, to, SLACK_MS);
+}
+
+/**
+ * Whether a manager was killed with SIGKILL between two moments: the arrival
+ * stamp of the last line before a gap (written by that manager) and the
+ * arrival stamp of the first line after it (or the process's last record).
+ * Without stamps the gap cannot be placed, and is not excused.
+ */
+function straddlesKill(journal: Journal, before: number | null, after: number | null): boolean {
+  if (before === null || after === null) return false;
+  return journal.managers.some(
+    (m) => m.endedBy === 'kill9' && m.endedAt !== undefined && before <= m.endedAt && m.endedAt <= after + SLACK_MS,
+  );
 }
 
 /** Whether some moment around a process's last seq record had no manager (its FIFO's reader). */

@@ -88,6 +88,31 @@ describe('invariant 3: every numbered line is in the log exactly once, in order'
     assert.deepEqual(all.facts.logs.droppedUnwritable, { n1: 3 });
   });
 
+  test('lines read by a manager killed with SIGKILL before it wrote them are counted only when the gap spans that kill', async () => {
+    const j = makeJournal();
+    const pid = process.pid;
+    const killedAt = Date.now() - 10_000;
+    let now = killedAt - 5_000;
+    const stamper = new LineStamper(() => now);
+    const before = stamper.apply(Buffer.from(numbered('n1', pid, [1, 2, 3]))).toString();
+    now = killedAt + 3_000; // the next manager's arrival stamps
+    const after = stamper.apply(Buffer.from(numbered('n1', pid, [6, 7]))).toString();
+    fs.writeFileSync(path.join(j.run.logDir, 'n1.log'), before + after);
+    writeSeq(j, 'n1', pid, 7);
+    j.managers = [
+      { pid: 1, startedAt: j.run.startedAt, endedAt: killedAt, endedBy: 'kill9' },
+      { pid: process.pid, startedAt: killedAt + 1_000 },
+    ];
+    const { inv: three, all } = inv(j, 3);
+    assert.deepEqual(await three.check({ journal: j, phase: 'final' }), []);
+    assert.equal(all.facts.logs.lostInFlight, 2);
+    // The same gap when that manager was shut down, not killed, is a violation.
+    j.managers[0]!.endedBy = 'shutdown-keep-nodes';
+    const v = await inv(j, 3).inv.check({ journal: j, phase: 'final' });
+    assert.equal(v.length, 1, JSON.stringify(v));
+    assert.match(v[0]!.evidence[0]!, /missing seq 4..5/);
+  });
+
   test('the unread tail of a process that died with no manager running is counted, not a violation', async () => {
     const j = makeJournal();
     const pid = deadPid();
