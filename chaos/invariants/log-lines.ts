@@ -285,7 +285,11 @@ function gapInUnwritable(journal: Journal, prev: LogLine | null, next: LogLine, 
 function straddlesKill(journal: Journal, before: number | null, after: number | null): boolean {
   if (before === null || after === null) return false;
   return journal.managers.some(
-    (m) => m.endedBy === 'kill9' && m.endedAt !== undefined && before <= m.endedAt && m.endedAt <= after + SLACK_MS,
+    (m) =>
+      m.endedBy === 'kill9' &&
+      m.endedAt !== undefined &&
+      before <= m.endedAt &&
+      m.endedAt <= after + SLACK_MS,
   );
 }
 
