@@ -10,6 +10,14 @@ export type StartGate =
 const READY: StartGate = { ready: true };
 
 /**
+ * Launches made in one turn of the event loop before the pacer lets it turn
+ * (unpaced starts of hundreds of nodes): each spawn is synchronous, so without
+ * this the store would write no event, the control socket answer nothing and
+ * no timer fire until the last node of the fleet had been spawned.
+ */
+export const LAUNCHES_PER_TURN = 16;
+
+/**
  * Startup pacing (DESIGN §2): so 200 nodes do not boot at once and starve the
  * host, at most `concurrency` paced launches are in flight (launched and not yet
  * settled: running, failed or stopped), and two launches are at least
@@ -24,6 +32,8 @@ export class StartPacer {
   private timer: TimerHandle | null = null;
   /** Asks the gate again when a bounded wait of a queued node runs out. */
   private wake: TimerHandle | null = null;
+  /** The rest of a long burst of launches, continued on the next turn of the event loop. */
+  private resume: NodeJS.Immediate | null = null;
 
   constructor(
     private readonly opts: { concurrency: number; intervalMs: number },
@@ -72,6 +82,8 @@ export class StartPacer {
     this.inFlight.clear();
     if (this.timer) this.clock.clearTimer(this.timer);
     this.timer = null;
+    if (this.resume) clearImmediate(this.resume);
+    this.resume = null;
     this.setWake(null);
   }
 
@@ -86,8 +98,17 @@ export class StartPacer {
   }
 
   private pump(): void {
-    if (this.timer) return; // a spacing timer is already due to pump
+    if (this.timer || this.resume) return; // a spacing timer or the rest of a burst is due to pump
+    let launched = 0;
     while (this.queue.length > 0) {
+      if (launched >= LAUNCHES_PER_TURN) {
+        // Let the event loop turn (store writes, requests, timers), then go on.
+        this.resume = setImmediate(() => {
+          this.resume = null;
+          this.pump();
+        });
+        return;
+      }
       if (this.opts.concurrency > 0 && this.inFlight.size >= this.opts.concurrency) return;
       const wait = this.lastLaunch + this.opts.intervalMs - this.clock.now();
       if (this.opts.intervalMs > 0 && wait > 0) {
@@ -111,6 +132,7 @@ export class StartPacer {
       const name = this.queue.splice(pick, 1)[0]!;
       this.inFlight.add(name);
       this.lastLaunch = this.clock.now();
+      launched++;
       this.launch(name);
     }
     this.setWake(null);

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StartPacer, type StartGate } from '../../../src/supervisor/pacer.js';
+import { LAUNCHES_PER_TURN, StartPacer, type StartGate } from '../../../src/supervisor/pacer.js';
 import { findCycles } from '../../../src/config/depends.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 
@@ -81,5 +81,32 @@ describe('findCycles', () => {
       ),
       [],
     );
+  });
+});
+
+describe('StartPacer bursts', () => {
+  test('unpaced launches go LAUNCHES_PER_TURN at a time, the rest once the event loop turns', async () => {
+    const clock = new FakeClock();
+    const launched: string[] = [];
+    const pacer = new StartPacer({ concurrency: 0, intervalMs: 0 }, clock, (n) => launched.push(n));
+    const names = Array.from({ length: LAUNCHES_PER_TURN * 3 + 1 }, (_, i) => `n${i}`);
+    pacer.enqueue(names);
+    assert.equal(launched.length, LAUNCHES_PER_TURN, 'the first burst, synchronously');
+    await new Promise((r) => setImmediate(r));
+    assert.equal(launched.length, LAUNCHES_PER_TURN * 2, 'the next burst after one turn');
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(launched, names, 'all of them, in order');
+    assert.equal(pacer.pending, 0);
+  });
+
+  test('clear() drops the rest of a burst', async () => {
+    const clock = new FakeClock();
+    const launched: string[] = [];
+    const pacer = new StartPacer({ concurrency: 0, intervalMs: 0 }, clock, (n) => launched.push(n));
+    pacer.enqueue(Array.from({ length: LAUNCHES_PER_TURN * 2 }, (_, i) => `n${i}`));
+    pacer.clear();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(launched.length, LAUNCHES_PER_TURN);
   });
 });
