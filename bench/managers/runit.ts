@@ -3,7 +3,7 @@ import path from 'node:path';
 import { isLive, readEntry, scanProcs } from '../proc-scan.js';
 import { Reaper } from '../reaper.js';
 import { waitFor } from '../time.js';
-import { assertLive, disposeLaunch, runCommand, spawnLogged, tail, waitGone } from './spawn.js';
+import { aptInstall, assertLive, disposeLaunch, runCommand, spawnLogged, tail, waitGone } from './spawn.js';
 import { sleeperArgs, spewArgs, type Cost, type Launched, type Manager, type Workload } from './types.js';
 
 const RUNSVDIR = '/usr/bin/runsvdir';
@@ -32,19 +32,7 @@ export class RunitManager implements Manager {
 
   async prepare(): Promise<string> {
     if (![RUNSVDIR, SV, SVLOGD].every((b) => fs.existsSync(b))) {
-      const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-      try {
-        await runCommand('apt-get', ['install', '-y', '--no-install-recommends', 'runit'], {
-          env,
-          timeoutMs: 300_000,
-        });
-      } catch {
-        await runCommand('apt-get', ['update'], { env, timeoutMs: 300_000 });
-        await runCommand('apt-get', ['install', '-y', '--no-install-recommends', 'runit'], {
-          env,
-          timeoutMs: 300_000,
-        });
-      }
+      await aptInstall(['--no-install-recommends', 'runit']);
       this.notes.push('installed with apt-get');
     }
     // runit has no --version; the Debian package says which it is.

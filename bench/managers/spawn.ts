@@ -60,7 +60,23 @@ export async function runCommand(
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
     const tail = `${e.stderr ?? ''}${e.stdout ?? ''}`.trim().split('\n').slice(-8).join('\n');
-    throw new Error(`${file} ${args.join(' ')} failed: ${e.message.split('\n')[0]}${tail ? `\n${tail}` : ''}`);
+    throw new Error(
+      `${file} ${args.join(' ')} failed: ${e.message.split('\n')[0]}${tail ? `\n${tail}` : ''}`,
+    );
+  }
+}
+
+/**
+ * Installs a Debian package non-interactively (`apt-get install -y <args>`),
+ * refreshing the package lists once and retrying when the first try fails.
+ */
+export async function aptInstall(args: readonly string[]): Promise<void> {
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  try {
+    await runCommand('apt-get', ['install', '-y', ...args], { env, timeoutMs: 300_000 });
+  } catch {
+    await runCommand('apt-get', ['update'], { env, timeoutMs: 300_000 });
+    await runCommand('apt-get', ['install', '-y', ...args], { env, timeoutMs: 300_000 });
   }
 }
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Reaper } from '../reaper.js';
-import { assertLive, disposeLaunch, runCommand, spawnLogged, tail, waitGone } from './spawn.js';
+import { aptInstall, assertLive, disposeLaunch, runCommand, spawnLogged, tail, waitGone } from './spawn.js';
 import { rotatedSet } from './nodewarden.js';
 import { usage } from '../proc-scan.js';
 import { waitFor } from '../time.js';
@@ -26,13 +26,7 @@ export class SupervisordManager implements Manager {
 
   async prepare(): Promise<string> {
     if (!fs.existsSync(BINARY)) {
-      const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-      try {
-        await runCommand('apt-get', ['install', '-y', 'supervisor'], { env, timeoutMs: 300_000 });
-      } catch {
-        await runCommand('apt-get', ['update'], { env, timeoutMs: 300_000 });
-        await runCommand('apt-get', ['install', '-y', 'supervisor'], { env, timeoutMs: 300_000 });
-      }
+      await aptInstall(['supervisor']);
       this.notes.push(
         'installed with apt-get (the Debian package may also have started its own system service, which the bench does not use)',
       );

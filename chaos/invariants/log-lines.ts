@@ -53,8 +53,9 @@ interface LogLine {
   line: number;
 }
 
-export function logLines(journal: Journal, opts: InvariantOptions): Invariant & { facts: LogFacts } {
-  const facts: LogFacts = {
+/** Facts with every count at zero, for a fresh check. */
+function zeroFacts(): LogFacts {
+  return {
     processesChecked: 0,
     linesChecked: 0,
     droppedUnwritable: {},
@@ -62,6 +63,10 @@ export function logLines(journal: Journal, opts: InvariantOptions): Invariant & 
     rotatedAway: 0,
     lostInFlight: 0,
   };
+}
+
+export function logLines(journal: Journal, opts: InvariantOptions): Invariant & { facts: LogFacts } {
+  const facts = zeroFacts();
   return {
     id: 3,
     name: 'every numbered line is in the log exactly once, in order',
@@ -73,14 +78,7 @@ export function logLines(journal: Journal, opts: InvariantOptions): Invariant & 
       const deadline = Date.now() + opts.logSettleMs;
       for (;;) {
         await sleep(opts.pollMs);
-        Object.assign(facts, {
-          processesChecked: 0,
-          linesChecked: 0,
-          droppedUnwritable: {},
-          lostUnheld: 0,
-          rotatedAway: 0,
-          lostInFlight: 0,
-        });
+        Object.assign(facts, zeroFacts());
         const found = checkAll(journal, facts, seqs);
         if (found.length === 0 || Date.now() >= deadline) return found;
       }

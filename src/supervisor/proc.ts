@@ -52,22 +52,30 @@ export function parseStat(pid: number, line: string): ProcInfo | null {
 // One buffer for every stat read: a stat line is < 1 KiB (comm is at most 64 bytes).
 const statBuf = Buffer.alloc(4096);
 
-/** Reads /proc/<pid>/stat; null when there is no such process. */
-export function readStat(pid: number): ProcInfo | null {
+/**
+ * Reads the start of a /proc file into statBuf: the byte count, or null when
+ * it cannot be opened or read (e.g. the process exited between open and read).
+ */
+function readIntoStatBuf(file: string): number | null {
   let fd: number;
   try {
-    fd = fs.openSync(`/proc/${pid}/stat`, 'r');
+    fd = fs.openSync(file, 'r');
   } catch {
     return null;
   }
-  let n: number;
   try {
-    n = fs.readSync(fd, statBuf, 0, statBuf.length, 0);
+    return fs.readSync(fd, statBuf, 0, statBuf.length, 0);
   } catch {
-    return null; // exited between open and read
+    return null;
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** Reads /proc/<pid>/stat; null when there is no such process. */
+export function readStat(pid: number): ProcInfo | null {
+  const n = readIntoStatBuf(`/proc/${pid}/stat`);
+  if (n === null) return null;
   return parseStatBytes(pid, statBuf, n);
 }
 
@@ -126,20 +134,8 @@ export function parseStatBytes(pid: number, buf: Buffer, n: number): ProcInfo | 
  * readings means no process or thread was created in between.
  */
 export function readLastPid(): number | null {
-  let fd: number;
-  try {
-    fd = fs.openSync('/proc/loadavg', 'r');
-  } catch {
-    return null;
-  }
-  let n: number;
-  try {
-    n = fs.readSync(fd, statBuf, 0, statBuf.length, 0);
-  } catch {
-    return null;
-  } finally {
-    fs.closeSync(fd);
-  }
+  const n = readIntoStatBuf('/proc/loadavg');
+  if (n === null) return null;
   // "0.50 0.40 0.30 2/345 12345\n"
   let end = n;
   while (end > 0 && (statBuf[end - 1] === 0x0a || statBuf[end - 1] === 0x20)) end--;

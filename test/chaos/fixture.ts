@@ -79,13 +79,18 @@ export class Procs {
     return { ...process.env, NODEWARDEN_CHAOS_RUN: j.run.runId, NODEWARDEN_CHAOS_NODE: node };
   }
 
-  /** A sim node of `node` (a main process); resolves with its pid and grandchild pid once it is READY. */
-  async sim(
+  /**
+   * Spawns node with `args`, tagged as `node`'s, and resolves once its stdout
+   * holds `ready`, with what it printed so far.
+   */
+  private async spawnTagged(
     j: Journal,
     node: string,
-    extra: string[] = [],
-  ): Promise<{ pid: number; child: ChildProcess; grandchild: number | null }> {
-    const child = spawn(process.execPath, [SIM, '--name', node, '--port', '0', ...extra], {
+    args: string[],
+    ready: string,
+    what: string,
+  ): Promise<{ child: ChildProcess; out: string }> {
+    const child = spawn(process.execPath, args, {
       env: this.env(j, node),
       stdio: ['ignore', 'pipe', 'ignore'],
     });
@@ -93,7 +98,23 @@ export class Procs {
     let out = '';
     child.stdout!.setEncoding('utf8');
     child.stdout!.on('data', (d: string) => (out += d));
-    await waitUntil(() => out.includes('READY pid='), `${node} sim READY`, 20_000);
+    await waitUntil(() => out.includes(ready), what, 20_000);
+    return { child, out };
+  }
+
+  /** A sim node of `node` (a main process); resolves with its pid and grandchild pid once it is READY. */
+  async sim(
+    j: Journal,
+    node: string,
+    extra: string[] = [],
+  ): Promise<{ pid: number; child: ChildProcess; grandchild: number | null }> {
+    const { child, out } = await this.spawnTagged(
+      j,
+      node,
+      [SIM, '--name', node, '--port', '0', ...extra],
+      'READY pid=',
+      `${node} sim READY`,
+    );
     const g = /GRANDCHILD pid=(\d+)/.exec(out);
     if (g) this.pids.add(Number(g[1]));
     return { pid: child.pid!, child, grandchild: g ? Number(g[1]) : null };
@@ -101,15 +122,7 @@ export class Procs {
 
   /** A lone sleeper tagged as `node`'s, outside any main's tree. */
   async sleeper(j: Journal, node: string): Promise<number> {
-    const child = spawn(process.execPath, [SLEEPER], {
-      env: this.env(j, node),
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    this.pids.add(child.pid!);
-    let out = '';
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (d: string) => (out += d));
-    await waitUntil(() => out.includes('SLEEPER READY'), 'sleeper READY', 20_000);
+    const { child } = await this.spawnTagged(j, node, [SLEEPER], 'SLEEPER READY', 'sleeper READY');
     return child.pid!;
   }
 

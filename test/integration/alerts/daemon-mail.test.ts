@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { simArgs, startTestDaemon, waitUntil, type TestDaemon } from '../../helpers/daemon.js';
-import { startSmtp, startWebhook, type SmtpSink, type WebhookSink } from './servers.js';
+import { emailVia, startSmtp, startWebhook, type SmtpSink, type WebhookSink } from './servers.js';
 
 const TEMPLATES = fileURLToPath(new URL('../../../../templates/', import.meta.url));
 
@@ -20,11 +20,7 @@ describe('a real daemon mails a crash (SMTP and webhook on loopback)', () => {
         alerts: {
           on: ['crashed'],
           throttleSeconds: 300,
-          email: {
-            from: 'nodewarden@test.invalid',
-            to: ['ops@test.invalid'],
-            smtp: { host: '127.0.0.1', port: smtp.port, auth: { user: 'nw', pass: 's3cret' } },
-          },
+          email: emailVia(smtp, { user: 'nw', pass: 's3cret' }),
           webhooks: [{ url: hook.url, headers: { 'x-token': 'abc' }, timeoutMs: 5000 }],
         },
       },

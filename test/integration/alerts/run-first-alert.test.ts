@@ -16,7 +16,7 @@ import { ControlClient } from '../../../src/protocol/client.js';
 import { isAlive } from '../../../src/supervisor/proc.js';
 import { CLI, simArgs, tmpDir, waitUntil, writeConfig } from '../../helpers/daemon.js';
 import { sample } from '../metrics/exposition.js';
-import { startSmtp, type SmtpSink } from './servers.js';
+import { emailVia, startSmtp, type SmtpSink } from './servers.js';
 
 const TEMPLATES = fileURLToPath(new URL('../../../../templates/', import.meta.url));
 const MiB = 1024 * 1024;
@@ -51,11 +51,7 @@ describe('nodewarden run: the first alert after a fresh start', () => {
         alerts: {
           on: ['crashed'],
           throttleSeconds: 300,
-          email: {
-            from: 'nodewarden@test.invalid',
-            to: ['ops@test.invalid'],
-            smtp: { host: '127.0.0.1', port: smtp.port },
-          },
+          email: emailVia(smtp),
         },
       },
       nodes: {

@@ -31,6 +31,18 @@ export interface SmtpOptions {
   auth?: { user: string; pass: string };
 }
 
+/**
+ * An `alerts.email` config block that mails from nodewarden@test.invalid to
+ * ops@test.invalid through this sink (with the given credentials, if any).
+ */
+export function emailVia(sink: SmtpSink, auth?: { user: string; pass: string }) {
+  return {
+    from: 'nodewarden@test.invalid',
+    to: ['ops@test.invalid'],
+    smtp: { host: '127.0.0.1', port: sink.port, ...(auth ? { auth } : {}) },
+  };
+}
+
 /** Start an SMTP server on 127.0.0.1 (port 0 unless given). */
 export async function startSmtp(opts: SmtpOptions = {}): Promise<SmtpSink> {
   const mails: ReceivedMail[] = [];

@@ -29,6 +29,23 @@ function machineWith(bins: string[]): string {
   return root;
 }
 
+/** Where provisioning looks for each peer, every one it needs. */
+const EVERY_PEER = [
+  '/usr/bin/supervisord',
+  '/usr/bin/runsvdir',
+  '/usr/bin/promtool',
+  '/usr/bin/prometheus',
+  '/usr/bin/chromium',
+  '/usr/bin/zsh',
+  '/usr/bin/ansible-playbook',
+  '/usr/bin/monerod',
+  '/usr/bin/litecoind',
+];
+
+/** A fake machine root with every peer but the given ones. */
+const machineWithout = (...missing: string[]): string =>
+  machineWith(EVERY_PEER.filter((b) => !missing.includes(b)));
+
 const run = (root: string) => execa(process.execPath, [SCRIPT, '--root', root], { reject: false });
 
 describe('provisioning the test peers', () => {
@@ -45,71 +62,26 @@ describe('provisioning the test peers', () => {
   });
 
   test('only the missing peers are named', async () => {
-    const r = await run(
-      machineWith([
-        '/usr/bin/supervisord',
-        '/usr/bin/runsvdir',
-        '/usr/bin/promtool',
-        '/usr/bin/prometheus',
-        '/usr/bin/zsh',
-        '/usr/bin/ansible-playbook',
-        '/usr/bin/monerod',
-        '/usr/bin/litecoind',
-      ]),
-    );
+    const r = await run(machineWithout('/usr/bin/chromium'));
     assert.equal(r.exitCode, 1);
     assert.match(r.stderr, /need chromium: run `.*install -y --no-install-recommends chromium'/);
     assert.doesNotMatch(r.stderr, /supervisor /);
   });
 
   test('the prometheus server is a peer of its own, installed from the same package as promtool', async () => {
-    const r = await run(
-      machineWith([
-        '/usr/bin/supervisord',
-        '/usr/bin/runsvdir',
-        '/usr/bin/promtool',
-        '/usr/bin/chromium',
-        '/usr/bin/zsh',
-        '/usr/bin/ansible-playbook',
-        '/usr/bin/monerod',
-        '/usr/bin/litecoind',
-      ]),
-    );
+    const r = await run(machineWithout('/usr/bin/prometheus'));
     assert.equal(r.exitCode, 1);
     assert.match(r.stderr, /need prometheus: run `.*install -y --no-install-recommends prometheus'/);
   });
 
   test("runit, the benchmark's C floor, is a peer of its own", async () => {
-    const r = await run(
-      machineWith([
-        '/usr/bin/supervisord',
-        '/usr/bin/promtool',
-        '/usr/bin/prometheus',
-        '/usr/bin/chromium',
-        '/usr/bin/zsh',
-        '/usr/bin/ansible-playbook',
-        '/usr/bin/monerod',
-        '/usr/bin/litecoind',
-      ]),
-    );
+    const r = await run(machineWithout('/usr/bin/runsvdir'));
     assert.equal(r.exitCode, 1);
     assert.match(r.stderr, /need runsvdir: run `.*install -y --no-install-recommends runit'/);
   });
 
   test('a machine that has every peer goes on silently', async () => {
-    const r = await run(
-      machineWith([
-        '/usr/bin/supervisord',
-        '/usr/bin/runsvdir',
-        '/usr/bin/promtool',
-        '/usr/bin/prometheus',
-        '/usr/bin/chromium',
-        '/usr/bin/zsh',
-        '/usr/bin/ansible-playbook',
-        '/usr/bin/monerod',
-        '/usr/bin/litecoind',
-      ]),
-    );
+    const r = await run(machineWith(EVERY_PEER));
     assert.equal(r.exitCode, 0);
     assert.equal(r.stderr, '');
   });

@@ -12,7 +12,7 @@ import {
   writeTarget,
   type TestDaemon,
 } from '../../helpers/daemon.js';
-import { startSmtp, type SmtpSink } from '../alerts/servers.js';
+import { emailVia, startSmtp, type SmtpSink } from '../alerts/servers.js';
 import { startEndpoints, type Endpoints } from './endpoints.js';
 
 const TEMPLATES = fileURLToPath(new URL('../../../../templates/', import.meta.url));
@@ -56,11 +56,7 @@ describe('watch-only targets through a real daemon and the CLI', () => {
         alerts: {
           on: ['target_down', 'target_up'],
           throttleSeconds: 1,
-          email: {
-            from: 'nodewarden@test.invalid',
-            to: ['ops@test.invalid'],
-            smtp: { host: '127.0.0.1', port: smtp.port },
-          },
+          email: emailVia(smtp),
         },
       },
       targets: {
