@@ -178,24 +178,25 @@ export class Sampler {
     // Read before the pass: a process born during it is after this last pid and is read next tick.
     const lastPid = this.procs.lastPid?.() ?? null;
     const t = this.tracked;
-    const { tableOf, pids, pidMax } = this.procs;
+    const procs = this.procs;
+    const pidMax = procs.pidMax;
     if (
       lastPid !== null &&
       t !== null &&
-      tableOf &&
+      procs.tableOf &&
       roots.every((r) => r.pid === null || t.roots.has(r.pid))
     ) {
       if (t.lastPid === lastPid)
-        return { table: tableOf(t.members), hostProcesses: t.hostProcesses, lastPid, fullAt: t.fullAt };
+        return { table: procs.tableOf(t.members), hostProcesses: t.hostProcesses, lastPid, fullAt: t.fullAt };
       const span = pidMax ? (lastPid - t.lastPid + pidMax) % pidMax : 0;
-      if (pids && pidMax && at - t.fullAt < FULL_PASS_MS && span < pidMax / 2) {
-        const listed = pids();
+      if (procs.pids && pidMax && at - t.fullAt < FULL_PASS_MS && span < pidMax / 2) {
+        const listed = procs.pids();
         const want = new Set(t.members);
         for (const pid of listed) {
           const d = (pid - t.lastPid + pidMax) % pidMax;
           if (d > 0 && d <= span) want.add(pid);
         }
-        return { table: tableOf(want), hostProcesses: listed.length, lastPid, fullAt: t.fullAt };
+        return { table: procs.tableOf(want), hostProcesses: listed.length, lastPid, fullAt: t.fullAt };
       }
     }
     const table = this.procs.table();
