@@ -1,6 +1,7 @@
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { TargetSpec } from '../config/types.js';
 import type { NodeStatus, TargetStatus } from '../protocol/types.js';
+import type { NodeSnapshot } from '../supervisor/runner.js';
 import { PROCESS_STATES, QUEUED, type StateKind, type StatusState } from '../supervisor/states.js';
 
 /**
@@ -50,36 +51,49 @@ export function statusState(sup: Supervisor, name: string, state: StateKind): St
 
 /** One row per node with the contract's `status --json` fields, in config order. */
 export function buildStatus(sup: Supervisor, observe: ObservationSource, nowMs: number): NodeStatus[] {
-  return sup.snapshots().map((s) => {
-    const spec = sup.spec(s.name)!;
-    const o = liveObservation(s.state, observe(s.name));
-    const live = PROCESS_STATES.has(s.state);
-    const state = statusState(sup, s.name, s.state);
-    return {
-      name: s.name,
-      state,
-      health: o.health ?? 'unknown',
-      pid: s.pid,
-      uptimeSeconds:
-        live && s.startedAt !== null ? Math.max(0, Math.round((nowMs - s.startedAt) / 1000)) : null,
-      restarts: s.restarts,
-      exitCode: s.exitCode,
-      exitSignal: s.exitSignal,
-      height: o.height ?? null,
-      referenceHeight: o.referenceHeight ?? null,
-      lag: o.lag ?? null,
-      cpuPercent: o.cpuPercent ?? null,
-      rssBytes: o.rssBytes ?? null,
-      version: o.version ?? null,
-      peerId: o.peerId ?? null,
-      peers: o.peers ?? null,
-      priority: spec.priority,
-      held: s.held,
-      group: spec.sync.group,
-      profile: o.profile ?? spec.profile,
-      desired: state === 'stopped' ? 'stopped' : 'running',
-    };
-  });
+  return sup.snapshots().map((s) => statusRow(sup, observe, s, nowMs));
+}
+
+/** One node's status row, or undefined for a name not configured (without building every other row). */
+export function buildNodeStatus(
+  sup: Supervisor,
+  observe: ObservationSource,
+  name: string,
+  nowMs: number,
+): NodeStatus | undefined {
+  const runner = sup.runner(name);
+  return runner ? statusRow(sup, observe, runner.snapshot(), nowMs) : undefined;
+}
+
+function statusRow(sup: Supervisor, observe: ObservationSource, s: NodeSnapshot, nowMs: number): NodeStatus {
+  const spec = sup.spec(s.name)!;
+  const o = liveObservation(s.state, observe(s.name));
+  const live = PROCESS_STATES.has(s.state);
+  const state = statusState(sup, s.name, s.state);
+  return {
+    name: s.name,
+    state,
+    health: o.health ?? 'unknown',
+    pid: s.pid,
+    uptimeSeconds:
+      live && s.startedAt !== null ? Math.max(0, Math.round((nowMs - s.startedAt) / 1000)) : null,
+    restarts: s.restarts,
+    exitCode: s.exitCode,
+    exitSignal: s.exitSignal,
+    height: o.height ?? null,
+    referenceHeight: o.referenceHeight ?? null,
+    lag: o.lag ?? null,
+    cpuPercent: o.cpuPercent ?? null,
+    rssBytes: o.rssBytes ?? null,
+    version: o.version ?? null,
+    peerId: o.peerId ?? null,
+    peers: o.peers ?? null,
+    priority: spec.priority,
+    held: s.held,
+    group: spec.sync.group,
+    profile: o.profile ?? spec.profile,
+    desired: state === 'stopped' ? 'stopped' : 'running',
+  };
 }
 
 /**

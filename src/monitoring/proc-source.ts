@@ -1,8 +1,10 @@
 import {
   kernelConstants,
+  listPids,
   processTable,
   processTableOf,
   readLastPid,
+  readPidMax,
   readUptimeSeconds,
   type ProcessTable,
 } from '../supervisor/proc.js';
@@ -24,6 +26,14 @@ export interface ProcSource {
   lastPid?(): number | null;
   /** The table of just these pids (the ones still alive or zombie). */
   tableOf?(pids: Iterable<number>): ProcessTable;
+  /**
+   * Every pid in /proc, unread. With `lastPid` and `pidMax` it lets a tick
+   * where processes were born read only the nodes' trees and the pids handed
+   * out since the last tick, not every process on the host.
+   */
+  pids?(): number[];
+  /** The kernel's pid_max: pids are handed out in increasing order and wrap below it. */
+  readonly pidMax?: number | null;
   /** Seconds since boot (the clock `ProcInfo.startTime` ticks count on). */
   uptimeSeconds(): number;
   /** Clock ticks per second (USER_HZ) of `cpuTicks` and `startTime`. */
@@ -39,6 +49,8 @@ export function systemProcSource(): ProcSource {
     table: processTable,
     lastPid: readLastPid,
     tableOf: processTableOf,
+    pids: listPids,
+    pidMax: readPidMax(),
     uptimeSeconds: readUptimeSeconds,
     hz,
     pageSize,

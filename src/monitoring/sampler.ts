@@ -4,8 +4,8 @@ import { systemProcSource, type ProcSource } from './proc-source.js';
 
 /**
  * CPU and memory of every node's whole process tree (DESIGN §3), from at most
- * ONE pass over /proc per tick whatever the number of nodes, and from the
- * nodes' own processes alone while no process is born on the host.
+ * ONE pass over /proc per tick whatever the number of nodes, and mostly from
+ * the nodes' own processes and the processes born since the last tick alone.
  *
  * Figures come from the same /proc/<pid>/stat lines the tree is built from
  * (utime+stime, rss), not from pidusage: pidusage would read each of those
@@ -49,7 +49,7 @@ export interface ProcessSample {
   readonly at: number;
   readonly nodes: readonly NodeUsage[];
   /**
-   * Processes on the host at the last full /proc pass (a tick where no
+   * Processes on the host at the last listing of /proc (a tick where no
    * process was born re-reads only the nodes' trees and keeps that figure).
    */
   readonly hostProcesses: number;
@@ -67,7 +67,17 @@ interface Tracked {
   roots: Set<number>;
   /** Every pid in a node tree at the last tick. */
   members: number[];
+  /** Monotonic ms of the last pass that read every process. */
+  readonly fullAt: number;
 }
+
+/**
+ * The longest time between two passes that read every process on the host.
+ * The newborn are told from the last pid only while the pid counter did not go
+ * round its whole range between two ticks; a full pass this often bounds how
+ * long such a wrap could hide a newborn from the trees.
+ */
+const FULL_PASS_MS = 60_000;
 
 /**
  * Turns per-process /proc figures into per-node tree figures across ticks.
@@ -98,7 +108,7 @@ export class Sampler {
     const at = this.clock.now();
     // Uptime before the table: a process in the table with a start at or after it was born since.
     const bootTicks = this.procs.uptimeSeconds() * hz;
-    const { table, hostProcesses, lastPid } = this.readTable(roots);
+    const { table, hostProcesses, lastPid, fullAt } = this.readTable(roots, at);
     const foundRoots = new Set<number>();
     const members: number[] = [];
     const elapsedS = this.prevAt === null ? 0 : (at - this.prevAt) / 1000;
@@ -147,35 +157,50 @@ export class Sampler {
     this.seen = next;
     this.prevAt = at;
     this.prevBootTicks = bootTicks;
-    this.tracked = lastPid === null ? null : { lastPid, hostProcesses, roots: foundRoots, members };
+    this.tracked = lastPid === null ? null : { lastPid, hostProcesses, roots: foundRoots, members, fullAt };
     return { at, nodes, hostProcesses, durationMs: performance.now() - started };
   }
 
   /**
-   * The processes this tick needs. A full /proc pass, unless no pid was handed
-   * out since the last one and every root was found then: a tree gains a
-   * member only by a birth (an orphan is reparented to an ancestor, never into
-   * another tree), so re-reading last tick's members gives the same trees.
+   * The processes this tick needs. A full /proc pass, unless every root was
+   * found at the last tick: a tree gains a member only by a birth (an orphan
+   * is reparented to an ancestor, never into another tree), so last tick's
+   * members and the processes born since give the same trees. No pid handed
+   * out since: only the members are read. Some handed out: pids go out in
+   * increasing order (wrapping below pid_max), so the newborn are the listed
+   * pids between the last pid then and now, and only those and the members
+   * are read; a full pass still comes at least every FULL_PASS_MS.
    */
-  private readTable(roots: readonly SampleRoot[]): {
-    table: ProcessTable;
-    hostProcesses: number;
-    lastPid: number | null;
-  } {
-    // Read before the pass: a process born during it moves the last pid, and the next tick is full.
+  private readTable(
+    roots: readonly SampleRoot[],
+    at: number,
+  ): { table: ProcessTable; hostProcesses: number; lastPid: number | null; fullAt: number } {
+    // Read before the pass: a process born during it is after this last pid and is read next tick.
     const lastPid = this.procs.lastPid?.() ?? null;
     const t = this.tracked;
+    const procs = this.procs;
+    const pidMax = procs.pidMax;
     if (
       lastPid !== null &&
       t !== null &&
-      t.lastPid === lastPid &&
-      this.procs.tableOf &&
+      procs.tableOf &&
       roots.every((r) => r.pid === null || t.roots.has(r.pid))
     ) {
-      return { table: this.procs.tableOf(t.members), hostProcesses: t.hostProcesses, lastPid };
+      if (t.lastPid === lastPid)
+        return { table: procs.tableOf(t.members), hostProcesses: t.hostProcesses, lastPid, fullAt: t.fullAt };
+      const span = pidMax ? (lastPid - t.lastPid + pidMax) % pidMax : 0;
+      if (procs.pids && pidMax && at - t.fullAt < FULL_PASS_MS && span < pidMax / 2) {
+        const listed = procs.pids();
+        const want = new Set(t.members);
+        for (const pid of listed) {
+          const d = (pid - t.lastPid + pidMax) % pidMax;
+          if (d > 0 && d <= span) want.add(pid);
+        }
+        return { table: procs.tableOf(want), hostProcesses: listed.length, lastPid, fullAt: t.fullAt };
+      }
     }
     const table = this.procs.table();
-    return { table, hostProcesses: table.procs.size, lastPid };
+    return { table, hostProcesses: table.procs.size, lastPid, fullAt: at };
   }
 
   /** Drop what is kept of a node that no longer exists (removed by a reload). */

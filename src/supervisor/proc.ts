@@ -145,6 +145,26 @@ export function readLastPid(): number | null {
   return start < end && Number.isSafeInteger(v) ? v : null;
 }
 
+/** The pids of every process in /proc (thread-group leaders), without reading any of them. */
+export function listPids(): number[] {
+  const out: number[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    const c = name.charCodeAt(0);
+    if (c >= 48 && c <= 57) out.push(Number(name));
+  }
+  return out;
+}
+
+/** The kernel's pid_max (pids wrap around below it), or null when it cannot be read. */
+export function readPidMax(): number | null {
+  try {
+    const v = Number(fs.readFileSync('/proc/sys/kernel/pid_max', 'latin1').trim());
+    return Number.isSafeInteger(v) && v > 0 ? v : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The process's start time (ticks since boot) or null when it does not exist. */
 export function readStartTime(pid: number): string | null {
   return readStat(pid)?.startTime ?? null;

@@ -234,6 +234,107 @@ describe('Sampler', () => {
     assert.equal(r.nodes[2]!.processes, 1);
   });
 
+  test('after births it reads only the trees and the pids handed out since, with the figures of a full pass', () => {
+    const host = new ScriptedProcs();
+    let lastPid = 100;
+    let full = 0;
+    const asked: number[][] = [];
+    const listing: ProcSource = {
+      hz: host.hz,
+      pageSize: host.pageSize,
+      pidMax: 1000,
+      uptimeSeconds: () => host.uptime,
+      table: () => (full++, host.table()),
+      lastPid: () => lastPid,
+      pids: () => host.procs.map((p) => p.pid),
+      tableOf: (pids) => {
+        const want = new Set(pids);
+        asked.push([...want].sort((a, b) => a - b));
+        const t = host.table();
+        const procs = new Map([...t.procs].filter(([pid]) => want.has(pid)));
+        const children = new Map<number, number[]>();
+        for (const p of procs.values()) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p.pid]);
+        return { procs, children };
+      },
+    };
+    const clock = new FakeClock({ now: 0 });
+    const fast = new Sampler({ procs: listing, clock });
+    const reference = new Sampler({ procs: host, clock });
+    const both = (roots: { node: string; pid: number | null }[]) => {
+      const a = fast.sampleOnce(roots);
+      const b = reference.sampleOnce(roots);
+      assert.deepEqual(a.nodes, b.nodes);
+      return a;
+    };
+    const step = () => {
+      clock.advance(5000);
+      host.uptime += 5;
+    };
+    const born = (pid: number, ppid: number) => ({
+      pid,
+      ppid,
+      ticks: 1,
+      pages: 1,
+      start: host.uptime * 100 - 1,
+    });
+    host.procs = [
+      { pid: 10, ppid: 1, ticks: 100, pages: 10 },
+      { pid: 11, ppid: 10, ticks: 50, pages: 5 },
+      { pid: 20, ppid: 1, ticks: 999, pages: 99 },
+      { pid: 50, ppid: 20, ticks: 7, pages: 3 },
+    ];
+    const roots = [{ node: 'a', pid: 10 }];
+    both(roots);
+    assert.equal(full, 1);
+
+    // births outside the trees: only the members and the newborn are read
+    step();
+    lastPid = 103;
+    host.procs = [...host.procs, born(101, 20), born(103, 1)];
+    let r = both(roots);
+    assert.equal(full, 1, 'no pass over every process');
+    assert.deepEqual(asked.at(-1), [10, 11, 101, 103]);
+    assert.equal(r.nodes[0]!.processes, 2);
+    assert.equal(r.hostProcesses, 6, 'the listing counts every process');
+
+    // a birth inside a tree, and one under it, are found without a full pass
+    step();
+    lastPid = 105;
+    host.procs = [...host.procs, born(104, 11), born(105, 104)];
+    r = both(roots);
+    assert.equal(full, 1);
+    assert.deepEqual(asked.at(-1), [10, 11, 104, 105]);
+    assert.equal(r.nodes[0]!.processes, 4);
+
+    // the pid counter wraps below pid_max: the newborn at both ends are read
+    for (const next of [500, 900]) {
+      step();
+      lastPid = next;
+      both(roots);
+    }
+    step();
+    lastPid = 12;
+    host.procs = [...host.procs, born(950, 105), born(12, 10), born(700, 1)];
+    r = both(roots);
+    assert.equal(full, 1);
+    assert.deepEqual(asked.at(-1), [10, 11, 12, 104, 105, 950]);
+    assert.equal(r.nodes[0]!.processes, 6);
+
+    // a full pass at least once a minute
+    for (let i = 0; i < 12; i++) {
+      step();
+      lastPid = 13 + i;
+      both(roots);
+    }
+    assert.equal(full, 2);
+
+    // a jump of more than half the pid range (it may have gone round): a full pass
+    step();
+    lastPid = 700;
+    both(roots);
+    assert.equal(full, 3);
+  });
+
   test('reports the size of the /proc pass and its duration', () => {
     const s = setup();
     s.procs.procs = [
