@@ -18,6 +18,12 @@ export interface InvariantOptions {
   rssSteadyMs: number;
   /** RSS: the most growth per minute allowed across the run's second half when it only ever grows (MiB/min). */
   rssSlopeMbPerMin: number;
+  /**
+   * RSS: growth across the second half below this is never a leak (MiB): a
+   * manager's heap settles upwards for its first minutes, which in a short run
+   * is the whole second half.
+   */
+  rssGrowthMinMb: number;
 }
 
 export const DEFAULT_OPTIONS: InvariantOptions = {
@@ -30,6 +36,7 @@ export const DEFAULT_OPTIONS: InvariantOptions = {
   rssFactor: 3,
   rssSteadyMs: 10_000,
   rssSlopeMbPerMin: 4,
+  rssGrowthMinMb: 32,
 };
 
 export function sleep(ms: number): Promise<void> {

@@ -79,12 +79,13 @@ function growth(journal: Journal, opts: InvariantOptions, samples: readonly RssS
   const rising = half.every((s, i) => i === 0 || s.kb >= half[i - 1]!.kb);
   const minutes = (half[half.length - 1]!.at - half[0]!.at) / 60_000;
   if (!rising || minutes <= 0) return [];
-  const slope = (half[half.length - 1]!.kb - half[0]!.kb) / 1024 / minutes;
-  if (slope <= opts.rssSlopeMbPerMin) return [];
+  const grewMb = (half[half.length - 1]!.kb - half[0]!.kb) / 1024;
+  const slope = grewMb / minutes;
+  if (slope <= opts.rssSlopeMbPerMin || grewMb < opts.rssGrowthMinMb) return [];
   return [
     {
       invariant: 7,
-      message: `manager pid ${last}: RSS grew at every one of ${half.length} samples across the run's second half, ${slope.toFixed(1)} MiB/min (bound ${opts.rssSlopeMbPerMin})`,
+      message: `manager pid ${last}: RSS grew at every one of ${half.length} samples across the run's second half, ${grewMb.toFixed(1)} MiB at ${slope.toFixed(1)} MiB/min (bounds ${opts.rssGrowthMinMb} MiB, ${opts.rssSlopeMbPerMin} MiB/min)`,
       evidence: samplesText(journal, half),
     },
   ];

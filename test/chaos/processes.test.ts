@@ -127,12 +127,43 @@ describe("invariant 7: the manager's RSS stays bounded", () => {
     assert.match(v[0]!.message, new RegExp(`manager pid ${m.pid}: RSS .* over the cap of 1 MiB`));
   });
 
+  test('a manager whose RSS settles upwards by a few MiB is not a leak', async () => {
+    const j = makeJournal();
+    j.run.startedAt = Date.now();
+    const m = await procs.sim(j, 'mgr', ['--leak-mb-per-s', '4', '--leak-max-mb', '12']);
+    j.managers = [{ pid: m.pid, startedAt: Date.now() - 60_000 }];
+    const slopeOnly = inv(j, 7, { rssSlopeMbPerMin: 1, rssGrowthMinMb: 0 }).inv;
+    const withFloor = inv(j, 7, { rssSlopeMbPerMin: 1 }).inv;
+    const caught = [];
+    const kept = [];
+    let last = rssKb(m.pid)!;
+    for (let i = 0; i < 8; i++) {
+      last = await waitUntil(
+        () => {
+          const kb = rssKb(m.pid)!;
+          return kb > last + 512 ? kb : null;
+        },
+        'RSS settles upwards',
+        30_000,
+      );
+      const phase = i === 7 ? 'final' : 'fault';
+      caught.push(...(await slopeOnly.check({ journal: j, phase })));
+      kept.push(...(await withFloor.check({ journal: j, phase })));
+    }
+    // The same rising series is flagged on slope alone, and not once the growth floor applies.
+    assert.ok(
+      caught.some((v) => /grew at every one/.test(v.message)),
+      JSON.stringify(caught),
+    );
+    assert.deepEqual(kept, []);
+  });
+
   test('a leaking manager is caught by the factor and by its steady growth', async () => {
     const j = makeJournal();
     j.run.startedAt = Date.now();
     const m = await procs.sim(j, 'mgr', ['--leak-mb-per-s', '20', '--leak-max-mb', '300']);
     j.managers = [{ pid: m.pid, startedAt: Date.now() - 60_000 }];
-    const { inv: seven } = inv(j, 7, { rssFactor: 1.5, rssSlopeMbPerMin: 1 });
+    const { inv: seven } = inv(j, 7, { rssFactor: 1.5, rssSlopeMbPerMin: 1, rssGrowthMinMb: 1 });
     const first = rssKb(m.pid)!;
     const violations = [];
     let last = first;
