@@ -38,7 +38,15 @@ test(`booting ${N} unpaced nodes: the store is written while they start, and hol
     const off = t.daemon.bus.on('state', (s) => {
       if (s.to === 'starting') seenAtLaunch.push(countEvents(file, 'manager_started'));
     });
-    await t.waitRunning();
+    // A failure bound, not a timing: 200 launches on a loaded 2-core machine can take a while.
+    await waitUntil(
+      () =>
+        t.daemon.supervisor
+          .names()
+          .every((n) => t.daemon.supervisor.runner(n)?.snapshot().state === 'running'),
+      `all ${N} nodes running`,
+      180_000,
+    );
     off();
     assert.ok(
       seenAtLaunch.length > 0,
