@@ -31,6 +31,8 @@ interface Snapshot {
 const END_TYPES = new Set(['crashed', 'exited', 'backoff', 'fatal', 'stopped', 'orphan_reaped']);
 /** Slack for clocks read a moment apart (the driver's and the manager's Date.now()). */
 const SKEW_MS = 1_000;
+/** How near a kill a restart the manager decided itself accounts for the killed process. */
+const OWN_RESTART_MS = 5_000;
 /** How long after a kill its event may come (a busy manager, an adopted process polled). */
 const NOTICE_WINDOW_MS = 60_000;
 
@@ -94,9 +96,10 @@ function kills(journal: Journal, opts: InvariantOptions, view: StoreView): Viola
       (e) =>
         !used.has(e.id) &&
         e.node === node &&
-        END_TYPES.has(e.type) &&
-        e.ts >= f.at - SKEW_MS &&
-        e.ts <= until,
+        ((END_TYPES.has(e.type) && e.ts >= f.at - SKEW_MS && e.ts <= until) ||
+          // The manager was itself restarting the node (a sync or resource rule)
+          // when the kill came: the process's end is that recorded restart.
+          (e.type === 'restarting' && e.reason !== 'crash' && Math.abs(e.ts - f.at) <= OWN_RESTART_MS)),
     );
     if (e) {
       used.add(e.id);

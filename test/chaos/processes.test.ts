@@ -130,14 +130,14 @@ describe("invariant 7: the manager's RSS stays bounded", () => {
   test('a manager whose RSS settles upwards by a few MiB is not a leak', async () => {
     const j = makeJournal();
     j.run.startedAt = Date.now();
-    const m = await procs.sim(j, 'mgr', ['--leak-mb-per-s', '4', '--leak-max-mb', '12']);
+    const m = await procs.sim(j, 'mgr', ['--leak-mb-per-s', '4', '--leak-max-mb', '24']);
     j.managers = [{ pid: m.pid, startedAt: Date.now() - 60_000 }];
     const slopeOnly = inv(j, 7, { rssSlopeMbPerMin: 1, rssGrowthMinMb: 0 }).inv;
     const withFloor = inv(j, 7, { rssSlopeMbPerMin: 1 }).inv;
     const caught = [];
     const kept = [];
     let last = rssKb(m.pid)!;
-    for (let i = 0; i < 8; i++) {
+    for (let i = 0; i < 14; i++) {
       last = await waitUntil(
         () => {
           const kb = rssKb(m.pid)!;
@@ -146,7 +146,7 @@ describe("invariant 7: the manager's RSS stays bounded", () => {
         'RSS settles upwards',
         30_000,
       );
-      const phase = i === 7 ? 'final' : 'fault';
+      const phase = i === 13 ? 'final' : 'fault';
       caught.push(...(await slopeOnly.check({ journal: j, phase })));
       kept.push(...(await withFloor.check({ journal: j, phase })));
     }

@@ -53,6 +53,21 @@ describe('invariant 4: crashes, restarts, adoptions and reaps are events, once; 
     assert.deepEqual(await inv(j, 4).check({ journal: j, phase: 'final' }), []);
   });
 
+  test('a kill that lands while the manager restarts the node on its own is that restart; a crash restart alone is not', async () => {
+    const j = makeJournal();
+    const t = Date.now() - 20_000;
+    j.faults.push({ seq: 1, at: t, kind: 'kill9-node', target: 'n1', detail: 'pid 123' });
+    const db = makeStore(j);
+    insertEvent(db, { ts: t + 100, node: 'n1', type: 'restarting', reason: 'crash' });
+    db.close();
+    // restarting(crash) without its crashed event: the crash record is missing.
+    assert.equal((await inv(j, 4).check({ journal: j, phase: 'final' })).length, 1);
+    const db2 = makeStore(j);
+    insertEvent(db2, { ts: t + 100, node: 'n1', type: 'restarting', reason: 'unreachable' });
+    db2.close();
+    assert.deepEqual(await inv(j, 4).check({ journal: j, phase: 'final' }), []);
+  });
+
   test('a survivor of a killed manager must be adopted by the next one', async () => {
     const j = makeJournal();
     const survivor = await procs.sim(j, 'n1');
