@@ -45,6 +45,38 @@ class ScriptedProcs implements ProcSource {
   }
 }
 
+/** `tableOf` over a scripted host: only the asked pids, each request recorded in `asked`. */
+function tableOfPids(host: ScriptedProcs, pids: Iterable<number>, asked: number[][]): ProcessTable {
+  const want = new Set(pids);
+  asked.push([...want].sort((a, b) => a - b));
+  const procs = new Map([...host.table().procs].filter(([pid]) => want.has(pid)));
+  const children = new Map<number, number[]>();
+  for (const p of procs.values()) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p.pid]);
+  return { procs, children };
+}
+
+/**
+ * A sampler over `fast` and a reference one over the same host that always
+ * makes the full pass: `both` samples with each and asserts the figures agree;
+ * `step` moves the clock and the host's uptime one 5 s tick.
+ */
+function pairedSamplers(fast: ProcSource, host: ScriptedProcs) {
+  const clock = new FakeClock({ now: 0 });
+  const a = new Sampler({ procs: fast, clock });
+  const reference = new Sampler({ procs: host, clock });
+  return {
+    both: (roots: { node: string; pid: number | null }[]) => {
+      const got = a.sampleOnce(roots);
+      assert.deepEqual(got.nodes, reference.sampleOnce(roots).nodes);
+      return got;
+    },
+    step: () => {
+      clock.advance(5000);
+      host.uptime += 5;
+    },
+  };
+}
+
 function setup(): { procs: ScriptedProcs; clock: FakeClock; sampler: Sampler } {
   const procs = new ScriptedProcs();
   const clock = new FakeClock({ now: 0 });
@@ -162,29 +194,9 @@ describe('Sampler', () => {
       uptimeSeconds: () => host.uptime,
       table: () => (full++, host.table()),
       lastPid: () => lastPid,
-      tableOf: (pids) => {
-        const want = new Set(pids);
-        asked.push([...want].sort((a, b) => a - b));
-        const t = host.table();
-        const procs = new Map([...t.procs].filter(([pid]) => want.has(pid)));
-        const children = new Map<number, number[]>();
-        for (const p of procs.values()) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p.pid]);
-        return { procs, children };
-      },
+      tableOf: (pids) => tableOfPids(host, pids, asked),
     };
-    const clock = new FakeClock({ now: 0 });
-    const fast = new Sampler({ procs: skipping, clock });
-    const reference = new Sampler({ procs: host, clock });
-    const both = (roots: { node: string; pid: number | null }[]) => {
-      const a = fast.sampleOnce(roots);
-      const b = reference.sampleOnce(roots);
-      assert.deepEqual(a.nodes, b.nodes);
-      return a;
-    };
-    const step = () => {
-      clock.advance(5000);
-      host.uptime += 5;
-    };
+    const { both, step } = pairedSamplers(skipping, host);
     host.procs = [
       { pid: 10, ppid: 1, ticks: 100, pages: 10 },
       { pid: 11, ppid: 10, ticks: 50, pages: 5 },
@@ -247,29 +259,9 @@ describe('Sampler', () => {
       table: () => (full++, host.table()),
       lastPid: () => lastPid,
       pids: () => host.procs.map((p) => p.pid),
-      tableOf: (pids) => {
-        const want = new Set(pids);
-        asked.push([...want].sort((a, b) => a - b));
-        const t = host.table();
-        const procs = new Map([...t.procs].filter(([pid]) => want.has(pid)));
-        const children = new Map<number, number[]>();
-        for (const p of procs.values()) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p.pid]);
-        return { procs, children };
-      },
+      tableOf: (pids) => tableOfPids(host, pids, asked),
     };
-    const clock = new FakeClock({ now: 0 });
-    const fast = new Sampler({ procs: listing, clock });
-    const reference = new Sampler({ procs: host, clock });
-    const both = (roots: { node: string; pid: number | null }[]) => {
-      const a = fast.sampleOnce(roots);
-      const b = reference.sampleOnce(roots);
-      assert.deepEqual(a.nodes, b.nodes);
-      return a;
-    };
-    const step = () => {
-      clock.advance(5000);
-      host.uptime += 5;
-    };
+    const { both, step } = pairedSamplers(listing, host);
     const born = (pid: number, ppid: number) => ({
       pid,
       ppid,
