@@ -85,15 +85,18 @@ export function parsePressureSome(text: string): number {
 }
 
 /**
- * Reads a host file. Test seam: when `NODEWARDEN_HOST_PROC` names a directory,
- * the /proc files of the host figures (meminfo, stat, pressure/*) are read from
- * there instead, so a chaos run can make a real daemon see host pressure come
- * and go whatever the machine's real load. Unset in production.
+ * How host files are read. Test seam: when `NODEWARDEN_HOST_PROC` names a
+ * directory (looked up once, when the reader is made), the /proc files of the
+ * host figures (meminfo, stat, pressure/*) are read from there instead, so a
+ * chaos run can make a real daemon see host pressure come and go whatever the
+ * machine's real load. Unset in production.
  */
-function readHostFile(file: string): string {
-  const fake = process.env.NODEWARDEN_HOST_PROC;
-  const faked = fake && file.startsWith('/proc/') && !file.startsWith('/proc/self/');
-  return fs.readFileSync(faked ? path.join(fake, file.slice('/proc/'.length)) : file, 'latin1');
+function hostFileReader(fake = process.env.NODEWARDEN_HOST_PROC): (file: string) => string {
+  if (!fake) return (file) => fs.readFileSync(file, 'latin1');
+  return (file) => {
+    const faked = file.startsWith('/proc/') && !file.startsWith('/proc/self/');
+    return fs.readFileSync(faked ? path.join(fake, file.slice('/proc/'.length)) : file, 'latin1');
+  };
 }
 
 /** The production HostReader: /proc/meminfo, /proc/stat, os.loadavg() and statfs. */
@@ -110,7 +113,7 @@ export class ProcHostReader implements HostReader {
    * dataDirs asked about change. Memory, CPU and pressure are read every time.
    */
   constructor(
-    private readonly readText: (file: string) => string = readHostFile,
+    private readonly readText: (file: string) => string = hostFileReader(),
     opts: { disksEveryMs?: number; now?: () => number } = {},
   ) {
     this.disksEveryMs = opts.disksEveryMs ?? 60_000;
